@@ -1,0 +1,140 @@
+"""The child half of a run: the keeper, the box's init (PID 1) and the program's process.
+
+Process tree, all forked from the supervisor::
+
+    supervisor ── keeper: new session; unshare mount, pid, ipc, uts, net namespaces
+                    └── init (PID 1): build the root, loopback, hostname; reap; report
+                          └── program: join cgroup, cgroup ns, fds, rlimits, drop
+                              privileges, seccomp, exec
+
+Messages to the supervisor travel on two pipes. The *setup* pipe is close-on-exec: it carries
+``E<stage>: <error>`` when a step fails before exec (the run becomes SE, never the program's
+fault) and ``T<ns>`` (monotonic clock) just before exec; its EOF means every copy is gone.
+The *result* pipe carries ``P<pid>`` (init's pid, from the keeper) and ``X<wait status>
+<ns>`` when the program has ended (from init). Nothing here returns into the supervisor's code:
+every path ends in ``os._exit`` or ``exec``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import traceback
+from dataclasses import dataclass
+
+from . import _libc, caps, mounts, namespaces, net, rlimits
+
+__all__ = ["ChildPlan", "keeper"]
+
+
+@dataclass(frozen=True)
+class ChildPlan:
+    """Everything the child half needs, computed by the supervisor before fork."""
+
+    argv: tuple[str, ...]
+    env: dict[str, str]
+    root: mounts.RootPlan
+    rlimits: list[tuple[int, int, int]]
+    uid: int
+    gid: int
+    last_cap: int
+    seccomp_bpf: bytes
+    box_mount_fd: int
+    cgroup_fds: tuple[int, ...]
+    stdin_fd: int
+    stdout_w: int
+    stderr_w: int
+    setup_w: int
+    result_w: int
+
+
+def _fail(plan: ChildPlan, stage: str, exc: BaseException) -> None:
+    """Report a setup failure to the supervisor and end this process."""
+    detail = f"{type(exc).__name__}: {exc}" if isinstance(exc, OSError) else \
+        "".join(traceback.format_exception_only(exc)).strip()
+    try:
+        os.write(plan.setup_w, f"E{stage}: {detail}\n".encode()[:4000])
+    finally:
+        os._exit(127)
+
+
+def keeper(plan: ChildPlan) -> None:
+    """Runs in the supervisor's child: new namespaces, then fork init and wait for it."""
+    try:
+        os.setsid()  # out of the caller's terminal: its Ctrl-C reaches only the supervisor
+        _libc.prctl(_libc.PR_SET_PDEATHSIG, signal.SIGKILL)
+        namespaces.enter_box_namespaces()
+        pid = os.fork()
+    except BaseException as exc:
+        _fail(plan, "namespaces", exc)
+    if pid == 0:
+        _init(plan)
+    os.write(plan.result_w, f"P{pid}\n".encode())
+    for fd in (plan.result_w, plan.setup_w, plan.stdout_w, plan.stderr_w):
+        os.close(fd)
+    try:
+        os.waitpid(pid, 0)
+    finally:
+        os._exit(0)
+
+
+def _init(plan: ChildPlan) -> None:
+    """PID 1 of the box: build the root, start the program, reap until it ends, report."""
+    try:
+        _libc.prctl(_libc.PR_SET_PDEATHSIG, signal.SIGKILL)
+        mounts.build_root(plan.root, plan.box_mount_fd)
+        net.loopback_up()
+        namespaces.set_hostname(plan.root.hostname)
+        pid = os.fork()
+    except BaseException as exc:
+        _fail(plan, "root", exc)
+    if pid == 0:
+        _program(plan)
+    for fd in (plan.setup_w, plan.stdout_w, plan.stderr_w, plan.stdin_fd, plan.box_mount_fd,
+               *plan.cgroup_fds):
+        os.close(fd)
+    try:
+        while True:
+            reaped, status = os.waitpid(-1, 0)
+            if reaped == pid:
+                break
+        end = time.monotonic_ns()
+        try:
+            os.kill(-1, signal.SIGKILL)  # whatever the program left behind, in this namespace
+        except ProcessLookupError:
+            pass  # nothing was left
+        os.write(plan.result_w, f"X{status} {end}\n".encode())
+    finally:
+        os._exit(0)
+
+
+def _program(plan: ChildPlan) -> None:
+    """The program's process: the last steps in setup order, then exec."""
+    stage = "cgroup"
+    try:
+        for fd in plan.cgroup_fds:
+            os.write(fd, b"0")  # "0" moves the writer itself into the box cgroup
+        namespaces.enter_cgroup_namespace()
+        stage = "fds"
+        os.dup2(plan.stdin_fd, 0)
+        os.dup2(plan.stdout_w, 1)
+        os.dup2(plan.stderr_w, 2)
+        os.closerange(3, plan.setup_w)
+        os.closerange(plan.setup_w + 1, 1 << 20)
+        os.chdir("/box")
+        os.umask(0o022)
+        for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL)  # Python ignores some; the program must not
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        stage = "rlimits"
+        rlimits.apply(plan.rlimits)
+        stage = "privileges"
+        caps.drop_privileges(plan.uid, plan.gid, plan.last_cap)
+        stage = "seccomp"
+        os.write(plan.setup_w, f"T{time.monotonic_ns()}\n".encode())
+        _libc.load_seccomp_bpf(plan.seccomp_bpf)
+        stage = "exec"
+        os.execvpe(plan.argv[0], list(plan.argv), plan.env)
+    except BaseException as exc:
+        _fail(plan, stage, exc)

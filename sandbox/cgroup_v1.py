@@ -1,0 +1,124 @@
+"""cgroup v1 backend: one directory per controller (memory with memsw, pids, cpuacct).
+
+Peak memory is ``memory.max_usage_in_bytes``; OOM kills are the ``oom_kill`` line of
+``memory.oom_control``; CPU time is ``cpuacct.usage`` (ns, every task of the group).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from .cgroups import BoxCgroup, CgroupStats, read_int, write_value as _write
+from .errors import CgroupError
+
+CONTROLLERS = ("memory", "pids", "cpuacct")
+
+
+class V1:
+    """The v1 verbs over a parent directory per controller."""
+
+    version = 1
+
+    def __init__(self, parents: dict[str, str]) -> None:
+        self.parents = parents
+
+    def create(self, name: str) -> BoxCgroup:
+        """Make the box's directory in each controller (a stale one of that name is removed)."""
+        cg = BoxCgroup(name, {c: os.path.join(p, name) for c, p in self.parents.items()})
+        for path in cg.paths.values():
+            try:
+                os.mkdir(path, 0o755)
+            except FileExistsError:
+                self._remove_dir(path)
+                os.mkdir(path, 0o755)
+            except OSError as exc:
+                self.remove(cg)
+                raise CgroupError(f"cannot create cgroup {path}: {exc}") from exc
+        return cg
+
+    def apply_limits(self, cg: BoxCgroup, memory_bytes: int, pids: int) -> None:
+        """Memory (RAM and RAM+swap alike, so no swap), and the number of tasks."""
+        mem = cg.paths["memory"]
+        try:
+            _write(os.path.join(mem, "memory.limit_in_bytes"), memory_bytes)
+            memsw = os.path.join(mem, "memory.memsw.limit_in_bytes")
+            if os.path.exists(memsw):
+                _write(memsw, memory_bytes)
+            _write(os.path.join(cg.paths["pids"], "pids.max"), pids)
+        except OSError as exc:
+            raise CgroupError(f"cannot set limits on cgroup {cg.name}: {exc}") from exc
+
+    def attach_fds(self, cg: BoxCgroup) -> list[int]:
+        """``cgroup.procs`` of each controller, open for writing (close-on-exec)."""
+        return [os.open(os.path.join(p, "cgroup.procs"), os.O_WRONLY | os.O_CLOEXEC)
+                for p in cg.paths.values()]
+
+    def cpu_ns(self, cg: BoxCgroup) -> int:
+        """CPU time so far, in ns (all tasks)."""
+        return read_int(os.path.join(cg.paths["cpuacct"], "cpuacct.usage"))
+
+    def stats(self, cg: BoxCgroup) -> CgroupStats:
+        """CPU time, peak memory and OOM kills of the box."""
+        mem = cg.paths["memory"]
+        try:
+            oom = 0
+            with open(os.path.join(mem, "memory.oom_control")) as f:
+                for line in f:
+                    key, _, value = line.partition(" ")
+                    if key == "oom_kill":
+                        oom = int(value)
+            return CgroupStats(self.cpu_ns(cg),
+                               read_int(os.path.join(mem, "memory.max_usage_in_bytes")), oom)
+        except OSError as exc:
+            raise CgroupError(f"cannot read cgroup {cg.name}: {exc}") from exc
+
+    def kill(self, cg: BoxCgroup) -> None:
+        """SIGKILL every task until none is left (v1 has no cgroup.kill)."""
+        procs = os.path.join(cg.paths["pids"], "cgroup.procs")
+        for _ in range(1000):
+            try:
+                with open(procs) as f:
+                    pids = [int(x) for x in f.read().split()]
+            except FileNotFoundError:
+                return
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.001)
+        raise CgroupError(f"cgroup {cg.name}: tasks survive SIGKILL")
+
+    def remove(self, cg: BoxCgroup) -> None:
+        """Remove every directory of the box (kill what is left first)."""
+        self.kill(cg)
+        for path in cg.paths.values():
+            self._remove_dir(path)
+
+    @staticmethod
+    def _remove_dir(path: str) -> None:
+        for attempt in range(200):
+            try:
+                os.rmdir(path)
+                return
+            except FileNotFoundError:
+                return
+            except OSError as exc:
+                if exc.errno != 16 or attempt == 199:  # EBUSY: zombies not yet reaped
+                    raise CgroupError(f"cannot remove cgroup {path}: {exc}") from exc
+                procs = os.path.join(path, "cgroup.procs")
+                try:
+                    with open(procs) as f:
+                        for pid in f.read().split():
+                            try:
+                                os.kill(int(pid), signal.SIGKILL)
+                            except ProcessLookupError:
+                                pass
+                except FileNotFoundError:
+                    pass
+                time.sleep(0.005)
+

@@ -1,0 +1,164 @@
+"""cgroup v2 backend: one directory in the unified hierarchy.
+
+Limits: ``memory.max``, ``memory.swap.max`` = 0, ``pids.max``, ``memory.oom.group`` = 1.
+Measures: ``cpu.stat`` (``usage_usec``, a core file), ``memory.peak``, ``memory.events``
+(``oom_kill``). Kill: ``cgroup.kill``. v2 forbids processes in a cgroup whose controllers are
+delegated to children, so when the judge's own cgroup holds processes the judge moves itself
+into a ``judgebox-supervisor`` leaf beneath it (never out of its subtree) before enabling
+``memory`` and ``pids`` for the box cgroups.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from .cgroups import BoxCgroup, CgroupStats, read_int, write_value
+from .errors import CgroupError
+
+CONTROLLERS = ("memory", "pids")
+
+
+class V2:
+    """The v2 verbs beneath one parent directory.
+
+    ``controllers`` are the ones the box cgroups need; a test on a host whose cgroup2 mount has
+    none of them can pass ``()`` to exercise creation, attach, CPU time, kill and removal.
+    """
+
+    version = 2
+
+    def __init__(self, parent: str, controllers: tuple[str, ...] = CONTROLLERS) -> None:
+        self.parent = parent
+        self.controllers = controllers
+        self._enabled = False
+
+    def _enable_controllers(self) -> None:
+        if self._enabled or not self.controllers:
+            return
+        with open(os.path.join(self.parent, "cgroup.controllers")) as f:
+            available = f.read().split()
+        missing = [c for c in self.controllers if c not in available]
+        if missing:
+            raise CgroupError(f"cgroup {self.parent} lacks controllers {missing}: delegate them "
+                              "or set JUDGEBOX_CGROUP_PARENT")
+        control = os.path.join(self.parent, "cgroup.subtree_control")
+        wanted = " ".join("+" + c for c in self.controllers)
+        try:
+            write_value(control, wanted)
+        except OSError as exc:
+            if exc.errno != 16:  # EBUSY: processes live in the parent itself
+                raise CgroupError(f"cannot enable {wanted} in {control}: {exc}") from exc
+            leaf = os.path.join(self.parent, "judgebox-supervisor")
+            os.makedirs(leaf, exist_ok=True)
+            write_value(os.path.join(leaf, "cgroup.procs"), os.getpid())
+            try:
+                write_value(control, wanted)
+            except OSError as exc2:
+                raise CgroupError(f"cannot enable {wanted} in {control} ({exc2}): other "
+                                  "processes share the judge's cgroup; set "
+                                  "JUDGEBOX_CGROUP_PARENT to a delegated cgroup") from exc2
+        self._enabled = True
+
+    def create(self, name: str) -> BoxCgroup:
+        """Make the box's directory (a stale one of that name is removed first)."""
+        self._enable_controllers()
+        cg = BoxCgroup(name, {"unified": os.path.join(self.parent, name)})
+        path = cg.paths["unified"]
+        try:
+            try:
+                os.mkdir(path, 0o755)
+            except FileExistsError:
+                self.remove(cg)
+                os.mkdir(path, 0o755)
+        except OSError as exc:
+            raise CgroupError(f"cannot create cgroup {path}: {exc}") from exc
+        return cg
+
+    def apply_limits(self, cg: BoxCgroup, memory_bytes: int, pids: int) -> None:
+        """Memory without swap, one OOM group, and the number of tasks."""
+        path = cg.paths["unified"]
+        values = {"memory.max": memory_bytes, "memory.swap.max": 0, "memory.oom.group": 1,
+                  "pids.max": pids}
+        try:
+            for name, value in values.items():
+                if name.split(".")[0] in self.controllers:
+                    f = os.path.join(path, name)
+                    if name != "memory.swap.max" or os.path.exists(f):
+                        write_value(f, value)
+        except OSError as exc:
+            raise CgroupError(f"cannot set limits on cgroup {cg.name}: {exc}") from exc
+
+    def attach_fds(self, cg: BoxCgroup) -> list[int]:
+        """``cgroup.procs`` open for writing (close-on-exec)."""
+        return [os.open(os.path.join(cg.paths["unified"], "cgroup.procs"),
+                        os.O_WRONLY | os.O_CLOEXEC)]
+
+    def cpu_ns(self, cg: BoxCgroup) -> int:
+        """CPU time so far, in ns (``usage_usec`` of ``cpu.stat``)."""
+        with open(os.path.join(cg.paths["unified"], "cpu.stat")) as f:
+            for line in f:
+                key, _, value = line.partition(" ")
+                if key == "usage_usec":
+                    return int(value) * 1000
+        return 0
+
+    def stats(self, cg: BoxCgroup) -> CgroupStats:
+        """CPU time, peak memory and OOM kills of the box."""
+        path = cg.paths["unified"]
+        try:
+            peak = oom = 0
+            if "memory" in self.controllers:
+                peak = read_int(os.path.join(path, "memory.peak"))
+                with open(os.path.join(path, "memory.events")) as f:
+                    for line in f:
+                        key, _, value = line.partition(" ")
+                        if key == "oom_kill":
+                            oom = int(value)
+            return CgroupStats(self.cpu_ns(cg), peak, oom)
+        except OSError as exc:
+            raise CgroupError(f"cannot read cgroup {cg.name}: {exc}") from exc
+
+    def kill(self, cg: BoxCgroup) -> None:
+        """``cgroup.kill``, then wait until no task is left."""
+        path = cg.paths["unified"]
+        try:
+            write_value(os.path.join(path, "cgroup.kill"), 1)
+        except FileNotFoundError:
+            if not os.path.isdir(path):
+                return
+            _kill_listed(os.path.join(path, "cgroup.procs"))
+        for _ in range(2000):
+            try:
+                with open(os.path.join(path, "cgroup.procs")) as f:
+                    if not f.read().strip():
+                        return
+            except FileNotFoundError:
+                return
+            time.sleep(0.001)
+        raise CgroupError(f"cgroup {cg.name}: tasks survive cgroup.kill")
+
+    def remove(self, cg: BoxCgroup) -> None:
+        """Kill what is left, then remove the directory."""
+        self.kill(cg)
+        path = cg.paths["unified"]
+        for attempt in range(200):
+            try:
+                os.rmdir(path)
+                return
+            except FileNotFoundError:
+                return
+            except OSError as exc:
+                if exc.errno != 16 or attempt == 199:
+                    raise CgroupError(f"cannot remove cgroup {path}: {exc}") from exc
+                time.sleep(0.005)
+
+
+def _kill_listed(procs: str) -> None:
+    with open(procs) as f:
+        for pid in f.read().split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass

@@ -1,0 +1,121 @@
+"""Box cgroups: detect the host's cgroup version once, then one backend with the same verbs.
+
+Both backends (``cgroup_v1.V1``, ``cgroup_v2.V2``) offer: ``create(name)``, ``apply_limits``,
+``attach_fds`` (cgroup.procs files opened for the box's first process to join by writing
+``0``), ``stats``, ``kill``, ``remove``. Box cgroups are created beneath the cgroup the judge
+itself runs in (per controller, from ``/proc/self/cgroup``) or beneath ``JUDGEBOX_CGROUP_PARENT``
+(a path relative to each hierarchy's root); the judge never moves a process out of that
+subtree, and the supervisor itself stays outside every box cgroup.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from typing import Protocol
+
+from .errors import CgroupError
+
+__all__ = ["CgroupStats", "BoxCgroup", "Backend", "backend", "mountinfo_cgroups",
+           "own_cgroups", "read_int", "write_value"]
+
+
+@dataclass(frozen=True)
+class CgroupStats:
+    """What the cgroup measured: all processes and threads of the box, ever."""
+
+    cpu_ns: int
+    memory_peak_bytes: int
+    oom_kills: int
+
+
+@dataclass(frozen=True)
+class BoxCgroup:
+    """One box's cgroup: a directory per hierarchy (one on v2, one per controller on v1)."""
+
+    name: str
+    paths: dict[str, str]  # controller (or "unified") -> directory
+
+
+class Backend(Protocol):
+    """The verbs every cgroup backend offers."""
+
+    version: int
+
+    def create(self, name: str) -> BoxCgroup: ...
+    def apply_limits(self, cg: BoxCgroup, memory_bytes: int, pids: int) -> None: ...
+    def attach_fds(self, cg: BoxCgroup) -> list[int]: ...
+    def stats(self, cg: BoxCgroup) -> CgroupStats: ...
+    def cpu_ns(self, cg: BoxCgroup) -> int: ...
+    def kill(self, cg: BoxCgroup) -> None: ...
+    def remove(self, cg: BoxCgroup) -> None: ...
+
+
+def write_value(path: str, value: int | str) -> None:
+    """Write one value to a cgroup file."""
+    with open(path, "w") as f:
+        f.write(str(value))
+
+
+def read_int(path: str) -> int:
+    """Read a cgroup file holding one integer."""
+    with open(path, "rb") as f:
+        return int(f.read().split()[0])
+
+
+def mountinfo_cgroups() -> tuple[dict[str, str], str | None]:
+    """Mount points of the v1 controllers (controller -> path) and of cgroup2 (or None)."""
+    v1: dict[str, str] = {}
+    v2: str | None = None
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            fstype, _source, options = (right.split() + ["", ""])[:3]
+            mountpoint = left.split()[4]
+            if fstype == "cgroup2" and v2 is None:
+                v2 = mountpoint
+            elif fstype == "cgroup":
+                for opt in options.split(","):
+                    v1.setdefault(opt, mountpoint)
+    return v1, v2
+
+
+def own_cgroups() -> dict[str, str]:
+    """This process's cgroup per controller ("" for the v2 hierarchy), from /proc/self/cgroup."""
+    own: dict[str, str] = {}
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            _id, controllers, path = line.rstrip("\n").split(":", 2)
+            for controller in controllers.split(",") if controllers else [""]:
+                own[controller] = path
+    return own
+
+
+def _parent_for(own_path: str) -> str:
+    configured = os.environ.get("JUDGEBOX_CGROUP_PARENT")
+    return (configured or own_path).strip("/")
+
+
+@functools.lru_cache(maxsize=1)
+def backend() -> Backend:
+    """The backend for this host: v1 when memory, pids and cpuacct are v1 controllers, else v2.
+
+    ``JUDGEBOX_CGROUP_VERSION=1|2`` forces one. Raises ``CgroupError`` when neither can work.
+    """
+    from . import cgroup_v1, cgroup_v2
+
+    v1_mounts, v2_mount = mountinfo_cgroups()
+    own = own_cgroups()
+    forced = os.environ.get("JUDGEBOX_CGROUP_VERSION")
+    have_v1 = all(c in v1_mounts for c in cgroup_v1.CONTROLLERS)
+    if forced == "1" or (forced is None and have_v1):
+        if not have_v1:
+            raise CgroupError("cgroup v1 needs the memory, pids and cpuacct controllers mounted")
+        parents = {c: os.path.join(v1_mounts[c], _parent_for(own.get(c, "/")))
+                   for c in cgroup_v1.CONTROLLERS}
+        return cgroup_v1.V1(parents)
+    if v2_mount is None:
+        raise CgroupError("no usable cgroups: neither v1 memory+pids+cpuacct nor a cgroup2 mount")
+    parent = os.path.join(v2_mount, _parent_for(own.get("", "/")))
+    return cgroup_v2.V2(parent)

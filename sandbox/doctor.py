@@ -1,0 +1,110 @@
+"""``judgebox doctor``: what this host can and cannot do for the sandbox, and what to do."""
+
+from __future__ import annotations
+
+import os
+from typing import Callable, NamedTuple
+
+from . import _libc, cgroups, namespaces
+
+__all__ = ["Check", "checks"]
+
+
+class Check(NamedTuple):
+    """One check: its name, whether it passed, what was seen, and what to do if not."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _in_child(step: Callable[[], None]) -> str | None:
+    """Run ``step`` in a forked child (so the judge itself changes nothing); None if it worked."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            step()
+            os._exit(0)
+        except BaseException as exc:  # report anything, the child must never return
+            os.write(w, str(exc).encode()[:500])
+            os._exit(1)
+    os.close(w)
+    message = os.read(r, 1000).decode(errors="replace")
+    os.close(r)
+    _, status = os.waitpid(pid, 0)
+    return None if os.waitstatus_to_exitcode(status) == 0 else message or "failed"
+
+
+def _check_root() -> Check:
+    ok = os.geteuid() == 0
+    return Check("root", ok, f"euid {os.geteuid()}", "run judgebox as root (sudo)")
+
+
+def _check_namespaces() -> Check:
+    err = _in_child(lambda: (namespaces.enter_box_namespaces(),
+                             namespaces.enter_cgroup_namespace()))
+    return Check("namespaces", err is None, err or "mount, pid, ipc, uts, net, cgroup",
+                 "enable user/ns support in the kernel; in a container, grant CAP_SYS_ADMIN")
+
+
+def _pivot() -> None:
+    _libc.unshare(_libc.CLONE_NEWNS)
+    _libc.mount(None, "/", None, _libc.MS_REC | _libc.MS_PRIVATE)
+    fd = _libc.new_tmpfs({"size": "64k"})
+    _libc.mount("tmpfs", "/tmp", "tmpfs", 0, "size=64k")
+    os.mkdir("/tmp/root")
+    _libc.attach_mount(fd, "/tmp/root")
+    os.chdir("/tmp/root")
+    _libc.pivot_root(".", ".")
+    _libc.umount2(".", _libc.MNT_DETACH)
+
+
+def _check_pivot() -> Check:
+    err = _in_child(_pivot)
+    return Check("pivot_root", err is None, err or "new mount API + pivot_root work",
+                 "needs Linux >= 5.2 (fsopen/fsmount) and a root that is not ramfs")
+
+
+def _check_seccomp() -> Check:
+    from . import seccomp
+
+    def load() -> None:
+        import prctl
+        prctl.set_no_new_privs(1)
+        _libc.load_seccomp_bpf(seccomp.compile_filter())
+
+    try:
+        size = len(seccomp.compile_filter()) // 8
+    except Exception as exc:  # noqa: BLE001 - any failure of libseccomp is the finding
+        return Check("seccomp", False, f"libseccomp: {exc}", "apt-get install libseccomp2")
+    err = _in_child(load)
+    return Check("seccomp", err is None, err or f"filter of {size} BPF instructions loads",
+                 "a kernel with CONFIG_SECCOMP_FILTER")
+
+
+def _check_cgroups() -> Check:
+    try:
+        backend = cgroups.backend()
+        cg = backend.create(f"judgebox-doctor-{os.getpid()}")
+        try:
+            backend.apply_limits(cg, 64 << 20, 8)
+            backend.stats(cg)
+        finally:
+            backend.remove(cg)
+    except Exception as exc:  # noqa: BLE001 - report whatever failed
+        return Check("cgroups", False, str(exc),
+                     "mount cgroup v2 with memory and pids delegated, or v1 memory (with "
+                     "swapaccount=1 for memsw), pids and cpuacct; or set JUDGEBOX_CGROUP_PARENT")
+    where = ", ".join(sorted(getattr(backend, "parents", {}).values())) or backend.parent
+    return Check("cgroups", True, f"v{backend.version} beneath {where}")
+
+
+def checks() -> list[Check]:
+    """Every check, in the order a box needs them."""
+    result = [_check_root()]
+    if not result[0].ok:
+        return result
+    return result + [_check_namespaces(), _check_pivot(), _check_seccomp(), _check_cgroups()]

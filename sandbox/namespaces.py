@@ -1,0 +1,28 @@
+"""Namespaces of a box: new mount, pid, ipc, uts and net namespaces for the keeper's children,
+and a new cgroup namespace entered by the program's process once it sits in the box cgroup."""
+
+from __future__ import annotations
+
+import socket
+
+from . import _libc
+
+__all__ = ["BOX_NAMESPACES", "enter_box_namespaces", "enter_cgroup_namespace", "set_hostname"]
+
+BOX_NAMESPACES = (_libc.CLONE_NEWNS | _libc.CLONE_NEWPID | _libc.CLONE_NEWIPC
+                  | _libc.CLONE_NEWUTS | _libc.CLONE_NEWNET)
+
+
+def enter_box_namespaces() -> None:
+    """unshare the box namespaces; the caller's next child is PID 1 of the new pid namespace."""
+    _libc.unshare(BOX_NAMESPACES)
+
+
+def enter_cgroup_namespace() -> None:
+    """Root the caller's view of cgroups at the cgroup it is in now (the box's)."""
+    _libc.unshare(_libc.CLONE_NEWCGROUP)
+
+
+def set_hostname(name: str) -> None:
+    """Set the hostname of the box's own UTS namespace."""
+    socket.sethostname(name)

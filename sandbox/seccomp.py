@@ -1,0 +1,137 @@
+"""The seccomp filter: a default-deny allowlist, built once in the parent, loaded last in the child.
+
+Why each group is allowed:
+
+- files and directories inside the box (open, stat, getdents, rename, ...): the mount tree and
+  the box uid already decide what can be touched;
+- memory (mmap family, brk, madvise, mlock with RLIMIT_MEMLOCK): every runtime needs them;
+  the cgroup enforces the limit;
+- threads and processes (clone without namespace flags, fork, futex, rseq, wait, exec): JVM, Go,
+  Node, .NET and Python start threads; the pids cgroup caps their number. ``clone3`` answers
+  ENOSYS (its flags sit in memory a filter cannot read) so libc falls back to ``clone``;
+- signals, timers, clocks (read-only), polling, eventfd/timerfd/signalfd, pipes;
+- AF_UNIX sockets only (multiprocessing, language servers); every other family is denied and the
+  box's network namespace has nothing but loopback anyway;
+- SysV and POSIX IPC: the box has its own IPC namespace;
+- ``ioctl`` except ``TIOCSTI`` (typing into a terminal), matched on the low 32 bits as the kernel
+  reads the command;
+- ``prctl``, ``arch_prctl``, ``personality`` (query and ADDR_NO_RANDOMIZE only).
+
+Denied whatever the list says (EPERM): ptrace, process_vm_readv/writev, mount, umount2,
+pivot_root, chroot, unshare, setns, bpf, perf_event_open, userfaultfd, keyctl, add_key,
+request_key, io_uring_*, kexec_*, init/finit/delete_module, reboot, swapon/off, acct,
+clock_settime, settimeofday, adjtimex, clock_adjtime, open_by_handle_at, and everything not listed.
+A call made through another architecture's entry (``int 0x80`` on x86_64, x32) kills the process.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import os
+import tempfile
+
+import pyseccomp as sc
+
+__all__ = ["ALLOWED", "DENIED", "compile_filter"]
+
+ALLOWED = (
+    # files
+    "read write readv writev pread64 pwrite64 preadv pwritev preadv2 pwritev2 open openat "
+    "openat2 creat close close_range lseek stat fstat lstat newfstatat statx fstatfs statfs "
+    "access faccessat faccessat2 readlink readlinkat getcwd chdir fchdir mkdir mkdirat rmdir "
+    "rename renameat renameat2 link linkat unlink unlinkat symlink symlinkat chmod fchmod "
+    "fchmodat truncate ftruncate fallocate fsync fdatasync syncfs sync_file_range flock fcntl "
+    "dup dup2 dup3 pipe pipe2 getdents getdents64 utime utimes utimensat futimesat umask "
+    "sendfile copy_file_range splice tee fadvise64 readahead getxattr lgetxattr fgetxattr "
+    "listxattr llistxattr flistxattr inotify_init inotify_init1 inotify_add_watch "
+    "inotify_rm_watch memfd_create "
+    # memory
+    "brk mmap munmap mremap mprotect madvise mincore msync mlock mlock2 munlock mlockall "
+    "munlockall membarrier get_mempolicy set_mempolicy mbind pkey_alloc pkey_free pkey_mprotect "
+    # threads and processes
+    "fork vfork execve execveat exit exit_group wait4 waitid kill tkill tgkill getpid getppid "
+    "gettid getuid geteuid getgid getegid getresuid getresgid getgroups getpgid getpgrp getsid "
+    "setsid setpgid set_tid_address set_robust_list get_robust_list rseq futex futex_waitv "
+    "sched_yield sched_getaffinity sched_setaffinity sched_getparam sched_getscheduler "
+    "sched_get_priority_max sched_get_priority_min sched_rr_get_interval sched_getattr "
+    "getpriority setpriority getcpu capget prctl arch_prctl pidfd_open pidfd_send_signal "
+    # time, signals, waiting
+    "nanosleep clock_nanosleep clock_gettime clock_getres gettimeofday time times getrusage "
+    "sysinfo uname getrlimit setrlimit prlimit64 rt_sigaction rt_sigprocmask rt_sigreturn "
+    "rt_sigsuspend rt_sigpending rt_sigtimedwait rt_sigqueueinfo rt_tgsigqueueinfo sigaltstack "
+    "pause alarm getitimer setitimer timer_create timer_settime timer_gettime timer_getoverrun "
+    "timer_delete poll ppoll select pselect6 epoll_create epoll_create1 epoll_ctl epoll_wait "
+    "epoll_pwait epoll_pwait2 eventfd eventfd2 signalfd signalfd4 timerfd_create timerfd_settime "
+    "timerfd_gettime getrandom "
+    # sockets (created AF_UNIX only, see below)
+    "connect bind listen accept accept4 sendto recvfrom sendmsg recvmsg sendmmsg recvmmsg "
+    "shutdown getsockname getpeername setsockopt getsockopt "
+    # IPC (the box has its own IPC namespace)
+    "shmget shmat shmdt shmctl semget semop semtimedop semctl msgget msgsnd msgrcv msgctl "
+    "mq_open mq_unlink mq_timedsend mq_timedreceive mq_notify mq_getsetattr "
+    # asynchronous I/O (not io_uring)
+    "io_setup io_destroy io_submit io_getevents io_pgetevents io_cancel"
+).split()
+
+DENIED = (
+    "ptrace process_vm_readv process_vm_writev mount umount2 pivot_root chroot unshare setns "
+    "bpf perf_event_open userfaultfd keyctl add_key request_key io_uring_setup io_uring_enter "
+    "io_uring_register kexec_load kexec_file_load init_module finit_module delete_module reboot "
+    "swapon swapoff acct clock_settime settimeofday adjtimex clock_adjtime open_by_handle_at "
+    "name_to_handle_at fsopen fsconfig fsmount fspick move_mount open_tree mount_setattr "
+    "setuid setgid setreuid setregid setresuid setresgid setgroups setfsuid setfsgid chown "
+    "fchown lchown fchownat mknod mknodat vmsplice quotactl lookup_dcookie fanotify_init "
+    "kcmp process_madvise"
+).split()
+
+_NAMESPACE_FLAGS = (0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000
+                    | 0x20000000 | 0x40000000 | 0x00000080)  # CLONE_NEW* (incl. NEWTIME)
+_AF_UNIX = 1
+_TIOCSTI = 0x5412
+_PERSONA_QUERY = 0xFFFFFFFF
+_ADDR_NO_RANDOMIZE = 0x0040000
+
+
+def _add(f: sc.SyscallFilter, action: int, name: str, *args: sc.Arg) -> None:
+    if sc.resolve_syscall(sc.Arch.NATIVE, name) < 0:
+        return  # not a system call on this architecture
+    f.add_rule(action, name, *args)
+
+
+@functools.lru_cache(maxsize=None)
+def compile_filter() -> bytes:
+    """Build the filter with libseccomp and return it as classic BPF (cached per process).
+
+    The child loads these bytes with ``prctl(PR_SET_SECCOMP)``: no libseccomp work between fork
+    and exec.
+    """
+    eperm = sc.ERRNO(errno.EPERM)
+    f = sc.SyscallFilter(eperm)
+    f.set_attr(sc.Attr.ACT_BADARCH, sc.KILL_PROCESS)
+    f.set_attr(sc.Attr.CTL_NNP, 0)  # the child sets no_new_privs itself, before loading
+    for name in ALLOWED:
+        _add(f, sc.ALLOW, name)
+    # DENIED needs no rule of its own: the default action already answers EPERM (libseccomp
+    # refuses rules equal to the default); the list is the promise, checked here and in tests.
+    if set(ALLOWED) & set(DENIED):
+        raise RuntimeError(f"allowed and denied: {set(ALLOWED) & set(DENIED)}")
+    # clone: threads and forks yes, new namespaces no.
+    _add(f, sc.ALLOW, "clone", sc.Arg(0, sc.MASKED_EQ, _NAMESPACE_FLAGS, 0))
+    _add(f, sc.ERRNO(errno.ENOSYS), "clone3")
+    # sockets: AF_UNIX only.
+    _add(f, sc.ALLOW, "socket", sc.Arg(0, sc.EQ, _AF_UNIX))
+    _add(f, sc.ALLOW, "socketpair", sc.Arg(0, sc.EQ, _AF_UNIX))
+    # ioctl: anything but TIOCSTI. The kernel reads the command as 32 bits, so a 64-bit compare
+    # would let 0x1_00005412 through; libseccomp takes one comparison per argument and rule, so
+    # allow "bit i of the low 32 differs from TIOCSTI's" for each i: their union is exactly
+    # "low 32 bits != TIOCSTI".
+    for bit in range(32):
+        _add(f, sc.ALLOW, "ioctl", sc.Arg(1, sc.MASKED_EQ, 1 << bit, (~_TIOCSTI) & (1 << bit)))
+    # personality: query, default and ADDR_NO_RANDOMIZE (used by some runtimes) only.
+    for persona in (0, _ADDR_NO_RANDOMIZE, _PERSONA_QUERY):
+        _add(f, sc.ALLOW, "personality", sc.Arg(0, sc.EQ, persona))
+    with tempfile.TemporaryFile() as out:
+        f.export_bpf(out)
+        out.seek(0)
+        return out.read()

@@ -18,6 +18,7 @@ every path ends in ``os._exit`` or ``exec``.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import time
 import traceback
@@ -65,11 +66,13 @@ def keeper(plan: ChildPlan) -> None:
         os.setsid()  # out of the caller's terminal: its Ctrl-C reaches only the supervisor
         _libc.prctl(_libc.PR_SET_PDEATHSIG, signal.SIGKILL)
         namespaces.enter_box_namespaces()
+        lifeline_r, lifeline_w = os.pipe()  # EOF for init once the keeper is gone
         pid = os.fork()
     except BaseException as exc:
         _fail(plan, "namespaces", exc)
     if pid == 0:
-        _init(plan)
+        os.close(lifeline_w)
+        _init(plan, lifeline_r)
     os.write(plan.result_w, f"P{pid}\n".encode())
     for fd in (plan.result_w, plan.setup_w, plan.stdout_w, plan.stderr_w):
         os.close(fd)
@@ -79,10 +82,15 @@ def keeper(plan: ChildPlan) -> None:
         os._exit(0)
 
 
-def _init(plan: ChildPlan) -> None:
+def _init(plan: ChildPlan, lifeline: int) -> None:
     """PID 1 of the box: build the root, start the program, reap until it ends, report."""
     try:
         _libc.prctl(_libc.PR_SET_PDEATHSIG, signal.SIGKILL)
+        # The keeper may have died before the line above took effect (getppid() cannot tell:
+        # the keeper is outside this pid namespace); its end of the lifeline would be closed.
+        if select.select([lifeline], [], [], 0)[0]:
+            os._exit(1)
+        os.close(lifeline)
         mounts.build_root(plan.root, plan.box_mount_fd)
         net.loopback_up()
         namespaces.set_hostname(plan.root.hostname)

@@ -89,7 +89,8 @@ def _mount_dev(root: str, shm_kib: int) -> None:
     dev = root + "/dev"
     os.mkdir(dev, 0o755)
     for name in DEVICES:
-        _bind("/dev/" + name, f"{dev}/{name}", False, _libc.MS_NOSUID | _libc.MS_NOEXEC)
+        _bind("/dev/" + name, f"{dev}/{name}", False,
+              _libc.MS_RDONLY | _libc.MS_NOSUID | _libc.MS_NOEXEC)
     for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                          ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
         os.symlink(target, f"{dev}/{name}")

@@ -1,0 +1,582 @@
+#!/usr/bin/env python3
+"""Per-run overhead of judgebox's box against plain fork+exec, unshare(1) and bubblewrap.
+
+Every method runs the same static ``int main(void){return 0;}`` binary (built here with
+``gcc -O2 -static`` into a temporary directory), N times each after a warm-up, and the wall time
+of one whole run (start to reaped) is measured from this process with ``perf_counter_ns``.
+A last, separately timed pass instruments judgebox from the outside (wrappers around its module
+functions and ``os.register_at_fork`` hooks that stamp a shared page) to split one box run into
+phases. Nothing under ``sandbox/`` is modified.
+
+Usage (as root)::
+
+    .venv/bin/python bench/overhead.py [--runs N] [--warmup W] [--json] [--blocked]
+                                       [--no-cli] [--breakdown-runs K] [--idle-gap S]
+
+See bench/README.md for what each row means and the caveats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import mmap
+import os
+import platform
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+REPO = Path(__file__).resolve().parent.parent
+SOURCE = "int main(void){return 0;}\n"
+BIN_NAME = "true-static"
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------------ statistics
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Linear-interpolation percentile (q in 0..100) of an already sorted list."""
+    if not sorted_values:
+        return float("nan")
+    pos = (len(sorted_values) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+
+
+def summarize(samples_ms: list[float]) -> dict[str, float]:
+    s = sorted(samples_ms)
+    return {
+        "n": len(s),
+        "median_ms": percentile(s, 50),
+        "p10_ms": percentile(s, 10),
+        "p90_ms": percentile(s, 90),
+        "min_ms": s[0] if s else float("nan"),
+        "max_ms": s[-1] if s else float("nan"),
+        "mean_ms": sum(s) / len(s) if s else float("nan"),
+    }
+
+
+# ------------------------------------------------------------------------------------ methods
+
+@dataclass
+class Method:
+    key: str
+    label: str
+    run: Callable[[], None]  # one run; raises RuntimeError when the run did not succeed
+    note: str = ""
+    samples_ms: list[float] = field(default_factory=list)
+    skipped: str | None = None
+
+
+def _exit_code(status: int) -> int:
+    return os.waitstatus_to_exitcode(status)
+
+
+def _spawn_wait(argv: list[str], quiet: bool = False) -> int:
+    """posix_spawn ``argv`` (absolute argv[0]) and reap it; the exit code."""
+    actions = []
+    if quiet:
+        actions = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                   (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)]
+    pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions)
+    return _exit_code(os.waitpid(pid, 0)[1])
+
+
+def _must(code: int, what: str) -> None:
+    if code != 0:
+        raise RuntimeError(f"{what} exited with {code}")
+
+
+def fork_exec(path: str) -> None:
+    """os.fork + os.execv + waitpid: what the sandbox's own forks are built from."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.execv(path, [path])
+        finally:
+            os._exit(127)
+    _must(_exit_code(os.waitpid(pid, 0)[1]), "fork+exec")
+
+
+def baseline_methods(binary: str, bindir: str) -> list[Method]:
+    """Methods that do not need judgebox (measured before ``import sandbox``)."""
+    methods = [
+        Method("fork_exec", "plain fork+exec (os.fork/execv+waitpid)",
+               lambda: fork_exec(binary)),
+        Method("posix_spawn", "os.posix_spawn + waitpid",
+               lambda: _must(_spawn_wait([binary]), "posix_spawn")),
+        Method("subprocess", "subprocess.run(close_fds=True)",
+               lambda: _must(subprocess.run([binary], close_fds=True).returncode,
+                             "subprocess")),
+    ]
+    unshare = shutil.which("unshare")
+    argv = [unshare or "unshare", "--mount", "--pid", "--ipc", "--uts", "--net", "--fork", binary]
+    methods.append(Method("unshare", "unshare --mount --pid --ipc --uts --net --fork",
+                          lambda: _must(_spawn_wait(argv), "unshare"),
+                          note=" ".join(argv)))
+    if unshare is None:
+        methods[-1].skipped = "util-linux unshare not found"
+    bwrap = shutil.which("bwrap")
+    bargv = [bwrap or "bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr",
+             "--ro-bind", bindir, "/prog", "--proc", "/proc", "--dev", "/dev", "--",
+             f"/prog/{BIN_NAME}"]
+    methods.append(Method("bwrap", "bubblewrap --unshare-all, ro /usr, /proc, /dev",
+                          lambda: _must(_spawn_wait(bargv), "bwrap"), note=" ".join(bargv)))
+    if bwrap is None:
+        methods[-1].skipped = "bwrap not found"
+    return methods
+
+
+def judgebox_methods(binary: str, bindir: str, with_cli: bool) -> list[Method]:
+    """Methods that use judgebox (measured after ``import sandbox``)."""
+    from sandbox import Mount, SandboxSpec, Status, run
+
+    files_spec = SandboxSpec(command=("/box/prog",), files=(("prog", Path(binary)),))
+    mount_spec = SandboxSpec(command=(f"/prog/{BIN_NAME}",), mounts=(Mount(bindir, "/prog"),))
+
+    def lib(spec: SandboxSpec) -> None:
+        outcome = run(spec)
+        if outcome.status is not Status.OK:
+            raise RuntimeError(f"judgebox run: {outcome.status.value} {outcome.message}")
+
+    methods = [
+        Method("fork_exec_after_import", "plain fork+exec, after `import sandbox`",
+               lambda: fork_exec(binary),
+               note="same as the first row, from this process once judgebox is imported"),
+        Method("judgebox_lib", "judgebox sandbox.run() (files=, binary copied)",
+               lambda: lib(files_spec), note="SandboxSpec(('/box/prog',), files=(('prog', "
+               "Path(binary)),)): the binary is read and written into /box every run"),
+        Method("judgebox_lib_mount", "judgebox sandbox.run() (binary ro-bound)",
+               lambda: lib(mount_spec),
+               note=f"SandboxSpec(('/prog/{BIN_NAME}',), mounts=(Mount(bindir, '/prog'),))"),
+    ]
+    cli = _cli_argv(bindir)
+    methods.append(Method("judgebox_cli", "judgebox CLI (whole process, Python start)",
+                          lambda: _must(_spawn_wait(cli, quiet=True), "judgebox CLI"),
+                          note=" ".join(cli)))
+    if not with_cli:
+        methods[-1].skipped = "--no-cli"
+    return methods
+
+
+def _cli_argv(bindir: str) -> list[str]:
+    exe = Path(sys.executable).parent / "judgebox"
+    head = [str(exe)] if exe.exists() else [sys.executable, "-m", "worker.cli"]
+    return head + ["sandbox", "--json", "--ro-bind", f"{bindir}:/prog", "--",
+                   f"/prog/{BIN_NAME}"]
+
+
+def check_cli(bindir: str) -> None:
+    """One CLI run with its JSON read back: the timed runs only check the exit code."""
+    res = subprocess.run(_cli_argv(bindir), capture_output=True, text=True, cwd=REPO)
+    try:
+        status = json.loads(res.stdout)["status"]
+    except (ValueError, KeyError):
+        raise RuntimeError(f"judgebox CLI printed no JSON: {res.stdout!r} {res.stderr!r}")
+    if status != "OK":
+        raise RuntimeError(f"judgebox CLI: {status} {res.stderr.strip()}")
+
+
+def measure(methods: list[Method], runs: int, warmup: int, interleave: bool) -> None:
+    """Warm each method up (a failure skips it), then time ``runs`` runs of each."""
+    live = []
+    for m in methods:
+        if m.skipped:
+            continue
+        try:
+            for _ in range(max(1, warmup)):
+                m.run()
+            live.append(m)
+        except (OSError, RuntimeError) as exc:
+            m.skipped = f"failed in warm-up: {exc}"
+            log(f"  skip {m.key}: {m.skipped}")
+    clock = time.perf_counter_ns
+
+    def once(m: Method) -> None:
+        t0 = clock()
+        m.run()
+        m.samples_ms.append((clock() - t0) / 1e6)
+
+    if interleave:  # round-robin, the starting method rotating, so drift hits all alike
+        for i in range(runs):
+            for j in range(len(live)):
+                once(live[(i + j) % len(live)])
+    else:
+        for m in live:
+            for _ in range(runs):
+                once(m)
+
+
+# ------------------------------------------------------------------------------------ breakdown
+
+# Stamps in the order of the critical path of one box run. Parent stamps come from wrappers in
+# the supervisor; child stamps from the same wrappers running in the keeper, init and program
+# (they are inherited by fork); fork stamps from os.register_at_fork. "exit" is init's own
+# end-of-program clock reading, taken from the supervisor's record of the run.
+PHASES = [
+    # (label, from stamp, to stamp, who)
+    ("take a slot (flock)", "run:start", "slots.acquire:end", "supervisor"),
+    ("cgroup mkdir (v1: 3 dirs)", "slots.acquire:end", "cg.create:end", "supervisor"),
+    ("cgroup limits", "cg.create:end", "cg.apply_limits:end", "supervisor"),
+    ("/box tmpfs + copy files", "cg.apply_limits:end", "_prepare_box:end", "supervisor"),
+    ("plan root, env", "_prepare_box:end", "_start_and_watch:start", "supervisor"),
+    ("pipes, cgroup fds, ChildPlan", "_start_and_watch:start", "fork0:before", "supervisor"),
+    ("fork keeper", "fork0:before", "fork0:child", "keeper"),
+    ("setsid, PDEATHSIG", "fork0:child", "enter_box_namespaces:start", "keeper"),
+    ("unshare mnt/pid/ipc/uts/net", "enter_box_namespaces:start", "enter_box_namespaces:end",
+     "keeper"),
+    ("fork init (pid 1)", "enter_box_namespaces:end", "fork1:child", "init"),
+    ("build root (mounts, pivot_root)", "fork1:child", "build_root:end", "init"),
+    ("loopback up, hostname", "build_root:end", "set_hostname:end", "init"),
+    ("fork program", "set_hostname:end", "fork2:child", "program"),
+    ("join box cgroup + cgroupns", "fork2:child", "enter_cgroup_namespace:end", "program"),
+    ("fds, chdir, signals", "enter_cgroup_namespace:end", "rlimits.apply:start", "program"),
+    ("rlimits", "rlimits.apply:start", "rlimits.apply:end", "program"),
+    ("drop privileges (caps, uid)", "rlimits.apply:end", "drop_privileges:end", "program"),
+    ("'T' message, load seccomp", "drop_privileges:end", "load_seccomp_bpf:end", "program"),
+    ("exec + program + exit, reaped", "load_seccomp_bpf:end", "exit", "program/init"),
+    ("init/keeper exit, pipes EOF", "exit", "_watch:end", "supervisor"),
+    ("kill, waitpid keeper, close", "_watch:end", "_start_and_watch:end", "supervisor"),
+    ("collect, cgroup stats", "_start_and_watch:end", "cg.stats:end", "supervisor"),
+    ("cgroup rmdir (v1: 3 dirs)", "cg.stats:end", "cg.remove:end", "supervisor"),
+    ("release slot, Outcome", "cg.remove:end", "run:end", "supervisor"),
+]
+TOTAL = ("whole sandbox.run()", "run:start", "run:end")
+
+
+class Stamps:
+    """A shared anonymous page of int64 monotonic stamps, visible across fork."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.index = {n: i for i, n in enumerate(names)}
+        self.mm = mmap.mmap(-1, 8 * len(names))  # MAP_SHARED: children write, we read
+        self.active = False
+
+    def stamp(self, name: str, value: int | None = None) -> None:
+        if self.active:
+            struct.pack_into("q", self.mm, 8 * self.index[name],
+                             time.monotonic_ns() if value is None else value)
+
+    def take(self) -> dict[str, int]:
+        values = struct.unpack_from(f"{len(self.index)}q", self.mm, 0)
+        self.mm[:] = bytes(len(self.mm))
+        return {n: values[i] for n, i in self.index.items()}
+
+
+_FORK_DEPTH = 0  # 0 in this process, 1 in the keeper, 2 in init, 3 in the program
+_HOOKED: list["Stamps"] = []  # at-fork hooks cannot be removed: install them once
+
+
+def instrument(stamps: Stamps) -> Callable[[], None]:
+    """Wrap judgebox's functions from the outside; returns the undo."""
+    import sandbox._child as child
+    import sandbox.runner as runner
+    from sandbox import _libc, caps, cgroups, mounts, namespaces, net, rlimits, slots
+
+    undo: list[tuple[object, str, object]] = []
+
+    def wrap(owner: object, attr: str, label: str) -> None:
+        orig = getattr(owner, attr)
+
+        @functools.wraps(orig)
+        def wrapper(*args, **kwargs):
+            stamps.stamp(label + ":start")
+            try:
+                return orig(*args, **kwargs)
+            finally:
+                stamps.stamp(label + ":end")
+
+        # a module attribute is put back; a wrapper set on an instance is deleted
+        undo.append((owner, attr, orig if isinstance(owner, types.ModuleType) else None))
+        setattr(owner, attr, wrapper)
+
+    backend = cgroups.backend()
+    wrap(slots, "acquire", "slots.acquire")
+    for verb in ("create", "apply_limits", "stats", "remove"):
+        wrap(backend, verb, f"cg.{verb}")
+    for name in ("_prepare_box", "_start_and_watch", "_watch"):
+        wrap(runner, name, name)
+    wrap(namespaces, "enter_box_namespaces", "enter_box_namespaces")
+    wrap(namespaces, "enter_cgroup_namespace", "enter_cgroup_namespace")
+    wrap(namespaces, "set_hostname", "set_hostname")
+    wrap(mounts, "build_root", "build_root")
+    wrap(net, "loopback_up", "loopback_up")
+    wrap(rlimits, "apply", "rlimits.apply")
+    wrap(caps, "drop_privileges", "drop_privileges")
+    wrap(_libc, "load_seccomp_bpf", "load_seccomp_bpf")
+
+    orig_decide = runner._decide
+
+    def decide(spec, watch, stats, files):  # the supervisor's record of init's clock readings
+        stamps.stamp("exit", watch.end_ns or 0)
+        return orig_decide(spec, watch, stats, files)
+
+    undo.append((runner, "_decide", orig_decide))
+    runner._decide = decide
+    assert child.ChildPlan  # _child reaches these modules through their attributes
+
+    def restore() -> None:
+        stamps.active = False
+        for owner, attr, orig in reversed(undo):
+            if orig is None:
+                delattr(owner, attr)  # an instance attribute we added over a method
+            else:
+                setattr(owner, attr, orig)
+
+    return restore
+
+
+def _install_fork_hooks(stamps: Stamps) -> None:
+    if _HOOKED:
+        _HOOKED[0].active = False
+        _HOOKED[0] = stamps  # the hooks read the current one
+        return
+    _HOOKED.append(stamps)
+
+    def before() -> None:
+        _HOOKED[0].stamp(f"fork{_FORK_DEPTH}:before")
+
+    def in_child() -> None:
+        global _FORK_DEPTH
+        _FORK_DEPTH += 1
+        _HOOKED[0].stamp(f"fork{_FORK_DEPTH - 1}:child")
+
+    os.register_at_fork(before=before, after_in_child=in_child)
+
+
+def breakdown(binary: str, runs: int, warmup: int, gap_s: float = 0.0) -> dict:
+    """Instrumented runs of the in-process box (files= variant): per-phase figures."""
+    from sandbox import SandboxSpec, Status, run
+
+    names = sorted({p[1] for p in PHASES} | {p[2] for p in PHASES}
+                   | {f"fork{d}:before" for d in range(3)}
+                   | {f"{label}:{edge}" for label in (
+                       "slots.acquire", "cg.create", "cg.apply_limits", "cg.stats", "cg.remove",
+                       "_prepare_box", "_start_and_watch", "_watch", "enter_box_namespaces",
+                       "enter_cgroup_namespace", "set_hostname", "build_root", "loopback_up",
+                       "rlimits.apply", "drop_privileges", "load_seccomp_bpf")
+                      for edge in ("start", "end")})
+    stamps = Stamps(names)
+    _install_fork_hooks(stamps)
+    restore = instrument(stamps)
+    spec = SandboxSpec(command=("/box/prog",), files=(("prog", Path(binary)),))
+    rows: list[dict[str, int]] = []
+    try:
+        for i in range(warmup + runs):
+            if gap_s:
+                time.sleep(gap_s)
+            stamps.take()
+            stamps.active = True
+            stamps.stamp("run:start")
+            outcome = run(spec)
+            stamps.stamp("run:end")
+            stamps.active = False
+            if outcome.status is not Status.OK:
+                raise RuntimeError(f"instrumented run: {outcome.status.value} {outcome.message}")
+            if i >= warmup:
+                rows.append(stamps.take())
+    finally:
+        restore()
+    phases = []
+    for label, a, b, who in PHASES + [(*TOTAL, "")]:
+        ms = [(r[b] - r[a]) / 1e6 for r in rows if r[a] and r[b]]
+        phases.append({"phase": label, "process": who, **summarize(ms)})
+    return {"runs": len(rows), "gap_s": gap_s, "phases": phases}
+
+
+# ------------------------------------------------------------------------------------ host facts
+
+def host_facts(binary: str) -> dict[str, object]:
+    def version(argv: list[str]) -> str | None:
+        try:
+            out = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+            return (out.stdout or out.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.SubprocessError):
+            return None
+
+    model = None
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")),
+                         None)
+    except OSError:
+        pass
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[:3]
+    return {
+        "kernel": platform.release(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "python": platform.python_version(),
+        "bwrap": version(["bwrap", "--version"]) if shutil.which("bwrap") else None,
+        "unshare": version(["unshare", "--version"]) if shutil.which("unshare") else None,
+        "gcc": version(["gcc", "--version"]),
+        "binary_bytes": os.path.getsize(binary),
+        "loadavg": [float(x) for x in load],
+    }
+
+
+def rss_kib() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+# ------------------------------------------------------------------------------------ output
+
+def _fmt(x: float) -> str:
+    return f"{x:8.2f}"
+
+
+def render(report: dict) -> str:
+    h = report["host"]
+    out = [
+        f"bench/overhead.py: {report['runs']} timed runs per method after {report['warmup']} "
+        f"warm-up, {'interleaved' if report['interleave'] else 'one method at a time'}",
+        f"host: Linux {h['kernel']} {h['machine']}, {h['cpus']} CPUs ({h['cpu_model']}), "
+        f"Python {h['python']}, {h['bwrap']}, {h['unshare']}; loadavg at start "
+        f"{' '.join(map(str, h['loadavg']))}",
+        f"binary: static `return 0`, {h['binary_bytes'] // 1024} KiB; bench process RSS "
+        f"{report['rss_kib']['before_import']} KiB before `import sandbox`, "
+        f"{report['rss_kib']['after_import']} KiB after",
+        "",
+    ]
+    width = max(len(m["label"]) for m in report["methods"]) + 2
+    out.append(f"{'method':<{width}}{'median':>8}{'p10':>8}{'p90':>8}{'+plain':>8}   (ms)")
+    out.append("-" * (width + 32))
+    base = report["plain_median_ms"]
+    for m in report["methods"]:
+        if m.get("skipped"):
+            out.append(f"{m['label']:<{width}}  skipped: {m['skipped']}")
+            continue
+        extra = "       -" if m["key"] == "fork_exec" or base is None else \
+            f"{m['median_ms'] - base:+8.2f}"
+        out.append(f"{m['label']:<{width}}{_fmt(m['median_ms'])}{_fmt(m['p10_ms'])}"
+                   f"{_fmt(m['p90_ms'])}{extra}")
+    for bd in report.get("breakdowns", []):
+        out += ["", f"judgebox sandbox.run() by phase: {bd['runs']} instrumented runs"
+                + (f", {bd['gap_s']} s idle before each" if bd["gap_s"] else "")
+                + " (critical path; wrappers add a few us)"]
+        w = max(len(p["phase"]) for p in bd["phases"]) + 2
+        total = bd["phases"][-1]["median_ms"]
+        out.append(f"{'phase':<{w}}{'process':<14}{'median':>8}{'p10':>8}{'p90':>8}"
+                   f"{'share':>7}")
+        out.append("-" * (w + 45))
+        for p in bd["phases"]:
+            if p is bd["phases"][-1]:
+                out.append("-" * (w + 45))
+            share = f"{100 * p['median_ms'] / total:6.1f}%" if total else ""
+            out.append(f"{p['phase']:<{w}}{p['process']:<14}{_fmt(p['median_ms'])}"
+                       f"{_fmt(p['p10_ms'])}{_fmt(p['p90_ms'])}{share}")
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------------ main
+
+def build_binary(tmp: str) -> str:
+    gcc = shutil.which("gcc") or shutil.which("cc")
+    if gcc is None:
+        sys.exit("bench/overhead.py: needs gcc (or cc) with static libc (apt-get install gcc)")
+    src = os.path.join(tmp, "true.c")
+    with open(src, "w") as f:
+        f.write(SOURCE)
+    out = os.path.join(tmp, BIN_NAME)
+    res = subprocess.run([gcc, "-O2", "-static", "-o", out, src], capture_output=True, text=True)
+    if res.returncode != 0:
+        sys.exit(f"bench/overhead.py: gcc -O2 -static failed:\n{res.stderr}")
+    os.chmod(tmp, 0o755)  # the box's uid must be able to reach the ro-bound copy
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=200, help="timed runs per method (default 200)")
+    ap.add_argument("--warmup", type=int, default=20, help="untimed runs first (default 20)")
+    ap.add_argument("--json", action="store_true",
+                    help="print one JSON object on stdout (the table goes to stderr)")
+    ap.add_argument("--blocked", action="store_true",
+                    help="time one method's runs back to back instead of round-robin")
+    ap.add_argument("--no-cli", action="store_true", help="skip the judgebox CLI row")
+    ap.add_argument("--breakdown-runs", type=int, default=None,
+                    help="instrumented box runs for the phase table (default: --runs; 0: none)")
+    ap.add_argument("--idle-gap", type=float, default=0.0, metavar="S",
+                    help="also break down 10 box runs each after S seconds idle (default: off)")
+    args = ap.parse_args(argv)
+    if args.runs < 1 or args.warmup < 0:
+        ap.error("--runs must be positive and --warmup not negative")
+    if os.geteuid() != 0:
+        sys.exit("bench/overhead.py: run as root (judgebox boxes, unshare and cgroups need it)")
+    sys.path.insert(0, str(REPO))  # this checkout's judgebox, whatever the venv holds
+    os.chdir(REPO)
+
+    tmp = tempfile.mkdtemp(prefix="judgebox-bench-")
+    try:
+        binary = build_binary(tmp)
+        report: dict = {"runs": args.runs, "warmup": args.warmup,
+                        "interleave": not args.blocked, "host": host_facts(binary),
+                        "rss_kib": {"before_import": rss_kib()}}
+        log(f"[1/3] baselines ({args.runs} runs each, before importing judgebox)")
+        first = baseline_methods(binary, tmp)
+        measure(first, args.runs, args.warmup, not args.blocked)
+
+        import sandbox  # noqa: F401  (only now: a bigger parent forks slower)
+        from sandbox import seccomp
+        seccomp.compile_filter()  # built once per process, as a worker would
+        report["rss_kib"]["after_import"] = rss_kib()
+        second = judgebox_methods(binary, tmp, not args.no_cli)
+        if not args.no_cli:
+            try:
+                check_cli(tmp)
+            except (OSError, RuntimeError) as exc:
+                second[-1].skipped = str(exc)
+        log(f"[2/3] judgebox ({args.runs} runs each"
+            + (", the CLI takes a while)" if not args.no_cli else ")"))
+        measure(second, args.runs, args.warmup, not args.blocked)
+
+        methods = first[:1] + second[:1] + first[1:] + second[1:]
+        report["methods"] = [{"key": m.key, "label": m.label, "command": m.note,
+                              "skipped": m.skipped,
+                              **(summarize(m.samples_ms) if m.samples_ms else {})}
+                             for m in methods]
+        plain = next((m for m in report["methods"] if m["key"] == "fork_exec"), None)
+        report["plain_median_ms"] = plain.get("median_ms") if plain else None
+
+        report["breakdowns"] = []
+        k = args.runs if args.breakdown_runs is None else args.breakdown_runs
+        if k > 0:
+            log(f"[3/3] instrumented box runs ({k})")
+            report["breakdowns"].append(breakdown(binary, k, min(args.warmup, 10)))
+        if args.idle_gap > 0:
+            log(f"      and 10 runs after {args.idle_gap} s idle each")
+            report["breakdowns"].append(breakdown(binary, 10, 0, args.idle_gap))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    table = render(report)
+    if args.json:
+        print(table, file=sys.stderr)
+        print(json.dumps(report, indent=2))
+    else:
+        print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Layers on their own: the seccomp policy, the rlimit table, the cgroup backends (v1 for real
+on this host; v2 as far as a cgroup2 mount without controllers allows)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from sandbox import Limits, cgroup_v1, cgroup_v2, cgroups, rlimits, seccomp
+
+
+def test_seccomp_policy_lists_are_disjoint_and_cover_the_issue():
+    must_deny = {"ptrace", "process_vm_readv", "process_vm_writev", "mount", "umount2",
+                 "pivot_root", "chroot", "unshare", "setns", "bpf", "perf_event_open",
+                 "userfaultfd", "keyctl", "add_key", "request_key", "io_uring_setup",
+                 "io_uring_enter", "io_uring_register", "kexec_load", "kexec_file_load",
+                 "init_module", "finit_module", "delete_module", "reboot", "swapon", "swapoff",
+                 "acct", "clock_settime", "settimeofday", "adjtimex", "open_by_handle_at"}
+    assert must_deny <= set(seccomp.DENIED)
+    assert not set(seccomp.ALLOWED) & set(seccomp.DENIED)
+    assert {"clone", "clone3", "socket", "ioctl"}.isdisjoint(seccomp.ALLOWED)  # filtered by args
+    program = seccomp.compile_filter()
+    assert len(program) % 8 == 0 and len(program) > 100
+
+
+def test_rlimit_table():
+    rows = {res: (soft, hard) for res, soft, hard in rlimits.table(
+        Limits(cpu_time_ms=1500, memory_kib=65536, output_kib=100, processes=7))}
+    assert rows[resource.RLIMIT_CORE] == (0, 0)
+    assert rows[resource.RLIMIT_FSIZE] == (102400, 102400)
+    assert rows[resource.RLIMIT_STACK] == (65536 * 1024,) * 2
+    assert rows[resource.RLIMIT_CPU] == (3, 4)
+    assert rows[resource.RLIMIT_NPROC] == (7, 7)
+
+
+def _sleeper() -> subprocess.Popen:
+    # A harmless host process of our own (not a submission) to move into a test cgroup.
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+
+
+def _join(backend, cg, pid: int) -> None:
+    for fd in backend.attach_fds(cg):
+        try:
+            os.write(fd, str(pid).encode())
+        finally:
+            os.close(fd)
+
+
+def test_v1_backend_limits_measures_kills_and_removes():
+    backend = cgroups.backend()
+    if backend.version != 1:
+        pytest.skip("this host's cgroups are v2")
+    cg = backend.create(f"judgebox-test-{os.getpid()}")
+    proc = _sleeper()
+    try:
+        backend.apply_limits(cg, 64 << 20, 5)
+        with open(os.path.join(cg.paths["memory"], "memory.limit_in_bytes")) as f:
+            assert int(f.read()) == 64 << 20
+        with open(os.path.join(cg.paths["pids"], "pids.max")) as f:
+            assert f.read().strip() == "5"
+        _join(backend, cg, proc.pid)
+        stats = backend.stats(cg)
+        assert stats.oom_kills == 0 and stats.memory_peak_bytes >= 0 and stats.cpu_ns >= 0
+        backend.kill(cg)
+        assert proc.wait(5) == -signal.SIGKILL
+    finally:
+        proc.kill()
+        backend.remove(cg)
+    assert not any(os.path.exists(p) for p in cg.paths.values())
+
+
+def test_v2_backend_on_the_unified_mount():
+    """Creation, attach, CPU time, cgroup.kill and removal for real; memory and pids limits
+    cannot be verified here (the cgroup2 mount of this host has no controllers)."""
+    _, v2_mount = cgroups.mountinfo_cgroups()
+    if v2_mount is None:
+        pytest.skip("no cgroup2 mount")
+    with open(os.path.join(v2_mount, "cgroup.controllers")) as f:
+        controllers = tuple(c for c in cgroup_v2.CONTROLLERS if c in f.read().split())
+    backend = cgroup_v2.V2(os.path.join(v2_mount, cgroups.own_cgroups()[""].strip("/")),
+                           controllers)
+    cg = backend.create(f"judgebox-test-{os.getpid()}")
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        backend.apply_limits(cg, 64 << 20, 5)
+        _join(backend, cg, spinner.pid)
+        time.sleep(0.3)
+        assert backend.stats(cg).cpu_ns > 100_000_000
+        backend.kill(cg)
+        assert spinner.wait(5) == -signal.SIGKILL
+    finally:
+        spinner.kill()
+        backend.remove(cg)
+    assert not os.path.exists(cg.paths["unified"])
+
+
+def test_v1_controllers_are_found_and_parents_nest_under_our_own_cgroup():
+    v1, _ = cgroups.mountinfo_cgroups()
+    own = cgroups.own_cgroups()
+    backend = cgroups.backend()
+    if backend.version != 1:
+        pytest.skip("this host's cgroups are v2")
+    for controller in cgroup_v1.CONTROLLERS:
+        expected = os.path.join(v1[controller], own[controller].strip("/"))
+        assert os.path.normpath(backend.parents[controller]) == os.path.normpath(expected)

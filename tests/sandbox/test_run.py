@@ -1,0 +1,216 @@
+"""One run through the whole sandbox: what the box sees, each status, files, binds, cleanup."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from sandbox import Limits, Mount, SandboxSpec, Status, run
+
+pytestmark = [pytest.mark.usefixtures("clean_host"), pytest.mark.timeout(60)]
+
+
+def sh(script: str, **limits) -> "sandbox.Outcome":  # noqa: F821
+    return run(SandboxSpec(("/bin/sh", "-c", script), Limits(**limits)))
+
+
+# --- what the box sees -------------------------------------------------------------------
+
+def test_identity_is_an_unprivileged_box_user():
+    out = sh("id -u; id -g; id -G; cat /proc/self/status")
+    uid, gid, groups, *status = out.stdout.decode().splitlines()
+    assert out.status is Status.OK
+    assert 61000 <= int(uid) < 62000 and gid == uid and groups == gid
+    fields = dict(line.split(":\t", 1) for line in status if ":\t" in line)
+    for cap in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        assert int(fields[cap], 16) == 0, cap
+    assert fields["NoNewPrivs"].strip() == "1"
+    assert fields["Seccomp"].strip() == "2"
+
+
+def test_root_holds_only_the_box_skeleton():
+    out = sh("ls -A /; echo; ls -A /dev; echo; ls -A /dev/shm /box /tmp; test -e /sys || echo nosys")
+    root, dev, rest = out.stdout.decode().split("\n\n", 2)
+    expected = {"bin", "box", "dev", "etc", "lib", "proc", "sbin", "tmp", "usr"}
+    assert expected <= set(root.split()) <= expected | {"lib64", "lib32", "libx32"}
+    assert set(dev.split()) == {"null", "zero", "full", "random", "urandom", "fd", "stdin",
+                                "stdout", "stderr", "shm"}
+    assert "nosys" in rest
+
+
+def test_etc_is_minimal_and_host_secrets_are_absent():
+    out = sh("ls -A /etc; cat /etc/shadow; ls /root /home /run")
+    names = set(out.stdout.decode().split())
+    assert names == {"alternatives", "group", "hosts", "ld.so.cache", "nsswitch.conf", "passwd"}
+    assert b"No such file" in out.stderr
+
+
+def test_mounts_are_read_only_except_box_and_tmp():
+    out = sh("for d in / /usr /etc /dev /proc; do touch $d/x 2>/dev/null && echo W$d; done;"
+             "touch /box/x /tmp/x /dev/shm/x && echo ok")
+    assert out.stdout.decode().split() == ["ok"]
+
+
+def test_pid_namespace_hides_init_and_host():
+    out = sh("echo $$; ls /proc | grep -E '^[0-9]+$' | sort -n | tr '\\n' ' '; cat /proc/self/cgroup")
+    lines = out.stdout.decode().splitlines()
+    assert lines[0] != "1"  # the program is never PID 1
+    assert "1" not in lines[1].split()  # init runs as root: hidden by hidepid
+    assert all(line.endswith(":/") for line in lines[2:])  # cgroup namespace
+
+
+def test_network_is_loopback_only_and_up():
+    out = sh("cat /proc/net/dev; hostname")
+    text = out.stdout.decode()
+    interfaces = [line.split(":")[0].strip() for line in text.splitlines() if ":" in line]
+    assert interfaces == ["lo"]
+    assert text.splitlines()[-1] == "box"
+
+
+def test_environment_is_the_templates_and_fds_are_three():
+    out = sh("env | sort; ls /proc/$$/fd")
+    lines = out.stdout.decode().split()
+    assert "HOME=/box" in lines and "PATH=/usr/local/bin:/usr/bin:/bin" in lines
+    assert not any(line.startswith(("PYTEST", "VIRTUAL_ENV", "SUDO")) for line in lines)
+    assert lines[-3:] == ["0", "1", "2"]
+
+
+# --- statuses ------------------------------------------------------------------------------
+
+def test_ok_and_exit_codes():
+    ok = sh("true")
+    assert (ok.status, ok.exit_code, ok.signal) == (Status.OK, 0, None)
+    assert 0 < ok.memory_kib < 16 * 1024
+    re = sh("exit 3")
+    assert (re.status, re.exit_code, re.signal, re.killed_by) == (Status.RE, 3, None, None)
+
+
+def test_signal_from_the_program_is_re():
+    out = sh("kill -SEGV $$")
+    assert (out.status, out.signal, out.exit_code) == (Status.RE, signal.SIGSEGV, None)
+    out = sh("kill -KILL $$")  # killing itself is not a time-out
+    assert (out.status, out.signal, out.killed_by) == (Status.RE, signal.SIGKILL, None)
+
+
+def test_spinning_program_is_tle_between_1_0_and_1_2_s():
+    out = sh("while :; do :; done", cpu_time_ms=1000)
+    assert out.status is Status.TLE and out.killed_by == "cpu-time"
+    assert 1.0 <= out.time <= 1.2, out.time
+    assert out.signal == signal.SIGKILL
+
+
+def test_sleeping_or_stopped_program_is_tle_by_wall_clock():
+    for script in ("sleep 30", "kill -STOP $$"):
+        out = sh(script, cpu_time_ms=500, wall_time_ms=800)
+        assert out.status is Status.TLE and out.killed_by == "wall-time", script
+        assert 0.8 <= out.wall_time < 1.5 and out.time < 0.2
+
+
+def test_memory_hog_is_mle(cc):
+    prog = cc("""
+        #include <stdlib.h>
+        #include <string.h>
+        int main(void) { for (;;) { char *p = malloc(1 << 20); if (!p) return 1; memset(p, 1, 1 << 20); } }
+    """, "hog")
+    out = run(SandboxSpec(("/box/hog",), Limits(memory_kib=256 * 1024), files=(("hog", prog),)))
+    assert out.status is Status.MLE and out.oom_killed
+    assert out.memory_kib >= 250 * 1024
+
+
+def test_touching_512_mb_under_256_is_mle(cc):
+    prog = cc("""
+        #include <stdlib.h>
+        #include <string.h>
+        int main(void) {
+            volatile char *p = malloc(512u << 20);
+            for (unsigned i = 0; i < (512u << 20); i += 4096) p[i] = 1;
+            return 0;
+        }
+    """, "touch512")
+    out = run(SandboxSpec(("/box/p",), Limits(memory_kib=256 * 1024), files=(("p", prog),)))
+    assert out.status is Status.MLE
+
+
+def test_stdout_flood_is_ole_and_capped():
+    out = sh("yes", output_kib=64)
+    assert out.status is Status.OLE and out.killed_by == "output"
+    assert len(out.stdout) == 64 * 1024
+
+
+def test_file_bigger_than_the_output_limit_is_ole():
+    out = run(SandboxSpec(("dd", "if=/dev/zero", "of=/box/big", "bs=64k", "count=64"),
+                          Limits(output_kib=1024)))
+    assert (out.status, out.signal) == (Status.OLE, signal.SIGXFSZ)
+
+
+def test_missing_command_is_se_not_re():
+    out = run(SandboxSpec(("/no/such/program",)))
+    assert out.status is Status.SE and "exec" in out.message and out.exit_code is None
+
+
+# --- input, files, binds -------------------------------------------------------------------
+
+def test_stdin_file_reaches_the_program(tmp_path):
+    data = tmp_path / "in.txt"
+    data.write_bytes(b"3 4\n")
+    out = run(SandboxSpec(("sh", "-c", "read a b; echo $((a + b))"), stdin=str(data)))
+    assert out.stdout == b"7\n"
+
+
+def test_files_in_and_out_without_following_planted_links():
+    out = run(SandboxSpec(
+        ("sh", "-c", "cat in.txt > out.txt; echo more >> out.txt; ln -s /etc/passwd link;"
+                     "mkdir d; ln -s /proc/1/root/etc/shadow d/x"),
+        files=(("in.txt", b"hello\n"),), collect=("out.txt", "link", "missing", "in.txt")))
+    assert out.status is Status.OK
+    assert out.files == {"out.txt": b"hello\nmore\n", "in.txt": b"hello\n"}
+
+
+def test_ro_and_rw_binds(tmp_path):
+    ro = tmp_path / "ro"
+    rw = tmp_path / "rw"
+    ro.mkdir()
+    rw.mkdir()
+    (ro / "data").write_text("visible\n")
+    os.chmod(rw, 0o777)
+    out = run(SandboxSpec(
+        ("sh", "-c", "cat /data/ro/data; touch /data/ro/new || echo ro-refused; "
+                     "echo written > /box/rw/file"),
+        mounts=(Mount(str(ro), "/data/ro"), Mount(str(rw), "/box/rw", writable=True))))
+    assert out.stdout.decode().split() == ["visible", "ro-refused"]
+    assert (rw / "file").read_text() == "written\n"
+    assert not (ro / "new").exists()
+
+
+def test_daemonised_processes_do_not_survive():
+    out = sh("setsid sh -c 'sleep 1000 & sleep 1000' & (sleep 1000 &) ; echo started")
+    assert out.status is Status.OK and out.stdout == b"started\n"
+    # clean_host checks that no process of a box uid is left
+
+
+def test_keyboard_interrupt_in_the_supervisor_cleans_up(monkeypatch):
+    import sandbox.runner as runner
+
+    real = runner._message
+
+    def interrupt(watch, keeper_pid, line):
+        real(watch, keeper_pid, line)
+        if line.startswith("T"):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "_message", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        sh("sleep 1000 & sleep 1000")
+    # clean_host: no cgroup, no process, no mount left
+
+
+def test_box_uid_and_cgroup_are_per_box_across_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        outs = list(pool.map(lambda _: sh("id -u; sleep 0.3"), range(2)))
+    uids = {o.stdout.strip() for o in outs}
+    assert all(o.status is Status.OK for o in outs) and len(uids) == 2

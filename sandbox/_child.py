@@ -9,7 +9,8 @@ Process tree, all forked from the supervisor::
 
 Messages to the supervisor travel on two pipes. The *setup* pipe is close-on-exec: it carries
 ``E<stage>: <error>`` when a step fails before exec (the run becomes SE, never the program's
-fault) and ``T<ns>`` (monotonic clock) just before exec; its EOF means every copy is gone.
+fault) and ``T<ns> <cpu ns>`` (the monotonic clock, and the CPU time the program's process spent in the
+box cgroup before exec) just before exec; its EOF means every copy is gone.
 The *result* pipe carries ``P<pid>`` (init's pid, from the keeper) and ``X<wait status>
 <ns>`` when the program has ended (from init). Nothing here returns into the supervisor's code:
 every path ends in ``os._exit`` or ``exec``.
@@ -118,11 +119,23 @@ def _init(plan: ChildPlan, lifeline: int) -> None:
 
 
 def _program(plan: ChildPlan) -> None:
-    """The program's process: the last steps in setup order, then exec."""
-    stage = "cgroup"
+    """The program's process: the last steps in setup order, then exec.
+
+    It joins the box cgroup as late as it can (pages and CPU time a process uses count where it
+    is at the time) and reports the CPU time it spent in the cgroup before exec, which the
+    supervisor subtracts: the judge's own setup is never billed to the program.
+    """
+    stage = "signals"
     try:
+        for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL)  # Python ignores some; the program must not
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        stage = "rlimits"
+        rlimits.apply(plan.rlimits)
+        stage = "cgroup"
         for fd in plan.cgroup_fds:
             os.write(fd, b"0")  # "0" moves the writer itself into the box cgroup
+        joined = time.clock_gettime_ns(time.CLOCK_THREAD_CPUTIME_ID)
         namespaces.enter_cgroup_namespace()
         stage = "fds"
         os.dup2(plan.stdin_fd, 0)
@@ -132,15 +145,11 @@ def _program(plan: ChildPlan) -> None:
         os.closerange(plan.setup_w + 1, 1 << 20)
         os.chdir("/box")
         os.umask(0o022)
-        for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_DFL)  # Python ignores some; the program must not
-        signal.pthread_sigmask(signal.SIG_SETMASK, [])
-        stage = "rlimits"
-        rlimits.apply(plan.rlimits)
         stage = "privileges"
         caps.drop_privileges(plan.uid, plan.gid, plan.last_cap)
         stage = "seccomp"
-        os.write(plan.setup_w, f"T{time.monotonic_ns()}\n".encode())
+        spent = time.clock_gettime_ns(time.CLOCK_THREAD_CPUTIME_ID) - joined
+        os.write(plan.setup_w, f"T{time.monotonic_ns()} {spent}\n".encode())
         _libc.load_seccomp_bpf(plan.seccomp_bpf)
         stage = "exec"
         os.execvpe(plan.argv[0], list(plan.argv), plan.env)

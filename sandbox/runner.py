@@ -37,6 +37,7 @@ class _Watch:
     """What the supervisor saw of one run."""
 
     exec_ns: int | None = None
+    setup_cpu_ns: int = 0  # CPU time the judge's own setup spent in the box cgroup
     end_ns: int | None = None
     wait_status: int | None = None
     init_pidfd: int | None = None
@@ -237,7 +238,7 @@ def _watch(spec: SandboxSpec, watch: _Watch, keeper_pid: int, cg: cgroups.BoxCgr
                 if wall_left <= 0:
                     _kill(watch, keeper_pid, "wall-time")
                 elif now / 1e9 >= next_check:
-                    cpu_left = (cpu_limit_ns - backend.cpu_ns(cg)) / 1e9
+                    cpu_left = (cpu_limit_ns + watch.setup_cpu_ns - backend.cpu_ns(cg)) / 1e9
                     if cpu_left <= 0:
                         _kill(watch, keeper_pid, "cpu-time")
                     # CPU time grows at most `parallel` times as fast as the wall clock.
@@ -274,7 +275,8 @@ def _watch(spec: SandboxSpec, watch: _Watch, keeper_pid: int, cg: cgroups.BoxCgr
 def _message(watch: _Watch, keeper_pid: int, line: str) -> None:
     kind, body = line[:1], line[1:]
     if kind == "T":
-        watch.exec_ns = int(body)
+        exec_ns, setup_cpu_ns = body.split()
+        watch.exec_ns, watch.setup_cpu_ns = int(exec_ns), int(setup_cpu_ns)
     elif kind == "E":
         watch.setup_error = watch.setup_error or body
     elif kind == "P":
@@ -288,7 +290,7 @@ def _decide(spec: SandboxSpec, watch: _Watch, stats: cgroups.CgroupStats,
             files: dict[str, bytes]) -> Outcome:
     """Turn what the judge recorded into a status; never guess from an exit signal alone."""
     limits = spec.limits
-    time_s = stats.cpu_ns / 1e9
+    time_s = max(0, stats.cpu_ns - watch.setup_cpu_ns) / 1e9
     memory_kib = stats.memory_peak_bytes // 1024
     common = dict(time=time_s, memory_kib=memory_kib, stdout=bytes(watch.stdout),
                   stderr=bytes(watch.stderr), oom_killed=stats.oom_kills > 0, files=files)

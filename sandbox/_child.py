@@ -61,9 +61,22 @@ def _fail(plan: ChildPlan, stage: str, exc: BaseException) -> None:
         os._exit(127)
 
 
+def _close_other_fds(keep: set[int]) -> None:
+    """Close every fd but ``keep``: the judge's own fds (other boxes' pipes, files being
+    written, sockets of a worker) must not live on in this box's processes."""
+    low = 0
+    for fd in sorted(keep):
+        if low < fd:  # os.closerange(n, n) would close every fd from n up (close_range(n, ~0))
+            os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 20)
+
+
 def keeper(plan: ChildPlan) -> None:
     """Runs in the supervisor's child: new namespaces, then fork init and wait for it."""
     try:
+        _close_other_fds({0, 1, 2, plan.box_mount_fd, *plan.cgroup_fds, plan.stdin_fd,
+                          plan.stdout_w, plan.stderr_w, plan.setup_w, plan.result_w})
         os.setsid()  # out of the caller's terminal: its Ctrl-C reaches only the supervisor
         _libc.prctl(_libc.PR_SET_PDEATHSIG, signal.SIGKILL)
         namespaces.enter_box_namespaces()
@@ -141,8 +154,7 @@ def _program(plan: ChildPlan) -> None:
         os.dup2(plan.stdin_fd, 0)
         os.dup2(plan.stdout_w, 1)
         os.dup2(plan.stderr_w, 2)
-        os.closerange(3, plan.setup_w)
-        os.closerange(plan.setup_w + 1, 1 << 20)
+        _close_other_fds({0, 1, 2, plan.setup_w})
         os.chdir("/box")
         os.umask(0o022)
         stage = "privileges"

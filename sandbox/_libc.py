@@ -101,13 +101,13 @@ def prctl(option: int, arg2: int = 0, arg3: int = 0, arg4: int = 0, arg5: int = 
     return _check(_libc.prctl(option, arg2, arg3, arg4, arg5))
 
 
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
+
+
 def load_seccomp_bpf(program: bytes) -> None:
     """Install a classic-BPF seccomp filter (already compiled) on the calling thread."""
-
-    class SockFprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
-
-    prog = SockFprog(len(program) // 8, program)
+    prog = _SockFprog(len(program) // 8, program)
     _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER,
                        ctypes.cast(ctypes.pointer(prog), ctypes.c_void_p).value, 0, 0))
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
+import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -53,11 +56,12 @@ def leftovers() -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def clean_host():
-    """Assert that the test left no box cgroup, process or mount behind."""
+def clean_host(settled_leftovers):
+    """Assert that the test left no box cgroup, process or mount behind (boxes that other
+    sessions on this machine are running at the time are not counted)."""
     yield
-    left = leftovers()
-    assert not any(left.values()), f"left behind: {left}"
+    left = settled_leftovers()
+    assert not left, f"left behind: {left}"
 
 
 def compile_c(source: str | Path, out_dir: Path, name: str = "prog") -> Path:
@@ -81,3 +85,136 @@ def cc(tmp_path_factory):
     """``cc(source_text_or_path, name)`` -> path of a compiled binary in a temp dir."""
     base = tmp_path_factory.mktemp("bin")
     return lambda source, name="prog": compile_c(source, base, name)
+
+
+# --- leftovers while other boxes may be running (used by test_adversarial, test_isolation_pair)
+
+def _slot_in_use(index: int) -> bool:
+    """Whether a live run holds box slot ``index`` now (its flock, as sandbox.slots takes it).
+
+    Another process on this machine (another test session, a worker) may be running boxes
+    while a test checks for leftovers; their cgroups and processes are not leftovers.
+    """
+    run_dir = os.environ.get("JUDGEBOX_RUN_DIR", "/run/judgebox")
+    try:
+        fd = os.open(os.path.join(run_dir, "locks", str(index)), os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # also drops the lock if this probe got it
+    return False
+
+
+def _uid_slot(pid: str) -> int | None:
+    uid_base = int(os.environ.get("JUDGEBOX_UID_BASE", "61000"))
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("Uid:"):
+                    uids = [int(u) for u in line.split()[1:]]
+                    return next((u - uid_base for u in uids if u in BOX_UIDS), None)
+    except OSError:
+        return None
+    return None
+
+
+def _describe(pid: str) -> str:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            fields = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+        return (f"pid {pid} ({fields.get('Name')}, state {fields.get('State')}, "
+                f"uid {fields.get('Uid', '').split()[:1]}, ppid {fields.get('PPid')})")
+    except OSError:
+        return f"pid {pid} (gone)"
+
+
+def _left_by_finished_box(slot: int | None, still_there: str) -> bool:
+    """Whether an item of box slot ``slot`` seen a moment ago was left by a finished box.
+
+    A run holds its slot from before its cgroup and processes exist until after they are gone,
+    so: slot free, item still there, slot still free (a run that ended or began in between
+    would show in one of the three looks).
+    """
+    if slot is not None and _slot_in_use(slot):
+        return False
+    if not os.path.exists(still_there):
+        return False
+    return slot is None or not _slot_in_use(slot)
+
+
+def leftovers_of_finished_boxes() -> dict[str, list[str]]:
+    """``leftovers()``, minus the cgroups and processes of boxes that are still running."""
+    left = leftovers()
+    cgroups = []
+    for path in left["cgroups"]:
+        suffix = path.rsplit("judgebox-", 1)[1]
+        if _left_by_finished_box(int(suffix) if suffix.isdigit() else None, path):
+            cgroups.append(path)
+    processes = []
+    for pid in left["processes"]:
+        slot = _uid_slot(pid)
+        if slot is None and not os.path.exists(f"/proc/{pid}"):
+            continue  # exited between the two reads
+        if _left_by_finished_box(slot, f"/proc/{pid}"):
+            processes.append(_describe(pid))
+    return {"cgroups": cgroups, "processes": processes, "mounts": left["mounts"]}
+
+
+@pytest.fixture
+def settled_leftovers():
+    """``check(grace_s=2.0)`` -> what finished boxes left behind, as a list of lines.
+
+    Looks right away (what a caller of ``run()`` finds when it returns); anything found is
+    looked at again until it is gone or ``grace_s`` has passed. What is still there is
+    returned (a failure); what went away meanwhile (say, a zombie being reaped) is a warning.
+    """
+    def check(grace_s: float = 2.0) -> list[str]:
+        first = leftovers_of_finished_boxes()
+        if not any(first.values()):
+            return []
+        deadline = time.monotonic() + grace_s
+        last = first
+        while any(last.values()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+            last = leftovers_of_finished_boxes()
+        if not any(last.values()):
+            warnings.warn(f"gone within {grace_s} s of run() returning: {first}")
+        return [f"{kind}: {item}" for kind, items in last.items() for item in items]
+
+    return check
+
+
+def box_processes_below(ancestor: int) -> list[tuple[int, int]]:
+    """(host pid, uid) of processes running as a box uid that descend from ``ancestor``."""
+    parents: dict[int, int] = {}
+    uids: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                fields = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields["PPid"])
+        uids[int(entry)] = int(fields["Uid"].split()[0])
+    found = []
+    for pid, uid in uids.items():
+        p, hops = pid, 0
+        while uid in BOX_UIDS and p > 1 and hops < 64:
+            p, hops = parents.get(p, 0), hops + 1
+            if p == ancestor:
+                found.append((pid, uid))
+                break
+    return found
+
+
+@pytest.fixture
+def box_processes():
+    """``find(ancestor=os.getpid())`` -> (host pid, uid) of the box processes this test runs."""
+    return lambda ancestor=None: box_processes_below(os.getpid() if ancestor is None
+                                                     else ancestor)

@@ -10,8 +10,9 @@ phases. Nothing under ``sandbox/`` is modified.
 
 Usage (as root)::
 
-    .venv/bin/python bench/overhead.py [--runs N] [--warmup W] [--json] [--blocked]
-                                       [--no-cli] [--breakdown-runs K] [--idle-gap S]
+    .venv/bin/python bench/sandbox_overhead.py [--runs N] [--warmup W] [--json] [--interleave]
+                                       [--no-cli] [--breakdown-runs K]
+                                       [--idle-gap S] [--idle-runs K] [--ballast-mib M]
 
 See bench/README.md for what each row means and the caveats.
 """
@@ -38,6 +39,31 @@ from typing import Callable
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = "int main(void){return 0;}\n"
 BIN_NAME = "true-static"
+# The floor: the same fork+exec+waitpid loop from a small C process, timing itself.
+LOOP_SOURCE = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+static long long now(void) {
+    struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+int main(int argc, char **argv) {
+    int warmup = atoi(argv[2]), runs = atoi(argv[3]);
+    for (int i = 0; i < warmup + runs; i++) {
+        long long t = now();
+        pid_t pid = fork();
+        if (pid == 0) { execl(argv[1], argv[1], (char *)0); _exit(127); }
+        int st;
+        if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) return 1;
+        if (i >= warmup) printf("%lld\n", now() - t);
+    }
+    return 0;
+}
+"""
+LOOP_NAME = "forkexec-loop"
 
 
 def log(msg: str) -> None:
@@ -77,6 +103,7 @@ class Method:
     label: str
     run: Callable[[], None]  # one run; raises RuntimeError when the run did not succeed
     note: str = ""
+    batch: Callable[[int, int], list[float]] | None = None  # (warmup, runs) -> samples, own clock
     samples_ms: list[float] = field(default_factory=list)
     skipped: str | None = None
 
@@ -111,11 +138,22 @@ def fork_exec(path: str) -> None:
     _must(_exit_code(os.waitpid(pid, 0)[1]), "fork+exec")
 
 
-def baseline_methods(binary: str, bindir: str) -> list[Method]:
+def c_loop(loop: str, binary: str, warmup: int, runs: int) -> list[float]:
+    res = subprocess.run([loop, binary, str(warmup), str(runs)], capture_output=True, text=True)
+    if res.returncode != 0:
+        raise RuntimeError(f"{loop} exited with {res.returncode}")
+    return [int(x) / 1e6 for x in res.stdout.split()]
+
+
+def baseline_methods(binary: str, bindir: str, loop: str | None) -> list[Method]:
     """Methods that do not need judgebox (measured before ``import sandbox``)."""
     methods = [
         Method("fork_exec", "plain fork+exec (os.fork/execv+waitpid)",
                lambda: fork_exec(binary)),
+        Method("c_fork_exec", "fork+exec from a small C process (floor)", lambda: None,
+               note=f"{LOOP_NAME}: the same loop in C, timed by itself",
+               batch=lambda w, n: c_loop(loop, binary, w, n),
+               skipped=None if loop else "could not build the C loop"),
         Method("posix_spawn", "os.posix_spawn + waitpid",
                lambda: _must(_spawn_wait([binary]), "posix_spawn")),
         Method("subprocess", "subprocess.run(close_fds=True)",
@@ -196,12 +234,18 @@ def measure(methods: list[Method], runs: int, warmup: int, interleave: bool) -> 
     for m in methods:
         if m.skipped:
             continue
+        if m.batch is not None:  # times itself
+            try:
+                m.samples_ms = m.batch(warmup, runs)
+            except (OSError, RuntimeError) as exc:
+                m.skipped = str(exc)
+            continue
         try:
             for _ in range(max(1, warmup)):
                 m.run()
             live.append(m)
-        except (OSError, RuntimeError) as exc:
-            m.skipped = f"failed in warm-up: {exc}"
+        except Exception as exc:  # noqa: BLE001 (judgebox's own errors too: show, go on)
+            m.skipped = f"failed in warm-up: {type(exc).__name__}: {exc}"
             log(f"  skip {m.key}: {m.skipped}")
     clock = time.perf_counter_ns
 
@@ -222,39 +266,70 @@ def measure(methods: list[Method], runs: int, warmup: int, interleave: bool) -> 
 
 # ------------------------------------------------------------------------------------ breakdown
 
-# Stamps in the order of the critical path of one box run. Parent stamps come from wrappers in
-# the supervisor; child stamps from the same wrappers running in the keeper, init and program
-# (they are inherited by fork); fork stamps from os.register_at_fork. "exit" is init's own
-# end-of-program clock reading, taken from the supervisor's record of the run.
-PHASES = [
-    # (label, from stamp, to stamp, who)
-    ("take a slot (flock)", "run:start", "slots.acquire:end", "supervisor"),
-    ("cgroup mkdir (v1: 3 dirs)", "slots.acquire:end", "cg.create:end", "supervisor"),
-    ("cgroup limits", "cg.create:end", "cg.apply_limits:end", "supervisor"),
-    ("/box tmpfs + copy files", "cg.apply_limits:end", "_prepare_box:end", "supervisor"),
-    ("plan root, env", "_prepare_box:end", "_start_and_watch:start", "supervisor"),
-    ("pipes, cgroup fds, ChildPlan", "_start_and_watch:start", "fork0:before", "supervisor"),
-    ("fork keeper", "fork0:before", "fork0:child", "keeper"),
-    ("setsid, PDEATHSIG", "fork0:child", "enter_box_namespaces:start", "keeper"),
-    ("unshare mnt/pid/ipc/uts/net", "enter_box_namespaces:start", "enter_box_namespaces:end",
-     "keeper"),
-    ("fork init (pid 1)", "enter_box_namespaces:end", "fork1:child", "init"),
-    ("build root (mounts, pivot_root)", "fork1:child", "build_root:end", "init"),
-    ("loopback up, hostname", "build_root:end", "set_hostname:end", "init"),
-    ("fork program", "set_hostname:end", "fork2:child", "program"),
-    ("join box cgroup + cgroupns", "fork2:child", "enter_cgroup_namespace:end", "program"),
-    ("fds, chdir, signals", "enter_cgroup_namespace:end", "rlimits.apply:start", "program"),
-    ("rlimits", "rlimits.apply:start", "rlimits.apply:end", "program"),
-    ("drop privileges (caps, uid)", "rlimits.apply:end", "drop_privileges:end", "program"),
-    ("'T' message, load seccomp", "drop_privileges:end", "load_seccomp_bpf:end", "program"),
-    ("exec + program + exit, reaped", "load_seccomp_bpf:end", "exit", "program/init"),
-    ("init/keeper exit, pipes EOF", "exit", "_watch:end", "supervisor"),
-    ("kill, waitpid keeper, close", "_watch:end", "_start_and_watch:end", "supervisor"),
-    ("collect, cgroup stats", "_start_and_watch:end", "cg.stats:end", "supervisor"),
-    ("cgroup rmdir (v1: 3 dirs)", "cg.stats:end", "cg.remove:end", "supervisor"),
-    ("release slot, Outcome", "cg.remove:end", "run:end", "supervisor"),
-]
-TOTAL = ("whole sandbox.run()", "run:start", "run:end")
+# One box run is split at stamps taken from the outside: wrappers around judgebox's module
+# functions (they run in the supervisor and, inherited by fork, in the keeper, init and program),
+# os.register_at_fork hooks, and init's own end-of-program clock reading (from the supervisor's
+# record of the run). Stamps go to a shared anonymous page. The phase table follows the stamps in
+# the order they happen (median offset from the start), so it needs no change when judgebox
+# reorders its steps; a gap between two stamps that is not one wrapped call is shown as "other".
+
+# wrapped call -> (what it does, process it runs in)
+CALLS = {
+    "slots.acquire": ("take a slot (flock)", "supervisor"),
+    "cg.create": ("cgroup mkdir", "supervisor"),
+    "cg.apply_limits": ("cgroup limits", "supervisor"),
+    "_prepare_box": ("/box tmpfs + copy files", "supervisor"),
+    "cg.attach_fds": ("open cgroup.procs fds", "supervisor"),
+    "fork0": ("fork keeper", "keeper"),
+    "enter_box_namespaces": ("unshare mnt/pid/ipc/uts/net", "keeper"),
+    "fork1": ("fork init (pid 1)", "init"),
+    "build_root": ("build root (mounts, pivot_root)", "init"),
+    "loopback_up": ("loopback up", "init"),
+    "set_hostname": ("hostname", "init"),
+    "fork2": ("fork program", "program"),
+    "rlimits.apply": ("rlimits", "program"),
+    "cgroup.join": ("join box cgroup (write cgroup.procs)", "program"),
+    "enter_cgroup_namespace": ("unshare cgroupns", "program"),
+    "drop_privileges": ("drop privileges (caps, uid)", "program"),
+    "load_seccomp_bpf": ("load seccomp filter", "program"),
+    "exec": ("exec + program + exit, reaped by init", "program"),
+    "teardown": ("init/keeper exit, pipes EOF", "supervisor"),
+    "reap": ("kill, waitpid keeper, close fds", "supervisor"),
+    "_collect": ("collect files", "supervisor"),
+    "cg.stats": ("cgroup stats", "supervisor"),
+    "cg.remove": ("cgroup rmdir", "supervisor"),
+}
+WRAPPED = [c for c in CALLS if not c.startswith("fork") and c not in ("exec", "teardown", "reap")]
+# Stamps that mark the critical path; "_watch:start" and the like happen in parallel and are left
+# out. The intervals without a wrapped call of their own are made of these pairs:
+EXTRA_STAMPS = ["run:start", "run:end", "execvpe:start", "exit", "_watch:start", "_watch:end",
+                "_start_and_watch:end", "_start_and_watch:start"]
+SPANS = {"exec": ("execvpe:start", "exit"), "teardown": ("exit", "_watch:end"),
+         "reap": ("_watch:end", "_start_and_watch:end")}
+SPANS.update({f"fork{d}": (f"fork{d}:before", f"fork{d}:child") for d in range(3)})
+STAMP_PROCESS = {"run": "supervisor", "execvpe": "program", "exit": "init",
+                 "_watch": "supervisor", "_start_and_watch": "supervisor",
+                 "fork0:before": "supervisor", "fork1:before": "keeper",
+                 "fork2:before": "init"}
+
+
+SMALL_GAP_MS = 0.1  # "other" gaps with a smaller median are summed into one row
+
+
+def _stamp_names() -> list[str]:
+    names = set(EXTRA_STAMPS)
+    for call in WRAPPED:
+        names |= {f"{call}:start", f"{call}:end"}
+    for d in range(3):
+        names |= {f"fork{d}:before", f"fork{d}:child"}
+    return sorted(names)
+
+
+def _process_of(stamp: str) -> str:
+    if stamp in STAMP_PROCESS:
+        return STAMP_PROCESS[stamp]
+    base = stamp.rsplit(":", 1)[0]
+    return STAMP_PROCESS.get(base) or CALLS.get(base, ("", "?"))[1]
 
 
 class Stamps:
@@ -277,16 +352,21 @@ class Stamps:
 
 
 _FORK_DEPTH = 0  # 0 in this process, 1 in the keeper, 2 in init, 3 in the program
-_HOOKED: list["Stamps"] = []  # at-fork hooks cannot be removed: install them once
+_HOOKED: list[Stamps] = []  # at-fork hooks cannot be removed: install them once
 
 
 def instrument(stamps: Stamps) -> Callable[[], None]:
     """Wrap judgebox's functions from the outside; returns the undo."""
-    import sandbox._child as child
     import sandbox.runner as runner
     from sandbox import _libc, caps, cgroups, mounts, namespaces, net, rlimits, slots
 
     undo: list[tuple[object, str, object]] = []
+
+    def patch(owner: object, attr: str, new: object) -> None:
+        # a module attribute is put back; a wrapper set on an instance is deleted
+        undo.append((owner, attr, getattr(owner, attr)
+                     if isinstance(owner, types.ModuleType) else None))
+        setattr(owner, attr, new)
 
     def wrap(owner: object, attr: str, label: str) -> None:
         orig = getattr(owner, attr)
@@ -299,40 +379,66 @@ def instrument(stamps: Stamps) -> Callable[[], None]:
             finally:
                 stamps.stamp(label + ":end")
 
-        # a module attribute is put back; a wrapper set on an instance is deleted
-        undo.append((owner, attr, orig if isinstance(owner, types.ModuleType) else None))
-        setattr(owner, attr, wrapper)
+        patch(owner, attr, wrapper)
 
     backend = cgroups.backend()
     wrap(slots, "acquire", "slots.acquire")
     for verb in ("create", "apply_limits", "stats", "remove"):
         wrap(backend, verb, f"cg.{verb}")
-    for name in ("_prepare_box", "_start_and_watch", "_watch"):
+    for name in ("_prepare_box", "_start_and_watch", "_watch", "_collect"):
         wrap(runner, name, name)
-    wrap(namespaces, "enter_box_namespaces", "enter_box_namespaces")
-    wrap(namespaces, "enter_cgroup_namespace", "enter_cgroup_namespace")
-    wrap(namespaces, "set_hostname", "set_hostname")
-    wrap(mounts, "build_root", "build_root")
-    wrap(net, "loopback_up", "loopback_up")
+    for owner, name in ((namespaces, "enter_box_namespaces"),
+                        (namespaces, "enter_cgroup_namespace"), (namespaces, "set_hostname"),
+                        (mounts, "build_root"), (net, "loopback_up"),
+                        (caps, "drop_privileges"), (_libc, "load_seccomp_bpf")):
+        wrap(owner, name, name)
     wrap(rlimits, "apply", "rlimits.apply")
-    wrap(caps, "drop_privileges", "drop_privileges")
-    wrap(_libc, "load_seccomp_bpf", "load_seccomp_bpf")
 
+    # The program joins the box cgroup by writing "0" to the cgroup.procs fds the supervisor
+    # opened: remember those fds, and stamp the writes to them (first one in, last one out).
+    cg_fds: list[int] = []
+    orig_attach = backend.attach_fds
+
+    def attach_fds(cg):
+        stamps.stamp("cg.attach_fds:start")
+        fds = orig_attach(cg)
+        cg_fds[:] = fds
+        stamps.stamp("cg.attach_fds:end")
+        return fds
+
+    patch(backend, "attach_fds", attach_fds)
+    orig_write = os.write
+
+    def write(fd, data):
+        if cg_fds and fd == cg_fds[0]:
+            stamps.stamp("cgroup.join:start")
+        try:
+            return orig_write(fd, data)
+        finally:
+            if cg_fds and fd == cg_fds[-1]:
+                stamps.stamp("cgroup.join:end")
+
+    patch(os, "write", write)
+    orig_exec = os.execvpe
+
+    def execvpe(*args):
+        stamps.stamp("execvpe:start")
+        return orig_exec(*args)
+
+    patch(os, "execvpe", execvpe)
     orig_decide = runner._decide
 
-    def decide(spec, watch, stats, files):  # the supervisor's record of init's clock readings
+    def decide(spec, watch, stats, files):  # init's clock reading at the program's end
         stamps.stamp("exit", watch.end_ns or 0)
         return orig_decide(spec, watch, stats, files)
 
-    undo.append((runner, "_decide", orig_decide))
-    runner._decide = decide
-    assert child.ChildPlan  # _child reaches these modules through their attributes
+    patch(runner, "_decide", decide)
 
     def restore() -> None:
         stamps.active = False
         for owner, attr, orig in reversed(undo):
             if orig is None:
-                delattr(owner, attr)  # an instance attribute we added over a method
+                delattr(owner, attr)
             else:
                 setattr(owner, attr, orig)
 
@@ -341,7 +447,6 @@ def instrument(stamps: Stamps) -> Callable[[], None]:
 
 def _install_fork_hooks(stamps: Stamps) -> None:
     if _HOOKED:
-        _HOOKED[0].active = False
         _HOOKED[0] = stamps  # the hooks read the current one
         return
     _HOOKED.append(stamps)
@@ -357,19 +462,28 @@ def _install_fork_hooks(stamps: Stamps) -> None:
     os.register_at_fork(before=before, after_in_child=in_child)
 
 
+def _label(a: str, b: str) -> tuple[str, str]:
+    """What happens between stamps a and b, and in which process."""
+    base_a, _, edge_a = a.rpartition(":")
+    base_b, _, edge_b = b.rpartition(":")
+    if base_a == base_b and base_a in CALLS and (edge_a, edge_b) == ("start", "end"):
+        return CALLS[base_a]
+    for span, (x, y) in SPANS.items():
+        if (a, b) == (x, y):
+            return CALLS[span]
+
+    def short(s: str) -> str:
+        base, _, edge = s.rpartition(":")
+        return base if base and edge in ("start", "end") else s
+
+    return f"other: {short(a)} -> {short(b)}", _process_of(b)
+
+
 def breakdown(binary: str, runs: int, warmup: int, gap_s: float = 0.0) -> dict:
     """Instrumented runs of the in-process box (files= variant): per-phase figures."""
     from sandbox import SandboxSpec, Status, run
 
-    names = sorted({p[1] for p in PHASES} | {p[2] for p in PHASES}
-                   | {f"fork{d}:before" for d in range(3)}
-                   | {f"{label}:{edge}" for label in (
-                       "slots.acquire", "cg.create", "cg.apply_limits", "cg.stats", "cg.remove",
-                       "_prepare_box", "_start_and_watch", "_watch", "enter_box_namespaces",
-                       "enter_cgroup_namespace", "set_hostname", "build_root", "loopback_up",
-                       "rlimits.apply", "drop_privileges", "load_seccomp_bpf")
-                      for edge in ("start", "end")})
-    stamps = Stamps(names)
+    stamps = Stamps(_stamp_names())
     _install_fork_hooks(stamps)
     restore = instrument(stamps)
     spec = SandboxSpec(command=("/box/prog",), files=(("prog", Path(binary)),))
@@ -390,10 +504,37 @@ def breakdown(binary: str, runs: int, warmup: int, gap_s: float = 0.0) -> dict:
                 rows.append(stamps.take())
     finally:
         restore()
+    # The critical path: every stamp seen in every run, in the order of its median offset,
+    # less the ones that happen in parallel with it.
+    parallel = {"_watch:start", "_start_and_watch:start"}
+    seen = [n for n in stamps.index if n not in parallel and all(r[n] for r in rows)]
+    order = sorted(seen, key=lambda n: percentile(sorted(r[n] - r["run:start"] for r in rows), 50))
+    order = order[order.index("run:start"):order.index("run:end") + 1]
+    totals = sorted((r["run:end"] - r["run:start"]) / 1e6 for r in rows)
+    cut = percentile(totals, 90)
+    slow = [r for r in rows if (r["run:end"] - r["run:start"]) / 1e6 >= cut]
     phases = []
-    for label, a, b, who in PHASES + [(*TOTAL, "")]:
-        ms = [(r[b] - r[a]) / 1e6 for r in rows if r[a] and r[b]]
-        phases.append({"phase": label, "process": who, **summarize(ms)})
+    small: list[tuple[str, str]] = []  # "other" gaps too small to list one by one
+    for a, b in zip(order, order[1:]) if rows else ():
+        label, who = _label(a, b)
+        ms = [(r[b] - r[a]) / 1e6 for r in rows]
+        if label.startswith("other") and percentile(sorted(ms), 50) < SMALL_GAP_MS:
+            small.append((a, b))
+            continue
+        slow_ms = [(r[b] - r[a]) / 1e6 for r in slow]
+        phases.append({"phase": label, "process": who, "from": a, "to": b, **summarize(ms),
+                       "slowest10_mean_ms": sum(slow_ms) / len(slow_ms)})
+    if small:
+        def glue(r: dict[str, int]) -> float:
+            return sum(r[b] - r[a] for a, b in small) / 1e6
+        phases.append({"phase": f"other, {len(small)} small gaps together", "process": "all",
+                       "gaps": [f"{a} -> {b}" for a, b in small],
+                       **summarize([glue(r) for r in rows]),
+                       "slowest10_mean_ms": sum(map(glue, slow)) / len(slow)})
+    phases.append({"phase": "whole sandbox.run()", "process": "", "from": "run:start",
+                   "to": "run:end", **summarize(totals),
+                   "slowest10_mean_ms": sum(totals[len(totals) - len(slow):]) / len(slow)
+                   if slow else None})
     return {"runs": len(rows), "gap_s": gap_s, "phases": phases}
 
 
@@ -404,7 +545,7 @@ def host_facts(binary: str) -> dict[str, object]:
         try:
             out = subprocess.run(argv, capture_output=True, text=True, timeout=10)
             return (out.stdout or out.stderr).strip().splitlines()[0]
-        except (OSError, IndexError, subprocess.SubprocessError):
+        except (OSError, IndexError, subprocess.SubprocessError):  # a missing tool: no version
             return None
 
     model = None
@@ -447,14 +588,15 @@ def _fmt(x: float) -> str:
 def render(report: dict) -> str:
     h = report["host"]
     out = [
-        f"bench/overhead.py: {report['runs']} timed runs per method after {report['warmup']} "
+        f"bench/sandbox_overhead.py: {report['runs']} timed runs per method after {report['warmup']} "
         f"warm-up, {'interleaved' if report['interleave'] else 'one method at a time'}",
         f"host: Linux {h['kernel']} {h['machine']}, {h['cpus']} CPUs ({h['cpu_model']}), "
         f"Python {h['python']}, {h['bwrap']}, {h['unshare']}; loadavg at start "
         f"{' '.join(map(str, h['loadavg']))}",
         f"binary: static `return 0`, {h['binary_bytes'] // 1024} KiB; bench process RSS "
         f"{report['rss_kib']['before_import']} KiB before `import sandbox`, "
-        f"{report['rss_kib']['after_import']} KiB after",
+        f"{report['rss_kib']['after_import']} KiB after"
+        + (f" (with {report['ballast_mib']} MiB of ballast)" if report["ballast_mib"] else ""),
         "",
     ]
     width = max(len(m["label"]) for m in report["methods"]) + 2
@@ -476,14 +618,18 @@ def render(report: dict) -> str:
         w = max(len(p["phase"]) for p in bd["phases"]) + 2
         total = bd["phases"][-1]["median_ms"]
         out.append(f"{'phase':<{w}}{'process':<14}{'median':>8}{'p10':>8}{'p90':>8}"
-                   f"{'share':>7}")
-        out.append("-" * (w + 45))
+                   f"{'share':>8}{'slow10%':>9}")
+        out.append("-" * (w + 55))
         for p in bd["phases"]:
             if p is bd["phases"][-1]:
-                out.append("-" * (w + 45))
-            share = f"{100 * p['median_ms'] / total:6.1f}%" if total else ""
+                out.append("-" * (w + 55))
+            share = f"{100 * p['median_ms'] / total:7.1f}%" if total else " " * 8
+            slow = p["slowest10_mean_ms"]
             out.append(f"{p['phase']:<{w}}{p['process']:<14}{_fmt(p['median_ms'])}"
-                       f"{_fmt(p['p10_ms'])}{_fmt(p['p90_ms'])}{share}")
+                       f"{_fmt(p['p10_ms'])}{_fmt(p['p90_ms'])}{share}"
+                       + (f"{slow:9.2f}" if slow is not None else ""))
+        out.append("share: of the whole run's median; slow10%: mean of the phase over the "
+                   "slowest tenth of the runs (where the tail comes from)")
     return "\n".join(out)
 
 
@@ -492,16 +638,26 @@ def render(report: dict) -> str:
 def build_binary(tmp: str) -> str:
     gcc = shutil.which("gcc") or shutil.which("cc")
     if gcc is None:
-        sys.exit("bench/overhead.py: needs gcc (or cc) with static libc (apt-get install gcc)")
+        sys.exit("bench/sandbox_overhead.py: needs gcc (or cc) with static libc (apt-get install gcc)")
     src = os.path.join(tmp, "true.c")
     with open(src, "w") as f:
         f.write(SOURCE)
     out = os.path.join(tmp, BIN_NAME)
     res = subprocess.run([gcc, "-O2", "-static", "-o", out, src], capture_output=True, text=True)
     if res.returncode != 0:
-        sys.exit(f"bench/overhead.py: gcc -O2 -static failed:\n{res.stderr}")
+        sys.exit(f"bench/sandbox_overhead.py: gcc -O2 -static failed:\n{res.stderr}")
     os.chmod(tmp, 0o755)  # the box's uid must be able to reach the ro-bound copy
     return out
+
+
+def build_loop(tmp: str) -> str | None:
+    src = os.path.join(tmp, "loop.c")
+    with open(src, "w") as f:
+        f.write(LOOP_SOURCE)
+    out = os.path.join(tmp, LOOP_NAME)
+    gcc = shutil.which("gcc") or shutil.which("cc")
+    res = subprocess.run([gcc, "-O2", "-o", out, src], capture_output=True, text=True)
+    return out if res.returncode == 0 else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -511,30 +667,42 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=int, default=20, help="untimed runs first (default 20)")
     ap.add_argument("--json", action="store_true",
                     help="print one JSON object on stdout (the table goes to stderr)")
-    ap.add_argument("--blocked", action="store_true",
-                    help="time one method's runs back to back instead of round-robin")
+    ap.add_argument("--interleave", action="store_true",
+                    help="round-robin over the methods instead of each one's runs back to back")
     ap.add_argument("--no-cli", action="store_true", help="skip the judgebox CLI row")
     ap.add_argument("--breakdown-runs", type=int, default=None,
                     help="instrumented box runs for the phase table (default: --runs; 0: none)")
     ap.add_argument("--idle-gap", type=float, default=0.0, metavar="S",
-                    help="also break down 10 box runs each after S seconds idle (default: off)")
+                    help="also break down box runs that each follow S seconds idle (default: "
+                         "off; 0.1 shows what a judge with real programs pays)")
+    ap.add_argument("--ballast-mib", type=int, default=0, metavar="M",
+                    help="first grow this process by M MiB of touched memory, to see a fat "
+                         "worker's forks (default 0)")
+    ap.add_argument("--idle-runs", type=int, default=30,
+                    help="instrumented runs for --idle-gap (default 30)")
     args = ap.parse_args(argv)
     if args.runs < 1 or args.warmup < 0:
         ap.error("--runs must be positive and --warmup not negative")
     if os.geteuid() != 0:
-        sys.exit("bench/overhead.py: run as root (judgebox boxes, unshare and cgroups need it)")
+        sys.exit("bench/sandbox_overhead.py: run as root (judgebox boxes, unshare and cgroups need it)")
     sys.path.insert(0, str(REPO))  # this checkout's judgebox, whatever the venv holds
     os.chdir(REPO)
+
+    ballast = bytearray(args.ballast_mib << 20)
+    ballast[::4096] = b"\1" * len(range(0, len(ballast), 4096))  # touch every page
 
     tmp = tempfile.mkdtemp(prefix="judgebox-bench-")
     try:
         binary = build_binary(tmp)
+        os.makedirs(os.path.join(tmp, "tools"))
+        loop = build_loop(os.path.join(tmp, "tools"))  # not in the dir the boxes see
         report: dict = {"runs": args.runs, "warmup": args.warmup,
-                        "interleave": not args.blocked, "host": host_facts(binary),
+                        "interleave": args.interleave, "host": host_facts(binary),
+                        "ballast_mib": args.ballast_mib,
                         "rss_kib": {"before_import": rss_kib()}}
         log(f"[1/3] baselines ({args.runs} runs each, before importing judgebox)")
-        first = baseline_methods(binary, tmp)
-        measure(first, args.runs, args.warmup, not args.blocked)
+        first = baseline_methods(binary, tmp, loop)
+        measure(first, args.runs, args.warmup, args.interleave)
 
         import sandbox  # noqa: F401  (only now: a bigger parent forks slower)
         from sandbox import seccomp
@@ -548,9 +716,9 @@ def main(argv: list[str] | None = None) -> int:
                 second[-1].skipped = str(exc)
         log(f"[2/3] judgebox ({args.runs} runs each"
             + (", the CLI takes a while)" if not args.no_cli else ")"))
-        measure(second, args.runs, args.warmup, not args.blocked)
+        measure(second, args.runs, args.warmup, args.interleave)
 
-        methods = first[:1] + second[:1] + first[1:] + second[1:]
+        methods = first[:2] + second[:1] + first[2:] + second[1:]
         report["methods"] = [{"key": m.key, "label": m.label, "command": m.note,
                               "skipped": m.skipped,
                               **(summarize(m.samples_ms) if m.samples_ms else {})}
@@ -564,8 +732,8 @@ def main(argv: list[str] | None = None) -> int:
             log(f"[3/3] instrumented box runs ({k})")
             report["breakdowns"].append(breakdown(binary, k, min(args.warmup, 10)))
         if args.idle_gap > 0:
-            log(f"      and 10 runs after {args.idle_gap} s idle each")
-            report["breakdowns"].append(breakdown(binary, 10, 0, args.idle_gap))
+            log(f"      and {args.idle_runs} runs after {args.idle_gap} s idle each")
+            report["breakdowns"].append(breakdown(binary, args.idle_runs, 0, args.idle_gap))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -575,7 +743,18 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(report, indent=2))
     else:
         print(table)
+        print(summary_line(report))
     return 0
+
+
+def summary_line(report: dict) -> str:
+    """The closing line: judgebox, bubblewrap and bare fork+exec medians, measured together."""
+    medians = {m["key"]: m.get("median_ms") for m in report["methods"]}
+    box, bwrap, bare = medians.get("judgebox_lib"), medians.get("bwrap"), medians.get("fork_exec")
+    ratio = f"{box / bwrap:.2f}" if box and bwrap else "n/a"
+    return (f"per-run ms: judgebox={_fmt(box) if box else 'n/a'} "
+            f"bwrap={_fmt(bwrap) if bwrap else 'n/a'} bare={_fmt(bare) if bare else 'n/a'} "
+            f"ratio_judgebox_bwrap={ratio}")
 
 
 if __name__ == "__main__":

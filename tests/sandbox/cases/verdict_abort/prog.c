@@ -1,0 +1,7 @@
+/* abort(): SIGABRT (a failed assert ends the same way). */
+#include <stdlib.h>
+
+int main(void)
+{
+    abort();
+}

@@ -1,0 +1,7 @@
+/* A plain non-zero exit. */
+#include <stdlib.h>
+
+int main(void)
+{
+    exit(3);
+}

@@ -1,0 +1,16 @@
+/* Infinite recursion with small frames and an 8 MiB stack rlimit under a 64 MiB memory
+ * limit: the stack hits its rlimit first, the kernel sends SIGSEGV. */
+#include <stdio.h>
+
+__attribute__((noinline)) static int down(int n)
+{
+    volatile char frame[128];
+    frame[n % 128] = (char)n;
+    return down(n + 1) + frame[(n * 7) % 128];
+}
+
+int main(void)
+{
+    printf("ESCAPED: %d\n", down(0));
+    return 99;
+}

@@ -147,7 +147,7 @@ def _program(plan: ChildPlan) -> None:
         rlimits.apply(plan.rlimits)
         stage = "cgroup"
         for fd in plan.cgroup_fds:
-            os.write(fd, b"0")  # "0" moves the writer itself into the box cgroup
+            os.write(fd, b"0")  # "0" moves the writer itself (one thread) into the box cgroup
         joined = time.clock_gettime_ns(time.CLOCK_THREAD_CPUTIME_ID)
         namespaces.enter_cgroup_namespace()
         stage = "fds"

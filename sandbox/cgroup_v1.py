@@ -51,8 +51,15 @@ class V1:
             raise CgroupError(f"cannot set limits on cgroup {cg.name}: {exc}") from exc
 
     def attach_fds(self, cg: BoxCgroup) -> list[int]:
-        """``cgroup.procs`` of each controller, open for writing (close-on-exec)."""
-        return [os.open(os.path.join(p, "cgroup.procs"), os.O_WRONLY | os.O_CLOEXEC)
+        """``tasks`` of each controller, open for writing (close-on-exec).
+
+        ``tasks``, not ``cgroup.procs``: the program's process is single-threaded when it
+        writes ``0``, and the kernel moves the writing thread alone without taking the global
+        threadgroup lock, whose write side waits for an RCU grace period once the machine has
+        been idle: 16 ms (median) through ``cgroup.procs`` against 0.45 ms here for the three
+        hierarchies, measured on the development machine.
+        """
+        return [os.open(os.path.join(p, "tasks"), os.O_WRONLY | os.O_CLOEXEC)
                 for p in cg.paths.values()]
 
     def cpu_ns(self, cg: BoxCgroup) -> int:

@@ -1,9 +1,9 @@
 """Box cgroups: detect the host's cgroup version once, then one backend with the same verbs.
 
 Both backends (``cgroup_v1.V1``, ``cgroup_v2.V2``) offer: ``create(name)``, ``apply_limits``,
-``attach_fds`` (cgroup.procs files opened for the box's first process to join by writing
-``0``), ``stats``, ``kill``, ``remove``. Box cgroups are created beneath the cgroup the judge
-itself runs in (per controller, from ``/proc/self/cgroup``) or beneath ``JUDGEBOX_CGROUP_PARENT``
+``attach_fds`` (the files the box's first process joins through by writing ``0``: v1's
+``tasks``, v2's ``cgroup.procs``), ``stats``, ``kill``, ``remove``. Box cgroups are created
+beneath the cgroup the judge itself runs in (per controller, from ``/proc/self/cgroup``) or beneath ``JUDGEBOX_CGROUP_PARENT``
 (a path relative to each hierarchy's root); the judge never moves a process out of that
 subtree, and the supervisor itself stays outside every box cgroup.
 """

@@ -279,7 +279,7 @@ CALLS = {
     "cg.create": ("cgroup mkdir", "supervisor"),
     "cg.apply_limits": ("cgroup limits", "supervisor"),
     "_prepare_box": ("/box tmpfs + copy files", "supervisor"),
-    "cg.attach_fds": ("open cgroup.procs fds", "supervisor"),
+    "cg.attach_fds": ("open cgroup fds", "supervisor"),
     "fork0": ("fork keeper", "keeper"),
     "enter_box_namespaces": ("unshare mnt/pid/ipc/uts/net", "keeper"),
     "fork1": ("fork init (pid 1)", "init"),
@@ -288,7 +288,7 @@ CALLS = {
     "set_hostname": ("hostname", "init"),
     "fork2": ("fork program", "program"),
     "rlimits.apply": ("rlimits", "program"),
-    "cgroup.join": ("join box cgroup (write cgroup.procs)", "program"),
+    "cgroup.join": ("join box cgroup (write 0)", "program"),
     "enter_cgroup_namespace": ("unshare cgroupns", "program"),
     "drop_privileges": ("drop privileges (caps, uid)", "program"),
     "load_seccomp_bpf": ("load seccomp filter", "program"),
@@ -365,7 +365,7 @@ def instrument(stamps: Stamps) -> Callable[[], None]:
     def patch(owner: object, attr: str, new: object) -> None:
         # a module attribute is put back; a wrapper set on an instance is deleted
         undo.append((owner, attr, getattr(owner, attr)
-                     if isinstance(owner, types.ModuleType) else None))
+                     if isinstance(owner, (types.ModuleType, type)) else None))
         setattr(owner, attr, new)
 
     def wrap(owner: object, attr: str, label: str) -> None:
@@ -385,8 +385,10 @@ def instrument(stamps: Stamps) -> Callable[[], None]:
     wrap(slots, "acquire", "slots.acquire")
     for verb in ("create", "apply_limits", "stats", "remove"):
         wrap(backend, verb, f"cg.{verb}")
-    for name in ("_prepare_box", "_start_and_watch", "_watch", "_collect"):
+    for name in ("_prepare_box", "_start_and_watch", "_collect"):
         wrap(runner, name, name)
+    from sandbox.watchdog import Watchdog
+    wrap(Watchdog, "watch", "_watch")
     for owner, name in ((namespaces, "enter_box_namespaces"),
                         (namespaces, "enter_cgroup_namespace"), (namespaces, "set_hostname"),
                         (mounts, "build_root"), (net, "loopback_up"),
@@ -394,7 +396,7 @@ def instrument(stamps: Stamps) -> Callable[[], None]:
         wrap(owner, name, name)
     wrap(rlimits, "apply", "rlimits.apply")
 
-    # The program joins the box cgroup by writing "0" to the cgroup.procs fds the supervisor
+    # The program joins the box cgroup by writing "0" to the cgroup fds the supervisor
     # opened: remember those fds, and stamp the writes to them (first one in, last one out).
     cg_fds: list[int] = []
     orig_attach = backend.attach_fds

@@ -11,43 +11,22 @@ from __future__ import annotations
 
 import functools
 import os
-import selectors
 import signal
 import stat
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import _libc, caps, cgroups, mounts, rlimits, seccomp, slots
 from ._child import ChildPlan, keeper
-from .errors import SandboxError, SetupError, SpecError
+from .errors import HostError, SpecError
 from .outcome import Outcome, Status
 from .spec import SandboxSpec
 from .templates import load_template
+from .watchdog import Watchdog
 
 __all__ = ["run"]
 
-SETUP_TIMEOUT_S = 10.0
-MIN_CHECK_S = 0.005
 MLE_MARGIN = 0.97  # a failed run whose peak reached 97 % of the limit ran out of memory
-
-
-@dataclass
-class _Watch:
-    """What the supervisor saw of one run."""
-
-    exec_ns: int | None = None
-    setup_cpu_ns: int = 0  # CPU time the judge's own setup spent in the box cgroup
-    end_ns: int | None = None
-    wait_status: int | None = None
-    init_pidfd: int | None = None
-    setup_error: str | None = None
-    killed_by: str | None = None
-    kill_ns: int | None = None
-    stdout: bytearray = field(default_factory=bytearray)
-    stderr: bytearray = field(default_factory=bytearray)
-    stdout_total: int = 0
-    stderr_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -62,14 +41,18 @@ def _host() -> _Host:
     return _Host(slots.run_dir(), cgroups.backend(), caps.cap_last_cap())
 
 
-def run(spec: SandboxSpec) -> Outcome:
+def run(spec: SandboxSpec, *, stdin_fd: int | None = None,
+        stdout_fd: int | None = None) -> Outcome:
     """Run ``spec.command`` in a fresh box and return what it did.
+
+    ``stdin_fd`` / ``stdout_fd`` connect the program to the caller's own fds (pipes to an
+    interactor, say) instead of ``spec.stdin`` and the captured stdout; the caller keeps its
+    fds. Standard output given that way is not captured, counted or limited by the judge.
 
     Raises ``SandboxError`` (``SpecError``, ``HostError``...) when judgebox cannot do its job
     before the program starts; a failure inside the box before exec is an ``SE`` outcome.
     """
     if os.geteuid() != 0:
-        from .errors import HostError
         raise HostError("judgebox sandbox must run as root")
     host = _host()
     template = load_template(spec.template)
@@ -84,7 +67,8 @@ def run(spec: SandboxSpec) -> Outcome:
             root = mounts.plan_root(os.path.join(host.run_dir, "root"), template.mounts,
                                     spec.mounts, slot.uid, slot.gid, limits.tmp_kib)
             env = dict(template.env) | dict(spec.env)
-            watch = _start_and_watch(spec, root, env, slot, cg, box_fd, host)
+            watch = _start_and_watch(spec, root, env, slot, cg, box_fd, host, stdin_fd,
+                                     stdout_fd)
             files = _collect(box_fd, spec) if watch.setup_error is None else {}
             if box_fd >= 0:
                 os.close(box_fd)  # frees the tmpfs before the cgroup it is charged to goes
@@ -144,149 +128,55 @@ def _collect(box_fd: int, spec: SandboxSpec) -> dict[str, bytes]:
 
 
 def _start_and_watch(spec: SandboxSpec, root: mounts.RootPlan, env: dict[str, str],
-                     slot: slots.Slot, cg: cgroups.BoxCgroup, box_fd: int,
-                     host: _Host) -> _Watch:
-    cg_fds: list[int] = []
-    pipes: list[int] = []
-    stdin_fd = -1
+                     slot: slots.Slot, cg: cgroups.BoxCgroup, box_fd: int, host: _Host,
+                     stdin_fd: int | None, stdout_fd: int | None) -> Watchdog:
+    """Fork the child half and watch it; whatever happens, the box is dead on return."""
+    ours: list[int] = []  # every fd opened here, closed on the way out
+
+    def opened(fd: int) -> int:
+        ours.append(fd)
+        return fd
+
+    def pipe() -> tuple[int, int]:
+        r, w = os.pipe()
+        return opened(r), opened(w)
+
+    watchdog: Watchdog | None = None
     pid = 0
-    watch = _Watch()
     try:
-        cg_fds = host.cgroups.attach_fds(cg)
-        stdin_fd = os.open(spec.stdin or "/dev/null", os.O_RDONLY | os.O_CLOEXEC)
-        setup_r, setup_w = os.pipe()
-        result_r, result_w = os.pipe()
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        pipes = [setup_r, setup_w, result_r, result_w, out_r, out_w, err_r, err_w]
+        cg_fds = [opened(fd) for fd in host.cgroups.attach_fds(cg)]
+        box_stdin = opened(os.dup(stdin_fd) if stdin_fd is not None else
+                           os.open(spec.stdin or "/dev/null", os.O_RDONLY | os.O_CLOEXEC))
+        setup_r, setup_w = pipe()
+        result_r, result_w = pipe()
+        out_r, out_w = pipe() if stdout_fd is None else (None, opened(os.dup(stdout_fd)))
+        err_r, err_w = pipe()
         plan = ChildPlan(spec.command, env, root, rlimits.table(spec.limits), slot.uid,
                          slot.gid, host.last_cap, seccomp.compile_filter(), box_fd,
-                         tuple(cg_fds), stdin_fd, out_w, err_w, setup_w, result_w)
+                         tuple(cg_fds), box_stdin, out_w, err_w, setup_w, result_w)
         pid = os.fork()
         if pid == 0:
             try:
                 keeper(plan)
             finally:
                 os._exit(127)
-        for fd in (setup_w, result_w, out_w, err_w):
+        watchdog = Watchdog(spec.limits, pid, host.cgroups, cg)
+        for fd in (setup_w, result_w, out_w, err_w, box_stdin):  # the box's ends
             os.close(fd)
-            pipes.remove(fd)
-        _watch(spec, watch, pid, cg, host.cgroups, setup_r, result_r, out_r, err_r)
-        return watch
+            ours.remove(fd)
+        watchdog.watch(setup_r, result_r, out_r, err_r)
+        return watchdog
     finally:
         if pid > 0:
-            _kill(watch, pid, None)
+            (watchdog or Watchdog(spec.limits, pid, host.cgroups, cg)).kill()
             os.waitpid(pid, 0)
-        if watch.init_pidfd is not None:
-            os.close(watch.init_pidfd)
-        for fd in [*cg_fds, *pipes] + ([stdin_fd] if stdin_fd >= 0 else []):
+        if watchdog is not None:
+            watchdog.close()
+        for fd in ours:
             os.close(fd)
 
 
-def _kill(watch: _Watch, keeper_pid: int, reason: str | None) -> None:
-    """Kill the whole box: SIGKILL to its init ends its pid namespace, every process in it."""
-    if reason and watch.killed_by is None and watch.wait_status is None:
-        watch.killed_by = reason
-        watch.kill_ns = time.monotonic_ns()
-    try:
-        if watch.init_pidfd is not None:
-            signal.pidfd_send_signal(watch.init_pidfd, signal.SIGKILL)
-        os.kill(keeper_pid, signal.SIGKILL)  # init dies with it (PDEATHSIG)
-    except ProcessLookupError:
-        pass
-
-
-def _open_init(pid: int, keeper_pid: int) -> int | None:
-    """A pidfd for init, but only if ``pid`` is still the keeper's child (no pid reuse)."""
-    try:
-        pidfd = os.pidfd_open(pid)
-        with open(f"/proc/{pid}/stat") as f:
-            ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return None
-    if ppid != keeper_pid:
-        os.close(pidfd)
-        return None
-    return pidfd
-
-
-def _watch(spec: SandboxSpec, watch: _Watch, keeper_pid: int, cg: cgroups.BoxCgroup,
-           backend: cgroups.Backend, setup_r: int, result_r: int, out_r: int,
-           err_r: int) -> None:
-    """Pump output and messages until every pipe is closed, enforcing the limits."""
-    limits = spec.limits
-    cpu_limit_ns = limits.cpu_time_ms * 1_000_000
-    out_cap = limits.output_kib * 1024
-    err_keep = limits.stderr_kib * 1024
-    parallel = max(1, min(limits.processes, os.cpu_count() or 1))
-    started = time.monotonic_ns()
-    lines = {setup_r: b"", result_r: b""}
-    sel = selectors.DefaultSelector()
-    for fd in (setup_r, result_r, out_r, err_r):
-        sel.register(fd, selectors.EVENT_READ)
-    next_check = 0.0
-    try:
-        while sel.get_map():
-            now = time.monotonic_ns()
-            if watch.exec_ns is None:
-                timeout = (started + SETUP_TIMEOUT_S * 1e9 - now) / 1e9
-                if timeout <= 0 and watch.setup_error is None:
-                    watch.setup_error = "setup: timed out"
-                    _kill(watch, keeper_pid, None)
-            elif watch.wait_status is None and watch.killed_by is None:
-                wall_left = (watch.exec_ns + limits.wall_ms * 1_000_000 - now) / 1e9
-                if wall_left <= 0:
-                    _kill(watch, keeper_pid, "wall-time")
-                elif now / 1e9 >= next_check:
-                    cpu_left = (cpu_limit_ns + watch.setup_cpu_ns - backend.cpu_ns(cg)) / 1e9
-                    if cpu_left <= 0:
-                        _kill(watch, keeper_pid, "cpu-time")
-                    # CPU time grows at most `parallel` times as fast as the wall clock.
-                    next_check = now / 1e9 + max(MIN_CHECK_S, cpu_left / parallel)
-                timeout = max(0.0, min(wall_left, next_check - now / 1e9))
-            else:
-                timeout = 1.0
-            for key, _ in sel.select(max(0.0, timeout)):
-                fd = key.fd
-                data = os.read(fd, 65536)
-                if not data:
-                    sel.unregister(fd)
-                elif fd == out_r:
-                    watch.stdout_total += len(data)
-                    if watch.stdout_total > out_cap:
-                        watch.stdout += data[:max(0, out_cap - len(watch.stdout))]
-                        _kill(watch, keeper_pid, "output")
-                    else:
-                        watch.stdout += data
-                elif fd == err_r:
-                    watch.stderr_total += len(data)
-                    watch.stderr += data[:max(0, err_keep - len(watch.stderr))]
-                    if watch.stderr_total > out_cap:
-                        _kill(watch, keeper_pid, "output")
-                else:
-                    lines[fd] += data
-                    while b"\n" in lines[fd]:
-                        line, lines[fd] = lines[fd].split(b"\n", 1)
-                        _message(watch, keeper_pid, line.decode(errors="replace"))
-    finally:
-        sel.close()
-
-
-def _message(watch: _Watch, keeper_pid: int, line: str) -> None:
-    kind, body = line[:1], line[1:]
-    if kind == "T":
-        exec_ns, setup_cpu_ns = body.split()
-        watch.exec_ns, watch.setup_cpu_ns = int(exec_ns), int(setup_cpu_ns)
-    elif kind == "E":
-        watch.setup_error = watch.setup_error or body
-    elif kind == "P":
-        watch.init_pidfd = _open_init(int(body), keeper_pid)
-    elif kind == "X":
-        status, end = body.split()
-        watch.wait_status, watch.end_ns = int(status), int(end)
-
-
-def _decide(spec: SandboxSpec, watch: _Watch, stats: cgroups.CgroupStats,
+def _decide(spec: SandboxSpec, watch: Watchdog, stats: cgroups.CgroupStats,
             files: dict[str, bytes]) -> Outcome:
     """Turn what the judge recorded into a status; never guess from an exit signal alone."""
     limits = spec.limits

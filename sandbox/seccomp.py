@@ -15,7 +15,8 @@ Why each group is allowed:
 - SysV and POSIX IPC: the box has its own IPC namespace;
 - ``ioctl`` except ``TIOCSTI`` (typing into a terminal), matched on the low 32 bits as the kernel
   reads the command;
-- ``prctl``, ``arch_prctl``, ``personality`` (query and ADDR_NO_RANDOMIZE only).
+- ``prctl``, ``arch_prctl``, ``personality`` (query and ADDR_NO_RANDOMIZE only);
+- ``sched_setscheduler`` with a non-real-time policy only (Mono sets its threads' policy).
 
 Denied whatever the list says (EPERM): ptrace, process_vm_readv/writev, mount, umount2,
 pivot_root, chroot, unshare, setns, bpf, perf_event_open, userfaultfd, keyctl, add_key,
@@ -128,6 +129,12 @@ def compile_filter() -> bytes:
     # "low 32 bits != TIOCSTI".
     for bit in range(32):
         _add(f, sc.ALLOW, "ioctl", sc.Arg(1, sc.MASKED_EQ, 1 << bit, (~_TIOCSTI) & (1 << bit)))
+    # sched_setscheduler: the non-real-time policies only (SCHED_OTHER, SCHED_BATCH,
+    # SCHED_IDLE). Mono sets every thread's policy through pthread_setschedparam and prints a
+    # warning on each run when that fails; a real-time policy stays denied whatever the box's
+    # RLIMIT_RTPRIO (a SCHED_FIFO spinner could starve the judge's own watchdog).
+    for policy in (0, 3, 5):
+        _add(f, sc.ALLOW, "sched_setscheduler", sc.Arg(1, sc.EQ, policy))
     # personality: query, default and ADDR_NO_RANDOMIZE (used by some runtimes) only.
     for persona in (0, _ADDR_NO_RANDOMIZE, _PERSONA_QUERY):
         _add(f, sc.ALLOW, "personality", sc.Arg(0, sc.EQ, persona))

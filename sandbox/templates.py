@@ -3,6 +3,14 @@
 A template is ``rootfs-templates/<name>.toml``; its ``[box]`` table lists ``paths`` (required
 host paths), ``optional_paths`` (bound when present) and ``env``. The directory comes from
 ``JUDGEBOX_TEMPLATES`` or defaults to the ``rootfs-templates`` folder of this checkout.
+
+A listed path may be a directory, a single file (``/usr/bin/gcc``: one executable of a toolchain
+rather than all of ``/usr/bin``) or a symlink. A symlink becomes the same symlink in the box; when
+it leads to a file, that file comes with it, hop by hop (``/usr/bin/java`` ->
+``/etc/alternatives/java`` -> ``/usr/lib/jvm/.../bin/java``), unless a listed directory already
+holds it. A symlink to a directory (``/bin`` -> ``usr/bin``) brings only itself. Mounts are made in
+path order, parents before children. Other tables of the file (a language's ``[language]``)
+are not the sandbox's business.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from .spec import Mount
 __all__ = ["Template", "load_template", "templates_dir"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.+-]*$")
+_MAX_HOPS = 16  # as the kernel's own limit on nested symlinks (40) but smaller: templates are ours
 
 
 @dataclass(frozen=True)
@@ -54,9 +63,47 @@ def load_template(name: str) -> Template:
         raise SpecError(f"{path}: {exc}") from exc
     box = data.get("box", {})
     try:
-        mounts = [Mount(p, p) for p in box.get("paths", [])]
-        mounts += [Mount(p, p, optional=True) for p in box.get("optional_paths", [])]
+        listed = [(str(p), False) for p in box.get("paths", [])]
+        listed += [(str(p), True) for p in box.get("optional_paths", [])]
+        mounts = _with_link_targets([Mount(p, p, optional=o) for p, o in listed])
         env = tuple((str(k), str(v)) for k, v in box.get("env", {}).items())
     except (TypeError, AttributeError, SpecError) as exc:
         raise SpecError(f"{path}: bad [box] table: {exc}") from exc
-    return Template(name, tuple(mounts), env)
+    return Template(name, mounts, env)
+
+
+def _link_chain(path: str) -> list[str]:
+    """The host paths a symlink to a file leads to, hop by hop (in canonical directory form).
+
+    A symlink to a directory (``/bin`` -> ``usr/bin``) brings nothing along: the template lists
+    what of that directory the box may see.
+    """
+    if os.path.isdir(path):
+        return []
+    chain = []
+    for _ in range(_MAX_HOPS):
+        if not os.path.islink(path):
+            break
+        link = os.readlink(path)
+        parent = os.path.realpath(os.path.dirname(path))
+        path = os.path.normpath(os.path.join(parent, link))
+        path = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+        chain.append(path)
+    return chain
+
+
+def _covered(path: str, directories: list[str]) -> bool:
+    return any(path == d or path.startswith(d.rstrip("/") + "/") for d in directories)
+
+
+def _with_link_targets(mounts: list[Mount]) -> tuple[Mount, ...]:
+    """The listed mounts plus what their symlinks point to, deduplicated, parents first."""
+    directories = [m.source for m in mounts if os.path.isdir(m.source)
+                   and not os.path.islink(m.source)]
+    by_target: dict[str, Mount] = {}
+    for mount in mounts:
+        by_target.setdefault(mount.target, mount)
+        for hop in _link_chain(mount.source):
+            if not _covered(hop, directories) and hop not in by_target:
+                by_target[hop] = Mount(hop, hop, optional=mount.optional)
+    return tuple(sorted(by_target.values(), key=lambda m: m.target.split("/")))

@@ -192,16 +192,16 @@ def test_daemonised_processes_do_not_survive():
 
 
 def test_keyboard_interrupt_in_the_supervisor_cleans_up(monkeypatch):
-    import sandbox.runner as runner
+    from sandbox.watchdog import Watchdog
 
-    real = runner._message
+    real = Watchdog.message
 
-    def interrupt(watch, keeper_pid, line):
-        real(watch, keeper_pid, line)
+    def interrupt(self, line):
+        real(self, line)
         if line.startswith("T"):
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "_message", interrupt)
+    monkeypatch.setattr(Watchdog, "message", interrupt)
     with pytest.raises(KeyboardInterrupt):
         sh("sleep 1000 & sleep 1000")
     # clean_host: no cgroup, no process, no mount left

@@ -1,0 +1,161 @@
+"""The supervisor's watch over one running box: messages, output, limits, and the kill.
+
+It reads the box's pipes until all are closed: the setup pipe (``T``: exec happened, ``E``: setup
+failed), the result pipe (``P``: init's pid, ``X``: the program's wait status and end time),
+stdout and stderr (kept up to their caps). Between reads it enforces the limits: CPU time from
+the box cgroup at adaptive intervals (CPU time grows at most ``min(processes, cores)`` times as
+fast as the wall clock, so the next look is at ``remaining CPU / that``, but at least 5 ms
+apart), the wall clock, and the output cap. Killing the box is one SIGKILL to its init, through
+a pidfd checked against pid reuse: the kernel then ends every process of its pid namespace.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import time
+
+from . import cgroups
+from .spec import Limits
+
+__all__ = ["Watchdog", "SETUP_TIMEOUT_S", "MIN_CHECK_S"]
+
+SETUP_TIMEOUT_S = 10.0
+MIN_CHECK_S = 0.005
+
+
+class Watchdog:
+    """What the supervisor saw of one run, and the loop that saw it."""
+
+    def __init__(self, limits: Limits, keeper_pid: int, backend: cgroups.Backend,
+                 cg: cgroups.BoxCgroup) -> None:
+        self.limits = limits
+        self.keeper_pid = keeper_pid
+        self.backend = backend
+        self.cg = cg
+        self.exec_ns: int | None = None
+        self.setup_cpu_ns = 0  # CPU time the judge's own setup spent in the box cgroup
+        self.end_ns: int | None = None
+        self.wait_status: int | None = None
+        self.init_pidfd: int | None = None
+        self.setup_error: str | None = None
+        self.killed_by: str | None = None
+        self.kill_ns: int | None = None
+        self.stdout = bytearray()
+        self.stderr = bytearray()
+        self.stdout_total = 0
+        self.stderr_total = 0
+        self._next_cpu_check = 0.0
+        self._parallel = max(1, min(limits.processes, os.cpu_count() or 1))
+
+    def watch(self, setup_r: int, result_r: int, out_r: int | None, err_r: int) -> None:
+        """Pump every pipe until all are closed, enforcing the limits in between."""
+        started = time.monotonic()
+        handlers = {setup_r: self._lines(), result_r: self._lines(), err_r: self._stderr}
+        if out_r is not None:
+            handlers[out_r] = self._stdout
+        with selectors.DefaultSelector() as sel:
+            for fd in handlers:
+                sel.register(fd, selectors.EVENT_READ)
+            while sel.get_map():
+                for key, _ in sel.select(self._enforce(started)):
+                    data = os.read(key.fd, 65536)
+                    if data:
+                        handlers[key.fd](data)
+                    else:
+                        sel.unregister(key.fd)
+
+    def kill(self, reason: str | None = None) -> None:
+        """Kill the whole box; ``reason`` ("cpu-time", "wall-time", "output") if it is a limit."""
+        if reason and self.killed_by is None and self.wait_status is None:
+            self.killed_by = reason
+            self.kill_ns = time.monotonic_ns()
+        try:
+            if self.init_pidfd is not None:
+                signal.pidfd_send_signal(self.init_pidfd, signal.SIGKILL)
+            os.kill(self.keeper_pid, signal.SIGKILL)  # init dies with it (PDEATHSIG)
+        except ProcessLookupError:
+            pass
+
+    def close(self) -> None:
+        """Release the pidfd."""
+        if self.init_pidfd is not None:
+            os.close(self.init_pidfd)
+            self.init_pidfd = None
+
+    def _enforce(self, started: float) -> float:
+        """Kill the box if a limit has passed; return how long to wait for the next look."""
+        now = time.monotonic()
+        if self.exec_ns is None:
+            left = started + SETUP_TIMEOUT_S - now
+            if left <= 0 and self.setup_error is None:
+                self.setup_error = "setup: timed out"
+                self.kill()
+            return max(0.0, left) if self.setup_error is None else 1.0
+        if self.wait_status is not None or self.killed_by is not None:
+            return 1.0  # ended: only draining pipes now
+        wall_left = self.exec_ns / 1e9 + self.limits.wall_ms / 1000 - now
+        if wall_left <= 0:
+            self.kill("wall-time")
+            return 1.0
+        if now >= self._next_cpu_check:
+            used = self.backend.cpu_ns(self.cg) - self.setup_cpu_ns
+            cpu_left = (self.limits.cpu_time_ms * 1_000_000 - used) / 1e9
+            if cpu_left <= 0:
+                self.kill("cpu-time")
+                return 1.0
+            self._next_cpu_check = now + max(MIN_CHECK_S, cpu_left / self._parallel)
+        return max(0.0, min(wall_left, self._next_cpu_check - now))
+
+    def _stdout(self, data: bytes) -> None:
+        cap = self.limits.output_kib * 1024
+        self.stdout_total += len(data)
+        self.stdout += data[:max(0, cap - len(self.stdout))]
+        if self.stdout_total > cap:
+            self.kill("output")
+
+    def _stderr(self, data: bytes) -> None:
+        self.stderr_total += len(data)
+        self.stderr += data[:max(0, self.limits.stderr_kib * 1024 - len(self.stderr))]
+        if self.stderr_total > self.limits.output_kib * 1024:
+            self.kill("output")
+
+    def _lines(self):
+        pending = bytearray()
+
+        def feed(data: bytes) -> None:
+            pending.extend(data)
+            while b"\n" in pending:
+                line, _, rest = bytes(pending).partition(b"\n")
+                pending[:] = rest
+                self.message(line.decode(errors="replace"))
+        return feed
+
+    def message(self, line: str) -> None:
+        """One line from the box's helpers (see ``sandbox._child``)."""
+        kind, body = line[:1], line[1:]
+        if kind == "T":
+            exec_ns, setup_cpu_ns = body.split()
+            self.exec_ns, self.setup_cpu_ns = int(exec_ns), int(setup_cpu_ns)
+        elif kind == "E":
+            self.setup_error = self.setup_error or body
+        elif kind == "P":
+            self.init_pidfd = _open_init(int(body), self.keeper_pid)
+        elif kind == "X":
+            status, end = body.split()
+            self.wait_status, self.end_ns = int(status), int(end)
+
+
+def _open_init(pid: int, keeper_pid: int) -> int | None:
+    """A pidfd for init, but only if ``pid`` is still the keeper's child (no pid reuse)."""
+    try:
+        pidfd = os.pidfd_open(pid)
+        with open(f"/proc/{pid}/stat") as f:
+            ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+    if ppid != keeper_pid:
+        os.close(pidfd)
+        return None
+    return pidfd

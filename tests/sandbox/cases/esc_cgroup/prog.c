@@ -9,15 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void must_fail(long r, const char *what)
-{
-    if (r >= 0) {
-        printf("ESCAPED: %s succeeded (%ld)\n", what, r);
-        fflush(stdout);
-        _exit(99);
-    }
-    printf("blocked: %s: %s\n", what, strerror(errno));
-}
+#include "../escape.h"
 
 int main(void)
 {

@@ -14,15 +14,7 @@
 #define KEYCTL_GET_KEYRING_ID 0
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 
-static void must_fail(long r, const char *what)
-{
-    if (r >= 0) {
-        printf("ESCAPED: %s succeeded (%ld)\n", what, r);
-        fflush(stdout);
-        _exit(99);
-    }
-    printf("blocked: %s: %s\n", what, strerror(errno));
-}
+#include "../escape.h"
 
 int main(void)
 {

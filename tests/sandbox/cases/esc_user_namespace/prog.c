@@ -22,15 +22,7 @@ struct clone_args_v0 {
     uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 };
 
-static void must_fail(long r, const char *what)
-{
-    if (r >= 0) {
-        printf("ESCAPED: %s succeeded (%ld)\n", what, r);
-        fflush(stdout);
-        _exit(99);
-    }
-    printf("blocked: %s: %s\n", what, strerror(errno));
-}
+#include "../escape.h"
 
 static void must_not_clone(long r, const char *what)
 {

@@ -120,20 +120,6 @@ def test_memory_hog_is_mle(cc):
     assert out.memory_kib >= 250 * 1024
 
 
-def test_touching_512_mb_under_256_is_mle(cc):
-    prog = cc("""
-        #include <stdlib.h>
-        #include <string.h>
-        int main(void) {
-            volatile char *p = malloc(512u << 20);
-            for (unsigned i = 0; i < (512u << 20); i += 4096) p[i] = 1;
-            return 0;
-        }
-    """, "touch512")
-    out = run(SandboxSpec(("/box/p",), Limits(memory_kib=256 * 1024), files=(("p", prog),)))
-    assert out.status is Status.MLE
-
-
 def test_stdout_flood_is_ole_and_capped():
     out = sh("yes", output_kib=64)
     assert out.status is Status.OLE and out.killed_by == "output"

@@ -2,15 +2,28 @@
 
 A plain library (no Flask, no Celery): build a :class:`SandboxSpec`, call :func:`run`, read
 the :class:`Outcome`. Needs root, cgroups (v1 or v2) and Linux namespaces.
+
+``run`` and the templates load on first use: the fork server (``sandbox._zygote``) imports this
+package and must stay small.
 """
+
+import importlib
 
 from .errors import CgroupError, HostError, SandboxError, SetupError, SpecError
 from .outcome import Outcome, Status
-from .runner import run
 from .spec import Limits, Mount, SandboxSpec
-from .templates import Template, load_template
 
 __all__ = [
     "run", "SandboxSpec", "Limits", "Mount", "Outcome", "Status", "Template", "load_template",
     "SandboxError", "SpecError", "HostError", "CgroupError", "SetupError",
 ]
+
+_LAZY = {"run": ".runner", "Template": ".templates", "load_template": ".templates"}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'sandbox' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value

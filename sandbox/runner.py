@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import functools
 import os
+import select
 import signal
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import _libc, caps, cgroups, mounts, rlimits, seccomp, slots
-from ._child import ChildPlan, keeper
+from . import _libc, caps, cgroups, forkserver, mounts, rlimits, seccomp, slots
+from ._child import ChildPlan
 from .errors import HostError, SpecError
 from .outcome import Outcome, Status
 from .spec import SandboxSpec
@@ -130,7 +131,8 @@ def _collect(box_fd: int, spec: SandboxSpec) -> dict[str, bytes]:
 def _start_and_watch(spec: SandboxSpec, root: mounts.RootPlan, env: dict[str, str],
                      slot: slots.Slot, cg: cgroups.BoxCgroup, box_fd: int, host: _Host,
                      stdin_fd: int | None, stdout_fd: int | None) -> Watchdog:
-    """Fork the child half and watch it; whatever happens, the box is dead on return."""
+    """Start the child half (through the fork server) and watch it; whatever happens, the
+    box is dead on return."""
     ours: list[int] = []  # every fd opened here, closed on the way out
 
     def opened(fd: int) -> int:
@@ -142,7 +144,7 @@ def _start_and_watch(spec: SandboxSpec, root: mounts.RootPlan, env: dict[str, st
         return opened(r), opened(w)
 
     watchdog: Watchdog | None = None
-    pid = 0
+    pid = pidfd = -1
     try:
         cg_fds = [opened(fd) for fd in host.cgroups.attach_fds(cg)]
         box_stdin = opened(os.dup(stdin_fd) if stdin_fd is not None else
@@ -154,13 +156,8 @@ def _start_and_watch(spec: SandboxSpec, root: mounts.RootPlan, env: dict[str, st
         plan = ChildPlan(spec.command, env, root, rlimits.table(spec.limits), slot.uid,
                          slot.gid, host.last_cap, seccomp.compile_filter(), box_fd,
                          tuple(cg_fds), box_stdin, out_w, err_w, setup_w, result_w)
-        pid = os.fork()
-        if pid == 0:
-            try:
-                keeper(plan)
-            finally:
-                os._exit(127)
-        watchdog = Watchdog(spec.limits, pid, host.cgroups, cg)
+        pid, pidfd = forkserver.server().spawn(plan)
+        watchdog = Watchdog(spec.limits, pid, pidfd, host.cgroups, cg)
         for fd in (setup_w, result_w, out_w, err_w, box_stdin):  # the box's ends
             os.close(fd)
             ours.remove(fd)
@@ -168,8 +165,10 @@ def _start_and_watch(spec: SandboxSpec, root: mounts.RootPlan, env: dict[str, st
         return watchdog
     finally:
         if pid > 0:
-            (watchdog or Watchdog(spec.limits, pid, host.cgroups, cg)).kill()
-            os.waitpid(pid, 0)
+            (watchdog or Watchdog(spec.limits, pid, pidfd, host.cgroups, cg)).kill()
+            select.select([pidfd], [], [])  # a pidfd is readable once its process has ended
+            os.close(pidfd)
+            forkserver.server().reap(pid)
         if watchdog is not None:
             watchdog.close()
         for fd in ours:

@@ -28,10 +28,11 @@ MIN_CHECK_S = 0.005
 class Watchdog:
     """What the supervisor saw of one run, and the loop that saw it."""
 
-    def __init__(self, limits: Limits, keeper_pid: int, backend: cgroups.Backend,
-                 cg: cgroups.BoxCgroup) -> None:
+    def __init__(self, limits: Limits, keeper_pid: int, keeper_pidfd: int,
+                 backend: cgroups.Backend, cg: cgroups.BoxCgroup) -> None:
         self.limits = limits
         self.keeper_pid = keeper_pid
+        self.keeper_pidfd = keeper_pidfd
         self.backend = backend
         self.cg = cg
         self.exec_ns: int | None = None
@@ -71,12 +72,12 @@ class Watchdog:
         if reason and self.killed_by is None and self.wait_status is None:
             self.killed_by = reason
             self.kill_ns = time.monotonic_ns()
-        try:
-            if self.init_pidfd is not None:
-                signal.pidfd_send_signal(self.init_pidfd, signal.SIGKILL)
-            os.kill(self.keeper_pid, signal.SIGKILL)  # init dies with it (PDEATHSIG)
-        except ProcessLookupError:
-            pass
+        for pidfd in (self.init_pidfd, self.keeper_pidfd):  # init dies with the keeper anyway
+            if pidfd is not None:
+                try:
+                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
 
     def close(self) -> None:
         """Release the pidfd."""

@@ -109,3 +109,31 @@ def test_v1_controllers_are_found_and_parents_nest_under_our_own_cgroup():
     for controller in cgroup_v1.CONTROLLERS:
         expected = os.path.join(v1[controller], own[controller].strip("/"))
         assert os.path.normpath(backend.parents[controller]) == os.path.normpath(expected)
+
+
+def test_boxes_are_forked_by_the_fork_server_which_restarts_after_a_crash():
+    from sandbox import Limits, SandboxSpec, Status, forkserver, run
+
+    def keeper_parent() -> int:
+        # The program reports nothing of the host; ask the host: who forked the keeper?
+        seen = []
+        real = forkserver.ForkServer.spawn
+
+        def spawn(self, plan):
+            pid, pidfd = real(self, plan)
+            with open(f"/proc/{pid}/stat") as f:
+                seen.append(int(f.read().rsplit(")", 1)[1].split()[1]))
+            return pid, pidfd
+
+        forkserver.ForkServer.spawn = spawn
+        try:
+            assert run(SandboxSpec(("true",), Limits(cpu_time_ms=1000))).status is Status.OK
+        finally:
+            forkserver.ForkServer.spawn = real
+        return seen[0]
+
+    first = forkserver.server().process.pid
+    assert keeper_parent() == first != os.getpid()
+    os.kill(first, signal.SIGKILL)  # our own fork server, by pid
+    forkserver.server().process.wait()
+    assert keeper_parent() not in (first, os.getpid())

@@ -1,0 +1,97 @@
+"""The supervisor's side of the fork server (see ``sandbox._zygote``).
+
+One server per supervisor process, started on first use (or early, with :func:`start`), shared
+by all threads; a server that died is started again on the next run. The supervisor itself
+never forks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from ._child import ChildPlan
+from ._zygote import FD_FIELDS
+from .errors import HostError
+
+__all__ = ["ForkServer", "start", "server"]
+
+_BOOT = ("import socket, sys; sys.path.insert(0, sys.argv[2]); "
+         "from sandbox._zygote import serve; serve(socket.socket(fileno=int(sys.argv[1])))")
+
+
+class ForkServer:
+    """A running fork server and the socket to it."""
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            package_parent = str(Path(__file__).resolve().parent.parent)
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _BOOT, str(theirs.fileno()), package_parent],
+                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+        except OSError as exc:
+            ours.close()
+            raise HostError(f"cannot start the fork server: {exc}") from exc
+        finally:
+            theirs.close()
+        self.sock = ours
+        self.lock = threading.Lock()
+
+    def alive(self) -> bool:
+        """Whether the server process still runs."""
+        return self.process.poll() is None
+
+    def spawn(self, plan: ChildPlan) -> tuple[int, int]:
+        """Fork a keeper for ``plan``; returns (pid, pidfd). Call :meth:`reap` once it ended."""
+        fds = [getattr(plan, name) for name in FD_FIELDS] + list(plan.cgroup_fds)
+        indexed = dataclasses.replace(
+            plan, cgroup_fds=tuple(range(len(FD_FIELDS), len(fds))),
+            **{name: i for i, name in enumerate(FD_FIELDS)})
+        with self.lock:
+            try:
+                socket.send_fds(self.sock, [pickle.dumps(indexed)], fds)
+                answer = self.sock.recv(4096)
+            except OSError as exc:
+                raise HostError(f"the fork server failed: {exc}") from exc
+        if not answer or answer.startswith(b"E"):
+            raise HostError(f"the fork server failed: {answer[1:].decode() or 'it died'}")
+        pid = int(answer)
+        return pid, os.pidfd_open(pid)  # safe: the server keeps the pid until reap
+
+    def reap(self, pid: int) -> None:
+        """Let the server wait for a keeper that has ended."""
+        with self.lock:
+            try:
+                self.sock.send(b"reap %d" % pid)
+            except OSError:
+                pass  # the server is gone, and its children with it
+
+    def close(self) -> None:
+        """Stop the server (its boxes, if any, die with it)."""
+        self.sock.close()
+        self.process.wait()
+
+
+_server: ForkServer | None = None
+_server_lock = threading.Lock()
+
+
+def server() -> ForkServer:
+    """The process's fork server, started if it is not running."""
+    global _server
+    with _server_lock:
+        if _server is None or not _server.alive():
+            _server = ForkServer()
+        return _server
+
+
+def start() -> None:
+    """Start the fork server now (a worker calls this at start, off the first run's path)."""
+    server()

@@ -132,8 +132,9 @@ def test_boxes_are_forked_by_the_fork_server_which_restarts_after_a_crash():
             forkserver.ForkServer.spawn = real
         return seen[0]
 
-    first = forkserver.server().process.pid
+    server = forkserver.server()
+    first = server.process.pid
     assert keeper_parent() == first != os.getpid()
     os.kill(first, signal.SIGKILL)  # our own fork server, by pid
-    forkserver.server().process.wait()
+    server.process.wait()
     assert keeper_parent() not in (first, os.getpid())

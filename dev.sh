@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # judgebox's one entry point on a fresh Debian machine, as root:
-#   ./dev.sh run    install what is missing, check the host, run the demo (the main job)
+#   ./dev.sh run    install what is missing, check the host, list the languages, run the demo
 #   ./dev.sh test   install what is missing (test extras too), run the whole test suite
-# Installs Debian packages with apt and the Python packages into ./.venv (pinned in
-# pyproject.toml); both steps are skipped when already done.
+# Installs Debian packages with apt (judgebox's own, then the languages' toolchains) and the
+# Python packages into ./.venv (pinned in pyproject.toml); each step is skipped when done.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 APT_PACKAGES=(python3 python3-venv python3-dev gcc libc6-dev libcap-dev libseccomp2
               util-linux bubblewrap)
+# The languages' toolchains (rootfs-templates/<id>.toml). Each one is optional: judgebox runs
+# without it and `judgebox languages` lists that language as disabled, with the reason. They
+# are installed without recommends; a package this Debian lacks is reported and skipped.
+TOOLCHAIN_PACKAGES=(gcc g++ gfortran            # c, cpp17, cpp20, fortran
+                    python3 pypy3               # python3, pypy3
+                    openjdk-17-jdk-headless kotlin  # java, kotlin
+                    nodejs golang-go rustc      # javascript, go, rust
+                    fp-compiler ghc ocaml-nox   # pascal, haskell, ocaml
+                    ruby php-cli perl lua5.4 bash  # ruby, php, perl, lua, bash
+                    mono-mcs mono-runtime)      # csharp
 
 need_root() {
   if [ "$(id -u)" -ne 0 ]; then
@@ -29,6 +39,23 @@ install_apt() {
   fi
 }
 
+install_toolchains() {
+  local missing=() p
+  for p in "${TOOLCHAIN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "dev.sh: installing language toolchains (a few minutes the first time): ${missing[*]}"
+  apt-get update -qq
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+       "${missing[@]}" >/dev/null; then
+    for p in "${missing[@]}"; do  # one by one: skip what this Debian cannot install
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" \
+        >/dev/null 2>&1 || echo "dev.sh: could not install $p: its language stays disabled" >&2
+    done
+  fi
+}
+
 install_venv() {
   local extras="$1" stamp
   stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-$extras"
@@ -42,8 +69,11 @@ install_venv() {
 
 case "${1:-}" in
   run)
-    need_root; install_apt; install_venv test
+    need_root; install_apt; install_toolchains; install_venv test
     .venv/bin/judgebox doctor
+    echo
+    echo '$ judgebox languages   # self-tests each language once, then cached'
+    .venv/bin/judgebox languages
     echo
     echo '$ judgebox sandbox --json -- /bin/sh -c "id -u; ls /"'
     .venv/bin/judgebox sandbox --json -- /bin/sh -c 'id -u; ls /'
@@ -51,7 +81,7 @@ case "${1:-}" in
     .venv/bin/judgebox sandbox --time-limit 1 -- /bin/sh -c 'while :; do :; done'
     ;;
   test)
-    need_root; install_apt; install_venv test
+    need_root; install_apt; install_toolchains; install_venv test
     shift
     exec .venv/bin/python -m pytest "$@"
     ;;

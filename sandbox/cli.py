@@ -60,11 +60,7 @@ def sandbox_command(ro_binds: tuple[str, ...], rw_binds: tuple[str, ...], templa
         sys.stdout.buffer.write(outcome.stdout)
         sys.stdout.flush()
         sys.stderr.buffer.write(outcome.stderr)
-        detail = (f"signal {outcome.signal}" if outcome.signal is not None else
-                  f"exit {outcome.exit_code}" if outcome.exit_code is not None else "not run")
-        click.echo(f"{outcome.status.value} ({detail}) time {outcome.time:.3f}s wall "
-                   f"{outcome.wall_time:.3f}s memory {outcome.memory_kib} KiB"
-                   + (f" killed: {outcome.killed_by}" if outcome.killed_by else ""), err=True)
+        click.echo(outcome.summary(), err=True)
     if outcome.status is Status.SE:
         click.echo(f"judgebox: sandbox error: {outcome.message}", err=True)
         sys.exit(1)

@@ -66,6 +66,14 @@ class Outcome:
     message: str = ""
     files: dict[str, bytes] = field(default_factory=dict)
 
+    def summary(self) -> str:
+        """One line for people: status, how it ended, time, wall time, memory, why killed."""
+        ended = (f"signal {self.signal}" if self.signal is not None else
+                 f"exit {self.exit_code}" if self.exit_code is not None else "not run")
+        killed = f" killed: {self.killed_by}" if self.killed_by else ""
+        return (f"{self.status.value} ({ended}) time {self.time:.3f}s wall {self.wall_time:.3f}s "
+                f"memory {self.memory_kib} KiB{killed}")
+
     def to_json(self) -> dict[str, object]:
         """The ``judgebox sandbox --json`` object, exactly as DESIGN.md specifies it."""
         return {

@@ -1,0 +1,87 @@
+"""Fixtures of the worker tests: the languages' self-test and their test programs compiled once
+per session (the leftover checks, ``clean_host``, come from ``tests/conftest.py``)."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import pytest
+
+from worker.compile import CompileLimits, Program, compile_program
+from worker.languages import get_language
+
+PROGRAMS = Path(__file__).parent / "programs"
+CASES = ("hello", "aplusb", "ce", "re", "tle", "mle")
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_selftest_cache(tmp_path_factory):
+    """Self-test the languages afresh in this session (not from the host's cache file)."""
+    old = os.environ.get("JUDGEBOX_CACHE_DIR")
+    os.environ["JUDGEBOX_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        os.environ.pop("JUDGEBOX_CACHE_DIR", None)
+    else:
+        os.environ["JUDGEBOX_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def statuses():
+    """Every language's self-test result, by id (tested once, in parallel)."""
+    from worker.selftest import language_statuses
+
+    return {s.id: s for s in language_statuses()}
+
+
+def program_path(lang_id: str, case: str) -> Path:
+    """The source of one test program: ``programs/<lang>/<case>.<ext>``."""
+    found = sorted((PROGRAMS / lang_id).glob(f"{case}.*"))
+    assert found, f"no {case} program for {lang_id}"
+    return found[0]
+
+
+def _compile_one(args: tuple[str, str, str]) -> Program:
+    lang_id, case, workdir = args
+    lang = get_language(lang_id)
+    out = Path(workdir) / lang_id / case
+    out.mkdir(parents=True, exist_ok=True)
+    # Test programs are small: tighter compile limits than the defaults keep a bug cheap.
+    return compile_program(lang, program_path(lang_id, case).read_bytes(), out,
+                           CompileLimits(cpu_time_ms=20_000, wall_time_ms=30_000))
+
+
+@pytest.fixture(scope="session")
+def compiled(statuses, tmp_path_factory):
+    """``compiled(lang_id, case) -> Program``: a language's six programs are compiled together,
+    two boxes at a time, the first time one of them is asked for."""
+    workdir = tmp_path_factory.mktemp("programs")
+    cache: dict[tuple[str, str], Program] = {}
+
+    def get(lang_id: str, case: str) -> Program:
+        status = statuses[lang_id]
+        if not status.enabled:
+            pytest.skip(f"{lang_id} is disabled: {status.reason}")
+        if (lang_id, case) not in cache:
+            jobs = [(lang_id, c, str(workdir)) for c in CASES]
+            with ProcessPoolExecutor(min(2, os.cpu_count() or 1),
+                                     mp_context=get_context("fork")) as pool:
+                for (_, c, _), program in zip(jobs, pool.map(_compile_one, jobs)):
+                    cache[(lang_id, c)] = program
+        return cache[(lang_id, case)]
+
+    return get
+
+
+@pytest.fixture
+def stdin_file(tmp_path):
+    """``stdin_file(text)`` -> path of a file holding ``text``."""
+    def make(text: str) -> str:
+        path = tmp_path / f"stdin-{len(list(tmp_path.iterdir()))}.txt"
+        path.write_text(text)
+        return str(path)
+
+    return make
+

@@ -1,0 +1,4 @@
+program ce
+  implicit none
+  x = 1
+end program ce

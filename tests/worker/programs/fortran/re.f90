@@ -1,0 +1,4 @@
+program re
+  implicit none
+  error stop 3
+end program re

@@ -1,0 +1,9 @@
+package main
+
+import "fmt"
+
+func main() {
+	var a []int
+	i := 5
+	fmt.Println(a[i])
+}

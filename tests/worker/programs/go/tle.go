@@ -1,0 +1,9 @@
+package main
+
+var n int
+
+func main() {
+	for {
+		n++
+	}
+}

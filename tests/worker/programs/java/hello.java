@@ -1,0 +1,3 @@
+public class HelloWorld {
+    public static void main(String[] args) { System.out.println("hello world"); }
+}

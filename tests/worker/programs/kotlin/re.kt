@@ -1,0 +1,1 @@
+fun main() { val a = IntArray(1); println(a[5]) }

@@ -1,0 +1,2 @@
+@Volatile var n = 0L
+fun main() { while (true) n++ }

@@ -1,0 +1,1 @@
+<?php $n = 0; while (true) $n++;

@@ -1,0 +1,157 @@
+"""The language files: loading and validation, the Java hook, and a broken toolchain disabled
+with its reason (never silently wrong)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from sandbox import load_template
+from worker.languages import (LanguageError, _registry, all_languages, get_language,
+                              java_main_class, language_for_file)
+
+MINIMAL = """
+[language]
+name = "Toy"
+extensions = ["toy"]
+source = "main.toy"
+version = ["sh", "-c", "echo 1.0"]
+run = ["sh", "{source}"]
+selftest = "echo hello world"
+"""
+
+
+@pytest.fixture
+def templates(tmp_path, monkeypatch):
+    """``templates(name=text, ...)``: a templates folder of its own for one test."""
+    monkeypatch.setenv("JUDGEBOX_TEMPLATES", str(tmp_path))
+
+    def make(**files: str) -> Path:
+        for name, text in files.items():
+            (tmp_path / f"{name}.toml").write_text(text)
+        _registry.cache_clear()
+        load_template.cache_clear()
+        return tmp_path
+
+    yield make
+    _registry.cache_clear()
+    load_template.cache_clear()
+
+
+def test_every_shipped_language_loads():
+    langs = all_languages()
+    assert len(langs) >= 19
+    for lang in langs:
+        assert lang.template == lang.id and load_template(lang.id).mounts
+        assert lang.compiled == (lang.artifact is not None)
+        assert lang.compiled or lang.check, "interpreted languages get a syntax check"
+    assert {j for lang in langs for j in lang.judge0} >= {50, 54, 62, 71, 63}
+
+
+@pytest.mark.parametrize("filename, lang_id", [
+    ("a.c", "c"), ("a.cpp", "cpp17"), ("a.CC", "cpp17"), ("x/y/sol.py", "python3"),
+    ("Main.java", "java"), ("a.kt", "kotlin"), ("a.js", "javascript"), ("a.go", "go"),
+    ("a.rs", "rust"), ("a.pas", "pascal"), ("a.hs", "haskell"), ("a.rb", "ruby"),
+    ("a.php", "php"), ("a.pl", "perl"), ("a.lua", "lua"), ("a.sh", "bash"), ("a.cs", "csharp"),
+    ("a.ml", "ocaml"),
+])
+def test_language_from_the_extension(filename, lang_id):
+    assert language_for_file(filename).id == lang_id
+
+
+def test_unknown_extension_and_id():
+    with pytest.raises(LanguageError, match="--lang"):
+        language_for_file("notes.txt")
+    with pytest.raises(LanguageError, match="unknown language"):
+        get_language("cobol")
+
+
+def test_placeholders():
+    java = get_language("java")
+    values = java.values(b"public class Foo { public static void main(String[] a) {} }")
+    assert values["source"] == "Foo.java" and values["main_class"] == "Foo"
+    argv = java.argv(java.run, values, 256)
+    assert "-Xmx208m" in argv and argv[-1] == "Foo"
+
+
+@pytest.mark.parametrize("source, expected", [
+    (b"public class Main { public static void main(String[] a) {} }", ("Main.java", "Main")),
+    (b"public final class Sol {\n static public void main(String[] a) {} }", ("Sol.java", "Sol")),
+    (b"class A { static class Inner {} public static void main(String[] a) {} }",
+     ("Main.java", "A")),
+    (b"class Helper {}\npublic class Solve { public static void main(String[] x) {} }",
+     ("Solve.java", "Solve")),
+    (b"public class Lib {}\nclass Runner { public static void main(String[] x) {} }",
+     ("Lib.java", "Runner")),
+    (b"// public class Fake {}\n/* class Fake2 */ class Real { static void main(String[] a){} }",
+     ("Main.java", "Real")),
+    (b'class Q { String s = "public class X {"; public static void main(String[] a) {} }',
+     ("Main.java", "Q")),
+    (b"int x;", ("Main.java", "Main")),
+])
+def test_java_main_class(source, expected):
+    found = java_main_class(source)
+    assert (found["source"], found["main_class"]) == expected
+
+
+@pytest.mark.parametrize("text, words", [
+    ("[language]\nname = 'x'\n", "lacks"),
+    (MINIMAL.replace('run = ["sh", "{source}"]', 'run = "sh main.toy"'), "list of strings"),
+    (MINIMAL + 'compile = ["cc", "{source}"]\n', "compile and artifact go together"),
+    (MINIMAL + 'hook = "nosuch"\n', "unknown hook"),
+    (MINIMAL.replace('source = "main.toy"', 'source = "../main.toy"'), "plain names"),
+])
+def test_bad_language_files(templates, text, words):
+    templates(toy=text)
+    with pytest.raises(LanguageError, match=words):
+        all_languages()
+
+
+def test_an_extension_belongs_to_one_language(templates):
+    templates(toy=MINIMAL, toy2=MINIMAL)
+    with pytest.raises(LanguageError, match="already toy's"):
+        all_languages()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root")
+@pytest.mark.usefixtures("clean_host")
+def test_missing_or_broken_toolchain_is_disabled_with_a_reason(templates):
+    from worker.selftest import language_statuses
+
+    box = '\n[box]\npaths = ["/bin", "/lib", "/lib64", "/usr/lib64", "/etc/ld.so.cache",' \
+          ' "/usr/lib/x86_64-linux-gnu", "/usr/bin/sh", "/usr/bin/dash"]\n' \
+          '[box.env]\nPATH = "/usr/bin"\n'
+    missing = MINIMAL.replace('"toy"', '"toy1"') + box.replace(
+        '"/usr/bin/dash"', '"/usr/bin/dash", "/opt/no-such-toolchain/bin/toyc"')
+    broken = MINIMAL.replace('"toy"', '"toy2"').replace("echo hello world", "echo hallo") + box
+    working = MINIMAL.replace('"toy"', '"toy3"').replace(
+        'selftest = "echo hello world"',
+        "selftest = 'echo hello world; while IFS= read -r l; do echo \"$l\"; done'") + box
+    templates(toy1=missing, toy2=broken, toy3=working)
+    statuses = {s.id: s for s in language_statuses(refresh=True)}
+    assert not statuses["toy1"].enabled and not statuses["toy1"].transient
+    assert "not installed: no /opt/no-such-toolchain/bin/toyc" in statuses["toy1"].reason
+    assert not statuses["toy2"].enabled and "hallo" in statuses["toy2"].reason
+    assert statuses["toy3"].enabled and statuses["toy3"].version == "1.0"
+    assert statuses["toy3"].to_json() == {"id": "toy3", "name": "Toy", "version": "1.0",
+                                          "enabled": True}
+
+
+def test_a_sandbox_failure_is_reported_but_never_cached(templates, monkeypatch):
+    import json
+
+    from worker import selftest
+
+    def sandbox_fails(lang):
+        raise selftest._SandboxFailed("version command SE: setup: the box died before exec")
+
+    box = '\n[box]\npaths = ["/bin"]\n'
+    templates(toy=MINIMAL + box)
+    monkeypatch.setattr(selftest, "_version", sandbox_fails)
+    [status] = selftest.language_statuses(refresh=True)
+    assert not status.enabled and status.transient and "sandbox failed" in status.reason
+    cached = json.loads(selftest.cache_path().read_text()) if selftest.cache_path().exists() \
+        else {}
+    assert "toy" not in cached

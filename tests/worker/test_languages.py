@@ -1,0 +1,101 @@
+"""Every language, for real in the sandbox: its self-test, then six programs each
+(``programs/<lang>/<case>.<ext>``): hello world, A+B from stdin, a compile or syntax error (CE),
+a runtime error (RE), an infinite loop (TLE), an allocation beyond the limit (MLE)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from sandbox import Limits, Status
+from worker.compile import run_program
+from worker.languages import all_languages
+
+pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root"),
+              pytest.mark.usefixtures("clean_host"), pytest.mark.timeout(120)]
+
+LANGS = [lang.id for lang in all_languages()]
+# The issue's list: `./dev.sh test` installs every toolchain, so none of these may be disabled.
+REQUIRED = {"c", "cpp17", "cpp20", "python3", "pypy3", "java", "kotlin", "javascript", "go",
+            "rust", "pascal", "haskell", "ruby", "php", "perl", "lua", "bash", "csharp", "ocaml"}
+
+MEMORY_MB = 128   # the run box of every test, runtime included (a JVM's heap gets 80 of it)
+TLE_CPU_MS = 500
+
+
+def _limits(**kwargs) -> Limits:
+    return Limits(**{"cpu_time_ms": 5_000, "memory_kib": MEMORY_MB * 1024, **kwargs})
+
+
+def test_required_languages_are_enabled(statuses):
+    disabled = {i: statuses[i].reason for i in REQUIRED if not statuses[i].enabled}
+    assert not disabled
+    assert sum(s.enabled for s in statuses.values()) >= 15
+
+
+@pytest.mark.parametrize("lang_id", LANGS)
+def test_self_test_reports_a_version(statuses, lang_id):
+    status = statuses[lang_id]
+    if not status.enabled:
+        pytest.skip(f"disabled: {status.reason}")
+    assert status.version and status.version[0].isdigit(), status
+
+
+@pytest.mark.parametrize("lang_id", LANGS)
+def test_hello_world(compiled, lang_id):
+    program = compiled(lang_id, "hello")
+    assert program.ok, program.report()
+    outcome = run_program(program, _limits())
+    assert outcome.status is Status.OK, outcome
+    assert outcome.stdout == b"hello world\n"
+
+
+@pytest.mark.parametrize("lang_id", LANGS)
+def test_a_plus_b_from_stdin(compiled, stdin_file, lang_id):
+    program = compiled(lang_id, "aplusb")
+    assert program.ok, program.report()
+    outcome = run_program(program, _limits(), stdin_file("1000000000000 2345\n"))
+    assert outcome.status is Status.OK, outcome
+    assert outcome.stdout.strip() == b"1000000002345"
+
+
+@pytest.mark.parametrize("lang_id", LANGS)
+def test_compile_error_is_ce(compiled, lang_id):
+    program = compiled(lang_id, "ce")
+    assert not program.ok
+    assert program.error.startswith("compilation failed"), program.error
+    assert program.output.strip(), "the compiler's message is kept"
+    ce = next((Path(__file__).parent / "programs" / lang_id).glob("ce.*")).read_bytes()
+    source = program.language.values(ce)["source"]
+    assert source in program.output  # the message names the file in /box...
+    assert "/tmp/pytest" not in program.output and "/run/judgebox" not in program.output  # only
+
+
+@pytest.mark.parametrize("lang_id", LANGS)
+def test_runtime_error_is_re(compiled, lang_id):
+    program = compiled(lang_id, "re")
+    assert program.ok, program.report()
+    outcome = run_program(program, _limits())
+    assert outcome.status is Status.RE, outcome
+    assert outcome.exit_code or outcome.signal
+
+
+@pytest.mark.parametrize("lang_id", LANGS)
+def test_infinite_loop_is_tle(compiled, lang_id):
+    program = compiled(lang_id, "tle")
+    assert program.ok, program.report()
+    outcome = run_program(program, _limits(cpu_time_ms=TLE_CPU_MS))
+    assert outcome.status is Status.TLE, outcome
+    assert outcome.killed_by == "cpu-time"
+    assert TLE_CPU_MS / 1000 <= outcome.time < TLE_CPU_MS / 1000 + 0.2
+
+
+@pytest.mark.parametrize("lang_id", LANGS)
+def test_allocation_beyond_the_limit_is_mle(compiled, lang_id):
+    program = compiled(lang_id, "mle")
+    assert program.ok, program.report()
+    outcome = run_program(program, _limits())
+    assert outcome.status is Status.MLE, outcome
+    assert outcome.memory_kib <= MEMORY_MB * 1024 + 1024

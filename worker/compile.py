@@ -1,0 +1,167 @@
+"""The compile step and the run of a compiled program: plain functions, no Celery.
+
+``compile_program(language, source, workdir)`` builds in a box of its own that sees only the
+source and the language's toolchain (its template), under :class:`CompileLimits`. What comes out
+is a :class:`Program`: either ``ok`` with one artifact file on the host (a binary, a jar, an
+``.exe``, or the source itself for interpreted languages, after their syntax check), or a
+compilation error with the reason and the compiler's messages (capped). The compile box is gone
+when this returns. ``run_program(program, limits, stdin)`` runs the artifact in a fresh box;
+call it as often as there are tests.
+
+Compilation errors (the program's fault) are data: ``Program.ok`` is false and ``error`` says
+why (the compiler failed, timed out, ran out of memory, wrote too much, left no artifact or one
+too large). A failure of the sandbox itself (``SE``: a toolchain that cannot start, say) raises
+:class:`CompileSystemError`; the caller reports it as a judge error, never as CE.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sandbox import Limits, Outcome, SandboxSpec, Status, run
+
+from .languages import Language
+
+__all__ = ["CompileLimits", "Program", "CompileSystemError", "compile_program", "run_program"]
+
+
+class CompileSystemError(Exception):
+    """The compile box itself failed (``SE``): judgebox's fault, not the program's."""
+
+
+@dataclass(frozen=True)
+class CompileLimits:
+    """Limits of one compile (or syntax check) box; the defaults are the issue's."""
+
+    cpu_time_ms: int = 30_000
+    wall_time_ms: int = 30_000
+    memory_kib: int = 1024 * 1024
+    processes: int = 64
+    output_kib: int = 64          # compiler messages kept and returned
+    artifact_kib: int = 64 * 1024  # the largest artifact, and the largest file written at all
+    tmp_kib: int = 256 * 1024     # /tmp for the compiler's scratch files (counts as memory)
+
+    def sandbox_limits(self) -> Limits:
+        """The sandbox limits of the compile box."""
+        return Limits(cpu_time_ms=self.cpu_time_ms, wall_time_ms=self.wall_time_ms,
+                      memory_kib=self.memory_kib, processes=self.processes,
+                      output_kib=self.artifact_kib, stderr_kib=self.output_kib,
+                      box_kib=2 * self.artifact_kib + 16 * 1024, tmp_kib=self.tmp_kib)
+
+
+@dataclass(frozen=True)
+class Program:
+    """What the compile step produced.
+
+    ``ok``: ``artifact`` is a host file (executable bit set) that ``run_program`` places in
+    each run box under ``artifact_name``. Otherwise ``error`` says why compilation failed.
+    ``output`` is the compiler's (or syntax checker's) stdout and stderr, capped.
+    ``values`` are the placeholders of the run command (``{main_class}``...).
+    """
+
+    language: Language
+    ok: bool
+    output: str
+    error: str = ""
+    artifact: Path | None = None
+    artifact_name: str = ""
+    values: dict[str, str] = dataclasses.field(default_factory=dict)
+    outcome: Outcome | None = None
+
+    def report(self) -> str:
+        """What a contestant sees of the compilation: the messages, then why it failed."""
+        if self.ok:
+            return self.output
+        sep = "" if not self.output or self.output.endswith("\n") else "\n"
+        return f"{self.output}{sep}judgebox: {self.error}\n"
+
+
+def _messages(outcome: Outcome, cap_kib: int) -> str:
+    text = (outcome.stdout + outcome.stderr)
+    cap = cap_kib * 1024
+    if len(text) > cap:
+        text = text[:cap] + b"\n[compiler output truncated]\n"
+    return text.decode("utf-8", "replace")
+
+
+def _failure(outcome: Outcome, limits: CompileLimits) -> str:
+    """Why a compile box failed, in words a contestant understands."""
+    if outcome.status is Status.TLE:
+        cpu = outcome.killed_by == "cpu-time"
+        seconds = (limits.cpu_time_ms if cpu else limits.wall_time_ms) / 1000
+        return f"compilation timed out ({seconds:g} s{' of CPU' if cpu else ''})"
+    if outcome.status is Status.MLE:
+        return f"compilation ran out of memory ({limits.memory_kib // 1024} MB)"
+    if outcome.status is Status.OLE:
+        return f"compilation wrote more than {limits.artifact_kib} KiB (output or a file)"
+    if outcome.signal is not None:
+        return f"the compiler was killed by signal {outcome.signal}"
+    return f"compilation failed (exit code {outcome.exit_code})"
+
+
+def _compile_box(language: Language, step: tuple[str, ...], values: dict[str, str],
+                 source: bytes, limits: CompileLimits) -> Outcome:
+    """One box that sees the toolchain and the source, and hands back the artifact."""
+    return run(SandboxSpec(
+        command=language.argv(step, values, limits.memory_kib // 1024),
+        limits=limits.sandbox_limits(), template=language.template,
+        files=((values["source"], source),),
+        collect=(values["artifact"],) if language.compiled else (),
+        collect_max_kib=limits.artifact_kib))
+
+
+def compile_program(language: Language, source: bytes, workdir: Path,
+                    limits: CompileLimits = CompileLimits()) -> Program:
+    """Compile (or syntax-check) ``source`` in a box of its own; the artifact goes to workdir.
+
+    Raises :class:`CompileSystemError` when the sandbox failed (``SE``), and
+    :class:`sandbox.SandboxError` when it could not even start.
+    """
+    values = language.values(source)
+    step = language.compile or language.check
+    outcome = None
+    if step is not None:
+        outcome = _compile_box(language, step, values, source, limits)
+        if outcome.status is Status.SE:
+            raise CompileSystemError(f"{language.id}: the compile box failed: {outcome.message}")
+        output = _messages(outcome, limits.output_kib)
+        if outcome.status is not Status.OK:
+            return Program(language, False, output, _failure(outcome, limits), outcome=outcome)
+    else:
+        output = ""
+    if language.compiled:
+        artifact = outcome.files.get(values["artifact"]) if outcome else None
+        if artifact is None:
+            return Program(language, False, output, f"the compiler left no {values['artifact']} "
+                           f"of at most {limits.artifact_kib} KiB", outcome=outcome)
+    else:
+        artifact = source
+    path = workdir / values["artifact"]
+    path.write_bytes(artifact)
+    os.chmod(path, 0o755)  # the sandbox keeps a host file's exec bit in /box
+    return Program(language, True, output, artifact=path, artifact_name=values["artifact"],
+                   values=values, outcome=outcome)
+
+
+def run_program(program: Program, limits: Limits, stdin: str | None = None) -> Outcome:
+    """Run a compiled program once in a fresh box (its language's template).
+
+    A failed run whose stderr shows the runtime's own out-of-memory error (the JVM's
+    ``OutOfMemoryError``, say) is ``MLE``: the heap limit fitted to the box ran out first.
+    """
+    if not program.ok or program.artifact is None:
+        raise ValueError("run_program needs a program that compiled")
+    lang = program.language
+    memory_mb = limits.memory_kib // 1024
+    outcome = run(SandboxSpec(
+        command=lang.argv(lang.run, program.values, memory_mb), limits=limits,
+        template=lang.template, files=((program.artifact_name, program.artifact),),
+        stdin=stdin))
+    if outcome.status is Status.RE and any(p.encode() in outcome.stderr
+                                           for p in lang.memory_errors):
+        outcome = dataclasses.replace(outcome, status=Status.MLE,
+                                      message="the runtime ran out of memory")
+    return outcome

@@ -1,0 +1,229 @@
+"""Languages: one small declarative file each, ``rootfs-templates/<id>.toml``.
+
+The file's ``[box]`` table is the sandbox template its compile and run boxes use (what of the host
+they see, their environment); its ``[language]`` table says how to build and run a program::
+
+    [language]
+    name = "C++17 (GCC)"            # display name
+    extensions = ["cpp", "cc"]      # `judgebox run` picks the language from these
+    source = "main.cpp"             # the file name the source gets in /box
+    version = ["g++", "-dumpfullversion"]   # argv printing the toolchain's version
+    version_pattern = '([0-9.]+)'   # optional: the part of that output to show
+    compile = ["g++", "-O2", "-o", "main", "{source}"]   # absent: nothing to compile
+    artifact = "main"               # what compile leaves in /box; it goes to the run box
+    check = ["python3", "-m", "py_compile", "{source}"]  # syntax check instead of compile
+    run = ["./main"]
+    judge0 = [52, 53, 54]           # Judge0 language ids this language answers to
+    processes = 64                  # processes + threads of a run box
+    memory_mb = 256                 # default memory limit (whole box, runtime included)
+    memory_reserve_mb = 0           # the runtime's own share: {heap_mb} = {memory_mb} - this
+    memory_errors = ["java.lang.OutOfMemoryError"]   # stderr of a failed run meaning MLE
+    hook = "java_main_class"        # optional: one function of HOOKS below
+    selftest = '''...'''            # prints "hello world", then echoes stdin
+
+Commands are argv lists (never a shell line built from user input). Placeholders, filled in by
+:meth:`Language.argv`: ``{source}``, ``{artifact}``, ``{memory_mb}``, ``{heap_mb}``,
+``{stack_mb}``, and whatever the language's hook returns (Java: ``{main_class}``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from sandbox.templates import templates_dir
+
+__all__ = ["Language", "LanguageError", "all_languages", "get_language", "language_for_file",
+           "HOOKS"]
+
+
+class LanguageError(Exception):
+    """A language file is invalid, or no language matches what was asked for."""
+
+
+@dataclass(frozen=True)
+class Language:
+    """How to build and run programs of one language; loaded from ``rootfs-templates/<id>.toml``."""
+
+    id: str
+    name: str
+    extensions: tuple[str, ...]
+    source: str
+    version: tuple[str, ...]
+    run: tuple[str, ...]
+    selftest: str
+    version_pattern: str | None = None
+    compile: tuple[str, ...] | None = None
+    artifact: str | None = None
+    check: tuple[str, ...] | None = None
+    judge0: tuple[int, ...] = ()
+    processes: int = 64
+    memory_mb: int = 256
+    memory_reserve_mb: int = 0
+    memory_errors: tuple[str, ...] = ()
+    hook: str | None = None
+    path: Path = field(default=Path(), compare=False)
+
+    @property
+    def template(self) -> str:
+        """The sandbox template of this language's boxes (the same file's ``[box]`` table)."""
+        return self.id
+
+    @property
+    def compiled(self) -> bool:
+        """Whether a compile step produces an artifact (else the source itself is run)."""
+        return self.compile is not None
+
+    def values(self, source: bytes) -> dict[str, str]:
+        """Placeholder values that depend on the source (the hook's, ``{source}``)."""
+        values = {"source": self.source}
+        if self.hook:
+            values |= HOOKS[self.hook](source)
+        values["artifact"] = self.artifact or values["source"]  # interpreted: the source
+        return values
+
+    def argv(self, template: tuple[str, ...], values: dict[str, str], memory_mb: int = 0
+             ) -> tuple[str, ...]:
+        """Fill the placeholders of one of this language's commands."""
+        heap = max(16, memory_mb - self.memory_reserve_mb)
+        values = values | {"memory_mb": str(memory_mb), "heap_mb": str(heap),
+                           "stack_mb": str(max(8, memory_mb))}
+        try:
+            return tuple(arg.format_map(values) for arg in template)
+        except (KeyError, ValueError) as exc:
+            raise LanguageError(f"{self.path}: bad placeholder in {list(template)}: {exc}") \
+                from exc
+
+
+# --- hooks: at most one level of special-casing ------------------------------------------
+
+_JAVA_NOISE = re.compile(rb'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'',
+                         re.S)
+_JAVA_TOKENS = re.compile(rb'[{}]|\bstatic\s+void\s+main\b'
+                          rb'|\bpublic\s+(?:(?:final|abstract|strictfp|sealed)\s+)*'
+                          rb'(?:class|interface|enum|record)\s+([A-Za-z_$][A-Za-z0-9_$]*)'
+                          rb'|\b(?:class|interface|enum|record)\s+([A-Za-z_$][A-Za-z0-9_$]*)')
+
+
+_MAX_NAME = 200  # a file name has at most 255 bytes
+
+
+def java_main_class(source: bytes) -> dict[str, str]:
+    """The class to run and the file name javac wants, as DOMjudge detects them.
+
+    A public top-level class must live in ``<Name>.java``; the class to run is the top-level
+    class that declares ``static void main`` (the public one when it is ambiguous); without
+    any, ``Main``.
+    """
+    text = _JAVA_NOISE.sub(b" ", source)
+    depth, current, public, with_main = 0, None, None, []
+    for match in _JAVA_TOKENS.finditer(text):
+        token = match.group(0)
+        if token == b"{":
+            depth += 1
+        elif token == b"}":
+            depth = max(0, depth - 1)
+        elif depth == 0 and (match.group(1) or match.group(2)):
+            current = (match.group(1) or match.group(2)).decode()
+            if match.group(1) and public is None:
+                public = current
+        elif token.startswith(b"static") and current and current not in with_main:
+            with_main.append(current)
+    main = public if public in with_main or (public and not with_main) else \
+        (with_main[0] if with_main else "Main")
+    if public and len(public) > _MAX_NAME:  # no such file name: javac will say what is wrong
+        public = None
+    return {"source": f"{public or 'Main'}.java", "main_class": main[:_MAX_NAME]}
+
+
+HOOKS: dict[str, Callable[[bytes], dict[str, str]]] = {
+    "java_main_class": java_main_class,
+}
+
+
+# --- loading ------------------------------------------------------------------------------
+
+def _argv(value: object, where: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value or not all(isinstance(a, str) for a in value):
+        raise LanguageError(f"{where} must be a non-empty list of strings")
+    return tuple(value)
+
+
+def _load(path: Path) -> Language | None:
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LanguageError(f"{path}: {exc}") from exc
+    table = data.get("language")
+    if table is None:
+        return None  # a plain sandbox template (default.toml)
+    where = f"{path}: [language]"
+    try:
+        lang = Language(
+            id=path.stem, name=str(table["name"]),
+            extensions=tuple(str(e).lstrip(".").lower() for e in table["extensions"]),
+            source=str(table["source"]), version=_argv(table["version"], f"{where} version"),
+            run=_argv(table["run"], f"{where} run"), selftest=str(table["selftest"]),
+            version_pattern=table.get("version_pattern"),
+            compile=_argv(table.get("compile"), f"{where} compile"),
+            artifact=table.get("artifact"), check=_argv(table.get("check"), f"{where} check"),
+            judge0=tuple(int(i) for i in table.get("judge0", ())),
+            processes=int(table.get("processes", 64)), memory_mb=int(table.get("memory_mb", 256)),
+            memory_reserve_mb=int(table.get("memory_reserve_mb", 0)),
+            memory_errors=tuple(str(s) for s in table.get("memory_errors", ())),
+            hook=table.get("hook"), path=path)
+    except KeyError as exc:
+        raise LanguageError(f"{where} lacks {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise LanguageError(f"{where}: {exc}") from exc
+    if lang.compiled != bool(lang.artifact):
+        raise LanguageError(f"{where}: compile and artifact go together")
+    if lang.hook is not None and lang.hook not in HOOKS:
+        raise LanguageError(f"{where}: unknown hook {lang.hook!r} (known: {', '.join(HOOKS)})")
+    if "/" in lang.source or (lang.artifact and "/" in lang.artifact):
+        raise LanguageError(f"{where}: source and artifact are plain names in /box")
+    return lang
+
+
+@functools.lru_cache(maxsize=None)
+def _registry(directory: Path) -> dict[str, Language]:
+    languages: dict[str, Language] = {}
+    owners: dict[str, str] = {}
+    for path in sorted(directory.glob("*.toml")):
+        lang = _load(path)
+        if lang is None:
+            continue
+        for ext in lang.extensions:
+            if ext in owners:
+                raise LanguageError(f"{path}: extension .{ext} is already {owners[ext]}'s")
+            owners[ext] = lang.id
+        languages[lang.id] = lang
+    return languages
+
+
+def all_languages() -> list[Language]:
+    """Every language defined in the templates directory, by id."""
+    return list(_registry(templates_dir()).values())
+
+
+def get_language(lang_id: str) -> Language:
+    """The language with this id; ``LanguageError`` when there is none."""
+    languages = _registry(templates_dir())
+    if lang_id not in languages:
+        raise LanguageError(f"unknown language {lang_id!r} (known: {', '.join(languages)})")
+    return languages[lang_id]
+
+
+def language_for_file(filename: str) -> Language:
+    """The language a source file's extension names (each extension belongs to one)."""
+    suffix = Path(filename).suffix.lstrip(".").lower()
+    for lang in all_languages():
+        if suffix and suffix in lang.extensions:
+            return lang
+    raise LanguageError(f"no language for the extension of {filename!r}: use --lang")

@@ -43,12 +43,13 @@ class ChildPlan:
     last_cap: int
     seccomp_bpf: bytes
     box_mount_fd: int
-    cgroup_fds: tuple[int, ...]
+    cgroup_fds: tuple[int, ...]  # "tasks"/"cgroup.procs" files, or the v2 cgroup's directory
     stdin_fd: int
     stdout_w: int
     stderr_w: int
     setup_w: int
     result_w: int
+    born_in_cgroup: bool = False  # v2: the program is forked into its cgroup (cgroup_fds[0])
 
 
 def _fail(plan: ChildPlan, stage: str, exc: BaseException) -> None:
@@ -108,7 +109,7 @@ def _init(plan: ChildPlan, lifeline: int) -> None:
         mounts.build_root(plan.root, plan.box_mount_fd)
         net.loopback_up()
         namespaces.set_hostname(plan.root.hostname)
-        pid = os.fork()
+        pid = _libc.fork_into_cgroup(plan.cgroup_fds[0]) if plan.born_in_cgroup else os.fork()
     except BaseException as exc:
         _fail(plan, "root", exc)
     if pid == 0:
@@ -134,9 +135,10 @@ def _init(plan: ChildPlan, lifeline: int) -> None:
 def _program(plan: ChildPlan) -> None:
     """The program's process: the last steps in setup order, then exec.
 
-    It joins the box cgroup as late as it can (pages and CPU time a process uses count where it
-    is at the time) and reports the CPU time it spent in the cgroup before exec, which the
-    supervisor subtracts: the judge's own setup is never billed to the program.
+    On v1 it joins the box cgroup as late as it can (pages and CPU time a process uses count
+    where it is at the time); on v2 it was born there. It reports the CPU time it spent in the
+    cgroup before exec, which the supervisor subtracts: the judge's own setup is never billed
+    to the program.
     """
     stage = "signals"
     try:
@@ -146,9 +148,11 @@ def _program(plan: ChildPlan) -> None:
         stage = "rlimits"
         rlimits.apply(plan.rlimits)
         stage = "cgroup"
-        for fd in plan.cgroup_fds:
-            os.write(fd, b"0")  # "0" moves the writer itself (one thread) into the box cgroup
-        joined = time.clock_gettime_ns(time.CLOCK_THREAD_CPUTIME_ID)
+        joined = 0  # CPU time of this process counted in the box cgroup before now
+        if not plan.born_in_cgroup:
+            for fd in plan.cgroup_fds:
+                os.write(fd, b"0")  # "0" moves the writer itself (one thread) into the cgroup
+            joined = time.clock_gettime_ns(time.CLOCK_THREAD_CPUTIME_ID)
         namespaces.enter_cgroup_namespace()
         stage = "fds"
         os.dup2(plan.stdin_fd, 0)

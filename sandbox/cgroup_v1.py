@@ -20,6 +20,7 @@ class V1:
     """The v1 verbs over a parent directory per controller."""
 
     version = 1
+    born_in_cgroup = False
 
     def __init__(self, parents: dict[str, str]) -> None:
         self.parents = parents

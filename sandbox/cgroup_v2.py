@@ -28,6 +28,7 @@ class V2:
     """
 
     version = 2
+    born_in_cgroup = True
 
     def __init__(self, parent: str, controllers: tuple[str, ...] = CONTROLLERS) -> None:
         self.parent = parent
@@ -91,9 +92,9 @@ class V2:
             raise CgroupError(f"cannot set limits on cgroup {cg.name}: {exc}") from exc
 
     def attach_fds(self, cg: BoxCgroup) -> list[int]:
-        """``cgroup.procs`` open for writing (close-on-exec)."""
-        return [os.open(os.path.join(cg.paths["unified"], "cgroup.procs"),
-                        os.O_WRONLY | os.O_CLOEXEC)]
+        """The cgroup's directory, for ``clone3(CLONE_INTO_CGROUP)``: the program's process is
+        born in it, with no migration (which waits for an RCU grace period after idle)."""
+        return [os.open(cg.paths["unified"], os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)]
 
     def cpu_ns(self, cg: BoxCgroup) -> int:
         """CPU time so far, in ns (``usage_usec`` of ``cpu.stat``)."""

@@ -1,8 +1,8 @@
 """Box cgroups: detect the host's cgroup version once, then one backend with the same verbs.
 
 Both backends (``cgroup_v1.V1``, ``cgroup_v2.V2``) offer: ``create(name)``, ``apply_limits``,
-``attach_fds`` (the files the box's first process joins through by writing ``0``: v1's
-``tasks``, v2's ``cgroup.procs``), ``stats``, ``kill``, ``remove``. Box cgroups are created
+``attach_fds`` (v1: the ``tasks`` files the program's process joins through by writing ``0``;
+v2: the cgroup's directory, which it is forked into with ``clone3(CLONE_INTO_CGROUP)``), ``stats``, ``kill``, ``remove``. Box cgroups are created
 beneath the cgroup the judge itself runs in (per controller, from ``/proc/self/cgroup``) or beneath ``JUDGEBOX_CGROUP_PARENT``
 (a path relative to each hierarchy's root); the judge never moves a process out of that
 subtree, and the supervisor itself stays outside every box cgroup.
@@ -42,6 +42,7 @@ class Backend(Protocol):
     """The verbs every cgroup backend offers."""
 
     version: int
+    born_in_cgroup: bool  # attach_fds is the cgroup's directory, for clone3(CLONE_INTO_CGROUP)
 
     def create(self, name: str) -> BoxCgroup: ...
     def apply_limits(self, cg: BoxCgroup, memory_bytes: int, pids: int) -> None: ...

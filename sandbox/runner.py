@@ -155,7 +155,8 @@ def _start_and_watch(spec: SandboxSpec, root: mounts.RootPlan, env: dict[str, st
         err_r, err_w = pipe()
         plan = ChildPlan(spec.command, env, root, rlimits.table(spec.limits), slot.uid,
                          slot.gid, host.last_cap, seccomp.compile_filter(), box_fd,
-                         tuple(cg_fds), box_stdin, out_w, err_w, setup_w, result_w)
+                         tuple(cg_fds), box_stdin, out_w, err_w, setup_w, result_w,
+                         host.cgroups.born_in_cgroup)
         pid, pidfd = forkserver.server().spawn(plan)
         watchdog = Watchdog(spec.limits, pid, pidfd, host.cgroups, cg)
         for fd in (setup_w, result_w, out_w, err_w, box_stdin):  # the box's ends

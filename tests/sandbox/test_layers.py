@@ -89,7 +89,8 @@ def test_v2_backend_on_the_unified_mount():
     spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         backend.apply_limits(cg, 64 << 20, 5)
-        _join(backend, cg, spinner.pid)
+        with open(os.path.join(cg.paths["unified"], "cgroup.procs"), "w") as f:
+            f.write(str(spinner.pid))
         time.sleep(0.3)
         assert backend.stats(cg).cpu_ns > 100_000_000
         backend.kill(cg)
@@ -138,3 +139,28 @@ def test_boxes_are_forked_by_the_fork_server_which_restarts_after_a_crash():
     os.kill(first, signal.SIGKILL)  # our own fork server, by pid
     server.process.wait()
     assert keeper_parent() not in (first, os.getpid())
+
+
+def test_a_box_on_the_v2_backend_is_born_in_its_cgroup(monkeypatch):
+    """A whole run through the v2 backend on this host's cgroup2 mount: the program is forked
+    into the box cgroup (clone3 CLONE_INTO_CGROUP), whose cpu.stat measures it and whose CPU
+    limit the watchdog enforces. This mount has no memory or pids controller, so those limits
+    are not in force here: the programs are harmless."""
+    from sandbox import Limits, SandboxSpec, Status, run, runner
+
+    _, v2_mount = cgroups.mountinfo_cgroups()
+    if v2_mount is None:
+        pytest.skip("no cgroup2 mount")
+    backend = cgroup_v2.V2(os.path.join(v2_mount, cgroups.own_cgroups()[""].strip("/")), ())
+    host = runner._host()
+    monkeypatch.setattr(runner, "_host", lambda: runner._Host(host.run_dir, backend,
+                                                             host.last_cap))
+    out = run(SandboxSpec(("sh", "-c", "cat /proc/self/cgroup; i=0; "
+                                       "while [ $i -lt 200000 ]; do i=$((i+1)); done"),
+                          Limits(cpu_time_ms=5000)))
+    assert out.status is Status.OK, out
+    assert out.stdout.decode().splitlines()[-1] == "0::/"  # its own cgroup namespace
+    assert out.time > 0.05  # counted by the box cgroup's cpu.stat from birth
+    spin = run(SandboxSpec(("sh", "-c", "while :; do :; done"), Limits(cpu_time_ms=500)))
+    assert spin.status is Status.TLE and spin.killed_by == "cpu-time"
+    assert 0.5 <= spin.time <= 0.7, spin.time

@@ -17,6 +17,7 @@ from sandbox import Limits, Outcome, SandboxError, Status
 from sandbox.cli import doctor_command, sandbox_command
 
 from .compile import CompileSystemError, Program, compile_program, run_program
+from .judge_cli import judge_command, verify_command
 from .languages import Language, LanguageError, get_language, language_for_file
 from .selftest import language_status, language_statuses
 
@@ -130,6 +131,8 @@ main.add_command(sandbox_command)
 main.add_command(doctor_command)
 main.add_command(run_command)
 main.add_command(languages_command)
+main.add_command(judge_command)
+main.add_command(verify_command)
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,221 @@
+"""``judgebox judge`` and ``judgebox verify``: click commands over ``worker.judging`` and
+``worker.verify``. Register them on the ``judgebox`` group with::
+
+    from .judge_cli import judge_command, verify_command
+    main.add_command(judge_command)
+    main.add_command(verify_command)
+
+Exit status (DESIGN.md): ``judge`` exits 0 whenever judgebox did its job, whatever the verdict,
+and 1 with a one-line error when it could not (a broken package, an unknown language, a judge
+error ``SE``; 2 for bad usage). ``verify`` exits 1 when any submission did not get what it
+expects (or judging it failed).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from sandbox import SandboxError
+
+from .compile import CompileSystemError
+from .judging import (Judgement, JudgeOptions, PreparedChecker, TestResult, judge,
+                      prepare_checker)
+from .languages import Language, LanguageError, get_language, language_for_file
+from .problem import PackageError, Problem, open_problem, read_source
+from .selftest import language_status
+from .verify import (SubmissionReport, VerifyOptions, VerifyReport, derive_problem_time_limit,
+                     verify_problem)
+
+__all__ = ["judge_command", "verify_command"]
+
+_ERRORS = (PackageError, LanguageError, SandboxError, CompileSystemError, OSError, ValueError)
+
+
+class _OneLineCommand(click.Command):
+    """Usage errors as one line on stderr (exit status 2), as DESIGN.md asks."""
+
+    def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[override]
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            error = click.ClickException(f"{exc.format_message()} (see --help)")
+            error.exit_code = 2
+            raise error from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+
+
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def _language(source: str, lang_id: str | None) -> Language:
+    language = get_language(lang_id) if lang_id else language_for_file(source)
+    status = language_status(language.id)
+    if not status.enabled:
+        raise LanguageError(f"language {language.id} is disabled: {status.reason}")
+    return language
+
+
+def _describe(problem: Problem) -> str:
+    return f"{problem.name} ({problem.short_name}): {problem.type}, {problem.format} format, " \
+           f"checker {problem.validator.kind}, {len(problem.cases)} tests"
+
+
+def _first_line(text: str, width: int = 60) -> str:
+    line = text.strip().splitlines()[-1] if text.strip() else ""
+    return line if len(line) <= width else line[:width - 3] + "..."
+
+
+def _print_judgement(judgement: Judgement, problem: Problem) -> None:
+    if judgement.compile_output.strip():
+        click.echo(judgement.compile_output.rstrip(), err=True)
+    if judgement.tests:
+        scores = problem.scoring
+        rows = [("test", "group", "verdict", "time", "wall", "memory")
+                + (("score",) if scores else ()) + ("message",)]
+        rows += [(t.name, t.group, t.verdict, f"{t.time:.3f}s", f"{t.wall_time:.3f}s",
+                  f"{t.memory} KiB") + ((_score(t.score),) if scores else ())
+                 + (_first_line(t.checker_message),) for t in judgement.tests]
+        for line in _table(rows):
+            click.echo(line)
+    judged = f"{len(judgement.tests)}/{len(problem.cases)} tests judged"
+    click.echo(f"verdict {judgement.verdict}  score {_score(judgement.score)}/"
+               f"{_score(judgement.max_score)}  time {judgement.time:.3f}s  memory "
+               f"{judgement.memory} KiB  ({judged}, time limit {judgement.time_limit:g} s, "
+               f"{judgement.language})")
+
+
+@click.command("judge", cls=_OneLineCommand)
+@click.argument("problem", type=click.Path(exists=True))
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--lang", "lang_id", default=None, metavar="ID",
+              help="Language id (see `judgebox languages`) [default: from the extension].")
+@click.option("--time-limit", type=click.FloatRange(min=0.001), default=None,
+              help="CPU time limit per test in seconds [default: the package's; derived from "
+                   "its accepted submissions when it gives none].")
+@click.option("--all", "judge_all", is_flag=True,
+              help="Judge every test of a pass-fail problem (default: stop at the first "
+                   "failure).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def judge_command(problem: str, source: str, lang_id: str | None, time_limit: float | None,
+                  judge_all: bool, as_json: bool) -> None:
+    """Judge SOURCE on the problem package PROBLEM (a directory, .zip or .kpp)."""
+    try:
+        language = _language(source, lang_id)
+        code = read_source(Path(source), language)
+        with open_problem(Path(problem)) as package, \
+                tempfile.TemporaryDirectory(prefix="judgebox-judge-") as tmp:
+            checker = prepare_checker(package, Path(tmp))
+            if time_limit is None and package.limits.time_limit is None:
+                click.echo(f"{package.short_name}: the package gives no time limit; judging "
+                           f"its accepted submissions to derive one...", err=True)
+                time_limit, how, _ = derive_problem_time_limit(package, checker)
+                click.echo(f"time limit {time_limit:g} s ({how})", err=True)
+            judgement = _judge(package, code, language, time_limit, judge_all, as_json,
+                               checker)
+    except _ERRORS as exc:
+        raise click.ClickException(_one_line(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(judgement.to_json()))
+    else:
+        _print_judgement(judgement, package)
+    if judgement.verdict == "SE":
+        click.echo(f"judgebox: judge error: {_one_line(Exception(judgement.message))}",
+                   err=True)
+        sys.exit(1)
+
+
+def _judge(package: Problem, code: bytes, language: Language, time_limit: float | None,
+           judge_all: bool, as_json: bool, checker: PreparedChecker) -> Judgement:
+    def progress(test: TestResult) -> None:
+        click.echo(f"  {test.name}: {test.verdict} ({test.time:.3f}s)", err=True)
+
+    if not as_json:
+        click.echo(_describe(package), err=True)
+    options = JudgeOptions(time_limit=time_limit, judge_all=judge_all,
+                           on_test=None if as_json or not sys.stderr.isatty() else progress)
+    return judge(package, code, language, options, checker)
+
+
+def _report_rows(report: VerifyReport) -> list[tuple[str, ...]]:
+    rows = [("submission", "expected", "got", "score", "time", "result")]
+    for item in report.reports:
+        sub, judgement = item.submission, item.judgement
+        expected = "partial score" if sub.partial else "/".join(sorted(sub.expected)) or "?"
+        result = {"ok": "ok", "mismatch": "MISMATCH", "error": "ERROR",
+                  "skipped": "skipped"}[item.status]
+        rows.append((sub.name, expected, item.verdict,
+                     f"{_score(judgement.score)}/{_score(judgement.max_score)}"
+                     if judgement and report.problem.scoring else "-",
+                     f"{judgement.time:.3f}s" if judgement and judgement.tests else "-",
+                     result + (f": {item.note}" if item.note else "")))
+    return rows
+
+
+def _verify_with_progress(package: Problem, time_limit: float | None) -> VerifyReport:
+    """verify_problem with a progress bar on a terminal, one line per submission otherwise."""
+    options = VerifyOptions(time_limit=time_limit)
+    total = len(package.submissions)
+    if not sys.stderr.isatty():
+        seen: list[str] = []
+
+        def log(submission, report: SubmissionReport | None) -> None:
+            if report is not None:
+                seen.append(submission.name)
+                click.echo(f"[{len(seen)}/{total}] {submission.name}: {report.verdict}",
+                           err=True)
+        return verify_problem(package, options, log)
+    with click.progressbar(length=total, label="judging", file=sys.stderr, show_pos=True,
+                           item_show_func=lambda name: name) as bar:
+        def show(submission, report: SubmissionReport | None) -> None:
+            if report is None:
+                bar.current_item = submission.name
+                bar.render_progress()
+            else:
+                bar.update(1)
+        return verify_problem(package, options, show)
+
+
+@click.command("verify", cls=_OneLineCommand)
+@click.argument("problem", type=click.Path(exists=True))
+@click.option("--time-limit", type=click.FloatRange(min=0.001), default=None,
+              help="CPU time limit per test in seconds [default: the package's; derived from "
+                   "the slowest accepted submission when it gives none].")
+def verify_command(problem: str, time_limit: float | None) -> None:
+    """Judge every submission in PROBLEM's submissions/ and check each gets the verdict its
+    folder (or its @EXPECTED_RESULTS@ tag) expects."""
+    try:
+        with open_problem(Path(problem)) as package:
+            click.echo(_describe(package))
+            report = _verify_with_progress(package, time_limit)
+    except _ERRORS as exc:
+        raise click.ClickException(_one_line(exc)) from exc
+    source = report.time_limit_from
+    how = report.derivation if source == "derived" else f"from {source}"
+    if source == "derived":
+        click.echo("the package gives no time limit:")
+    click.echo(f"time limit {report.time_limit:g} s ({how})")
+    for line in _table(_report_rows(report)):
+        click.echo(line)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}")
+    counts = {s: sum(r.status == s for r in report.reports)
+              for s in ("ok", "mismatch", "error", "skipped")}
+    click.echo(f"{len(report.reports)} submissions: {counts['ok']} as expected, "
+               f"{counts['mismatch']} mismatched, {counts['error']} judge errors, "
+               f"{counts['skipped']} skipped")
+    if not report.ok:
+        sys.exit(1)

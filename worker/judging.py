@@ -1,0 +1,462 @@
+"""Judging a submission on a problem: compile, run each test, check, decide. Plain functions.
+
+``judge(problem, source, language, options) -> Judgement``; ``Judgement.to_json()`` is the
+``judgebox judge --json`` object of DESIGN.md::
+
+    {"verdict", "score", "max_score", "time", "memory", "compile_output",
+     "tests": [{"name", "group", "verdict", "time", "wall_time", "memory", "exit_code",
+                "signal", "checker_message"}]}
+
+Rules (docs/problems.md has the whole story):
+
+- pass-fail problems: tests in order (``sample``, then ``secret``); the first failing test
+  decides and judging stops there, unless ``JudgeOptions.judge_all``. Score 1 for AC, else 0,
+  out of 1.
+- scoring problems: samples are judged but never scored; ``secret`` and its groups are scored
+  by their aggregation (pass-fail groups stop at their first failure, ``sum`` groups judge every
+  test); the verdict is the first failure's (AC when every judged test passed).
+- a judge error anywhere (a validator that crashed, a sandbox failure) makes the judgement
+  ``SE`` and stops judging.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sandbox import Limits, Outcome, Status
+
+from ._boxes import run_in_box
+from .checkers import CheckOptions, CheckResult, get_checker, kattis
+from .compile import CompileLimits, CompileSystemError, Program, compile_program
+from .interactive import run_interactive
+from .languages import Language, get_language
+from .problem import PackageError, Problem, TestCase, TestGroup, read_source
+from .problem.sources import SOURCE_LANGUAGES
+
+__all__ = ["JudgeOptions", "TestResult", "Judgement", "PreparedChecker", "prepare_checker",
+           "judge", "submission_limits"]
+
+DEFAULT_OUTPUT_MB = 64
+_WORST = ("SE", "RE", "MLE", "TLE", "OLE", "WA")  # legacy "worst_error" order
+
+
+@dataclass(frozen=True)
+class JudgeOptions:
+    """How to judge. ``time_limit`` (seconds) overrides the package's; ``judge_all`` judges
+    every test of a pass-fail problem instead of stopping at the first failure; ``on_test`` is
+    called with each test's result as it arrives."""
+
+    time_limit: float | None = None
+    memory_limit_mb: int | None = None
+    output_limit_mb: int | None = None
+    judge_all: bool = False
+    compile_limits: CompileLimits = CompileLimits()
+    on_test: Callable[["TestResult"], None] | None = None
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One test's result: the submission's run (times in seconds, memory in KiB) and the
+    checker's message. ``score`` is the test's score in scoring problems."""
+
+    name: str
+    group: str
+    verdict: str
+    time: float = 0.0
+    wall_time: float = 0.0
+    memory: int = 0
+    exit_code: int | None = None
+    signal: int | None = None
+    checker_message: str = ""
+    score: float | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """One entry of ``tests`` in ``judgebox judge --json``."""
+        return {"name": self.name, "group": self.group, "verdict": self.verdict,
+                "time": round(self.time, 3), "wall_time": round(self.wall_time, 3),
+                "memory": self.memory, "exit_code": self.exit_code, "signal": self.signal,
+                "checker_message": self.checker_message}
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The verdict on a submission. ``time`` is the slowest test's CPU time, ``memory`` the
+    largest peak (KiB); ``max_score`` is ``None`` when unbounded. ``time_limit`` is the limit
+    judged with; ``message`` says what failed for ``SE``."""
+
+    verdict: str
+    score: float | None
+    max_score: float | None
+    time: float = 0.0
+    memory: int = 0
+    compile_output: str = ""
+    tests: tuple[TestResult, ...] = ()
+    time_limit: float | None = None
+    language: str = ""
+    message: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        """The ``judgebox judge --json`` object, exactly as DESIGN.md specifies it."""
+        def number(value: float | None) -> float | None:
+            return None if value is None else round(value, 6)
+        return {"verdict": self.verdict, "score": number(self.score),
+                "max_score": number(self.max_score), "time": round(self.time, 3),
+                "memory": self.memory, "compile_output": self.compile_output,
+                "tests": [t.to_json() for t in self.tests]}
+
+
+@dataclass(frozen=True)
+class PreparedChecker:
+    """A problem's checker, ready: its kind, and for programs the compiled program plus the
+    other files it needs in its box (Python modules next to ``__main__.py``)."""
+
+    kind: str
+    program: Program | None = None
+    files: tuple[tuple[str, Path], ...] = ()
+
+
+def prepare_checker(problem: Problem, workdir: Path,
+                    limits: CompileLimits = CompileLimits()) -> PreparedChecker:
+    """Compile the problem's validator once (``PackageError`` when it does not compile)."""
+    spec = problem.validator
+    if spec.kind in ("default", "exact"):
+        return PreparedChecker(spec.kind)
+    assert spec.source is not None and spec.directory is not None
+    language = get_language(SOURCE_LANGUAGES[spec.source.suffix.lower()])
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        source = read_source(spec.source, language)
+    except OSError as exc:
+        raise PackageError(spec.source, f"cannot read the validator: {exc}") from exc
+    program = compile_program(language, source, workdir, limits)
+    if not program.ok:
+        raise PackageError(spec.source, f"the output validator does not compile "
+                           f"({program.error}):\n{program.output.strip()}")
+    files: tuple[tuple[str, Path], ...] = ()
+    if language.id == "python3":
+        files = tuple((p.name, p) for p in sorted(spec.directory.glob("*.py"))
+                      if p != spec.source and p.name != program.artifact_name)
+    return PreparedChecker(spec.kind, program, files)
+
+
+def submission_limits(problem: Problem, language: Language, options: JudgeOptions) -> Limits:
+    """The limits of each run of the submission (``ValueError`` without a time limit)."""
+    time_limit = options.time_limit or problem.limits.time_limit
+    if time_limit is None:
+        raise ValueError(f"{problem.short_name}: the package gives no time limit: give one, "
+                         f"or derive it with `judgebox verify`")
+    memory = options.memory_limit_mb or problem.limits.memory_mb or language.memory_mb
+    output = options.output_limit_mb or problem.limits.output_mb or DEFAULT_OUTPUT_MB
+    return Limits(cpu_time_ms=max(1, round(time_limit * 1000)), memory_kib=memory * 1024,
+                  processes=language.processes, output_kib=output * 1024)
+
+
+def judge(problem: Problem, source: bytes, language: Language,
+          options: JudgeOptions = JudgeOptions(),
+          checker: PreparedChecker | None = None) -> Judgement:
+    """Judge ``source`` (in ``language``) on ``problem``.
+
+    ``checker`` is the problem's prepared checker (compiled here when not given). Raises
+    ``PackageError`` for a broken package, ``ValueError`` without a time limit, and what the
+    sandbox raises when it cannot work at all; everything the submission does is a verdict.
+    """
+    limits = submission_limits(problem, language, options)
+    time_limit = limits.cpu_time_ms / 1000
+    with tempfile.TemporaryDirectory(prefix="judgebox-judge-") as tmp:
+        workdir = Path(tmp)
+        checker = checker or prepare_checker(problem, workdir / "checker",
+                                             options.compile_limits)
+        try:
+            program = compile_program(language, source, workdir, options.compile_limits)
+        except CompileSystemError as exc:
+            return Judgement("SE", 0.0, _max_score(problem), time_limit=time_limit,
+                             language=language.id, message=str(exc))
+        if not program.ok:
+            return Judgement("CE", 0.0, _max_score(problem), compile_output=program.report(),
+                             time_limit=time_limit, language=language.id)
+        run = _Judging(problem, program, checker, limits, options, workdir)
+        verdict, score = run.problem_verdict()
+        tests = tuple(run.results[name] for name in run.order)
+        return Judgement(verdict, score, _max_score(problem),
+                         max((t.time for t in tests), default=0.0),
+                         max((t.memory for t in tests), default=0), program.report(), tests,
+                         time_limit, language.id, run.error)
+
+
+def _max_score(problem: Problem) -> float | None:
+    return problem.secret.scoring.max_score if problem.scoring else 1.0
+
+
+@dataclass
+class _Part:
+    verdict: str
+    score: float | None = None
+    complete: bool = True
+
+
+@dataclass
+class _Judging:
+    """One submission's judging: runs tests (each once), scores groups, decides."""
+
+    problem: Problem
+    program: Program
+    checker: PreparedChecker
+    limits: Limits
+    options: JudgeOptions
+    workdir: Path
+    results: dict[str, TestResult] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    checks: dict[str, CheckResult] = field(default_factory=dict)
+    passed: dict[str, bool] = field(default_factory=dict)
+    error: str = ""
+
+    # --- the problem ------------------------------------------------------------------
+
+    def problem_verdict(self) -> tuple[str, float | None]:
+        if not self.problem.scoring:
+            for case in self.problem.cases:
+                result = self.case(case)
+                if result.verdict != "AC" and (not self.options.judge_all
+                                               or result.verdict == "SE"):
+                    break
+            failed = [self.results[n].verdict for n in self.order
+                      if self.results[n].verdict != "AC"]
+            verdict = "SE" if "SE" in failed else (failed[0] if failed else "AC")
+            return verdict, 1.0 if verdict == "AC" else 0.0
+        sample = self._sample()
+        secret = self.group(self.problem.secret) if not self.error else _Part("SE", 0.0)
+        if self.error:
+            return "SE", secret.score
+        verdict = secret.verdict if secret.verdict != "AC" else sample
+        return verdict, secret.score
+
+    def _sample(self) -> str:
+        if self.problem.sample is None:
+            self.passed["sample"] = True
+            return "AC"
+        verdicts = [self.case(case).verdict for case in self.problem.sample.cases
+                    if not self.error]
+        self.passed["sample"] = all(v == "AC" for v in verdicts)
+        return next((v for v in verdicts if v != "AC"), "AC")
+
+    # --- groups -----------------------------------------------------------------------
+
+    def group(self, group: TestGroup) -> _Part:
+        scoring = group.scoring
+        if not all(self.passed.get(name, False) for name in scoring.require_pass):
+            self.passed[group.name] = False
+            return _Part("WA", 0.0)
+        stop_early = not self.options.judge_all and (scoring.on_reject == "break"
+                                                    or scoring.aggregation == "min")
+        parts: list[_Part] = []
+        for item in group.items:
+            if self.error:
+                break
+            if isinstance(item, TestGroup):
+                part = self.group(item)
+            else:
+                part = self._scored(self.case(item), group)
+            parts.append(part)
+            if part.verdict != "AC" and stop_early:
+                break
+        complete = len(parts) == len(group.items) and all(p.complete for p in parts)
+        verdict = _group_verdict(parts, group)
+        self.passed[group.name] = complete and all(p.verdict == "AC" for p in parts)
+        return _Part(verdict, self._aggregate(parts, group, complete), complete)
+
+    def _aggregate(self, parts: list[_Part], group: TestGroup, complete: bool) -> float:
+        scoring = group.scoring
+        scores = [p.score or 0.0 for p in parts]
+        if scoring.aggregation == "pass-fail":
+            ok = complete and all(p.verdict == "AC" for p in parts)
+            return (scoring.max_score or 0.0) if ok else 0.0
+        if not scores:
+            return 0.0
+        if scoring.aggregation == "sum":
+            return float(sum(scores))
+        if scoring.aggregation == "min":
+            return float(min(scores)) if complete or self.problem.legacy else 0.0
+        if scoring.aggregation == "max":
+            return float(max(scores))
+        return float(sum(scores)) / len(scores)
+
+    def _scored(self, result: TestResult, group: TestGroup) -> _Part:
+        """The test as a part of its group, with its score (a bad score.txt is SE)."""
+        if not self.problem.scoring or result.verdict == "SE":
+            return _Part(result.verdict, None)
+        try:
+            score = self._case_score(result, group)
+        except ValueError as exc:
+            self._fail(result, f"{exc}")
+            return _Part("SE", 0.0)
+        if score is not None:
+            self.results[result.name] = dataclasses.replace(result, score=score)
+        return _Part(result.verdict, score)
+
+    def _case_score(self, result: TestResult, group: TestGroup) -> float | None:
+        scoring = group.scoring
+        check = self.checks.get(result.name)
+        own = check.score if check else None
+        multiplier = check.score_multiplier if check else None
+        if self.problem.legacy:
+            if result.verdict != "AC":
+                return scoring.reject_score
+            if own is not None:
+                return own
+            if multiplier is not None:
+                raise ValueError("score_multiplier.txt is not part of the legacy format")
+            if self.problem.custom_score:
+                raise ValueError("the validator gave no score.txt (validation: custom score)")
+            return scoring.accept_score
+        if scoring.aggregation == "pass-fail":
+            if own is not None or multiplier is not None:
+                raise ValueError("the validator gave a score in a pass-fail group")
+            return None
+        if result.verdict != "AC":
+            return 0.0
+        count = len(group.cases) if scoring.aggregation == "sum" else 1
+        most = None if scoring.max_score is None else scoring.max_score / max(1, count)
+        if own is not None:
+            if most is not None and own > most + 1e-9:
+                raise ValueError(f"score.txt {own:g} is above the test's maximum {most:g}")
+            return own
+        if multiplier is not None:
+            if most is None:
+                raise ValueError("score_multiplier.txt in a group with unbounded score")
+            return multiplier * most
+        if most is None:
+            raise ValueError("no score.txt in a group with unbounded score")
+        return most
+
+    def _fail(self, result: TestResult, message: str) -> None:
+        self.error = self.error or f"{result.name}: {message}"
+        self.results[result.name] = dataclasses.replace(result, verdict="SE",
+                                                        checker_message=message)
+
+    # --- one test ---------------------------------------------------------------------
+
+    def case(self, case: TestCase) -> TestResult:
+        if case.name in self.results:
+            return self.results[case.name]
+        result = self._multi_pass(case) if self.problem.multi_pass else self._pass(case, 1)
+        self.results[case.name] = result
+        self.order.append(case.name)
+        if result.verdict == "SE":
+            self.error = self.error or f"{case.name}: {result.checker_message}"
+        if self.options.on_test is not None:
+            self.options.on_test(result)
+        return result
+
+    def _multi_pass(self, case: TestCase) -> TestResult:
+        passes = self.problem.limits.validation_passes
+        feedback = kattis.make_feedback_dir(self.workdir)  # kept across the passes
+        time = wall = 0.0
+        memory = 0
+        stdin = case.input
+        try:
+            for number in range(1, passes + 1):
+                result = self._pass(case, number, stdin, feedback)
+                time, wall = max(time, result.time), max(wall, result.wall_time)
+                memory = max(memory, result.memory)
+                result = dataclasses.replace(result, time=time, wall_time=wall, memory=memory)
+                check = self.checks.get(case.name)
+                if result.verdict != "AC" or check is None or check.nextpass is None:
+                    return result
+                if number == passes:
+                    return dataclasses.replace(result, verdict="SE", checker_message=(
+                        f"the validator asked for pass {passes + 1}; "
+                        f"limits.validation_passes is {passes}"))
+                stdin = self.workdir / f"nextpass-{number}.in"
+                stdin.write_bytes(check.nextpass)
+        finally:
+            shutil.rmtree(feedback, ignore_errors=True)
+        raise AssertionError("unreachable")
+
+    def _pass(self, case: TestCase, number: int, stdin: Path | None = None,
+              feedback: Path | None = None) -> TestResult:
+        stdin = stdin or case.input
+        if self.problem.interactive:
+            outcome, check, verdict = self._interactive(case, stdin, feedback)
+        else:
+            outcome = run_in_box(self.program, self.limits, args=case.args, stdin=str(stdin))
+            check, verdict = None, outcome.status.value
+            if outcome.status is Status.OK:
+                check = self._check(case, stdin, outcome.stdout, feedback)
+                verdict = check.verdict
+        if check is not None:
+            self.checks[case.name] = check
+        message = check.message if check is not None else \
+            (outcome.message if outcome.status is Status.SE else "")
+        if number > 1 and message:
+            message = f"[pass {number}] {message}"
+        return TestResult(case.name, case.group, verdict, outcome.time, outcome.wall_time,
+                          outcome.memory_kib, outcome.exit_code, outcome.signal, message)
+
+    def _check(self, case: TestCase, stdin: Path, output: bytes,
+               feedback: Path | None) -> CheckResult:
+        # The validator's input file is what the submission read: the pass's input.
+        options = CheckOptions(flags=case.validator_args, input=stdin,
+                               program=self.checker.program,
+                               limits=self._validator_limits(case, len(output)),
+                               workdir=self.workdir, files=self.checker.files,
+                               feedback_dir=feedback)
+        return get_checker(self.checker.kind)(output, case.answer, options)
+
+    def _validator_limits(self, case: TestCase, extra: int = 0) -> Limits | None:
+        program = self.checker.program
+        if program is None or program.artifact is None:
+            return None
+        lim = self.problem.limits
+        cpu = max(1, round(lim.validation_time * 1000))
+        files = sum(p.stat().st_size for p in (case.input, case.answer, program.artifact))
+        box = (files + extra) // 1024 + 2 * lim.validation_output_mb * 1024 + 16 * 1024
+        return Limits(cpu_time_ms=cpu,
+                      wall_time_ms=max(2 * cpu + 1000, self.limits.wall_ms + 2000),
+                      memory_kib=lim.validation_memory_mb * 1024,
+                      processes=program.language.processes,
+                      output_kib=lim.validation_output_mb * 1024,
+                      box_kib=max(64 * 1024, box))
+
+    def _interactive(self, case: TestCase, stdin: Path, feedback: Path | None
+                     ) -> tuple[Outcome, CheckResult, str]:
+        program = self.checker.program
+        limits = self._validator_limits(case)
+        assert program is not None and limits is not None
+        if self.checker.kind == "testlib":
+            args: tuple[str, ...] = ("/box/input", "/box/tout", "/box/answer")
+            files: tuple = (("input", stdin), ("answer", case.answer), *self.checker.files)
+            run = run_interactive(self.program, self.limits, program, limits, "testlib",
+                                  args, files, case.args)
+            return run.submission, run.check, run.verdict
+        directory = feedback or kattis.make_feedback_dir(self.workdir)
+        kattis.reuse_feedback_dir(directory)
+        try:
+            # The validator reads the pass's input (nextpass.in after the first pass).
+            run = run_interactive(self.program, self.limits, program, limits, "kattis",
+                                  kattis.validator_args(case.validator_args),
+                                  kattis.box_files(stdin, case.answer,
+                                                   CheckOptions(files=self.checker.files)),
+                                  case.args, directory)
+        finally:
+            if feedback is None:
+                shutil.rmtree(directory, ignore_errors=True)
+        return run.submission, run.check, run.verdict
+
+
+def _group_verdict(parts: list[_Part], group: TestGroup) -> str:
+    verdicts = [p.verdict for p in parts]
+    if "SE" in verdicts:
+        return "SE"
+    failed = [v for v in verdicts if v != "AC"]
+    scoring = group.scoring
+    if not failed or scoring.verdict_mode == "always_accept" or \
+            (scoring.accept_if_any_accepted and "AC" in verdicts):
+        return "AC"
+    if scoring.verdict_mode == "worst_error":
+        return next(v for v in _WORST if v in failed)
+    return failed[0]

@@ -1,0 +1,51 @@
+"""Problem packages: one internal model read from Kattis / ICPC packages and DOMjudge exports.
+
+``open_problem(path)`` reads a package directory, or a ``.zip`` / ``.kpp`` archive (extracted
+safely into a temporary directory that lives as long as the ``with`` block)::
+
+    with open_problem(Path("examples/aplusb")) as problem:
+        print(problem.name, problem.type, len(problem.cases))
+
+A broken package raises :class:`PackageError` naming the file and what is wrong.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from .archive import ArchiveLimits, extract_archive
+from .errors import PackageError
+from .load import load_problem, parse_domjudge_ini, read_yaml
+from .model import (VERDICTS, Problem, ProblemLimits, Scoring, Submission, TestCase, TestGroup,
+                    ValidatorSpec)
+from .sources import main_source, read_source
+from .timelimit import derive_time_limit, tle_margin_problem
+
+__all__ = [
+    "open_problem", "load_problem", "extract_archive", "ArchiveLimits", "PackageError",
+    "Problem", "ProblemLimits", "Scoring", "Submission", "TestCase", "TestGroup",
+    "ValidatorSpec", "VERDICTS", "derive_time_limit", "tle_margin_problem", "read_source",
+    "main_source", "parse_domjudge_ini", "read_yaml",
+]
+
+ARCHIVE_SUFFIXES = (".zip", ".kpp")
+
+
+@contextlib.contextmanager
+def open_problem(path: Path, limits: ArchiveLimits = ArchiveLimits()) -> Iterator[Problem]:
+    """The package at ``path`` (a directory or an archive), for the ``with`` block."""
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() in ARCHIVE_SUFFIXES:
+        with tempfile.TemporaryDirectory(prefix="judgebox-package-") as tmp:
+            problem = load_problem(extract_archive(path, Path(tmp), limits))
+            yield dataclasses.replace(problem, short_name=path.stem)
+    elif path.is_dir():
+        yield load_problem(path)
+    elif path.exists():
+        raise PackageError(path, "not a problem package (a directory, .zip or .kpp)")
+    else:
+        raise PackageError(path, "no such file or directory")

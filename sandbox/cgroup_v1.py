@@ -25,9 +25,17 @@ class V1:
     def __init__(self, parents: dict[str, str]) -> None:
         self.parents = parents
 
+    def existing(self, name: str) -> BoxCgroup:
+        """The box cgroup of that name (its directories may or may not exist)."""
+        return BoxCgroup(name, {c: os.path.join(p, name) for c, p in self.parents.items()})
+
+    def names(self) -> set[str]:
+        """Names of the cgroups beneath the parents (any controller)."""
+        return {d for p in self.parents.values() if os.path.isdir(p) for d in os.listdir(p)}
+
     def create(self, name: str) -> BoxCgroup:
         """Make the box's directory in each controller (a stale one of that name is removed)."""
-        cg = BoxCgroup(name, {c: os.path.join(p, name) for c, p in self.parents.items()})
+        cg = self.existing(name)
         for path in cg.paths.values():
             try:
                 os.mkdir(path, 0o755)

@@ -62,10 +62,18 @@ class V2:
                                   "JUDGEBOX_CGROUP_PARENT to a delegated cgroup") from exc2
         self._enabled = True
 
+    def existing(self, name: str) -> BoxCgroup:
+        """The box cgroup of that name (its directory may or may not exist)."""
+        return BoxCgroup(name, {"unified": os.path.join(self.parent, name)})
+
+    def names(self) -> set[str]:
+        """Names of the cgroups beneath the parent."""
+        return set(os.listdir(self.parent)) if os.path.isdir(self.parent) else set()
+
     def create(self, name: str) -> BoxCgroup:
         """Make the box's directory (a stale one of that name is removed first)."""
         self._enable_controllers()
-        cg = BoxCgroup(name, {"unified": os.path.join(self.parent, name)})
+        cg = self.existing(name)
         path = cg.paths["unified"]
         try:
             try:

@@ -39,7 +39,27 @@ class _Host:
 
 @functools.lru_cache(maxsize=1)
 def _host() -> _Host:
-    return _Host(slots.run_dir(), cgroups.backend(), caps.cap_last_cap())
+    host = _Host(slots.run_dir(), cgroups.backend(), caps.cap_last_cap())
+    _sweep(host)
+    return host
+
+
+def _sweep(host: _Host) -> None:
+    """Remove the box cgroups a judge that died left behind: those whose slot nobody holds.
+
+    (A dead judge's boxes die with it: its fork server exits, and with it every keeper and
+    every box's pid namespace; only their empty cgroups stay.)
+    """
+    for name in host.cgroups.names():
+        index = name.removeprefix("judgebox-")
+        if not (name.startswith("judgebox-") and index.isdigit()):
+            continue
+        slot = slots.try_acquire(host.run_dir, int(index))
+        if slot is not None:
+            try:
+                host.cgroups.remove(host.cgroups.existing(name))
+            finally:
+                slot.release()
 
 
 def run(spec: SandboxSpec, *, stdin_fd: int | None = None,

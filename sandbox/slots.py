@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .errors import HostError
 
-__all__ = ["Slot", "acquire", "run_dir"]
+__all__ = ["Slot", "acquire", "try_acquire", "run_dir"]
 
 _next = itertools.count()
 
@@ -47,19 +47,25 @@ def run_dir() -> str:
     return path
 
 
+def try_acquire(base: str, index: int) -> Slot | None:
+    """Take slot ``index`` if it is free, else None."""
+    uid_base = int(os.environ.get("JUDGEBOX_UID_BASE", "61000"))
+    fd = os.open(os.path.join(base, "locks", str(index)),
+                 os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return Slot(index, uid_base + index, uid_base + index, fd)
+
+
 def acquire(base: str) -> Slot:
     """Take the first free slot, starting after the last one this process took."""
     count = int(os.environ.get("JUDGEBOX_MAX_BOXES", "256"))
-    uid_base = int(os.environ.get("JUDGEBOX_UID_BASE", "61000"))
     start = next(_next)
     for i in range(count):
-        index = (start + i) % count
-        fd = os.open(os.path.join(base, "locks", str(index)),
-                     os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            continue
-        return Slot(index, uid_base + index, uid_base + index, fd)
+        slot = try_acquire(base, (start + i) % count)
+        if slot is not None:
+            return slot
     raise HostError(f"all {count} box slots are busy (JUDGEBOX_MAX_BOXES)")

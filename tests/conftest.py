@@ -59,6 +59,13 @@ def leftovers() -> dict[str, list[str]]:
 
 
 @pytest.fixture
+def host_leftovers():
+    """``leftovers()`` as a fixture: box cgroups, processes and mounts on the host right now
+    (including those of boxes that other sessions are running)."""
+    return leftovers
+
+
+@pytest.fixture
 def clean_host(settled_leftovers):
     """Assert that the test left no box cgroup, process or mount behind (boxes that other
     sessions on this machine are running at the time are not counted)."""

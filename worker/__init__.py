@@ -6,12 +6,23 @@ the compile step and the run of a compiled program (``compile``), the languages'
 line (``cli``). The judging pipeline comes next.
 """
 
-from .compile import CompileLimits, CompileSystemError, Program, compile_program, run_program
-from .languages import Language, LanguageError, all_languages, get_language, language_for_file
-from .selftest import LanguageStatus, language_status, language_statuses
+import importlib
 
 __all__ = [
     "Language", "LanguageError", "all_languages", "get_language", "language_for_file",
     "CompileLimits", "CompileSystemError", "Program", "compile_program", "run_program",
     "LanguageStatus", "language_status", "language_statuses",
 ]
+
+_HOME = {name: ".languages" for name in __all__[:5]}
+_HOME |= {name: ".compile" for name in __all__[5:10]}
+_HOME |= {name: ".selftest" for name in __all__[10:]}
+
+
+def __getattr__(name: str) -> object:
+    """The exports load on first use: ``judgebox sandbox`` must not import the pipeline."""
+    if name not in _HOME:
+        raise AttributeError(f"module 'worker' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOME[name], __name__), name)
+    globals()[name] = value
+    return value

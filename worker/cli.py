@@ -1,138 +1,64 @@
-"""The ``judgebox`` command: one group; each package adds its own subcommands.
+"""The ``judgebox`` command: one group whose subcommands load when they are called.
 
-``judgebox run`` and ``judgebox languages`` live here (the worker's share); ``judgebox sandbox``
-and ``judgebox doctor`` come from ``sandbox.cli``.
+A subcommand is ``name -> "module:attribute"`` in :data:`COMMANDS`; ``judgebox sandbox`` then
+imports the sandbox alone, not the judging pipeline or the web stack. Usage errors of every
+subcommand are one line on stderr with exit status 2, and judgebox's own failures one line with
+exit status 1 (DESIGN.md).
 """
 
 from __future__ import annotations
 
-import json
+import importlib
 import sys
-import tempfile
-from pathlib import Path
 
 import click
 
-from sandbox import Limits, Outcome, SandboxError, Status
-from sandbox.cli import doctor_command, sandbox_command
+__all__ = ["main", "COMMANDS"]
 
-from .compile import CompileSystemError, Program, compile_program, run_program
-from .judge_cli import judge_command, verify_command
-from .languages import Language, LanguageError, get_language, language_for_file
-from .selftest import language_status, language_statuses
+COMMANDS = {
+    "sandbox": "sandbox.cli:sandbox_command",
+    "doctor": "sandbox.cli:doctor_command",
+    "run": "worker.run_cli:run_command",
+    "languages": "worker.run_cli:languages_command",
+    "judge": "worker.judge_cli:judge_command",
+    "verify": "worker.judge_cli:verify_command",
+}
 
-__all__ = ["main"]
+
+class LazyGroup(click.Group):
+    """A group that imports a subcommand's module only when that subcommand is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, _, attribute = COMMANDS[name].partition(":")
+        return getattr(importlib.import_module(module), attribute)
+
+    def main(self, *args, **kwargs):  # type: ignore[override]
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            click.echo(f"judgebox: {' '.join(exc.format_message().split())} (see --help)",
+                       err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            click.echo(f"judgebox: {' '.join(exc.format_message().split())}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("judgebox: aborted", err=True)
+            sys.exit(1)
 
 
-@click.group()
+@click.group(cls=LazyGroup)
 @click.version_option(package_name="judgebox")
 def main() -> None:
     """judgebox: an online code judge and compile sandbox."""
 
-
-class _OneLineCommand(click.Command):
-    """A command whose usage errors are one line on stderr (exit status 2), as DESIGN.md asks."""
-
-    def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[override]
-        try:
-            return super().make_context(info_name, args, parent, **extra)
-        except click.UsageError as exc:
-            error = click.ClickException(f"{exc.format_message()} (see --help)")
-            error.exit_code = 2
-            raise error from exc
-
-
-def _run_json(lang: Language, program: Program, outcome: Outcome | None) -> dict[str, object]:
-    """``judgebox run --json``: the sandbox's object plus compile_output and language."""
-    if outcome is None:  # compilation failed: nothing ran
-        data: dict[str, object] = {"status": "CE", "exit_code": None, "signal": None,
-                                   "time": 0.0, "wall_time": 0.0, "memory": 0, "stdout": "",
-                                   "stderr": ""}
-    else:
-        data = outcome.to_json()
-    data["compile_output"] = program.report()
-    data["language"] = lang.id
-    return data
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
-
-
-@click.command("run", cls=_OneLineCommand)
-@click.argument("source", type=click.Path(exists=True, dir_okay=False))
-@click.option("--lang", "lang_id", default=None, metavar="ID",
-              help="Language id (see `judgebox languages`) [default: from the extension].")
-@click.option("--stdin", "stdin", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="File to use as standard input (default: empty).")
-@click.option("--time-limit", type=click.FloatRange(min=0.001), default=5.0, show_default=True,
-              help="CPU time limit of the run in seconds (all processes and threads).")
-@click.option("--memory-limit", type=click.IntRange(min=1), default=None,
-              help="Memory limit of the run in MB (MiB): the whole box, the language's runtime "
-                   "included [default: the language's, see docs/languages.md].")
-@click.option("--output-limit", type=click.IntRange(min=1), default=65536, show_default=True,
-              help="Output (stdout) and file-size limit of the run in KB (KiB).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-def run_command(source: str, lang_id: str | None, stdin: str | None, time_limit: float,
-                memory_limit: int | None, output_limit: int, as_json: bool) -> None:
-    """Compile SOURCE if its language needs it, then run it once in a fresh box."""
-    try:
-        lang = get_language(lang_id) if lang_id else language_for_file(source)
-        status = language_status(lang.id)
-        if not status.enabled:
-            raise click.ClickException(f"language {lang.id} is disabled: {status.reason}")
-        code = Path(source).read_bytes()
-        limits = Limits(cpu_time_ms=max(1, round(time_limit * 1000)),
-                        memory_kib=(memory_limit or lang.memory_mb) * 1024,
-                        processes=lang.processes, output_kib=output_limit)
-        with tempfile.TemporaryDirectory(prefix="judgebox-run-") as tmp:
-            program = compile_program(lang, code, Path(tmp))
-            outcome = run_program(program, limits, stdin) if program.ok else None
-    except (LanguageError, SandboxError, CompileSystemError, OSError) as exc:
-        raise click.ClickException(_one_line(exc)) from exc
-    if as_json:
-        click.echo(json.dumps(_run_json(lang, program, outcome)))
-    elif outcome is None:
-        sys.stderr.write(program.report())
-        click.echo(f"CE ({lang.id}): {program.error}", err=True)
-    else:
-        sys.stdout.buffer.write(outcome.stdout)
-        sys.stdout.flush()
-        sys.stderr.buffer.write(outcome.stderr)
-        click.echo(f"{outcome.summary()} [{lang.id}]", err=True)
-    if outcome is not None and outcome.status is Status.SE:
-        click.echo(f"judgebox: sandbox error: {_one_line(Exception(outcome.message))}", err=True)
-        sys.exit(1)
-
-
-@click.command("languages", cls=_OneLineCommand)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list on stdout.")
-@click.option("--refresh", is_flag=True, help="Self-test every language again (no cache).")
-def languages_command(as_json: bool, refresh: bool) -> None:
-    """List the languages: id, name, version, and whether the self-test enabled it."""
-    try:
-        statuses = language_statuses(refresh=refresh)
-    except (LanguageError, SandboxError, OSError) as exc:
-        raise click.ClickException(_one_line(exc)) from exc
-    if statuses and all(s.transient for s in statuses):  # judgebox failed, not the toolchains
-        raise click.ClickException(_one_line(Exception(statuses[0].reason)))
-    if as_json:
-        click.echo(json.dumps([s.to_json() for s in statuses], indent=1))
-        return
-    rows = [("id", "name", "version", "enabled")]
-    rows += [(s.id, s.name, s.version or "-", "yes" if s.enabled else f"no: {s.reason}")
-             for s in statuses]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    for row in rows:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[3])
-
-
-main.add_command(sandbox_command)
-main.add_command(doctor_command)
-main.add_command(run_command)
-main.add_command(languages_command)
-main.add_command(judge_command)
-main.add_command(verify_command)
 
 if __name__ == "__main__":
     main()

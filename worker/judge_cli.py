@@ -1,9 +1,5 @@
 """``judgebox judge`` and ``judgebox verify``: click commands over ``worker.judging`` and
-``worker.verify``. Register them on the ``judgebox`` group with::
-
-    from .judge_cli import judge_command, verify_command
-    main.add_command(judge_command)
-    main.add_command(verify_command)
+``worker.verify``. (``worker.cli`` loads them when called).
 
 Exit status (DESIGN.md): ``judge`` exits 0 whenever judgebox did its job, whatever the verdict,
 and 1 with a one-line error when it could not (a broken package, an unknown language, a judge
@@ -22,6 +18,7 @@ import click
 
 from sandbox import SandboxError
 
+from ._click import one_line, table
 from .compile import CompileSystemError
 from .judging import (Judgement, JudgeOptions, PreparedChecker, TestResult, judge,
                       prepare_checker)
@@ -34,27 +31,6 @@ from .verify import (SubmissionReport, VerifyOptions, VerifyReport, derive_probl
 __all__ = ["judge_command", "verify_command"]
 
 _ERRORS = (PackageError, LanguageError, SandboxError, CompileSystemError, OSError, ValueError)
-
-
-class _OneLineCommand(click.Command):
-    """Usage errors as one line on stderr (exit status 2), as DESIGN.md asks."""
-
-    def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[override]
-        try:
-            return super().make_context(info_name, args, parent, **extra)
-        except click.UsageError as exc:
-            error = click.ClickException(f"{exc.format_message()} (see --help)")
-            error.exit_code = 2
-            raise error from exc
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
-
-
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
 
 
 def _score(value: float | None) -> str:
@@ -89,7 +65,7 @@ def _print_judgement(judgement: Judgement, problem: Problem) -> None:
         rows += [(t.name, t.group, t.verdict, f"{t.time:.3f}s", f"{t.wall_time:.3f}s",
                   f"{t.memory} KiB") + ((_score(t.score),) if scores else ())
                  + (_first_line(t.checker_message),) for t in judgement.tests]
-        for line in _table(rows):
+        for line in table(rows):
             click.echo(line)
     judged = f"{len(judgement.tests)}/{len(problem.cases)} tests judged"
     click.echo(f"verdict {judgement.verdict}  score {_score(judgement.score)}/"
@@ -98,7 +74,7 @@ def _print_judgement(judgement: Judgement, problem: Problem) -> None:
                f"{judgement.language})")
 
 
-@click.command("judge", cls=_OneLineCommand)
+@click.command("judge")
 @click.argument("problem", type=click.Path(exists=True))
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("--lang", "lang_id", default=None, metavar="ID",
@@ -127,13 +103,13 @@ def judge_command(problem: str, source: str, lang_id: str | None, time_limit: fl
             judgement = _judge(package, code, language, time_limit, judge_all, as_json,
                                checker)
     except _ERRORS as exc:
-        raise click.ClickException(_one_line(exc)) from exc
+        raise click.ClickException(one_line(exc)) from exc
     if as_json:
         click.echo(json.dumps(judgement.to_json()))
     else:
         _print_judgement(judgement, package)
     if judgement.verdict == "SE":
-        click.echo(f"judgebox: judge error: {_one_line(Exception(judgement.message))}",
+        click.echo(f"judgebox: judge error: {one_line(Exception(judgement.message))}",
                    err=True)
         sys.exit(1)
 
@@ -189,7 +165,7 @@ def _verify_with_progress(package: Problem, time_limit: float | None) -> VerifyR
         return verify_problem(package, options, show)
 
 
-@click.command("verify", cls=_OneLineCommand)
+@click.command("verify")
 @click.argument("problem", type=click.Path(exists=True))
 @click.option("--time-limit", type=click.FloatRange(min=0.001), default=None,
               help="CPU time limit per test in seconds [default: the package's; derived from "
@@ -202,13 +178,13 @@ def verify_command(problem: str, time_limit: float | None) -> None:
             click.echo(_describe(package))
             report = _verify_with_progress(package, time_limit)
     except _ERRORS as exc:
-        raise click.ClickException(_one_line(exc)) from exc
+        raise click.ClickException(one_line(exc)) from exc
     source = report.time_limit_from
     how = report.derivation if source == "derived" else f"from {source}"
     if source == "derived":
         click.echo("the package gives no time limit:")
     click.echo(f"time limit {report.time_limit:g} s ({how})")
-    for line in _table(_report_rows(report)):
+    for line in table(_report_rows(report)):
         click.echo(line)
     for warning in report.warnings:
         click.echo(f"warning: {warning}")

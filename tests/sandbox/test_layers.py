@@ -166,7 +166,7 @@ def test_a_box_on_the_v2_backend_is_born_in_its_cgroup(monkeypatch):
     assert 0.5 <= spin.time <= 0.7, spin.time
 
 
-def test_the_cgroups_a_dead_judge_left_are_swept_at_start():
+def test_the_cgroups_a_dead_judge_left_are_swept_at_start(host_leftovers):
     """A judge killed with SIGKILL mid-run: its box dies with it (fork server, keeper, init,
     pid namespace), and the next judge on the host removes the empty cgroup it left."""
     code = ("import os, signal, threading; from sandbox import run, SandboxSpec; "
@@ -174,15 +174,13 @@ def test_the_cgroups_a_dead_judge_left_are_swept_at_start():
             "run(SandboxSpec(('sleep', '30')))")
     judge = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=30)
     assert judge.returncode == -signal.SIGKILL, judge.stderr
-    from conftest import leftover_cgroups, leftover_processes
-
     deadline = time.monotonic() + 5
-    while leftover_processes() and time.monotonic() < deadline:
+    while host_leftovers()["processes"] and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not leftover_processes()
-    left = leftover_cgroups()
+    assert not host_leftovers()["processes"]
+    left = host_leftovers()["cgroups"]
     assert left, "the dead judge's box cgroup should still be there"
     from sandbox import runner
 
     runner._sweep(runner._host())
-    assert not set(left) & set(leftover_cgroups())
+    assert not set(left) & set(host_leftovers()["cgroups"])

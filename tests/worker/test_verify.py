@@ -7,24 +7,14 @@ import json
 import shutil
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 
-from worker.judge_cli import judge_command, verify_command
+from worker.cli import main as judgebox
 from worker.problem import load_problem
 from worker.verify import VerifyOptions, verify_problem
 
 from problem_kit import EXAMPLES, EXAMPLE_NAMES, copy_example
-
-
-@click.group()
-def judgebox() -> None:
-    """The two commands as the owner registers them on ``judgebox``."""
-
-
-judgebox.add_command(judge_command)
-judgebox.add_command(verify_command)
 
 
 def invoke(*args: str):
@@ -73,7 +63,7 @@ def test_verify_on_a_broken_package_is_one_line(tmp_path):
     (root / "output_validators/twosum/validator.cpp").write_text("int main( {\n")
     result = invoke("verify", str(root))
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("judgebox: ") and len(result.stderr.strip().splitlines()) == 1
     assert "validator.cpp: the output validator does not compile" in result.stderr
 
 

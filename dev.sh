@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # judgebox's one entry point on a fresh Debian machine, as root:
-#   ./dev.sh run    install what is missing, check the host, list the languages, run the demo
+#   ./dev.sh run    install what is missing, check the host, list the languages, then serve:
+#                   Redis, a worker and the web app (APIs) on http://127.0.0.1:2358
 #   ./dev.sh test   install what is missing (test extras too), run the whole test suite
 # Installs Debian packages with apt (judgebox's own, then the languages' toolchains) and the
 # Python packages into ./.venv (pinned in pyproject.toml); each step is skipped when done.
@@ -8,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 APT_PACKAGES=(python3 python3-venv python3-dev gcc libc6-dev libcap-dev libseccomp2
-              util-linux bubblewrap)
+              util-linux bubblewrap redis-server)
 # The languages' toolchains (rootfs-templates/<id>.toml). Each one is optional: judgebox runs
 # without it and `judgebox languages` lists that language as disabled, with the reason. They
 # are installed without recommends; a package this Debian lacks is reported and skipped.
@@ -70,15 +71,14 @@ install_venv() {
 case "${1:-}" in
   run)
     need_root; install_apt; install_toolchains; install_venv test
+    shift
     .venv/bin/judgebox doctor
     echo
     echo '$ judgebox languages   # self-tests each language once, then cached'
     .venv/bin/judgebox languages
     echo
-    echo '$ judgebox sandbox --json -- /bin/sh -c "id -u; ls /"'
-    .venv/bin/judgebox sandbox --json -- /bin/sh -c 'id -u; ls /'
-    echo '$ judgebox sandbox --time-limit 1 -- /bin/sh -c "while :; do :; done"'
-    .venv/bin/judgebox sandbox --time-limit 1 -- /bin/sh -c 'while :; do :; done'
+    # Redis (started here if none answers), a worker and the web app on 127.0.0.1:2358.
+    exec .venv/bin/judgebox serve "$@"
     ;;
   test)
     need_root; install_apt; install_toolchains; install_venv test
@@ -86,7 +86,7 @@ case "${1:-}" in
     exec .venv/bin/python -m pytest "$@"
     ;;
   *)
-    echo "usage: ./dev.sh run | ./dev.sh test [pytest args]" >&2
+    echo "usage: ./dev.sh run [judgebox serve args] | ./dev.sh test [pytest args]" >&2
     exit 2
     ;;
 esac

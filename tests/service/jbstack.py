@@ -1,0 +1,329 @@
+"""Helpers of the service tests: a real redis-server, real Celery worker processes, a live web
+server, each on a free port in a temp dir, each stopped by the pid it was started with (never
+by name): processes other sessions run on this machine are never touched.
+
+Loaded by ``tests/service/conftest.py`` and ``tests/web/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+LANGUAGES = "c,python3"  # what the test workers self-test and offer (fast to check)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.05, what: str = "condition"):
+    """Poll ``predicate`` until it returns a true value (returned) or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def stop_process(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
+    """Stop a process this test session started, with its process group (it leads one)."""
+    if proc is None:
+        return
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            pass
+    with contextlib.suppress(ProcessLookupError):  # pool processes left behind, if any
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(5)
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live processes of process group ``pgid``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    """Live processes below ``pid`` (children, their children...)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                parents[int(entry)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        kids = [p for p, pp in parents.items() if pp == parent]
+        found += kids
+        frontier += kids
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` is a live (not zombie) process."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+class RedisServer:
+    """A private redis-server on a free port, its files in ``directory``."""
+
+    def __init__(self, directory: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
+        self.port = free_port()
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self.log = open(directory / "redis.log", "wb")
+        self.proc = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(directory),
+             "--save", "", "--appendonly", "no", "--daemonize", "no"],
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_until(self._answers, 10, what="redis-server")
+
+    def url(self, db: int = 0) -> str:
+        """The URL of database ``db``."""
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def _answers(self) -> bool:
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"redis-server exited: {(self.directory / 'redis.log').read_text()}")
+        with contextlib.suppress(OSError), \
+                socket.create_connection(("127.0.0.1", self.port), 1) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+        return False
+
+    def stop(self) -> None:
+        """Stop it (by its pid)."""
+        stop_process(self.proc)
+        self.log.close()
+
+
+def service_env(data_dir: Path, redis_url: str, **extra: object) -> dict[str, str]:
+    """The environment of a worker (or ``judgebox serve``) of a test stack."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUDGEBOX_")
+           and k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update({
+        "JUDGEBOX_DATA_DIR": str(data_dir),
+        "DATABASE_URL": f"sqlite:///{data_dir}/judgebox.sqlite3",
+        "REDIS_URL": redis_url,
+        "JUDGEBOX_CACHE_DIR": str(data_dir / "cache"),
+        "JUDGEBOX_WORKER_LANGUAGES": LANGUAGES,
+        "JUDGEBOX_RECONCILE_INTERVAL": "1",
+        "JUDGEBOX_LEASE_MARGIN": "2",
+        "JUDGEBOX_QUEUED_TIMEOUT": "3",
+        "PYTHONPATH": str(REPO),
+    })
+    for key in ("JUDGEBOX_RUN_DIR", "JUDGEBOX_UID_BASE", "JUDGEBOX_MAX_BOXES",
+                "JUDGEBOX_TEMPLATES"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def app_config(data_dir: Path, redis_url: str, **extra: object) -> dict:
+    """The test config of an in-process web app sharing a stack's store and broker."""
+    config = {
+        "DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{data_dir}/judgebox.sqlite3",
+        "REDIS_URL": redis_url, "CACHE_DIR": str(data_dir / "cache"), "TESTING": True,
+        "RECONCILE_INTERVAL": 1, "LEASE_MARGIN": 2, "QUEUED_TIMEOUT": 3,
+    }
+    config.update(extra)
+    return config
+
+
+def start_worker(env: dict[str, str], name: str, log_dir: Path, concurrency: int = 1,
+                 queues: str | None = None) -> subprocess.Popen:
+    """A real Celery worker process (``judgebox worker``), leader of its own process group."""
+    argv = [sys.executable, "-m", "web.cli", "worker", f"--concurrency={concurrency}",
+            f"--hostname={name}", "--loglevel=INFO"]
+    if queues:
+        argv.append(f"--queues={queues}")
+    log = open(log_dir / f"{name.split('@')[0]}.log", "ab")
+    return subprocess.Popen(argv, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def wait_for_worker(store, name: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Until the worker has reported its languages (after its self-test) and consumes."""
+    from worker import registry
+
+    def ready():
+        if proc.poll() is not None:
+            raise RuntimeError(f"worker {name} exited with {proc.returncode}")
+        return any(w.name == name and w.languages for w in registry.live_workers(store, 60))
+
+    wait_until(ready, timeout, 0.1, what=f"worker {name}")
+    time.sleep(0.3)  # its consumer subscribes right after it reported
+
+
+class LiveServer:
+    """The Flask app served over HTTP on a free port (a threaded WSGI server in this process)."""
+
+    def __init__(self, app) -> None:
+        from werkzeug.serving import make_server
+
+        self.port = free_port()
+        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+# --- what a killed worker's box leaves behind ---------------------------------------------
+
+def box_slots_below(ancestor: int) -> set[int]:
+    """Slots of the boxes running beneath process ``ancestor`` (from their box uids)."""
+    uid_base = int(os.environ.get("JUDGEBOX_UID_BASE", "61000"))
+    parents, uids = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                fields = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields.get("PPid", "0"))
+        uids[int(entry)] = int(fields.get("Uid", "0").split()[0])
+    slots = set()
+    for pid, uid in uids.items():
+        if not uid_base <= uid < uid_base + 1000:
+            continue
+        p = pid
+        while p > 1:
+            p = parents.get(p, 0)
+            if p == ancestor:
+                slots.add(uid - uid_base)
+                break
+    return slots
+
+
+def remove_dead_box_cgroups(slots: set[int]) -> list[str]:
+    """Remove the cgroups a killed judge left for ``slots``, holding each slot's lock meanwhile
+    (so no new box can take the slot while its stale cgroup goes); returns what was removed."""
+    run_dir = os.environ.get("JUDGEBOX_RUN_DIR", "/run/judgebox")
+    removed = []
+    for slot in slots:
+        fd = os.open(os.path.join(run_dir, "locks", str(slot)), os.O_RDWR | os.O_CLOEXEC)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            for top, dirs, _files in os.walk("/sys/fs/cgroup"):
+                for d in dirs:
+                    if d == f"judgebox-{slot}":
+                        path = os.path.join(top, d)
+                        for inner, _d, _f in sorted(os.walk(path), key=lambda t: -len(t[0])):
+                            with contextlib.suppress(OSError):
+                                os.rmdir(inner)
+                        if not os.path.exists(path):
+                            removed.append(path)
+        finally:
+            os.close(fd)
+    return removed
+
+
+# --- a whole stack ---------------------------------------------------------------------
+
+@dataclass
+class Stack:
+    """A running judgebox: broker, store, workers, the app and its live server."""
+
+    redis: RedisServer
+    data_dir: Path
+    app: object
+    server: LiveServer | None
+    workers: dict
+    env: dict
+
+    @property
+    def store(self):
+        return self.app.extensions["judgebox_store"]
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def client(self):
+        return self.app.test_client()
+
+
+def build_stack(tmp_path_factory, redis_server, db: int, name: str, workers: int = 1,
+                concurrency: int = 2, serve: bool = True, **config) -> Stack:
+    """Start a stack on redis database ``db``: ``workers`` worker processes, the app."""
+    from web import create_app
+
+    data_dir = tmp_path_factory.mktemp(name)
+    url = redis_server.url(db)
+    env = service_env(data_dir, url, **{f"JUDGEBOX_{k}": (
+        "true" if v is True else "false" if v is False else v) for k, v in config.items()})
+    app = create_app(app_config(data_dir, url, **config))
+    procs = {}
+    host = socket.gethostname()
+    for i in range(workers):
+        worker_name = f"{name}-w{i + 1}@{host}"
+        procs[worker_name] = start_worker(env, worker_name, data_dir, concurrency=concurrency)
+    for worker_name, proc in procs.items():
+        wait_for_worker(app.extensions["judgebox_store"], worker_name, proc)
+    server = LiveServer(app) if serve else None
+    return Stack(redis_server, data_dir, app, server, procs, env)
+
+
+def stop_stack(stack: Stack) -> None:
+    """Stop what the stack started (by pid), the workers all at once."""
+    if stack.server is not None:
+        stack.server.stop()
+    threads = [threading.Thread(target=stop_process, args=(proc,))
+               for proc in stack.workers.values()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

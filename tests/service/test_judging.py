@@ -1,0 +1,173 @@
+"""Submit through the API, get the verdict: real Celery workers judging in the real sandbox."""
+
+from __future__ import annotations
+
+import base64
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+import requests
+
+from jbstack import wait_until
+
+REPO = Path(__file__).resolve().parents[2]
+C_APLUSB = ("#include <stdio.h>\nint main(void){long a,b;if(scanf(\"%ld %ld\",&a,&b)!=2)"
+            "return 1;printf(\"%ld\\n\",a+b);return 0;}\n")
+PY_APLUSB = "a, b = map(int, input().split())\nprint(a + b)\n"
+
+
+def wait_done(base: str, token: str, timeout: float = 60) -> dict:
+    """Poll the native API until the submission is judged."""
+    def done():
+        body = requests.get(f"{base}/api/v1/submissions/{token}", timeout=10).json()
+        return body if body["state"] == "done" else None
+    return wait_until(done, timeout, 0.1, what=f"submission {token}")
+
+
+def submit(base: str, **body) -> str:
+    response = requests.post(f"{base}/api/v1/submissions", json=body, timeout=10)
+    assert response.status_code == 202, response.text
+    return response.json()["id"]
+
+
+@pytest.mark.parametrize("language, source, tests, limits, verdict", [
+    ("c", C_APLUSB, [{"stdin": "1 2\n", "expected": "3"}, {"stdin": "-5 5", "expected": "0"}],
+     {}, "AC"),
+    ("python3", PY_APLUSB, [{"stdin": "1 2\n", "expected": "3"}, {"stdin": "2 2", "expected":
+                                                                  "5"}], {}, "WA"),
+    ("c", "int main(void) { return x; }\n", [{"stdin": ""}], {}, "CE"),
+    ("python3", "import sys\nsys.exit(3)\n", [{"stdin": ""}], {}, "RE"),
+    ("python3", "while True:\n    pass\n", [{"stdin": ""}], {"time_limit": 0.5}, "TLE"),
+    ("python3", "x = bytearray(200 * 1024 * 1024)\n", [{"stdin": ""}], {"memory_limit": 64},
+     "MLE"),
+])
+def test_native_verdicts(stack, language, source, tests, limits, verdict):
+    token = submit(stack.url, language=language, source=source, tests=tests, limits=limits)
+    body = wait_done(stack.url, token)
+    assert body["verdict"] == verdict, body
+    if verdict == "CE":
+        assert "error" in body["compile_output"] and body["tests"] == []
+    elif verdict == "AC":
+        assert [t["verdict"] for t in body["tests"]] == ["AC", "AC"]
+        assert body["tests"][0]["stdout"] == "3\n" and body["time"] is not None
+    elif verdict == "WA":
+        assert [t["verdict"] for t in body["tests"]] == ["AC", "WA"]
+        assert body["tests"][1]["stdout"] == "4\n"
+    else:
+        assert body["tests"][0]["verdict"] == verdict
+
+
+def test_progress_is_stored_as_it_happens(stack):
+    program = "import time\nt = time.time()\nwhile time.time() - t < 0.4:\n    pass\nprint(1)\n"
+    token = submit(stack.url, language="python3", source=program,
+                   tests=[{"stdin": "", "expected": "1"}] * 4)
+    seen = []
+
+    def watch():
+        body = requests.get(f"{stack.url}/api/v1/submissions/{token}", timeout=10).json()
+        step = (body["state"], body["test_index"], len(body["tests"]))
+        if not seen or seen[-1] != step:
+            seen.append(step)
+        return body["state"] == "done"
+
+    wait_until(watch, 60, 0.02, what="judging")
+    states = [s for s, _, _ in seen]
+    assert states[-1] == "done" and "running" in states
+    running = [(i, n) for s, i, n in seen if s == "running"]
+    assert len({i for i, _ in running}) >= 3, seen  # test k of 4 went by
+    assert all(n == i - 1 or n == i for i, n in running), seen  # results arrive test by test
+
+
+def test_run_all_goes_on_after_a_failure(stack):
+    token = submit(stack.url, language="python3", source=PY_APLUSB, run_all=True,
+                   tests=[{"stdin": "1 1", "expected": "3"}, {"stdin": "1 2", "expected": "3"}])
+    body = wait_done(stack.url, token)
+    assert body["verdict"] == "WA"
+    assert [t["verdict"] for t in body["tests"]] == ["WA", "AC"]
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize("source, lang, stdin, expected, status", [
+    (C_APLUSB, 50, "20 22", "42", 3),
+    (PY_APLUSB, 71, "20 22", "41", 4),
+    ("int main(void) { return x; }", 50, "", None, 6),
+    ("#include <signal.h>\nint main(void){raise(SIGSEGV);}", 50, "", None, 7),
+    ("#include <stdlib.h>\nint main(void){abort();}", 50, "", None, 10),
+    ("int main(void){return 2;}", 50, "", None, 11),
+    ("while True: pass", 71, "", None, 5),
+])
+def test_judge0_statuses_with_wait(stack, source, lang, stdin, expected, status):
+    body = {"source_code": b64(source), "language_id": lang, "stdin": b64(stdin),
+            "cpu_time_limit": 1, "wall_time_limit": 3}
+    if expected is not None:
+        body["expected_output"] = b64(expected)
+    response = requests.post(f"{stack.url}/submissions?base64_encoded=true&wait=true",
+                             json=body, timeout=60)
+    assert response.status_code == 201
+    result = response.json()
+    assert result["status"]["id"] == status, result
+    if status == 6:
+        assert "error" in base64.b64decode(result["compile_output"]).decode()
+        assert result["time"] is None
+    if status == 3:
+        assert base64.b64decode(result["stdout"]) == b"42\n"
+        assert float(result["time"]) >= 0 and isinstance(result["memory"], int)
+    if status == 11:
+        full = requests.get(f"{stack.url}/submissions/{result['token']}?fields=exit_code,"
+                            "message", timeout=10).json()
+        assert full == {"exit_code": 2, "message": "Exited with error status 2"}
+
+
+def test_judge0_command_line_arguments_and_stderr_redirect(stack):
+    source = "import sys\nprint(' '.join(sys.argv[1:]))\nprint('err', file=sys.stderr)\n"
+    response = requests.post(f"{stack.url}/submissions?wait=true", json={
+        "source_code": source, "language_id": 71, "command_line_arguments": "a 'b c' $HOME",
+        "redirect_stderr_to_stdout": True}, timeout=60)
+    result = response.json()
+    assert result["status"]["id"] == 3, result
+    assert result["stdout"] == "a b c $HOME\nerr\n" and result["stderr"] is None
+
+
+@pytest.fixture(scope="module")
+def admin_token(stack):
+    from worker.tokens import create_token
+
+    return create_token(stack.store, "judging-admin")[1]
+
+
+@pytest.mark.skipif(not (REPO / "examples" / "aplusb" / "problem.yaml").exists(),
+                    reason="no example problem")
+def test_problem_submissions(stack, admin_token):
+    buffer = io.BytesIO()
+    root = REPO / "examples" / "aplusb"
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for path in sorted(root.rglob("*")):
+            zf.write(path, f"aplusb/{path.relative_to(root)}")
+    response = requests.post(f"{stack.url}/api/v1/problems", headers={
+        "X-Auth-Token": admin_token}, files={"package": ("aplusb.zip", buffer.getvalue())},
+        timeout=30)
+    assert response.status_code == 201, response.text
+    count = response.json()["test_count"]
+    ac = submit(stack.url, language="python3", source=PY_APLUSB, problem="aplusb")
+    wa = submit(stack.url, language="c", problem="aplusb",
+                source="#include <stdio.h>\nint main(void){puts(\"0\");return 0;}\n")
+    body = wait_done(stack.url, ac)
+    assert body["verdict"] == "AC", body
+    assert len(body["tests"]) == count and body["score"] == body["max_score"]
+    assert [t["name"] for t in body["tests"]][0].startswith("sample/")
+    body = wait_done(stack.url, wa)
+    assert body["verdict"] == "WA" and body["tests"][-1]["verdict"] == "WA"
+    assert body["tests"][-1]["checker_message"]
+
+
+def test_workers_endpoint_shows_the_worker(stack):
+    queues = requests.get(f"{stack.url}/workers", timeout=10).json()
+    assert [q["queue"] for q in queues] == ["interactive", "batch"]
+    assert queues[0]["available"] == 2 and queues[0]["size"] == 0
+    ready = requests.get(f"{stack.url}/readyz", timeout=10)
+    assert ready.status_code == 200

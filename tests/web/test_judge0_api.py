@@ -1,0 +1,237 @@
+"""The Judge0 CE 1.13.1-compatible API: keys, encodings, validation, as Judge0 clients expect."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+
+import pytest
+
+from worker import submissions
+from worker.db import DONE, Submission
+
+# The SDK's Config model: every key must be there (judge0 0.0.8, base_types.Config).
+CONFIG_KEYS = {
+    "allow_enable_network", "allow_enable_per_process_and_thread_memory_limit",
+    "allow_enable_per_process_and_thread_time_limit", "allowed_languages_for_compile_options",
+    "callbacks_max_tries", "callbacks_timeout", "cpu_extra_time", "cpu_time_limit",
+    "enable_additional_files", "enable_batched_submissions", "enable_callbacks",
+    "enable_command_line_arguments", "enable_compiler_options", "enable_network",
+    "enable_per_process_and_thread_memory_limit", "enable_per_process_and_thread_time_limit",
+    "enable_submission_delete", "enable_wait_result", "maintenance_mode", "max_cpu_extra_time",
+    "max_cpu_time_limit", "max_extract_size", "max_file_size", "max_max_file_size",
+    "max_max_processes_and_or_threads", "max_memory_limit", "max_number_of_runs",
+    "max_processes_and_or_threads", "max_queue_size", "max_stack_limit",
+    "max_submission_batch_size", "max_wall_time_limit", "memory_limit", "number_of_runs",
+    "redirect_stderr_to_stdout", "stack_limit", "submission_cache_duration",
+    "use_docs_as_homepage", "wall_time_limit"}
+ALL_KEYS = {
+    "source_code", "language_id", "compiler_options", "command_line_arguments", "stdin",
+    "expected_output", "cpu_time_limit", "cpu_extra_time", "wall_time_limit", "memory_limit",
+    "stack_limit", "max_processes_and_or_threads", "enable_per_process_and_thread_time_limit",
+    "enable_per_process_and_thread_memory_limit", "max_file_size", "redirect_stderr_to_stdout",
+    "enable_network", "number_of_runs", "additional_files", "callback_url", "stdout", "stderr",
+    "compile_output", "message", "exit_code", "exit_signal", "status", "created_at",
+    "finished_at", "token", "time", "wall_time", "memory", "status_id", "language"}
+STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def b64(text: str | bytes) -> str:
+    data = text.encode() if isinstance(text, str) else text
+    return base64.b64encode(data).decode()
+
+
+def test_config_info_has_every_key_the_sdk_needs(client):
+    config = client.get("/config_info").json
+    assert CONFIG_KEYS <= set(config)
+    assert config["cpu_time_limit"] == 5.0 and config["max_cpu_time_limit"] == 15.0
+    assert config["memory_limit"] == 128000 and config["max_submission_batch_size"] == 20
+
+
+def test_about_statuses_languages(client):
+    assert client.get("/about").json["version"] == "1.13.1"
+    statuses = client.get("/statuses").json
+    assert [s["id"] for s in statuses] == list(range(1, 15))
+    assert statuses[10] == {"id": 11, "description": "Runtime Error (NZEC)"}
+    languages = {lang["id"]: lang["name"] for lang in client.get("/languages").json}
+    assert languages[50] == "C (GCC 12.2.0)" and languages[71] == "Python 3 (CPython 3.11.2)"
+    assert 73 not in languages  # Rust is disabled on the (reported) worker
+    one = client.get("/languages/71").json
+    assert one["source_file"] == "main.py" and "python3" in one["run_cmd"]
+    assert client.get("/languages/73").status_code == 404
+    archived = {lang["id"]: lang["is_archived"] for lang in client.get("/languages/all").json}
+    assert archived[73] is True and archived[71] is False
+
+
+def test_create_returns_a_uuid_token(client, app):
+    response = client.post("/submissions?base64_encoded=true", json={
+        "source_code": b64("print(1)"), "language_id": 71, "stdin": b64("x"),
+        "expected_output": b64("1")})
+    assert response.status_code == 201
+    assert set(response.json) == {"token"}
+    assert re.fullmatch(r"[0-9a-f-]{36}", response.json["token"])
+    row = submissions.get(app.extensions["judgebox_store"], response.json["token"])
+    assert row.source == b"print(1)" and row.tests[0].stdin == b"x"
+    assert row.limits["cpu_ms"] == 5000 and row.limits["extra_ms"] == 1000
+    assert row.limits["wall_ms"] == 10000 and row.checker == "lines"
+
+
+def test_queued_submission_as_judge0_shows_it(client):
+    token = client.post("/submissions", json={"source_code": "print(1)",
+                                              "language_id": "71"}).json["token"]
+    default = client.get(f"/submissions/{token}").json
+    assert list(default) == ["token", "time", "memory", "stdout", "stderr", "compile_output",
+                             "message", "status"]
+    assert default["status"] == {"id": 1, "description": "In Queue"}
+    everything = client.get(f"/submissions/{token}?fields=*&base64_encoded=true").json
+    assert set(everything) == ALL_KEYS
+    assert base64.b64decode(everything["source_code"]) == b"print(1)"
+    assert everything["cpu_time_limit"] == "5.0" and everything["memory_limit"] >= 128000
+    assert STAMP.match(everything["created_at"]) and everything["finished_at"] is None
+    some = client.get(f"/submissions/{token}?fields=status_id,language").json
+    assert some == {"status_id": 1, "language": {"id": 71, "name": "Python 3 (CPython 3.11.2)"}}
+    assert client.get(f"/submissions/{token}?fields=bogus").status_code == 400
+
+
+def _finish(app, token, **values):
+    with app.extensions["judgebox_store"].write() as session:
+        row = session.query(Submission).filter_by(token=token).one()
+        row.state = DONE
+        row.finished_at = dt.datetime(2024, 12, 9, 17, 22, 55, 662000)
+        for key, value in values.items():
+            setattr(row, key, value)
+
+
+def test_finished_submission_values(client, app):
+    token = client.post("/submissions", json={"source_code": "x", "language_id": 71}).json[
+        "token"]
+    _finish(app, token, verdict="AC", judge0_status=3, time=0.152, wall_time=0.2, memory=3004,
+            stdout=b"1\n", stderr=b"", exit_code=0)
+    shown = client.get(f"/submissions/{token}?fields=*").json
+    assert shown["status"] == {"id": 3, "description": "Accepted"}
+    assert shown["time"] == "0.152" and shown["wall_time"] == "0.2"
+    assert shown["memory"] == 3004 and shown["stdout"] == "1\n" and shown["stderr"] is None
+    assert shown["finished_at"] == "2024-12-09T17:22:55.662Z"
+    encoded = client.get(f"/submissions/{token}?base64_encoded=true").json
+    assert encoded["stdout"] == b64("1\n")
+
+
+def test_output_that_is_not_utf8_needs_base64(client, app):
+    token = client.post("/submissions", json={"source_code": "x", "language_id": 71}).json[
+        "token"]
+    _finish(app, token, verdict="AC", judge0_status=3, stdout=b"\xff\xfe")
+    response = client.get(f"/submissions/{token}")
+    assert response.status_code == 400 and "base64_encoded=true" in response.json["error"]
+    assert client.get(f"/submissions/{token}?base64_encoded=true").json["stdout"] == "//4="
+
+
+@pytest.mark.parametrize("body, errors", [
+    ({"language_id": 71}, {"source_code": ["can't be blank"]}),
+    ({"source_code": "x"}, {"language_id": ["can't be blank"]}),
+    ({"source_code": "x", "language_id": 9999},
+     {"language_id": ["language with id 9999 doesn't exist"]}),
+    ({"source_code": "x", "language_id": 73},
+     {"language_id": ["language with id 73 is archived and cannot be used anymore"]}),
+    ({"source_code": "x", "language_id": 71, "cpu_time_limit": "16"},
+     {"cpu_time_limit": ["must be less than or equal to 15.0"]}),
+    ({"source_code": "x", "language_id": 71, "memory_limit": 1000},
+     {"memory_limit": ["must be greater than or equal to 2048"]}),
+    ({"source_code": "x", "language_id": 71, "enable_network": True},
+     {"enable_network": ["enabling network is not allowed"]}),
+    ({"source_code": "x", "language_id": 71, "compiler_options": "'unbalanced"},
+     {"compiler_options": ["is not a valid argument list: No closing quotation"]}),
+])
+def test_validation_errors_as_judge0_sends_them(client, body, errors):
+    response = client.post("/submissions", json=body)
+    assert response.status_code == 422
+    assert response.json == errors
+
+
+def test_numbers_as_strings_are_accepted(client, app):
+    response = client.post("/submissions", json={
+        "source_code": "x", "language_id": "71", "cpu_time_limit": "2.5",
+        "memory_limit": "65536", "redirect_stderr_to_stdout": "true"})
+    assert response.status_code == 201, response.json
+    row = submissions.get(app.extensions["judgebox_store"], response.json["token"])
+    assert row.limits["cpu_ms"] == 2500 and row.limits["memory_kib"] == 65536
+    assert row.options["redirect_stderr_to_stdout"] is True
+
+
+def test_invalid_base64_is_refused(client):
+    response = client.post("/submissions?base64_encoded=true",
+                           json={"source_code": "not base64!", "language_id": 71})
+    assert response.status_code == 422
+    assert response.json == {"source_code": ["is not valid base64"]}
+
+
+def test_batch_in_order_with_errors_in_place(client):
+    response = client.post("/submissions/batch", json={"submissions": [
+        {"source_code": "a", "language_id": 71}, {"language_id": 71},
+        {"source_code": "c", "language_id": 50}]})
+    assert response.status_code == 201
+    first, second, third = response.json
+    assert set(first) == {"token"} and set(third) == {"token"}
+    assert second == {"source_code": ["can't be blank"]}
+    got = client.get(f"/submissions/batch?tokens={first['token']},nope,{third['token']}"
+                     "&fields=token,language_id").json
+    assert got == {"submissions": [{"token": first["token"], "language_id": 71}, None,
+                                   {"token": third["token"], "language_id": 50}]}
+
+
+def test_batch_limits(client):
+    too_many = [{"source_code": "x", "language_id": 71}] * 21
+    response = client.post("/submissions/batch", json={"submissions": too_many})
+    assert response.status_code == 400 and "20" in response.json["error"]
+    assert client.post("/submissions/batch", json={"submissions": []}).status_code == 400
+
+
+def test_unknown_token_and_delete(client):
+    assert client.get("/submissions/nope").status_code == 404
+    token = client.post("/submissions", json={"source_code": "x", "language_id": 71}).json[
+        "token"]
+    response = client.delete(f"/submissions/{token}")
+    assert response.status_code == 400 and response.json == {"error": "delete not allowed"}
+
+
+def test_list_pages(client):
+    for _ in range(3):
+        client.post("/submissions", json={"source_code": "x", "language_id": 71})
+    page = client.get("/submissions?per_page=2").json
+    assert len(page["submissions"]) == 2
+    assert page["meta"] == {"current_page": 1, "next_page": 2, "prev_page": None,
+                            "total_pages": 2, "total_count": 3}
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/cb", "http://10.1.2.3/cb",
+                                 "http://169.254.169.254/latest", "http://[::1]/cb",
+                                 "ftp://example.com/", "http://localhost/cb"])
+def test_callbacks_to_private_targets_are_refused(client, url):
+    response = client.post("/submissions", json={"source_code": "x", "language_id": 71,
+                                                 "callback_url": url})
+    assert response.status_code == 422
+    assert list(response.json) == ["callback_url"]
+
+
+def test_callbacks_to_private_targets_when_allowed(make_app):
+    client = make_app(CALLBACKS_ALLOW_PRIVATE=True).test_client()
+    response = client.post("/submissions", json={"source_code": "x", "language_id": 71,
+                                                 "callback_url": "http://127.0.0.1:9/cb"})
+    assert response.status_code == 201
+
+
+def test_judge0_headers_are_accepted(client):
+    response = client.get("/languages", headers={"X-Judge0-App": "Judge0 Python SDK",
+                                                 "X-Judge0-App-Version": "0.0.8"})
+    assert response.status_code == 200
+
+
+def test_queue_full_and_maintenance_are_503(make_app):
+    client = make_app(MAX_QUEUE_SIZE=1).test_client()
+    body = {"source_code": "x", "language_id": 71}
+    assert client.post("/submissions", json=body).status_code == 201
+    full = client.post("/submissions", json=body)
+    assert full.status_code == 503 and "queue is full" in full.json["error"]
+    client = make_app(MAINTENANCE_MODE=True).test_client()
+    assert client.post("/submissions", json=body).status_code == 503
+    assert client.get("/config_info").json["maintenance_mode"] is True

@@ -1,0 +1,107 @@
+"""``/api/v1/openapi.json``: the OpenAPI 3.1 document, generated from the pydantic models that
+validate the requests (``web.schemas``) and describe the answers."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import Blueprint, jsonify
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from .. import schemas as s
+
+__all__ = ["bp", "document"]
+
+bp = Blueprint("openapi", __name__)
+
+_REF = "#/components/schemas/{model}"
+_ERRORS = {"400": "not JSON", "401": "bad or missing token", "404": "not found",
+           "413": "too large", "422": "invalid request", "429": "rate limit (see Retry-After)",
+           "503": "queue full or unavailable"}
+
+# (method, path, summary, request model or media type, response model, list?, status)
+_ROUTES: list[tuple] = [
+    ("get", "/api/v1/languages", "List the languages", None, s.LanguageOut, True, "200"),
+    ("get", "/api/v1/problems", "List the problems", None, s.ProblemList, False, "200"),
+    ("post", "/api/v1/problems", "Upload a problem package (zip; needs a token)",
+     "multipart/form-data", s.ProblemOut, False, "201"),
+    ("get", "/api/v1/problems/{name}", "Get a problem", None, s.ProblemOut, False, "200"),
+    ("delete", "/api/v1/problems/{name}", "Delete a problem (needs a token)", None, None,
+     False, "204"),
+    ("post", "/api/v1/submissions", "Create a submission", s.SubmissionCreate,
+     s.SubmissionOut, False, "202"),
+    ("get", "/api/v1/submissions", "List submissions (newest first)", None, s.SubmissionList,
+     False, "200"),
+    ("get", "/api/v1/submissions/{id}", "Get a submission", None, s.SubmissionOut, False,
+     "200"),
+    ("get", "/healthz", "Liveness", None, s.Health, False, "200"),
+    ("get", "/readyz", "Readiness (database, broker, a live worker)", None, s.Health, False,
+     "200"),
+]
+_QUERY = {
+    "/api/v1/submissions": ["state", "verdict", "language", "problem", "api", "limit",
+                            "before"],
+}
+
+
+def _ref(model: type[BaseModel]) -> dict:
+    return {"$ref": _REF.format(model=model.__name__)}
+
+
+def _operation(method, path, summary, request, response, many, status) -> dict:
+    op: dict = {"summary": summary, "responses": {}}
+    params = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+              for p in ("name", "id") if "{" + p + "}" in path]
+    if method == "get":
+        params += [{"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
+                   for q in _QUERY.get(path, [])]
+    if params:
+        op["parameters"] = params
+    if isinstance(request, type):
+        op["requestBody"] = {"required": True,
+                             "content": {"application/json": {"schema": _ref(request)}}}
+    elif request:
+        op["requestBody"] = {"required": True, "content": {request: {"schema": {
+            "type": "object", "properties": {"package": {"type": "string", "format": "binary"},
+                                             "name": {"type": "string"}}}}}}
+    ok: dict = {"description": "OK"}
+    if response is not None:
+        schema = {"type": "array", "items": _ref(response)} if many else _ref(response)
+        ok["content"] = {"application/json": {"schema": schema}}
+    op["responses"][status] = ok
+    for code, text in _ERRORS.items():
+        if method == "get" and code in ("413", "422") and path != "/api/v1/submissions":
+            continue
+        op["responses"][code] = {"description": text, "content": {
+            "application/json": {"schema": _ref(s.Error)}}}
+    return op
+
+
+@functools.lru_cache(maxsize=1)
+def document() -> dict:
+    """The OpenAPI document."""
+    models = [s.SubmissionCreate, s.RunLimitsIn, s.AdhocTest]
+    outputs = [s.SubmissionOut, s.SubmissionList, s.TestResultOut, s.ProblemOut,
+               s.ProblemList, s.LanguageOut, s.Error, s.Health]
+    _, defs = models_json_schema([(m, "validation") for m in models]
+                                 + [(m, "serialization") for m in outputs], ref_template=_REF)
+    paths: dict = {}
+    for route in _ROUTES:
+        paths.setdefault(route[1], {})[route[0]] = _operation(*route)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "judgebox", "version": "1",
+                 "description": "judgebox's native API. The Judge0 CE 1.13.1-compatible API "
+                                "is at the root (see docs/api.md)."},
+        "components": {"schemas": defs.get("$defs", {}), "securitySchemes": {
+            "token": {"type": "apiKey", "in": "header", "name": "X-Auth-Token"}}},
+        "security": [{}, {"token": []}],
+        "paths": paths,
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    """The OpenAPI document of this API."""
+    return jsonify(document())

@@ -1,0 +1,32 @@
+"""``/api/v1/packages/<sha256>``: a problem package's bytes, for workers on other hosts.
+
+Packages hold secret test data: the endpoint needs an API token, and is off unless
+``SERVE_PACKAGES`` (workers that reach the database read packages from it directly).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app
+
+from worker import packages
+
+from ..errors import ApiError
+from ..services import store
+from ._validate import require_token
+
+__all__ = ["bp"]
+
+bp = Blueprint("packages", __name__, url_prefix="/packages")
+
+
+@bp.get("/<sha256>")
+def get_package(sha256: str):
+    """The zip file whose SHA-256 is ``sha256``."""
+    if not current_app.config.get("SERVE_PACKAGES"):
+        raise ApiError(404, "packages are not served here (SERVE_PACKAGES is off)")
+    require_token()
+    data = packages.get_bytes(store(), sha256.lower())
+    if data is None:
+        raise ApiError(404, f"no package {sha256}")
+    return Response(data, mimetype="application/zip",
+                    headers={"Cache-Control": "private, max-age=31536000, immutable"})

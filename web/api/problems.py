@@ -1,0 +1,52 @@
+"""``/api/v1/problems``: list, get, upload a package (zip), delete."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request, url_for
+
+from .. import services
+from ..errors import ApiError
+from ._validate import require_token
+
+__all__ = ["bp"]
+
+bp = Blueprint("problems", __name__, url_prefix="/problems")
+
+
+@bp.get("")
+def list_problems():
+    """Every problem, by name."""
+    return jsonify({"problems": [services.problem_json(p) for p in services.list_problems()]})
+
+
+@bp.get("/<name>")
+def get_problem(name: str):
+    """One problem."""
+    return jsonify(services.problem_json(services.get_problem(name)))
+
+
+@bp.post("")
+def upload_problem():
+    """Upload a package: multipart field ``package`` (and optional ``name``), or the zip as
+    the body (``Content-Type: application/zip``, name in ``?name=``)."""
+    require_token()
+    upload = request.files.get("package")
+    filename = None
+    if upload is not None:
+        data, filename = upload.read(), upload.filename
+    elif request.mimetype in ("application/zip", "application/octet-stream"):
+        data = request.get_data()
+    else:
+        raise ApiError(422, "no package", {"package": [
+            "send the zip as multipart field 'package' or as an application/zip body"]})
+    row = services.upload_problem(data, request.values.get("name"), filename)
+    return jsonify(services.problem_json(row)), 201, {
+        "Location": url_for(".get_problem", name=row.name)}
+
+
+@bp.delete("/<name>")
+def delete_problem(name: str):
+    """Delete a problem (its submissions stay)."""
+    require_token()
+    services.delete_problem(name)
+    return "", 204

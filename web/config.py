@@ -1,0 +1,100 @@
+"""Configuration defaults. ``create_app`` loads these, then ``<DATA_DIR>/config.py`` (or the test
+config), then the environment: ``JUDGEBOX_<KEY>`` for any key below (values parsed as JSON when
+they can be: ``JUDGEBOX_LEASE_MARGIN=5``), and the conventional ``DATABASE_URL`` and
+``REDIS_URL``. docs/service.md lists them all.
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["Defaults", "JUDGE0_LIMITS", "derived"]
+
+
+class Defaults:
+    """Every setting, with its default."""
+
+    # Where things live
+    DATA_DIR = "/var/lib/judgebox"        # the SQLite file, config.py, a local redis' files
+    DATABASE_URL = None                   # default: sqlite:///<DATA_DIR>/judgebox.sqlite3
+    REDIS_URL = "redis://127.0.0.1:6379/0"  # broker, and the rate limiter's storage
+    CACHE_DIR = None                      # default: $JUDGEBOX_CACHE_DIR or /var/cache/judgebox
+    AUTO_MIGRATE = True                   # apply Alembic migrations when the app starts
+
+    # Queues, in priority order: a worker empties the first before it takes from the next
+    QUEUES = ("interactive", "batch")
+
+    # Judging and reliability (seconds)
+    LEASE_MARGIN = 15.0          # a step's lease = its own time bound + this
+    MAX_ATTEMPTS = 3             # a submission whose worker died this often is SE
+    RECONCILE_INTERVAL = 30.0    # how often workers report and stuck submissions are re-sent
+    QUEUED_TIMEOUT = 300.0       # queued this long with its queue empty: the message was lost
+    MAX_JUDGEMENT = 3600         # the longest judgement; the broker's visibility timeout > it
+    WORKER_LANGUAGES = ""        # comma-separated language ids a worker offers ("": all)
+    WORKER_STALE = 120.0         # a worker not seen for this long is not live
+
+    # Size caps of requests
+    MAX_SOURCE_KB = 256
+    MAX_STDIN_KB = 16 * 1024     # one test's stdin or expected output
+    MAX_TESTS = 100              # ad-hoc tests of one submission
+    MAX_TESTS_TOTAL_KB = 64 * 1024
+    MAX_PACKAGE_MB = 64
+    MAX_QUEUE_SIZE = 10_000      # queued submissions beyond which new ones get 503
+
+    # Native API run limits: defaults and maxima (requests above a maximum are clamped)
+    TIME_LIMIT = 2.0             # CPU seconds
+    MAX_TIME_LIMIT = 15.0
+    MEMORY_LIMIT = 256           # MB (the whole box, the language runtime included)
+    MAX_MEMORY_LIMIT = 1024
+    OUTPUT_LIMIT = 64 * 1024     # KB of stdout (and of any file written)
+    MAX_OUTPUT_LIMIT = 64 * 1024
+
+    # Authentication and rate limits (flask-limiter, Redis storage)
+    AUTH_HEADER = "X-Auth-Token"
+    AUTH_REQUIRED = False        # False: no token is anonymous (limited by address)
+    RATELIMIT_SUBMIT = "300/minute"     # creating submissions, per token (or per address)
+    RATELIMIT_DEFAULT = "6000/minute"   # every other request, per token (or per address)
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STORAGE_URI = None        # default: REDIS_URL
+    RATELIMIT_SWALLOW_ERRORS = True     # Redis down: limit in memory, keep answering
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+
+    # Judge0 compatibility
+    CALLBACKS_ALLOW_PRIVATE = False  # allow callbacks to private/loopback/link-local addresses
+    CALLBACKS_MAX_TRIES = 3
+    CALLBACKS_TIMEOUT = 5.0
+    WAIT_TIMEOUT = 300.0         # wait=true gives up (and answers what is there) after this
+    ENABLE_SUBMISSION_DELETE = False
+    MAINTENANCE_MODE = False
+
+
+# Judge0's own defaults and maxima (its config_info); requests above a maximum get 422.
+JUDGE0_LIMITS = {
+    "cpu_time_limit": 5.0, "max_cpu_time_limit": 15.0,
+    "cpu_extra_time": 1.0, "max_cpu_extra_time": 5.0,
+    "wall_time_limit": 10.0, "max_wall_time_limit": 20.0,
+    "memory_limit": 128000, "max_memory_limit": 512000,
+    "stack_limit": 64000, "max_stack_limit": 128000,
+    "max_processes_and_or_threads": 60, "max_max_processes_and_or_threads": 120,
+    "max_file_size": 1024, "max_max_file_size": 4096,
+    "number_of_runs": 1, "max_number_of_runs": 20,
+    "max_submission_batch_size": 20,
+    "max_extract_size": 10240,
+    "submission_cache_duration": 1.0,
+}
+
+
+def derived(config: dict) -> None:
+    """Fill in the settings whose defaults depend on others."""
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = f"sqlite:///{config['DATA_DIR']}/judgebox.sqlite3"
+    if not config.get("CACHE_DIR"):
+        config["CACHE_DIR"] = os.environ.get("JUDGEBOX_CACHE_DIR", "/var/cache/judgebox")
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+    if isinstance(config.get("QUEUES"), str):
+        config["QUEUES"] = tuple(q.strip() for q in config["QUEUES"].split(",") if q.strip())
+    if not config.get("MAX_CONTENT_LENGTH"):  # base64 and JSON escaping make bodies larger
+        config["MAX_CONTENT_LENGTH"] = max(
+            config["MAX_PACKAGE_MB"] * 1024 * 1024,
+            (config["MAX_SOURCE_KB"] + config["MAX_TESTS_TOTAL_KB"]) * 1024 * 2) + 1024 * 1024

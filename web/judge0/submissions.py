@@ -1,0 +1,190 @@
+"""Judge0's ``/submissions``: create (``base64_encoded``, ``wait``), get (``fields``), batch,
+list, delete."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, current_app, jsonify, request
+
+from worker import judge0, submissions
+from worker.db import DONE, Submission
+
+from .. import services
+from ..auth import limiter, submit_limit
+from ..errors import ApiError
+from ._validate import judge0_limits, parse_bool, to_new_submission
+
+__all__ = ["bp"]
+
+bp = Blueprint("submissions", __name__, url_prefix="/submissions")
+
+_NOT_UTF8 = ("some attributes for this submission cannot be converted to UTF-8, use "
+             "base64_encoded=true query parameter")
+
+
+def _fields(default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = request.args.get("fields")
+    if raw is None or not raw.strip():
+        return default
+    if raw.strip() in ("*", "all"):
+        return judge0.ALL_FIELDS
+    wanted = tuple(f.strip() for f in raw.split(",") if f.strip())
+    unknown = [f for f in wanted if f not in judge0.ALL_FIELDS]
+    if unknown:
+        raise ApiError(400, f"invalid fields: [{', '.join(unknown)}]")
+    return wanted
+
+
+def _language_names() -> dict[int, str]:
+    return {lang.id: lang.name for lang in judge0.judge0_languages(services.offered_languages())}
+
+
+def _render(row: Submission, fields: tuple[str, ...], b64: bool,
+            names: dict[int, str] | None = None) -> dict:
+    name = ""
+    if "language" in fields:
+        name = (names if names is not None else _language_names()).get(
+            row.judge0_language_id, row.language)
+    try:
+        return judge0.render(row, fields, b64, name)
+    except judge0.NotUtf8:
+        raise ApiError(400, _NOT_UTF8) from None
+
+
+def _body() -> object:
+    data = request.get_json(silent=True)
+    if data is None:
+        data = request.form.to_dict() if request.form else None
+    if data is None:
+        raise ApiError(400, "the body must be JSON")
+    return data
+
+
+def _wait(token: str) -> Submission:
+    deadline = time.monotonic() + float(current_app.config["WAIT_TIMEOUT"])
+    while True:
+        row = submissions.get(services.store(), token, results=False)
+        if row.state == DONE or time.monotonic() >= deadline:
+            return row
+        time.sleep(0.1)
+
+
+@bp.post("")
+@limiter.shared_limit(submit_limit, scope="submit")
+def create_submission():
+    """``POST /submissions?base64_encoded=&wait=&fields=``: 201 ``{"token"}`` (or, with
+    ``wait=true``, the finished submission)."""
+    b64 = parse_bool(request.args.get("base64_encoded"))
+    wait = parse_bool(request.args.get("wait"))
+    fields = _fields(judge0.DEFAULT_FIELDS)
+    new = to_new_submission(_body(), b64)
+    if isinstance(new, dict):
+        raise ApiError(422, "invalid submission", new)
+    row = services.submit(new)
+    if not wait:
+        return jsonify({"token": row.token}), 201
+    return jsonify(_render(_wait(row.token), fields, b64)), 201
+
+
+@bp.get("/<token>")
+def get_submission(token: str):
+    """``GET /submissions/{token}?base64_encoded=&fields=``."""
+    b64 = parse_bool(request.args.get("base64_encoded"))
+    fields = _fields(judge0.DEFAULT_FIELDS)
+    row = submissions.get(services.store(), token, results=False)
+    if row is None or row.api != "judge0":
+        raise ApiError(404, "submission not found")
+    return jsonify(_render(row, fields, b64))
+
+
+@bp.delete("/<token>")
+def delete_submission(token: str):
+    """``DELETE /submissions/{token}``: only when ``ENABLE_SUBMISSION_DELETE``."""
+    if not current_app.config["ENABLE_SUBMISSION_DELETE"]:
+        raise ApiError(400, "delete not allowed")
+    fields = _fields(judge0.DEFAULT_FIELDS)
+    b64 = parse_bool(request.args.get("base64_encoded"))
+    row = submissions.get(services.store(), token)
+    if row is None or row.api != "judge0":
+        raise ApiError(404, "submission not found")
+    if row.state != DONE:
+        raise ApiError(400, "submission cannot be deleted because its status is "
+                            f"{judge0.JUDGE0_STATUSES[judge0.status_of(row)]}")
+    shown = _render(row, fields, b64)
+    with services.store().write() as session:
+        found = session.get(Submission, row.id)
+        if found is not None:
+            session.delete(found)
+    return jsonify(shown)
+
+
+@bp.get("")
+def list_submissions():
+    """``GET /submissions?page=&per_page=`` (newest first)."""
+    b64 = parse_bool(request.args.get("base64_encoded"))
+    fields = _fields(judge0.DEFAULT_FIELDS)
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+        per_page = min(100, max(1, int(request.args.get("per_page", 20))))
+    except ValueError:
+        raise ApiError(400, "page and per_page must be integers") from None
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import lazyload
+
+    store = services.store()
+    with store.read() as session:
+        total = session.scalar(select(func.count()).select_from(Submission)
+                               .where(Submission.api == "judge0"))
+        rows = session.scalars(select(Submission).where(Submission.api == "judge0")
+                               .options(lazyload(Submission.results))
+                               .order_by(Submission.id.desc())
+                               .offset((page - 1) * per_page).limit(per_page)).all()
+    pages = max(1, -(-total // per_page))
+    names = _language_names()
+    return jsonify({"submissions": [_render(r, fields, b64, names) for r in rows],
+                    "meta": {"current_page": page,
+                             "next_page": page + 1 if page < pages else None,
+                             "prev_page": page - 1 if page > 1 else None,
+                             "total_pages": pages, "total_count": total}})
+
+
+@bp.post("/batch")
+@limiter.shared_limit(submit_limit, scope="submit")
+def create_batch():
+    """``POST /submissions/batch``: 201 with ``{"token"}`` or the errors of each, in order."""
+    b64 = parse_bool(request.args.get("base64_encoded"))
+    data = _body()
+    items = data.get("submissions") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise ApiError(400, "submissions must be an array")
+    maximum = int(judge0_limits()["max_submission_batch_size"])
+    if not items:
+        raise ApiError(400, "there should be at least one submission in a batch")
+    if len(items) > maximum:
+        raise ApiError(400, f"number of submissions in a batch should be less than or equal "
+                            f"to {maximum}")
+    out = []
+    for item in items:
+        new = to_new_submission(item, b64)
+        out.append(new if isinstance(new, dict) else {"token": services.submit(new).token})
+    return jsonify(out), 201
+
+
+@bp.get("/batch")
+def get_batch():
+    """``GET /submissions/batch?tokens=a,b&base64_encoded=&fields=``: in the order asked."""
+    b64 = parse_bool(request.args.get("base64_encoded"))
+    fields = _fields(judge0.DEFAULT_FIELDS)
+    tokens = [t.strip() for t in request.args.get("tokens", "").split(",") if t.strip()]
+    if not tokens:
+        raise ApiError(400, "tokens must be given")
+    maximum = int(judge0_limits()["max_submission_batch_size"])
+    if len(tokens) > maximum:
+        raise ApiError(400, f"number of submissions in a batch should be less than or equal "
+                            f"to {maximum}")
+    found = submissions.get_many(services.store(), tokens)
+    names = _language_names()
+    return jsonify({"submissions": [
+        _render(found[t], fields, b64, names) if t in found and found[t].api == "judge0"
+        else None for t in tokens]})

@@ -1,0 +1,183 @@
+"""Request and response models (pydantic). The same models validate requests and generate the
+OpenAPI document (``web/api/openapi.py``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["Error", "RunLimitsIn", "AdhocTest", "SubmissionCreate", "TestResultOut",
+           "SubmissionOut", "SubmissionList", "ProblemOut", "ProblemList", "LanguageOut",
+           "Judge0SubmissionIn", "Judge0BatchIn", "Health"]
+
+
+class Error(BaseModel):
+    """An error: what went wrong, and per-field messages for validation errors."""
+
+    error: str
+    fields: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class RunLimitsIn(BaseModel):
+    """Run limits of each test; values above the server's maxima are lowered to them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    time_limit: float | None = Field(None, gt=0, description="CPU seconds per test")
+    memory_limit: int | None = Field(None, ge=8, description="MB per test (the whole box)")
+    output_limit: int | None = Field(None, ge=1, description="KB of output per test")
+
+
+class AdhocTest(BaseModel):
+    """A test sent with the submission: standard input and, optionally, the expected output
+    (compared token by token; without it the test only has to run without error)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stdin: str = ""
+    expected: str | None = None
+    name: str | None = Field(None, max_length=200)
+
+
+class SubmissionCreate(BaseModel):
+    """A new submission: against a problem (``problem``) or ad-hoc tests (``tests``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    language: str = Field(description="a language id, see GET /api/v1/languages")
+    source: str = Field(min_length=1, description="the program's source code")
+    problem: str | None = Field(None, description="the name of a problem to judge against")
+    tests: list[AdhocTest] | None = Field(None, description="ad-hoc tests instead of a problem")
+    limits: RunLimitsIn = Field(default_factory=RunLimitsIn)
+    queue: Literal["interactive", "batch"] = "interactive"
+    run_all: bool = Field(False, description="run every test even after one failed")
+
+    @model_validator(mode="after")
+    def _problem_or_tests(self) -> "SubmissionCreate":
+        if (self.problem is None) == (self.tests is None):
+            raise ValueError("give either problem or tests")
+        if self.tests is not None and not self.tests:
+            raise ValueError("tests must not be empty")
+        return self
+
+
+class TestResultOut(BaseModel):
+    """One test's result."""
+
+    __test__ = False
+
+    index: int
+    name: str
+    group: str
+    verdict: str
+    status: str
+    time: float
+    wall_time: float
+    memory: int
+    exit_code: int | None
+    signal: int | None
+    checker_message: str
+    stdout: str
+    stderr: str
+
+
+class SubmissionOut(BaseModel):
+    """A submission and where its judgement is."""
+
+    id: str
+    state: Literal["queued", "compiling", "running", "done"]
+    test_index: int = Field(description="the test running now (1-based), or 0")
+    test_count: int
+    verdict: str | None
+    score: float | None
+    max_score: float | None
+    time: float | None
+    wall_time: float | None
+    memory: int | None
+    compile_output: str | None
+    message: str | None
+    language: str
+    problem: str | None
+    queue: str
+    limits: dict
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    tests: list[TestResultOut] | None = None
+
+
+class SubmissionList(BaseModel):
+    """A page of submissions, newest first; ``next`` continues it (as ``before``)."""
+
+    submissions: list[SubmissionOut]
+    next: int | None
+
+
+class ProblemOut(BaseModel):
+    """A problem."""
+
+    name: str
+    title: str
+    package_sha256: str
+    time_limit: float | None
+    test_count: int
+    type: str
+    created_at: str
+
+
+class ProblemList(BaseModel):
+    """Every problem."""
+
+    problems: list[ProblemOut]
+
+
+class LanguageOut(BaseModel):
+    """A language, as the live workers report it."""
+
+    id: str
+    name: str
+    version: str
+    enabled: bool
+    extensions: list[str]
+    judge0_ids: list[int]
+
+
+class Health(BaseModel):
+    """Liveness or readiness, with what was checked."""
+
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = Field(default_factory=dict)
+
+
+class Judge0SubmissionIn(BaseModel):
+    """Judge0's submission fields (numbers may come as strings, as Judge0 accepts them)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    source_code: str | None = None
+    language_id: int | None = None
+    compiler_options: str | None = Field(None, max_length=512)
+    command_line_arguments: str | None = Field(None, max_length=512)
+    stdin: str | None = None
+    expected_output: str | None = None
+    cpu_time_limit: float | None = None
+    cpu_extra_time: float | None = None
+    wall_time_limit: float | None = None
+    memory_limit: float | None = None
+    stack_limit: int | None = None
+    max_processes_and_or_threads: int | None = None
+    enable_per_process_and_thread_time_limit: bool | None = None
+    enable_per_process_and_thread_memory_limit: bool | None = None
+    max_file_size: int | None = None
+    redirect_stderr_to_stdout: bool | None = None
+    enable_network: bool | None = None
+    number_of_runs: int | None = None
+    additional_files: str | None = None
+    callback_url: str | None = None
+
+
+class Judge0BatchIn(BaseModel):
+    """``POST /submissions/batch``."""
+
+    submissions: list[dict]

@@ -1,0 +1,255 @@
+"""What the views call: submit, look up, list; languages; problems. Views validate input and
+render; these functions talk to the store and the queue, and raise :class:`ApiError`."""
+
+from __future__ import annotations
+
+import base64
+import re
+import tempfile
+from pathlib import Path
+
+from flask import current_app
+from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
+from sqlalchemy import select
+
+from worker import packages, registry, submissions
+from worker.celery_app import enqueue, task_time_limit
+from worker.db import Problem, Submission
+from worker.languages import Language, LanguageError, all_languages, get_language
+from worker.store import Store
+from worker.submissions import NewSubmission
+
+from .errors import ApiError
+from .schemas import RunLimitsIn
+
+__all__ = ["store", "offered_languages", "resolve_language", "native_limits", "submit",
+           "submission_json", "problem_json", "upload_problem", "delete_problem",
+           "get_problem", "list_problems", "iso", "all_language_rows", "decode_b64"]
+
+
+def store() -> Store:
+    """The app's store."""
+    return current_app.extensions["judgebox_store"]
+
+
+def iso(value) -> str | None:
+    """A stored (naive UTC) time as ISO 8601 with ``Z``."""
+    return None if value is None else value.isoformat(timespec="milliseconds") + "Z"
+
+
+def offered_languages() -> dict[str, dict]:
+    """Language id -> status, as the live workers report them."""
+    return registry.languages_offered(store(), float(current_app.config["WORKER_STALE"]))
+
+
+def resolve_language(lang_id: str, field: str = "language") -> Language:
+    """The enabled language ``lang_id``; 422 listing the enabled ones when it is not."""
+    offered = offered_languages()
+    enabled = sorted(i for i, s in offered.items() if s.get("enabled"))
+    try:
+        language = get_language(lang_id)
+    except LanguageError:
+        raise ApiError(422, f"unknown language {lang_id!r}",
+                       {field: [f"unknown language {lang_id!r}; languages: "
+                                f"{', '.join(enabled) or 'none (no worker is running)'}"]}
+                       ) from None
+    if lang_id not in enabled:
+        reason = offered.get(lang_id, {}).get("reason") or "no live worker offers it"
+        raise ApiError(422, f"language {lang_id!r} is disabled",
+                       {field: [f"language {lang_id!r} is disabled ({reason}); languages: "
+                                f"{', '.join(enabled) or 'none'}"]})
+    return language
+
+
+def native_limits(requested: RunLimitsIn, language: Language,
+                  problem: Problem | None = None) -> dict:
+    """Run limits of a native submission: the request's, else the problem's or the defaults,
+    lowered to the configured maxima."""
+    config = current_app.config
+    info = (problem.info or {}) if problem is not None else {}
+    problem_time = problem.time_limit_ms / 1000 if problem and problem.time_limit_ms else None
+    time_limit = requested.time_limit or problem_time or float(config["TIME_LIMIT"])
+    time_limit = min(time_limit, float(config["MAX_TIME_LIMIT"]))
+    memory = requested.memory_limit or info.get("memory_mb") or \
+        max(int(config["MEMORY_LIMIT"]), language.memory_mb)
+    memory = min(memory, int(config["MAX_MEMORY_LIMIT"]))
+    output = requested.output_limit or (info["output_mb"] * 1024 if info.get("output_mb")
+                                        else int(config["OUTPUT_LIMIT"]))
+    output = min(output, int(config["MAX_OUTPUT_LIMIT"]))
+    return {"cpu_ms": max(1, round(time_limit * 1000)), "memory_kib": memory * 1024,
+            "output_kib": output}
+
+
+def _check_queue_room() -> None:
+    config = current_app.config
+    if config["MAINTENANCE_MODE"]:
+        raise ApiError(503, "maintenance mode: no new submissions for now")
+    queued = submissions.counts(store()).get("queued", 0)
+    if queued >= int(config["MAX_QUEUE_SIZE"]):
+        raise ApiError(503, f"queue is full ({queued} submissions waiting)")
+
+
+def submit(new: NewSubmission, problem: Problem | None = None) -> Submission:
+    """Store a submission and queue it; 503 when the queue is full or the broker is down."""
+    _check_queue_room()
+    row = submissions.create(store(), new)
+    if problem is not None:  # its validator compiles and runs on every test too
+        limit = task_time_limit(new.limits, problem.test_count, current_app.config,
+                                per_test_extra_s=10.0, compiles=2)
+    else:
+        limit = task_time_limit(new.limits, max(1, len(new.tests)), current_app.config)
+    try:
+        enqueue(current_app.extensions["celery"], row.token, new.queue, limit)
+    except (OperationalError, RedisError, OSError) as exc:
+        _forget(row)
+        raise ApiError(503, f"the queue is unavailable: {exc}") from exc
+    return row
+
+
+def _forget(row: Submission) -> None:
+    with store().write() as session:
+        found = session.get(Submission, row.id)
+        if found is not None:
+            session.delete(found)
+
+
+def _text(data: bytes | None) -> str:
+    return (data or b"").decode("utf-8", "replace")
+
+
+def submission_json(row: Submission, with_tests: bool = True) -> dict:
+    """The native view of a submission."""
+    limits = row.limits or {}
+    out = {
+        "id": row.token, "state": row.state, "test_index": row.test_index,
+        "test_count": row.test_count, "verdict": row.verdict, "score": row.score,
+        "max_score": row.max_score, "time": row.time, "wall_time": row.wall_time,
+        "memory": row.memory, "compile_output": row.compile_output, "message": row.message,
+        "language": row.language, "problem": row.problem_name, "queue": row.queue,
+        "limits": {"time_limit": limits.get("cpu_ms", 0) / 1000,
+                   "memory_limit": limits.get("memory_kib", 0) // 1024,
+                   "output_limit": limits.get("output_kib")},
+        "created_at": iso(row.created_at), "started_at": iso(row.started_at),
+        "finished_at": iso(row.finished_at),
+    }
+    if with_tests:
+        out["tests"] = [{
+            "index": r.index, "name": r.name, "group": r.group, "verdict": r.verdict,
+            "status": r.status, "time": r.time, "wall_time": r.wall_time, "memory": r.memory,
+            "exit_code": r.exit_code, "signal": r.signal,
+            "checker_message": r.checker_message, "stdout": _text(r.stdout),
+            "stderr": _text(r.stderr)} for r in row.results or []]
+    return out
+
+
+# --- problems ------------------------------------------------------------------------------
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+
+
+def problem_json(row: Problem) -> dict:
+    """The view of a problem."""
+    return {"name": row.name, "title": row.title, "package_sha256": row.package_sha256,
+            "time_limit": row.time_limit_ms / 1000 if row.time_limit_ms else None,
+            "test_count": row.test_count, "type": (row.info or {}).get("type", "pass-fail"),
+            "created_at": iso(row.created_at)}
+
+
+def list_problems() -> list[Problem]:
+    """Every problem, by name."""
+    with store().read() as session:
+        return list(session.scalars(select(Problem).order_by(Problem.name)).all())
+
+
+def get_problem(name: str) -> Problem:
+    """The problem named ``name``; 404 when there is none."""
+    with store().read() as session:
+        row = session.scalars(select(Problem).where(Problem.name == name)).first()
+    if row is None:
+        raise ApiError(404, f"no problem named {name!r}")
+    return row
+
+
+def _read_package(data: bytes, stem: str) -> dict:
+    """What the package says of itself (its name, title, tests...); 422 if it is broken."""
+    try:
+        from worker.problem import PackageError, extract_archive, load_problem
+    except ImportError as exc:  # the problem package reader is not installed on this server
+        raise ApiError(501, f"problem packages are not supported here: {exc}") from exc
+    with tempfile.TemporaryDirectory(prefix="judgebox-upload-") as tmp:
+        archive = Path(tmp) / "package.zip"
+        archive.write_bytes(data)
+        tree = Path(tmp) / stem
+        tree.mkdir()
+        try:
+            problem = load_problem(extract_archive(archive, tree))
+        except PackageError as exc:
+            raise ApiError(422, "the package is broken", {"package": [
+                str(exc).replace(tmp + "/", "")]}) from exc
+        return {"short_name": problem.short_name, "title": problem.name,
+                "time_limit": problem.limits.time_limit,
+                "memory_mb": problem.limits.memory_mb, "output_mb": problem.limits.output_mb,
+                "test_count": len(problem.cases), "type": problem.type}
+
+
+def upload_problem(data: bytes, name: str | None, filename: str | None = None) -> Problem:
+    """Store a problem package (zip) and its problem; 409 when the name is taken."""
+    cap = int(current_app.config["MAX_PACKAGE_MB"]) * 1024 * 1024
+    if len(data) > cap:
+        raise ApiError(413, f"the package is larger than {cap // (1024 * 1024)} MB")
+    if not data.startswith(b"PK"):
+        raise ApiError(422, "not a zip file", {"package": ["must be a zip file"]})
+    stem = Path(filename or "problem").stem.lower()
+    stem = re.sub(r"[^a-z0-9_-]", "-", stem).strip("-") or "problem"
+    info = _read_package(data, stem[:100])
+    name = (name or info["short_name"] or "").lower()
+    if not _NAME.match(name):
+        raise ApiError(422, "bad problem name", {"name": [
+            "lowercase letters, digits, '-' and '_' (at most 100), starting with a letter or "
+            "digit"]})
+    digest = packages.put(store(), data)
+    time_limit = info["time_limit"]
+    with store().write() as session:
+        if session.scalar(select(Problem.id).where(Problem.name == name)) is not None:
+            raise ApiError(409, f"a problem named {name!r} exists already (delete it first)")
+        row = Problem(name=name, title=info["title"] or name, package_sha256=digest,
+                      time_limit_ms=round(time_limit * 1000) if time_limit else None,
+                      test_count=info["test_count"],
+                      info={k: info[k] for k in ("type", "memory_mb", "output_mb")})
+        session.add(row)
+    return row
+
+
+def delete_problem(name: str) -> None:
+    """Delete a problem (its submissions stay); its package goes when nothing needs it."""
+    row = get_problem(name)
+    with store().write() as session:
+        found = session.get(Problem, row.id)
+        if found is not None:
+            session.delete(found)
+    packages.delete_unused(store())
+
+
+def all_language_rows() -> list[dict]:
+    """Every language defined, with what the live workers say of it."""
+    offered = offered_languages()
+    rows = []
+    for language in all_languages():
+        status = offered.get(language.id, {})
+        rows.append({"id": language.id, "name": language.name,
+                     "version": status.get("version", ""),
+                     "enabled": bool(status.get("enabled")),
+                     "extensions": list(language.extensions),
+                     "judge0_ids": list(language.judge0)})
+    return rows
+
+
+def decode_b64(value: str | None, field: str) -> bytes | None:
+    """Judge0's base64 text fields; 400 when not valid base64."""
+    if value is None:
+        return None
+    try:
+        return base64.b64decode(value.replace("\n", "").replace("\r", ""), validate=True)
+    except (ValueError, TypeError):
+        raise ApiError(400, f"{field} is not valid base64") from None

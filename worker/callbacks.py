@@ -1,0 +1,79 @@
+"""Judge0 callbacks: on completion, ``PUT callback_url`` with the submission's default fields
+(always base64), as Judge0 does; tried up to ``tries`` times with a timeout each.
+
+A callback goes only to a public address: the URL must be http(s), and every address its host
+resolves to must be global (not private, loopback, link-local, multicast or reserved), unless
+the configuration allows private targets. The check runs when the submission is created and
+again right before each try; for plain http the request then goes to the checked address
+itself (the Host header names the host), so a name that resolves differently the second time
+cannot redirect it. Redirects are not followed.
+
+Errors: :class:`CallbackRefused` (a target not allowed), :class:`CallbackFailed` (the target
+did not answer 2xx).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+__all__ = ["CallbackRefused", "CallbackFailed", "check_url", "send"]
+
+
+class CallbackRefused(Exception):
+    """The callback URL is not allowed (why in the message)."""
+
+
+class CallbackFailed(Exception):
+    """The callback target did not accept the PUT."""
+
+
+def _addresses(host: str, port: int) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise CallbackRefused(f"cannot resolve {host!r}: {exc}") from exc
+    return sorted({info[4][0] for info in infos})
+
+
+def check_url(url: str, allow_private: bool = False) -> list[str]:
+    """Check a callback URL; returns the addresses its host resolves to."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise CallbackRefused(f"not a valid URL: {exc}") from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CallbackRefused("must be an http:// or https:// URL with a host")
+    addresses = _addresses(parts.hostname, port)
+    if not allow_private:
+        for address in addresses:
+            ip = ipaddress.ip_address(address.split("%")[0])
+            if not ip.is_global or ip.is_multicast:
+                raise CallbackRefused(f"{parts.hostname} resolves to {address}, which is not "
+                                      "a public address")
+    return addresses
+
+
+def send(url: str, payload: dict, timeout_s: float, allow_private: bool = False) -> int:
+    """One try: PUT the payload as JSON; returns the HTTP status (2xx), else raises."""
+    addresses = check_url(url, allow_private)
+    parts = urlsplit(url)
+    target, headers = url, {}
+    if parts.scheme == "http":  # connect to the address that was checked
+        address = addresses[0]
+        host = f"[{address}]" if ":" in address else address
+        netloc = host + (f":{parts.port}" if parts.port else "")
+        target = urlunsplit(("http", netloc, parts.path or "/", parts.query, ""))
+        headers["Host"] = parts.netloc.rsplit("@", 1)[-1]
+    try:
+        response = requests.put(target, json=payload, headers=headers, timeout=timeout_s,
+                                allow_redirects=False)
+    except requests.RequestException as exc:
+        raise CallbackFailed(f"PUT {url}: {exc.__class__.__name__}: {exc}") from exc
+    if not 200 <= response.status_code < 300:
+        raise CallbackFailed(f"PUT {url}: HTTP {response.status_code}")
+    return response.status_code

@@ -1,0 +1,194 @@
+"""The store's tables, as SQLAlchemy models (SQLite by default, PostgreSQL via DATABASE_URL).
+
+- ``packages``: problem packages (zip files) by the SHA-256 of their bytes. Workers on other
+  hosts fetch a package by hash (from this table, or from the web API) and cache it.
+- ``problems``: a name, a title and the package it was uploaded as.
+- ``submissions``: what was sent (source, language, limits, Judge0 options), where judging is
+  (``state``: queued, compiling, running test k of n, done), who holds it (``attempt``,
+  ``lease_owner``, ``lease_until``) and the result (verdict, Judge0 status id, times).
+- ``submission_tests``: the ad-hoc tests of a submission (stdin, expected output).
+- ``test_results``: one row per test judged, stored as each test ends.
+- ``api_tokens``: API tokens (only a SHA-256 of each is kept).
+- ``workers``: live workers, their languages and when they were last seen.
+
+Times are naive UTC datetimes. The schema is created and changed by Alembic migrations
+(``worker/migrations``), never by ``create_all``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
+                        String, Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = ["Base", "Package", "Problem", "Submission", "SubmissionTest", "TestResult",
+           "ApiToken", "WorkerRecord", "utcnow", "STATES", "QUEUED", "COMPILING", "RUNNING",
+           "DONE"]
+
+QUEUED, COMPILING, RUNNING, DONE = "queued", "compiling", "running", "done"
+STATES = (QUEUED, COMPILING, RUNNING, DONE)
+
+
+def utcnow() -> dt.datetime:
+    """Now, as the store keeps times: naive UTC."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    """Base of judgebox's models."""
+
+
+class Package(Base):
+    """A problem package (a zip file), by content hash."""
+
+    __tablename__ = "packages"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Problem(Base):
+    """A problem: its name (unique, used in URLs and submissions) and its package."""
+
+    __tablename__ = "problems"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    package_sha256: Mapped[str] = mapped_column(ForeignKey("packages.sha256"))
+    time_limit_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    test_count: Mapped[int] = mapped_column(Integer, default=0)
+    info: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Submission(Base):
+    """One submission, from either API, and where its judgement is."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        Index("ix_submissions_state_lease", "state", "lease_until"),
+        Index("ix_submissions_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(36), unique=True)
+    api: Mapped[str] = mapped_column(String(10), default="native")   # native | judge0
+    queue: Mapped[str] = mapped_column(String(20), default="interactive")
+    language: Mapped[str] = mapped_column(String(40))
+    judge0_language_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source: Mapped[bytes] = mapped_column(LargeBinary)
+    problem_id: Mapped[int | None] = mapped_column(
+        ForeignKey("problems.id", ondelete="SET NULL"), nullable=True)
+    problem_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    package_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    checker: Mapped[str] = mapped_column(String(20), default="tokens")  # tokens | lines
+    limits: Mapped[dict] = mapped_column(JSON, default=dict)
+    options: Mapped[dict] = mapped_column(JSON, default=dict)  # Judge0's request fields
+    callback_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    callback_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"), nullable=True)
+
+    state: Mapped[str] = mapped_column(String(12), default=QUEUED)
+    test_index: Mapped[int] = mapped_column(Integer, default=0)   # running test k (1-based)
+    test_count: Mapped[int] = mapped_column(Integer, default=0)   # of n
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    enqueued_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+    verdict: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    judge0_status: Mapped[int] = mapped_column(Integer, default=1)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    max_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    time: Mapped[float | None] = mapped_column(Float, nullable=True)
+    wall_time: Mapped[float | None] = mapped_column(Float, nullable=True)
+    memory: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    exit_signal: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    compile_output: Mapped[str | None] = mapped_column(Text, nullable=True)
+    stdout: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    stderr: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    tests: Mapped[list["SubmissionTest"]] = relationship(
+        order_by="SubmissionTest.index", cascade="all, delete-orphan", lazy="selectin")
+    results: Mapped[list["TestResult"]] = relationship(
+        order_by="TestResult.index", cascade="all, delete-orphan", lazy="selectin")
+
+
+class SubmissionTest(Base):
+    """An ad-hoc test sent with a submission."""
+
+    __tablename__ = "submission_tests"
+    __table_args__ = (UniqueConstraint("submission_id", "index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column(Integer)  # 1-based
+    name: Mapped[str] = mapped_column(String(200), default="")
+    stdin: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    expected: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class TestResult(Base):
+    """The result of one test, stored when the test ends."""
+
+    __tablename__ = "test_results"
+    __table_args__ = (UniqueConstraint("submission_id", "index"),)
+    __test__ = False  # not a pytest class
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column(Integer)  # 1-based
+    name: Mapped[str] = mapped_column(String(200), default="")
+    group: Mapped[str] = mapped_column(String(200), default="")
+    verdict: Mapped[str] = mapped_column(String(4))
+    status: Mapped[str] = mapped_column(String(4))  # the sandbox's
+    time: Mapped[float] = mapped_column(Float, default=0.0)
+    wall_time: Mapped[float] = mapped_column(Float, default=0.0)
+    memory: Mapped[int] = mapped_column(Integer, default=0)
+    exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    signal: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    checker_message: Mapped[str] = mapped_column(Text, default="")
+    stdout: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    stderr: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+
+
+class ApiToken(Base):
+    """An API token; only its SHA-256 is stored (the token is shown once, when created)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    rate_limit: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class WorkerRecord(Base):
+    """A worker as it last reported itself."""
+
+    __tablename__ = "workers"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(200), default="")
+    concurrency: Mapped[int] = mapped_column(Integer, default=1)
+    queues: Mapped[list] = mapped_column(JSON, default=list)
+    languages: Mapped[list] = mapped_column(JSON, default=list)  # LanguageStatus.to_json()+
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    stopped: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,260 @@
+"""Judging one stored submission: claim it, compile once, run each test, check, decide, store.
+
+Plain functions over the store (no Celery here: ``worker.tasks`` is a thin task over
+:func:`judge_submission`, and tests call it directly). Progress is stored as it happens:
+``compiling``, then ``running`` test k of n, each test's result as it ends, then ``done``
+with the verdict. See ``worker.submissions`` for the lease that makes a re-delivered or
+re-queued submission safe to judge again.
+
+Ad-hoc submissions (tests sent with the submission, both APIs) are judged here. A submission
+against a problem is judged by ``worker.judging`` on the problem's package, fetched by content
+hash and cached (``worker.packages``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shlex
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from sandbox import Limits, Outcome, SandboxError
+
+from . import submissions
+from .compile import CompileLimits, CompileSystemError, Program, compile_program, run_program
+from .db import COMPILING, RUNNING, Submission
+from .languages import Language, LanguageError, get_language
+from .store import Store
+from .submissions import Claim, LeaseLost, NotClaimable
+from .verdicts import RunVerdict, judge0_status, run_verdict
+
+__all__ = ["JudgeSettings", "RunLimits", "judge_submission", "language_with_options",
+           "Reporter"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    """How a worker judges: lease margin, attempts, compile limits, what output it keeps."""
+
+    lease_margin_s: float = 15.0
+    max_attempts: int = 3
+    compile_limits: CompileLimits = CompileLimits()
+    keep_output_kib: int = 64          # stdout/stderr kept per test of a native submission
+    package_cache: Path | None = None  # where problem packages are unpacked (by hash)
+    fetch_package: Callable[[str], bytes] | None = None  # bytes of a package by hash
+
+    @property
+    def compile_lease_s(self) -> float:
+        """The lease while compiling: the compile box's wall limit plus the margin."""
+        return self.compile_limits.wall_time_ms / 1000 + self.lease_margin_s
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """A submission's run limits as stored (``Submission.limits``). ``extra_ms`` is Judge0's
+    ``cpu_extra_time``: the box may run that much longer, but beyond ``cpu_ms`` it is TLE."""
+
+    cpu_ms: int = 5_000
+    extra_ms: int = 0
+    wall_ms: int | None = None
+    memory_kib: int = 256 * 1024
+    stack_kib: int | None = None
+    processes: int | None = None
+    output_kib: int = 64 * 1024
+
+    @classmethod
+    def from_json(cls, data: dict) -> "RunLimits":
+        """From the stored JSON (unknown keys ignored)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names and v is not None})
+
+    def sandbox(self, language: Language) -> Limits:
+        """The sandbox limits of one run of this language."""
+        wall = self.wall_ms or 2 * (self.cpu_ms + self.extra_ms) + 1_000
+        return Limits(cpu_time_ms=self.cpu_ms + self.extra_ms, wall_time_ms=wall,
+                      memory_kib=self.memory_kib, stack_kib=self.stack_kib,
+                      processes=self.processes or language.processes,
+                      output_kib=self.output_kib)
+
+
+def _escape(arg: str) -> str:
+    # Language.argv fills {placeholders}: braces a user typed are literal.
+    return arg.replace("{", "{{").replace("}", "}}")
+
+
+def language_with_options(language: Language, compiler_options: str | None,
+                          arguments: str | None) -> Language:
+    """The language with Judge0's ``compiler_options`` (before the source file in the compile
+    command) and ``command_line_arguments`` (after the run command), split like a shell would
+    but passed as an argument list, never through a shell."""
+    if compiler_options and language.compile:
+        extra = tuple(_escape(a) for a in shlex.split(compiler_options))
+        argv = list(language.compile)
+        at = argv.index("{source}") if "{source}" in argv else len(argv)
+        language = dataclasses.replace(language, compile=tuple(argv[:at]) + extra
+                                       + tuple(argv[at:]))
+    if arguments:
+        language = dataclasses.replace(language, run=language.run + tuple(
+            _escape(a) for a in shlex.split(arguments)))
+    return language
+
+
+class Reporter:
+    """Stores progress and results under a claim, renewing its lease at each step."""
+
+    def __init__(self, store: Store, held: Claim, settings: JudgeSettings) -> None:
+        self.store, self.held, self.settings = store, held, settings
+
+    def compiling(self, test_count: int, then_s: float = 0.0) -> None:
+        """Compilation starts (``then_s``: what may follow before the next report)."""
+        submissions.progress(self.store, self.held, COMPILING, 0, test_count,
+                             self.settings.compile_lease_s + then_s)
+
+    def running(self, index: int, count: int, wall_s: float) -> None:
+        """Test ``index`` of ``count`` starts; it may take ``wall_s`` seconds."""
+        submissions.progress(self.store, self.held, RUNNING, index, count,
+                             wall_s + self.settings.lease_margin_s)
+
+    def result(self, row: dict, next_wall_s: float) -> None:
+        """A test ended: store its result."""
+        submissions.add_result(self.store, self.held, row,
+                               next_wall_s + self.settings.lease_margin_s)
+
+
+def _cap(data: bytes, kib: int) -> bytes:
+    return data[:kib * 1024]
+
+
+def _test_row(index: int, name: str, outcome: Outcome, rv: RunVerdict, keep_kib: int) -> dict:
+    return {"index": index, "name": name, "group": "", "verdict": rv.verdict,
+            "status": outcome.status.value, "time": round(outcome.time, 3),
+            "wall_time": round(outcome.wall_time, 3), "memory": outcome.memory_kib,
+            "exit_code": rv.exit_code, "signal": rv.exit_signal,
+            "checker_message": rv.message, "stdout": _cap(outcome.stdout, keep_kib),
+            "stderr": _cap(outcome.stderr, keep_kib)}
+
+
+def _system_error(message: str) -> dict:
+    return {"verdict": "SE", "judge0_status": 13, "message": message[:2000]}
+
+
+def _compile_error(program: Program) -> dict:
+    return {"verdict": "CE", "judge0_status": 6, "compile_output": program.report(),
+            "message": program.error}
+
+
+def _judge_adhoc(row: Submission, reporter: Reporter, settings: JudgeSettings) -> dict:
+    """Compile once, run every test (stopping at the first failure unless ``run_all``)."""
+    options = row.options or {}
+    language = language_with_options(get_language(row.language),
+                                     options.get("compiler_options"),
+                                     options.get("command_line_arguments"))
+    limits = RunLimits.from_json(row.limits or {})
+    box = limits.sandbox(language)
+    tests = row.tests or []
+    count = len(tests)
+    keep = limits.output_kib if row.api == "judge0" else settings.keep_output_kib
+    reporter.compiling(count)
+    with tempfile.TemporaryDirectory(prefix="judgebox-judge-") as tmp:
+        workdir = Path(tmp)
+        program = compile_program(language, row.source, workdir, settings.compile_limits)
+        if not program.ok:
+            return _compile_error(program)
+        results: list[tuple[Outcome, RunVerdict]] = []
+        for test in tests:
+            reporter.running(test.index, count, box.wall_ms / 1000)
+            stdin = workdir / f"test-{test.index}.in"
+            stdin.write_bytes(test.stdin or b"")
+            outcome = run_program(program, box, str(stdin))
+            if options.get("redirect_stderr_to_stdout"):
+                outcome = dataclasses.replace(outcome, stdout=outcome.stdout + outcome.stderr,
+                                              stderr=b"")
+            rv = run_verdict(outcome, test.expected, limits.cpu_ms / 1000, row.checker)
+            reporter.result(_test_row(test.index, test.name, outcome, rv, keep),
+                            box.wall_ms / 1000)
+            results.append((outcome, rv))
+            if rv.verdict != "AC" and not options.get("run_all"):
+                break
+    return _decide(results, program)
+
+
+def _decide(results: list[tuple[Outcome, RunVerdict]], program: Program) -> dict:
+    """The judgement: the first failing test decides; times and memory are the maxima."""
+    failed = next(((o, rv) for o, rv in results if rv.verdict != "AC"), None)
+    last_outcome, last = failed or (results[-1] if results else (None, None))
+    values = {
+        "verdict": last.verdict if last else "AC",
+        "judge0_status": last.judge0_status if last else judge0_status("AC", None, None),
+        "time": max((o.time for o, _ in results), default=0.0),
+        "wall_time": max((o.wall_time for o, _ in results), default=0.0),
+        "memory": max((o.memory_kib for o, _ in results), default=0),
+        "compile_output": program.report() or None,
+        "exit_code": last.exit_code if last else None,
+        "exit_signal": last.exit_signal if last else None,
+        "message": (last.message or None) if last else None,
+    }
+    if last_outcome is not None:  # the Judge0 view: the deciding run's output
+        values["stdout"] = last_outcome.stdout
+        values["stderr"] = last_outcome.stderr
+    if results and any(rv.verdict == "SE" for _, rv in results):
+        se = next(rv for _, rv in results if rv.verdict == "SE")
+        values.update(verdict="SE", judge0_status=13, message=se.message)
+    values["time"] = round(values["time"], 3)
+    values["wall_time"] = round(values["wall_time"], 3)
+    return values
+
+
+def _judge_problem(row: Submission, reporter: Reporter, settings: JudgeSettings) -> dict:
+    """Judge against a problem package (``worker.judging``, issue 4)."""
+    from .problem_judging import judge_problem_submission
+
+    return judge_problem_submission(row, reporter, settings)
+
+
+def judge_submission(store: Store, token: str, owner: str, settings: JudgeSettings) -> str:
+    """Judge the submission ``token`` as ``owner`` and store the result.
+
+    Returns ``"judged"``, or ``"done"`` when it was judged already (a re-delivered task),
+    or ``"lost"`` when another worker took it over meanwhile. Raises :class:`NotClaimable`
+    with reason ``busy`` while another worker's lease on it is live (the caller retries later).
+    """
+    try:
+        held = submissions.claim(store, token, owner, settings.compile_lease_s)
+    except NotClaimable as exc:
+        if exc.reason in ("done", "missing"):
+            return exc.reason
+        raise
+    row = submissions.get(store, token)
+    try:
+        if held.attempt > settings.max_attempts:
+            values = _system_error(f"judging was interrupted {held.attempt - 1} times "
+                                   "(its worker died each time): not tried again")
+        else:
+            values = _judge(row, Reporter(store, held, settings), settings)
+        submissions.finish(store, held, values)
+    except LeaseLost as exc:
+        log.warning("%s", exc)
+        return "lost"
+    return "judged"
+
+
+def _judge(row: Submission, reporter: Reporter, settings: JudgeSettings) -> dict:
+    """The judgement's values; judgebox's own failures become SE, never the program's fault."""
+    try:
+        if row.package_sha256:
+            return _judge_problem(row, reporter, settings)
+        return _judge_adhoc(row, reporter, settings)
+    except LeaseLost:
+        raise
+    except (CompileSystemError, SandboxError, LanguageError, OSError) as exc:
+        log.exception("submission %s: system error", row.token)
+        return _system_error(f"{exc.__class__.__name__}: {exc}")
+    except Exception as exc:  # a judge bug: SE with the reason, never a verdict against the program
+        log.exception("submission %s: judge error", row.token)
+        return _system_error(f"judge error: {exc.__class__.__name__}: {exc}")
+

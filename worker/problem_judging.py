@@ -1,0 +1,79 @@
+"""Judging a stored submission against a problem package: the package comes by content hash
+(``worker.packages``: from the database, cached unpacked on this worker), ``worker.judging``
+judges, and each test's result is stored as it arrives (``JudgeOptions.on_test``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .db import Submission
+from .judging import JudgeOptions, Judgement, TestResult, judge
+from .languages import get_language
+from .packages import unpacked
+from .pipeline import JudgeSettings, Reporter, RunLimits
+from .problem import PackageError, extract_archive, load_problem
+from .verdicts import judge0_status
+
+__all__ = ["judge_problem_submission"]
+
+_VALIDATION_S = 60.0  # a validator's own time, on top of each test's (the package default)
+
+
+def _test_row(index: int, result: TestResult) -> dict:
+    return {"index": index, "name": result.name, "group": result.group,
+            "verdict": result.verdict, "status": result.verdict if result.verdict in
+            ("TLE", "MLE", "OLE", "RE", "SE") else "OK", "time": round(result.time, 3),
+            "wall_time": round(result.wall_time, 3), "memory": result.memory,
+            "exit_code": result.exit_code, "signal": result.signal,
+            "checker_message": result.checker_message[:4096], "stdout": b"", "stderr": b""}
+
+
+def _values(judgement: Judgement) -> dict:
+    last = next((t for t in judgement.tests if t.verdict != "AC"), None)
+    return {"verdict": judgement.verdict,
+            "judge0_status": judge0_status(judgement.verdict, last.signal if last else None,
+                                           last.exit_code if last else None),
+            "score": judgement.score, "max_score": judgement.max_score,
+            "time": round(judgement.time, 3),
+            "wall_time": round(max((t.wall_time for t in judgement.tests), default=0.0), 3),
+            "memory": judgement.memory, "compile_output": judgement.compile_output or None,
+            "message": judgement.message or None,
+            "exit_code": last.exit_code if last else None,
+            "exit_signal": last.signal if last else None}
+
+
+def judge_problem_submission(row: Submission, reporter: Reporter,
+                             settings: JudgeSettings) -> dict:
+    """The judgement of ``row`` on its problem, as the submission's result columns."""
+    if settings.package_cache is None or settings.fetch_package is None:
+        raise PackageError(row.package_sha256 or "?", "this worker cannot fetch packages")
+    root = unpacked(Path(settings.package_cache), row.package_sha256, settings.fetch_package,
+                    extract_archive)
+    problem = load_problem(root)
+    language = get_language(row.language)
+    limits = RunLimits.from_json(row.limits or {})
+    count = len(problem.cases)
+    box = limits.sandbox(language)
+    per_test_s = box.wall_ms / 1000 + _VALIDATION_S
+    # the validator compiles too, then the first test runs before the next report
+    reporter.compiling(count, settings.compile_limits.wall_time_ms / 1000 + per_test_s)
+    seen = 0
+
+    def on_test(result: TestResult) -> None:
+        nonlocal seen
+        seen += 1
+        reporter.result(_test_row(seen, result), per_test_s)
+        if seen < count:
+            reporter.running(seen + 1, count, per_test_s)
+
+    options = JudgeOptions(time_limit=limits.cpu_ms / 1000,
+                           memory_limit_mb=max(1, limits.memory_kib // 1024),
+                           output_limit_mb=max(1, limits.output_kib // 1024),
+                           judge_all=bool((row.options or {}).get("run_all")),
+                           compile_limits=settings.compile_limits, on_test=on_test)
+    try:
+        judgement = judge(problem, row.source, language, options)
+    except (PackageError, ValueError) as exc:  # the package's fault: a judge error
+        return {"verdict": "SE", "judge0_status": 13, "message": f"problem package: {exc}"}
+    return _values(judgement)
+

@@ -1,0 +1,146 @@
+"""Celery tasks: thin wrappers over plain functions, run inside the Flask app context.
+
+- ``judgebox.judge(token)``: :func:`worker.pipeline.judge_submission`. Idempotent: a
+  re-delivered task finds the submission done (nothing to do) or held by a live lease (it
+  retries after the lease ends, and judges again only if that worker died).
+- ``judgebox.callback(token, try)``: one PUT of a Judge0 callback; retried with a delay.
+
+And the worker's life (Celery signals): at start it self-tests its languages and reports them
+(``worker.registry``); once ready it runs the reconciler (``worker.reconciler``) in a thread;
+each pool process forgets the database connections it inherited.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+
+from celery import shared_task
+from celery.signals import worker_init, worker_process_init, worker_ready, worker_shutdown
+from flask import current_app
+
+from . import callbacks, judge0, submissions
+from .celery_app import CALLBACK_TASK, JUDGE_TASK, judge_settings
+from .pipeline import judge_submission
+from .store import Store
+from .submissions import NotClaimable
+
+__all__ = ["judge", "callback", "send_callback", "bind_flask_app"]
+
+log = logging.getLogger(__name__)
+
+
+def _store() -> Store:
+    return current_app.extensions["judgebox_store"]
+
+
+@shared_task(name=JUDGE_TASK, bind=True, acks_late=True, reject_on_worker_lost=True,
+             max_retries=None, ignore_result=True)
+def judge(self, token: str) -> str:
+    """Judge one submission by token (see the module docstring)."""
+    owner = f"{self.request.hostname or socket.gethostname()}:{os.getpid()}"
+    store = _store()
+    try:
+        what = judge_submission(store, token, owner, judge_settings(current_app.config, store))
+    except NotClaimable as exc:  # another worker's lease is live: look again when it ends
+        raise self.retry(countdown=min(exc.retry_in + 0.5, 60.0))
+    if what == "judged":
+        row = submissions.get(store, token, results=False)
+        if row is not None and row.callback_url:
+            send_callback(self.app, store, token, row.queue)
+    log.info("submission %s: %s", token, what)
+    return what
+
+
+@shared_task(name=CALLBACK_TASK, bind=True, acks_late=True, ignore_result=True,
+             max_retries=None)
+def callback(self, token: str, attempt: int) -> str:
+    """PUT a finished Judge0 submission to its callback URL; try again later if that failed."""
+    config = current_app.config
+    store = _store()
+    row = submissions.get(store, token)
+    if row is None or not row.callback_url or row.callback_state == "sent":
+        return "nothing to do"
+    payload = judge0.render(row, judge0.DEFAULT_FIELDS, b64=True)
+    try:
+        callbacks.send(row.callback_url, payload, float(config["CALLBACKS_TIMEOUT"]),
+                       bool(config["CALLBACKS_ALLOW_PRIVATE"]))
+    except (callbacks.CallbackFailed, callbacks.CallbackRefused) as exc:
+        log.warning("callback of %s, try %d: %s", token, attempt, exc)
+        if attempt < int(config["CALLBACKS_MAX_TRIES"]) and \
+                not isinstance(exc, callbacks.CallbackRefused):
+            self.app.send_task(CALLBACK_TASK, args=[token, attempt + 1], queue=row.queue,
+                               routing_key=row.queue, countdown=2 ** attempt)
+            return "retry"
+        _callback_state(store, token, "failed")
+        return "failed"
+    _callback_state(store, token, "sent")
+    return "sent"
+
+
+def send_callback(celery_app, store: Store, token: str, queue: str) -> None:
+    """Queue the first try of a submission's callback (a worker that dies before this leaves
+    the callback ``pending``: the reconciler sends it)."""
+    celery_app.send_task(CALLBACK_TASK, args=[token, 1], queue=queue, routing_key=queue)
+    _callback_state(store, token, "queued")
+
+
+def _callback_state(store: Store, token: str, state: str) -> None:
+    from sqlalchemy import update
+
+    from .db import Submission
+
+    with store.write() as session:
+        session.execute(update(Submission).where(Submission.token == token)
+                        .values(callback_state=state))
+
+
+# --- the worker's life ---------------------------------------------------------------------
+
+_flask_app = None  # the Flask app of this worker process (set by the command that starts it)
+_worker: dict = {}  # this worker's name and concurrency, known at worker_init
+
+
+def bind_flask_app(app) -> None:
+    """Tell the worker signals which Flask app they serve (``judgebox worker`` calls this)."""
+    global _flask_app
+    _flask_app = app
+
+
+@worker_init.connect
+def _on_worker_init(sender=None, **_kwargs) -> None:
+    """Before the pool starts: self-test the languages and report this worker."""
+    if _flask_app is None:
+        return
+    from .reconciler import report_worker
+
+    _worker.update(name=sender.hostname, concurrency=sender.concurrency)
+    report_worker(_flask_app, sender.hostname, sender.concurrency, self_test=True)
+
+
+@worker_process_init.connect
+def _on_process_init(**_kwargs) -> None:
+    """A new pool process: drop the database connections inherited through fork."""
+    if _flask_app is not None:
+        _flask_app.extensions["judgebox_store"].dispose()
+
+
+@worker_ready.connect
+def _on_worker_ready(**_kwargs) -> None:
+    """The worker consumes: start the reconciler thread."""
+    if _flask_app is None or not _worker:
+        return
+    from .reconciler import start_reconciler
+
+    start_reconciler(_flask_app, _worker["name"], _worker["concurrency"])
+
+
+@worker_shutdown.connect
+def _on_worker_shutdown(**_kwargs) -> None:
+    """A clean shutdown: stop the reconciler, mark this worker stopped."""
+    if _flask_app is None or not _worker:
+        return
+    from .reconciler import stop_reconciler
+
+    stop_reconciler(_flask_app, _worker["name"])

@@ -14,11 +14,11 @@ from .outcome import Outcome, Status
 from .spec import Limits, Mount, SandboxSpec
 
 __all__ = [
-    "run", "SandboxSpec", "Limits", "Mount", "Outcome", "Status", "Template", "load_template",
+    "run", "prepare", "SandboxSpec", "Limits", "Mount", "Outcome", "Status", "Template", "load_template",
     "SandboxError", "SpecError", "HostError", "CgroupError", "SetupError",
 ]
 
-_LAZY = {"run": ".runner", "Template": ".templates", "load_template": ".templates"}
+_LAZY = {"run": ".runner", "prepare": ".runner", "Template": ".templates", "load_template": ".templates"}
 
 
 def __getattr__(name: str) -> object:

@@ -1,8 +1,9 @@
 """The supervisor's side of the fork server (see ``sandbox._zygote``).
 
 One server per supervisor process, started on first use (or early, with :func:`start`), shared
-by all threads; a server that died is started again on the next run. The supervisor itself
-never forks.
+by all threads; a server that died is started again on the next run; a process forked from a
+supervisor (a task queue's pool process) starts a server of its own. The supervisor itself
+never forks a box.
 """
 
 from __future__ import annotations
@@ -81,6 +82,19 @@ class ForkServer:
 
 _server: ForkServer | None = None
 _server_lock = threading.Lock()
+
+
+def _forget_after_fork() -> None:
+    """In a forked child (a worker's pool process, say) the parent's server is not ours: its
+    socket would be shared by two processes. The child starts its own when it needs one."""
+    global _server, _server_lock
+    if _server is not None:
+        _server.sock.close()  # our copy only; the parent keeps its own
+        _server = None
+    _server_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def server() -> ForkServer:

@@ -25,7 +25,7 @@ from .spec import SandboxSpec
 from .templates import load_template
 from .watchdog import Watchdog
 
-__all__ = ["run"]
+__all__ = ["run", "prepare"]
 
 MLE_MARGIN = 0.97  # a failed run whose peak reached 97 % of the limit ran out of memory
 
@@ -42,6 +42,13 @@ def _host() -> _Host:
     host = _Host(slots.run_dir(), cgroups.backend(), caps.cap_last_cap())
     _sweep(host)
     return host
+
+
+def prepare() -> None:
+    """Get this process ready to run boxes, off the first run's path: detect the cgroups,
+    remove what a dead judge left, start the fork server. (``run`` does it when needed.)"""
+    _host()
+    forkserver.start()
 
 
 def _sweep(host: _Host) -> None:

@@ -110,10 +110,15 @@ def bind_flask_app(app) -> None:
 
 @worker_init.connect
 def _on_worker_init(sender=None, **_kwargs) -> None:
-    """Before the pool starts: self-test the languages and report this worker."""
+    """Before the pool starts: ready the sandbox (which removes the box cgroups a killed worker
+    left), self-test the languages and report this worker."""
     if _flask_app is None:
         return
+    import sandbox
+
     from .reconciler import report_worker
+
+    sandbox.prepare()
 
     _worker.update(name=sender.hostname, concurrency=sender.concurrency)
     report_worker(_flask_app, sender.hostname, sender.concurrency, self_test=True)
@@ -121,9 +126,13 @@ def _on_worker_init(sender=None, **_kwargs) -> None:
 
 @worker_process_init.connect
 def _on_process_init(**_kwargs) -> None:
-    """A new pool process: drop the database connections inherited through fork."""
+    """A new pool process: drop the database connections inherited through fork, and start
+    this process's own fork server before its first task."""
     if _flask_app is not None:
+        import sandbox
+
         _flask_app.extensions["judgebox_store"].dispose()
+        sandbox.prepare()
 
 
 @worker_ready.connect

@@ -184,3 +184,26 @@ def test_the_cgroups_a_dead_judge_left_are_swept_at_start(host_leftovers):
 
     runner._sweep(runner._host())
     assert not set(left) & set(host_leftovers()["cgroups"])
+
+
+def test_a_forked_process_starts_a_fork_server_of_its_own():
+    """A task queue forks its pool processes from a parent that may have run boxes already:
+    each child must use a fork server of its own, never share the parent's socket."""
+    from sandbox import Limits, SandboxSpec, Status, forkserver, run
+
+    parent = forkserver.server()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a plain forked child of this test process, like a pool process
+        try:
+            ok = run(SandboxSpec(("true",), Limits(cpu_time_ms=1000))).status is Status.OK
+            mine = forkserver.server()
+            os.write(w, b"%d %d" % (ok, mine.process.pid))
+        finally:
+            os._exit(0)
+    os.close(w)
+    ok, child_server = map(int, os.read(r, 100).split())
+    os.close(r)
+    os.waitpid(pid, 0)
+    assert ok == 1 and child_server != parent.process.pid
+    assert run(SandboxSpec(("true",), Limits(cpu_time_ms=1000))).status is Status.OK

@@ -8,7 +8,6 @@ Loaded by ``tests/service/conftest.py`` and ``tests/web/conftest.py``.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import shutil
 import signal
@@ -142,6 +141,126 @@ class RedisServer:
         self.log.close()
 
 
+# --- a throwaway PostgreSQL cluster ---------------------------------------------------------
+
+def postgres_bindir() -> Path | None:
+    """Where PostgreSQL's server programs (initdb, pg_ctl) are: ``$JUDGEBOX_PG_BINDIR``, the
+    PATH, ``pg_config --bindir``, else the newest ``/usr/lib/postgresql/<ver>/bin`` (Debian
+    keeps them there, off the PATH); None when PostgreSQL's server is not installed."""
+    candidates = []
+    if os.environ.get("JUDGEBOX_PG_BINDIR"):
+        candidates.append(Path(os.environ["JUDGEBOX_PG_BINDIR"]))
+    if shutil.which("initdb"):
+        candidates.append(Path(shutil.which("initdb")).resolve().parent)
+    if shutil.which("pg_config"):
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True,
+                                 timeout=10).stdout.strip()
+            if out:
+                candidates.append(Path(out))
+
+    def version(path: Path) -> tuple:
+        return tuple(int(p) if p.isdigit() else 0 for p in path.parent.name.split("."))
+
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=version, reverse=True)
+    for bindir in candidates:
+        if (bindir / "initdb").is_file() and (bindir / "pg_ctl").is_file():
+            return bindir
+    return None
+
+
+def postgres_unavailable() -> str | None:
+    """Why the PostgreSQL tests cannot run here (None: they can)."""
+    import importlib.util
+    import pwd
+
+    if postgres_bindir() is None:
+        return ("PostgreSQL's server is not installed (apt-get install postgresql: initdb and "
+                "pg_ctl were found neither on the PATH nor in /usr/lib/postgresql/*/bin)")
+    try:
+        pwd.getpwnam(PostgresCluster.USER)
+    except KeyError:
+        return "no 'postgres' user to run the cluster as (apt-get install postgresql makes it)"
+    if importlib.util.find_spec("psycopg") is None:
+        return "psycopg is not installed (pip install -e '.[test]' or '.[postgres]')"
+    return None
+
+
+class PostgresCluster:
+    """A PostgreSQL cluster of its own: ``initdb`` and ``pg_ctl`` run as the ``postgres`` user
+    into a temp dir, the server on a free port of 127.0.0.1 (password auth) with its unix
+    socket in that dir; :meth:`stop` stops it with ``pg_ctl`` (then by the postmaster's pid).
+    No system service is used or touched."""
+
+    USER = "postgres"
+
+    def __init__(self, bindir: Path) -> None:
+        import pwd
+        import secrets
+        import tempfile
+
+        self.bindir = bindir
+        owner = pwd.getpwnam(self.USER)
+        self._ids = (owner.pw_uid, owner.pw_gid)
+        # not under pytest's tmp dirs: they are private to root (0700), and the server runs
+        # as postgres; /tmp is reachable by every user
+        self.directory = Path(tempfile.mkdtemp(prefix="judgebox-pg-"))
+        os.chown(self.directory, *self._ids)
+        self.data = self.directory / "data"
+        self.log = self.directory / "server.log"
+        self.password = secrets.token_hex(16)
+        self.port = free_port()
+        pwfile = self.directory / "pw"
+        pwfile.write_text(self.password + "\n")
+        os.chown(pwfile, *self._ids)
+        self._as_postgres(["initdb", "-D", str(self.data), "-U", self.USER, "-E", "UTF8",
+                           "--locale=C", "--no-sync", "--auth-local=trust",
+                           "--auth-host=scram-sha-256", f"--pwfile={pwfile}"], 120)
+        pwfile.unlink()
+        options = (f"-c port={self.port} -c listen_addresses=127.0.0.1 "
+                   f"-c unix_socket_directories={self.directory} -c fsync=off "
+                   "-c max_connections=100")
+        self._as_postgres(["pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options,
+                           "-w", "-t", "60", "start"], 90)
+        self.pid = int((self.data / "postmaster.pid").read_text().split()[0])
+
+    def _as_postgres(self, argv: list[str], timeout: float) -> None:
+        argv = [str(self.bindir / argv[0]), *argv[1:]]
+        result = subprocess.run(argv, user=self._ids[0], group=self._ids[1], extra_groups=[],
+                                cwd=self.directory, capture_output=True, text=True,
+                                timeout=timeout, env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
+        if result.returncode != 0:
+            log = self.log.read_text() if self.log.exists() else ""
+            raise RuntimeError(f"{argv[0]} failed ({result.returncode}): {result.stdout}"
+                               f"{result.stderr}{log}")
+
+    def url(self, database: str = "postgres") -> str:
+        """The SQLAlchemy URL of ``database`` (over TCP, with the password)."""
+        return (f"postgresql+psycopg://{self.USER}:{self.password}@127.0.0.1:{self.port}"
+                f"/{database}")
+
+    def create_database(self, name: str) -> str:
+        """Create an empty database; its URL."""
+        import psycopg
+
+        with psycopg.connect(host=str(self.directory), port=self.port, user=self.USER,
+                             dbname="postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        """Stop the server (pg_ctl, fast mode; SIGKILL to its postmaster if that fails) and
+        remove its files."""
+        try:
+            self._as_postgres(["pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "30",
+                               "stop"], 60)
+        except (RuntimeError, subprocess.TimeoutExpired):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            wait_until(lambda: not alive(self.pid), 10, what="postmaster to exit")
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
 def service_env(data_dir: Path, redis_url: str, **extra: object) -> dict[str, str]:
     """The environment of a worker (or ``judgebox serve``) of a test stack."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUDGEBOX_")
@@ -217,58 +336,6 @@ class LiveServer:
         """Stop serving."""
         self.server.shutdown()
         self.thread.join(5)
-
-
-# --- what a killed worker's box leaves behind ---------------------------------------------
-
-def box_slots_below(ancestor: int) -> set[int]:
-    """Slots of the boxes running beneath process ``ancestor`` (from their box uids)."""
-    uid_base = int(os.environ.get("JUDGEBOX_UID_BASE", "61000"))
-    parents, uids = {}, {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as f:
-                fields = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
-        except OSError:
-            continue
-        parents[int(entry)] = int(fields.get("PPid", "0"))
-        uids[int(entry)] = int(fields.get("Uid", "0").split()[0])
-    slots = set()
-    for pid, uid in uids.items():
-        if not uid_base <= uid < uid_base + 1000:
-            continue
-        p = pid
-        while p > 1:
-            p = parents.get(p, 0)
-            if p == ancestor:
-                slots.add(uid - uid_base)
-                break
-    return slots
-
-
-def remove_dead_box_cgroups(slots: set[int]) -> list[str]:
-    """Remove the cgroups a killed judge left for ``slots``, holding each slot's lock meanwhile
-    (so no new box can take the slot while its stale cgroup goes); returns what was removed."""
-    run_dir = os.environ.get("JUDGEBOX_RUN_DIR", "/run/judgebox")
-    removed = []
-    for slot in slots:
-        fd = os.open(os.path.join(run_dir, "locks", str(slot)), os.O_RDWR | os.O_CLOEXEC)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            for top, dirs, _files in os.walk("/sys/fs/cgroup"):
-                for d in dirs:
-                    if d == f"judgebox-{slot}":
-                        path = os.path.join(top, d)
-                        for inner, _d, _f in sorted(os.walk(path), key=lambda t: -len(t[0])):
-                            with contextlib.suppress(OSError):
-                                os.rmdir(inner)
-                        if not os.path.exists(path):
-                            removed.append(path)
-        finally:
-            os.close(fd)
-    return removed
 
 
 # --- a whole stack ---------------------------------------------------------------------

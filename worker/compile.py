@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox import Limits, Outcome, SandboxSpec, Status, run
+from sandbox import Limits, Mount, Outcome, SandboxSpec, Status, run
 
 from .languages import Language
 
@@ -146,20 +146,29 @@ def compile_program(language: Language, source: bytes, workdir: Path,
                    values=values, outcome=outcome)
 
 
-def run_program(program: Program, limits: Limits, stdin: str | None = None) -> Outcome:
+def run_program(program: Program, limits: Limits, stdin: str | None = None, *,
+                args: tuple[str, ...] = (), stdin_fd: int | None = None,
+                stdout_fd: int | None = None,
+                files: tuple[tuple[str, bytes | Path], ...] = (),
+                collect: tuple[str, ...] = (), collect_max_kib: int = 64 * 1024,
+                mounts: tuple[Mount, ...] = ()) -> Outcome:
     """Run a compiled program once in a fresh box (its language's template).
 
-    A failed run whose stderr shows the runtime's own out-of-memory error (the JVM's
+    What judging needs beyond a plain run: ``args`` after the run command, ``files`` next to
+    the artifact in ``/box``, ``collect`` read back, read-only ``mounts``, and the program's
+    stdin/stdout joined to the caller's own fds (``stdin_fd``/``stdout_fd``, interactive
+    problems). A failed run whose stderr shows the runtime's own out-of-memory error (the JVM's
     ``OutOfMemoryError``, say) is ``MLE``: the heap limit fitted to the box ran out first.
     """
     if not program.ok or program.artifact is None:
         raise ValueError("run_program needs a program that compiled")
     lang = program.language
-    memory_mb = limits.memory_kib // 1024
+    command = lang.argv(lang.run, program.values, limits.memory_kib // 1024) + tuple(args)
     outcome = run(SandboxSpec(
-        command=lang.argv(lang.run, program.values, memory_mb), limits=limits,
-        template=lang.template, files=((program.artifact_name, program.artifact),),
-        stdin=stdin))
+        command=command, limits=limits, template=lang.template,
+        files=((program.artifact_name, program.artifact), *files), mounts=mounts, stdin=stdin,
+        collect=collect, collect_max_kib=collect_max_kib),
+        stdin_fd=stdin_fd, stdout_fd=stdout_fd)
     if outcome.status is Status.RE and any(p.encode() in outcome.stderr
                                            for p in lang.memory_errors):
         outcome = dataclasses.replace(outcome, status=Status.MLE,

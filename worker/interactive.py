@@ -29,9 +29,8 @@ from pathlib import Path
 
 from sandbox import Limits, Outcome, Status
 
-from ._boxes import run_in_box
 from .checkers import CheckResult, kattis, testlib
-from .compile import Program
+from .compile import Program, run_program
 
 __all__ = ["InteractiveRun", "run_interactive", "verdict"]
 
@@ -102,10 +101,10 @@ def run_interactive(submission: Program, submission_limits: Limits, validator: P
                 os.close(fd)
 
     threads = [
-        threading.Thread(target=side, args=("submission", lambda: run_in_box(
+        threading.Thread(target=side, args=("submission", lambda: run_program(
             submission, submission_limits, args=submission_args, stdin_fd=to_sub_r,
             stdout_fd=to_val_w), (to_val_w,))),
-        threading.Thread(target=side, args=("validator", lambda: run_in_box(
+        threading.Thread(target=side, args=("validator", lambda: run_program(
             validator, validator_limits, args=validator_args, stdin_fd=to_val_r,
             stdout_fd=to_sub_w, files=validator_files, mounts=mounts),
             (to_sub_w, to_val_r))),

@@ -30,9 +30,9 @@ from pathlib import Path
 
 from sandbox import Limits, Outcome, Status
 
-from ._boxes import run_in_box
 from .checkers import CheckOptions, CheckResult, get_checker, kattis
-from .compile import CompileLimits, CompileSystemError, Program, compile_program
+from .compile import (CompileLimits, CompileSystemError, Program, compile_program,
+                      run_program)
 from .interactive import run_interactive
 from .languages import Language, get_language
 from .problem import PackageError, Problem, TestCase, TestGroup, read_source
@@ -383,7 +383,7 @@ class _Judging:
         if self.problem.interactive:
             outcome, check, verdict = self._interactive(case, stdin, feedback)
         else:
-            outcome = run_in_box(self.program, self.limits, args=case.args, stdin=str(stdin))
+            outcome = run_program(self.program, self.limits, args=case.args, stdin=str(stdin))
             check, verdict = None, outcome.status.value
             if outcome.status is Status.OK:
                 check = self._check(case, stdin, outcome.stdout, feedback)

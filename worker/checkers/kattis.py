@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sandbox import Mount, Outcome, Status
 
-from .._boxes import run_in_box
+from ..compile import run_program
 from .result import CheckOptions, CheckResult, cap
 
 __all__ = ["check", "interpret", "validator_args", "box_files", "feedback_mount",
@@ -114,7 +114,7 @@ def check(output: bytes, answer: Path, options: CheckOptions) -> CheckResult:
         with os.fdopen(fd, "wb") as f:
             f.write(output)
         reuse_feedback_dir(feedback)
-        outcome = run_in_box(options.program, options.limits,
+        outcome = run_program(options.program, options.limits,
                              args=validator_args(options.flags), stdin=team_output,
                              files=box_files(options.input, answer, options),
                              mounts=(feedback_mount(feedback),))

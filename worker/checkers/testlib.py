@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sandbox import Outcome
 
-from .._boxes import run_in_box
+from ..compile import run_program
 from .kattis import _failure, _stderr
 from .result import CheckOptions, CheckResult, cap
 
@@ -35,7 +35,7 @@ def check(output: bytes, answer: Path, options: CheckOptions) -> CheckResult:
     """Run the testlib checker on ``output`` in a fresh box and read its verdict."""
     if options.program is None or options.limits is None or options.input is None:
         return CheckResult("SE", "no compiled testlib checker")
-    outcome = run_in_box(options.program, options.limits,
+    outcome = run_program(options.program, options.limits,
                          args=("/box/input", "/box/output", "/box/answer"),
                          files=(("input", options.input), ("output", output),
                                 ("answer", answer), *options.files))

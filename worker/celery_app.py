@@ -91,7 +91,8 @@ def task_time_limit(limits: dict, tests: int, config: dict, per_test_extra_s: fl
     run = RunLimits.from_json(limits)
     wall_s = (run.wall_ms or 2 * (run.cpu_ms + run.extra_ms) + 1_000) / 1000
     compile_s = compiles * CompileLimits().wall_time_ms / 1000
-    bound = compile_s + max(1, tests) * (wall_s + per_test_extra_s + 2) + 60
+    runs = max(1, int(run.runs))  # Judge0's number_of_runs: each test runs that often
+    bound = compile_s + max(1, tests) * (runs * (wall_s + 2) + per_test_extra_s) + 60
     return int(min(math.ceil(bound), int(config["MAX_JUDGEMENT"])))
 
 

@@ -57,7 +57,9 @@ class JudgeSettings:
 @dataclass(frozen=True)
 class RunLimits:
     """A submission's run limits as stored (``Submission.limits``). ``extra_ms`` is Judge0's
-    ``cpu_extra_time``: the box may run that much longer, but beyond ``cpu_ms`` it is TLE."""
+    ``cpu_extra_time``: the box may run that much longer, but beyond ``cpu_ms`` it is TLE.
+    ``runs`` is Judge0's ``number_of_runs``: each test runs that many times (see
+    :func:`_run_test`)."""
 
     cpu_ms: int = 5_000
     extra_ms: int = 0
@@ -66,6 +68,7 @@ class RunLimits:
     stack_kib: int | None = None
     processes: int | None = None
     output_kib: int = 64 * 1024
+    runs: int = 1
 
     @classmethod
     def from_json(cls, data: dict) -> "RunLimits":
@@ -167,20 +170,42 @@ def _judge_adhoc(row: Submission, reporter: Reporter, settings: JudgeSettings) -
             return _compile_error(program)
         results: list[tuple[Outcome, RunVerdict]] = []
         for test in tests:
-            reporter.running(test.index, count, box.wall_ms / 1000)
             stdin = workdir / f"test-{test.index}.in"
             stdin.write_bytes(test.stdin or b"")
-            outcome = run_program(program, box, str(stdin))
-            if options.get("redirect_stderr_to_stdout"):
-                outcome = dataclasses.replace(outcome, stdout=outcome.stdout + outcome.stderr,
-                                              stderr=b"")
-            rv = run_verdict(outcome, test.expected, limits.cpu_ms / 1000, row.checker)
+            outcome, rv = _run_test(program, box, str(stdin), test, count, limits, row.checker,
+                                    bool(options.get("redirect_stderr_to_stdout")), reporter)
             reporter.result(_test_row(test.index, test.name, outcome, rv, keep),
                             box.wall_ms / 1000)
             results.append((outcome, rv))
             if rv.verdict != "AC" and not options.get("run_all"):
                 break
     return _decide(results, program)
+
+
+def _run_test(program: Program, box: Limits, stdin: str, test, count: int, limits: RunLimits,
+              checker: str, stderr_to_stdout: bool, reporter: Reporter
+              ) -> tuple[Outcome, RunVerdict]:
+    """Run one test ``limits.runs`` times (Judge0's ``number_of_runs``), as Judge0 does: run
+    and check again and again, stopping at the first run that is not accepted; the status,
+    output, exit and wall time are the last run's, ``time`` and ``memory`` the mean over the
+    runs made (memory truncated to whole KiB, as Judge0's integer column stores it)."""
+    runs = max(1, int(limits.runs))
+    times, memories = [], []
+    for _ in range(runs):
+        reporter.running(test.index, count, box.wall_ms / 1000)  # renews the lease each run
+        outcome = run_program(program, box, stdin)
+        if stderr_to_stdout:
+            outcome = dataclasses.replace(outcome, stdout=outcome.stdout + outcome.stderr,
+                                          stderr=b"")
+        rv = run_verdict(outcome, test.expected, limits.cpu_ms / 1000, checker)
+        times.append(outcome.time)
+        memories.append(outcome.memory_kib)
+        if rv.verdict != "AC":
+            break
+    if len(times) > 1:
+        outcome = dataclasses.replace(outcome, time=sum(times) / len(times),
+                                      memory_kib=int(sum(memories) / len(memories)))
+    return outcome, rv
 
 
 def _decide(results: list[tuple[Outcome, RunVerdict]], program: Program) -> dict:

@@ -32,3 +32,28 @@ def stack(tmp_path_factory, redis_server):
                           concurrency=2, CALLBACKS_ALLOW_PRIVATE=True)
     yield running
     stop_stack(running)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL cluster of this session (initdb + pg_ctl as the ``postgres``
+    user into a temp dir, a free port); stopped at the end. ``postgres.create_database(name)``
+    gives a fresh database's URL."""
+    if os.geteuid() != 0:
+        pytest.skip("the PostgreSQL tests start a cluster as the postgres user: run as root")
+    reason = jbstack.postgres_unavailable()
+    if reason:
+        pytest.skip(reason)
+    cluster = jbstack.PostgresCluster(jbstack.postgres_bindir())
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres, request):
+    """The URL of an empty database on the session's cluster, named after the test."""
+    import re
+    import uuid
+
+    name = re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40]
+    return postgres.create_database(f"{name}_{uuid.uuid4().hex[:8]}")

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from jbstack import wait_until
+from worker import submissions
 
 REPO = Path(__file__).resolve().parents[2]
 C_APLUSB = ("#include <stdio.h>\nint main(void){long a,b;if(scanf(\"%ld %ld\",&a,&b)!=2)"
@@ -131,6 +132,39 @@ def test_judge0_command_line_arguments_and_stderr_redirect(stack):
     result = response.json()
     assert result["status"]["id"] == 3, result
     assert result["stdout"] == "a b c $HOME\nerr\n" and result["stderr"] is None
+
+
+def test_judge0_number_of_runs_runs_the_program_that_often(stack):
+    """Each run spins 0.3 s of CPU: four runs take at least 0.9 s more than one, and the
+    time reported is one run's (the mean), as Judge0 reports it."""
+    spin = ("#include <stdio.h>\n#include <time.h>\nint main(void){clock_t t=clock();"
+            "volatile unsigned long n=0;while(clock()-t<CLOCKS_PER_SEC*3/10)n++;puts(\"42\");"
+            "return 0;}\n")
+    elapsed = {}
+    for runs in (1, 4):
+        response = requests.post(f"{stack.url}/submissions?wait=true&fields=*", json={
+            "source_code": spin, "language_id": 50, "expected_output": "42",
+            "number_of_runs": runs}, timeout=60)
+        result = response.json()
+        assert result["status"]["id"] == 3 and result["number_of_runs"] == runs, result
+        assert 0.29 <= float(result["time"]) < 0.6, result
+        row = submissions.get(stack.store, result["token"])
+        elapsed[runs] = (row.finished_at - row.started_at).total_seconds()
+        assert len(row.results) == 1 and row.results[0].time == float(result["time"])
+    assert elapsed[4] >= 1.2 and elapsed[4] > elapsed[1] + 0.6, elapsed
+
+
+def test_judge0_number_of_runs_stops_at_the_first_failure(stack):
+    """A wrong answer spinning 0.3 s: five runs would take 1.5 s of CPU; one is made."""
+    spin = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3:\n" \
+           "    pass\nprint(41)\n"
+    response = requests.post(f"{stack.url}/submissions?wait=true", json={
+        "source_code": spin, "language_id": 71, "expected_output": "42",
+        "number_of_runs": 5}, timeout=60)
+    result = response.json()
+    assert result["status"]["id"] == 4, result
+    row = submissions.get(stack.store, result["token"])
+    assert (row.finished_at - row.started_at).total_seconds() < 1.3
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """The store and the lease that makes judging safe to repeat: claim, renew, lose, finish once;
-the reconciler's choice of stuck submissions; migrations."""
+the reconciler's choice of stuck submissions; migrations. Each runs on SQLite and on
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,11 +16,18 @@ from worker.store import Store
 from worker.submissions import LeaseLost, NewSubmission, NewTest, NotClaimable
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store(f"sqlite:///{tmp_path}/judgebox.sqlite3")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """The store, migrated, on SQLite and on PostgreSQL (a fresh database of the session's
+    throwaway cluster)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/judgebox.sqlite3"
+    else:
+        url = request.getfixturevalue("fresh_postgres_url")
+    s = Store(url)
     s.migrate()
-    return s
+    yield s
+    s.engine.dispose()
 
 
 def _new(store, **kw):

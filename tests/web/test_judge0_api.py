@@ -235,3 +235,33 @@ def test_queue_full_and_maintenance_are_503(make_app):
     client = make_app(MAINTENANCE_MODE=True).test_client()
     assert client.post("/submissions", json=body).status_code == 503
     assert client.get("/config_info").json["maintenance_mode"] is True
+
+
+def test_number_of_runs_is_stored_echoed_and_capped(make_app):
+    from worker.celery_app import task_time_limit
+
+    app = make_app()
+    client = app.test_client()
+    store = app.extensions["judgebox_store"]
+    once = client.post("/submissions", json={"source_code": "x", "language_id": 71}).json
+    assert submissions.get(store, once["token"]).limits["runs"] == 1  # Judge0's default
+    thrice = client.post("/submissions", json={"source_code": "x", "language_id": 71,
+                                               "number_of_runs": "3"})
+    assert thrice.status_code == 201, thrice.json
+    row = submissions.get(store, thrice.json["token"])
+    assert row.limits["runs"] == 3
+    assert client.get(f"/submissions/{row.token}?fields=number_of_runs").json == {
+        "number_of_runs": 3}
+    # the task's time limit grows with the runs (each at its wall limit)
+    single = task_time_limit(dict(row.limits, runs=1), 1, app.config)
+    assert task_time_limit(row.limits, 1, app.config) >= single + 2 * 10
+    for runs, error in ((21, "must be less than or equal to 20"),
+                        (0, "must be greater than or equal to 1")):
+        response = client.post("/submissions", json={"source_code": "x", "language_id": 71,
+                                                      "number_of_runs": runs})
+        assert response.status_code == 422 and response.json == {"number_of_runs": [error]}
+    capped = make_app(JUDGE0_LIMITS={"max_number_of_runs": 5}).test_client()
+    assert capped.get("/config_info").json["max_number_of_runs"] == 5
+    response = capped.post("/submissions", json={"source_code": "x", "language_id": 71,
+                                                  "number_of_runs": 6})
+    assert response.json == {"number_of_runs": ["must be less than or equal to 5"]}

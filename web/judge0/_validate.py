@@ -128,7 +128,8 @@ def _run_limits(values: dict, language: Language) -> tuple[dict, dict]:
            "wall_ms": max(1, round(pick["wall_time_limit"] * 1000)),
            "memory_kib": max(1024, int(memory_kib)),
            "stack_kib": int(pick["stack_limit"]) or None,
-           "processes": int(processes), "output_kib": max(1, int(pick["max_file_size"]))}
+           "processes": int(processes), "output_kib": max(1, int(pick["max_file_size"])),
+           "runs": max(1, int(pick["number_of_runs"]))}
     echo = pick | {"memory_limit": int(memory_kib), "max_processes_and_or_threads":
                    int(processes)}
     return run, echo

@@ -1,0 +1,205 @@
+"""The store on PostgreSQL for real: a throwaway cluster of the test session (``postgres`` in
+conftest.py: initdb + pg_ctl into a temp dir, a free port), the migrations up from an empty
+database, and the main flows of both APIs with a real Celery worker judging in the real
+sandbox against it. (tests/service/test_store.py runs the lease tests on it too.)"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import inspect, text
+
+from jbstack import build_stack, stop_stack
+from test_judging import C_APLUSB, PY_APLUSB, b64, submit, wait_done
+from worker import submissions
+from worker.celery_app import enqueue
+from worker.store import MIGRATIONS_DIR, Store
+from worker.submissions import NewSubmission, NewTest
+
+REPO = Path(__file__).resolve().parents[2]
+TABLES = {"packages", "problems", "submissions", "submission_tests", "test_results",
+          "api_tokens", "workers", "alembic_version"}
+
+
+def _head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def _migrate_in_child(url, queue):
+    try:
+        Store(url).migrate()
+        queue.put("ok")
+    except Exception as exc:  # noqa: BLE001 (reported to the parent)
+        queue.put(repr(exc))
+
+
+def test_migrations_up_from_an_empty_database(fresh_postgres_url):
+    store = Store(fresh_postgres_url)
+    assert store.engine.dialect.name == "postgresql"
+    assert inspect(store.engine).get_table_names() == []
+    # three processes migrate the empty database at once (the advisory lock serialises them)
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_migrate_in_child, args=(fresh_postgres_url, queue))
+             for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert sorted(queue.get(timeout=5) for _ in procs) == ["ok", "ok", "ok"]
+    assert set(inspect(store.engine).get_table_names()) == TABLES
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() \
+            == [_head()]
+        types = {c["name"]: c["type"].__class__.__name__
+                 for c in inspect(conn).get_columns("submissions")}
+    assert types["source"] == "BYTEA" and types["limits"] == "JSON"
+    store.migrate()  # again: nothing to do
+    assert "***" in store.safe_url() and store.safe_url().startswith("postgresql+psycopg://")
+    store.engine.dispose()
+
+
+def test_alembic_command_line_upgrades_from_empty(postgres):
+    """The development path (docs/service.md): ``alembic upgrade head`` from the repository
+    root, the database named by DATABASE_URL."""
+    url = postgres.create_database("alembic_cli")
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=REPO,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    store = Store(url)
+    assert set(inspect(store.engine).get_table_names()) == TABLES
+    store.engine.dispose()
+
+
+def test_store_errors_name_the_database_without_its_password(postgres):
+    from worker.store import StoreError
+
+    url = postgres.url("no_such_database")
+    store = Store(url)
+    with pytest.raises(StoreError) as err:
+        store.ping()
+    assert "no_such_database" in str(err.value) and postgres.password not in str(err.value)
+    store.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def pg_stack(tmp_path_factory, redis_server, postgres):
+    """A stack whose store is PostgreSQL: the web app over HTTP and one worker (two boxes)."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root (the real sandbox)")
+    url = postgres.create_database("stack")
+    stack = build_stack(tmp_path_factory, redis_server, 4, "pg", workers=1, concurrency=2,
+                        DATABASE_URL=url, CALLBACKS_ALLOW_PRIVATE=True)
+    assert stack.store.engine.dialect.name == "postgresql"
+    yield stack
+    stop_stack(stack)
+    stack.store.engine.dispose()
+
+
+def test_the_worker_reports_itself_in_postgres(pg_stack):
+    # the worker's row got there (build_stack waited for it): the worker uses the same store
+    with pg_stack.store.engine.connect() as conn:
+        names = conn.execute(text("SELECT name FROM workers")).scalars().all()
+    assert names and all(n.startswith("pg-w1@") for n in names)
+    assert requests.get(f"{pg_stack.url}/readyz", timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("language, source, tests, verdict", [
+    ("c", C_APLUSB, [{"stdin": "1 2\n", "expected": "3"}, {"stdin": "-5 5", "expected": "0"}],
+     "AC"),
+    ("python3", PY_APLUSB, [{"stdin": "1 2\n", "expected": "3"},
+                            {"stdin": "2 2", "expected": "5"}], "WA"),
+    ("c", "int main(void) { return x; }\n", [{"stdin": ""}], "CE"),
+])
+def test_native_submission_judged_on_postgres(pg_stack, language, source, tests, verdict):
+    token = submit(pg_stack.url, language=language, source=source, tests=tests)
+    body = wait_done(pg_stack.url, token)
+    assert body["verdict"] == verdict, body
+    if verdict == "AC":
+        assert [t["stdout"] for t in body["tests"]] == ["3\n", "0\n"]
+    elif verdict == "WA":
+        assert [t["verdict"] for t in body["tests"]] == ["AC", "WA"]
+    else:
+        assert "error" in body["compile_output"] and body["tests"] == []
+    listed = requests.get(f"{pg_stack.url}/api/v1/submissions?verdict={verdict}&limit=100",
+                          timeout=10).json()["submissions"]
+    assert token in [s["id"] for s in listed]
+
+
+def test_judge0_wait_batch_and_list_on_postgres(pg_stack):
+    url = pg_stack.url
+    response = requests.post(f"{url}/submissions?base64_encoded=true&wait=true", json={
+        "source_code": b64(C_APLUSB), "language_id": 50, "stdin": b64("20 22"),
+        "expected_output": b64("42")}, timeout=60)
+    assert response.status_code == 201
+    result = response.json()
+    assert result["status"]["id"] == 3 and result["stdout"] == b64("42\n"), result
+    created = requests.post(f"{url}/submissions/batch", json={"submissions": [
+        {"source_code": PY_APLUSB, "language_id": 71, "stdin": "1 1", "expected_output": "2"},
+        {"source_code": PY_APLUSB, "language_id": 71, "stdin": "1 1", "expected_output": "3"},
+    ]}, timeout=10)
+    assert created.status_code == 201
+    tokens = [item["token"] for item in created.json()]
+
+    def both_done():
+        got = requests.get(f"{url}/submissions/batch?tokens={','.join(tokens)}&fields=*",
+                           timeout=10).json()["submissions"]
+        return got if all(s["status"]["id"] > 2 for s in got) else None
+
+    from jbstack import wait_until
+    got = wait_until(both_done, 60, 0.1, what="the batch")
+    assert [s["status"]["id"] for s in got] == [3, 4]
+    assert got[0]["created_at"].endswith("Z") and got[0]["language_id"] == 71
+    page = requests.get(f"{url}/submissions?page=1&per_page=2", timeout=10).json()
+    assert [s["token"] for s in page["submissions"]] == tokens[::-1]
+    assert page["meta"]["total_count"] >= 3
+
+
+def test_problem_upload_submit_and_delete_on_postgres(pg_stack):
+    from worker.tokens import create_token
+
+    admin = create_token(pg_stack.store, "pg-admin")[1]
+    buffer = io.BytesIO()
+    root = REPO / "examples" / "aplusb"
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for path in sorted(root.rglob("*")):
+            zf.write(path, f"aplusb/{path.relative_to(root)}")
+    response = requests.post(f"{pg_stack.url}/api/v1/problems", headers={
+        "X-Auth-Token": admin}, files={"package": ("aplusb.zip", buffer.getvalue())},
+        timeout=30)
+    assert response.status_code == 201, response.text
+    token = submit(pg_stack.url, language="python3", source=PY_APLUSB, problem="aplusb")
+    body = wait_done(pg_stack.url, token)
+    assert body["verdict"] == "AC" and body["problem"] == "aplusb", body
+    assert len(body["tests"]) == response.json()["test_count"]
+    deleted = requests.delete(f"{pg_stack.url}/api/v1/problems/aplusb",
+                              headers={"X-Auth-Token": admin}, timeout=10)
+    assert deleted.status_code == 204
+    assert requests.get(f"{pg_stack.url}/api/v1/problems/aplusb", timeout=10).status_code \
+        == 404
+
+
+def test_a_task_delivered_twice_is_stored_once_on_postgres(pg_stack):
+    row = submissions.create(pg_stack.store, NewSubmission(
+        language="python3", source=PY_APLUSB.encode(),
+        tests=(NewTest(b"1 2", b"3"), NewTest(b"3 4", b"7")), limits={"cpu_ms": 2000}))
+    celery_app = pg_stack.app.extensions["celery"]
+    enqueue(celery_app, row.token, "interactive", 60)
+    enqueue(celery_app, row.token, "interactive", 60)  # both pool processes may take it
+    body = wait_done(pg_stack.url, row.token)
+    assert body["verdict"] == "AC" and [t["index"] for t in body["tests"]] == [1, 2]
+    assert submissions.get(pg_stack.store, row.token).attempt == 1

@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 # postgresql: the tests start a throwaway cluster of their own (initdb + pg_ctl in a temp dir);
 # the system service Debian starts with it is not used.
 APT_PACKAGES=(python3 python3-venv python3-dev gcc libc6-dev libcap-dev libseccomp2
-              util-linux bubblewrap redis-server postgresql)
+              util-linux bubblewrap redis-server postgresql chromium)
 # The languages' toolchains (rootfs-templates/<id>.toml). Each one is optional: judgebox runs
 # without it and `judgebox languages` lists that language as disabled, with the reason. They
 # are installed without recommends; a package this Debian lacks is reported and skipped.

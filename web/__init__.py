@@ -1,5 +1,6 @@
 """judgebox's Flask front end: the native JSON API (``/api/v1``), the Judge0-compatible API
-(at the root), health checks; the pages come later.
+(at the root), health checks, and the pages (``web.pages``: Jinja templates in
+``web/templates``, ``web/static``).
 
 ``create_app(test_config=None)`` follows the Flask tutorial: defaults (``web.config``), then
 ``<DATA_DIR>/config.py`` or the test config, then the environment (``JUDGEBOX_*``, and
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, jsonify
+from flask import Flask
 
 from worker.celery_app import celery_config, celery_init_app
 from worker.store import Store
@@ -19,6 +20,7 @@ from . import api, health, judge0
 from .auth import init_auth
 from .config import Defaults, derived
 from .errors import register_error_handler
+from .pages import init_pages
 
 __all__ = ["create_app"]
 
@@ -56,12 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(api.make_blueprint())
     app.register_blueprint(judge0.make_blueprint())
-
-    @app.get("/")
-    def index():
-        return jsonify({"name": "judgebox", "api": "/api/v1",
-                        "openapi": "/api/v1/openapi.json",
-                        "judge0": "Judge0 CE 1.13.1-compatible API at /"})
+    init_pages(app)
 
     celery_init_app(app)
     return app

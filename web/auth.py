@@ -20,6 +20,9 @@ from .errors import ApiError
 __all__ = ["limiter", "init_auth", "submit_limit", "rate_limit_key"]
 
 _OPEN_ENDPOINTS = {"health.healthz", "health.readyz", "static"}
+# The pages authenticate with a login (a token entered once, kept in the session), not with
+# the header: web.pages checks AUTH_REQUIRED itself.
+_PAGE_BLUEPRINTS = {"home", "problems", "submissions", "playground", "admin"}
 
 
 def rate_limit_key() -> str:
@@ -41,7 +44,7 @@ limiter = Limiter(key_func=rate_limit_key)
 
 def _authenticate() -> None:
     g.api_token = None
-    if request.endpoint in _OPEN_ENDPOINTS:
+    if request.endpoint in _OPEN_ENDPOINTS or request.blueprint in _PAGE_BLUEPRINTS:
         return
     header = current_app.config["AUTH_HEADER"]
     secret = request.headers.get(header)

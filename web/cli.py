@@ -187,8 +187,8 @@ def serve_command(host: str, port: int, concurrency: int | None) -> None:
         click.echo(f"judgebox: web app on {url} (waiting for the worker's language "
                    "self-tests)", err=True)
         languages = _wait_for_worker(app, worker, 1800)
-        click.echo(f"judgebox: ready on {url}  (Judge0 API at /, native API at /api/v1; "
-                   f"{len(languages)} languages: {', '.join(languages)})")
+        click.echo(f"judgebox: ready on {url}  (pages at /, Judge0 API at /, native API at "
+                   f"/api/v1; {len(languages)} languages: {', '.join(languages)})")
         sys.stdout.flush()
         while not stopping.is_set():
             if worker.poll() is not None:

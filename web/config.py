@@ -59,6 +59,13 @@ class Defaults:
     RATELIMIT_SWALLOW_ERRORS = True     # Redis down: limit in memory, keep answering
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
+    # Pages (docs/web.md)
+    SECRET_KEY = None            # signs the session cookie; default: <DATA_DIR>/secret_key
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False    # set true behind HTTPS
+    WTF_CSRF_CHECK_DEFAULT = False   # CSRF tokens are checked by the pages' blueprints only
+    WTF_CSRF_TIME_LIMIT = None       # a form's CSRF token lasts as long as its session
+
     # Judge0 compatibility
     CALLBACKS_ALLOW_PRIVATE = False  # allow callbacks to private/loopback/link-local addresses
     CALLBACKS_MAX_TRIES = 3

@@ -193,8 +193,10 @@ def _read_package(data: bytes, stem: str) -> dict:
                 "test_count": len(problem.cases), "type": problem.type}
 
 
-def upload_problem(data: bytes, name: str | None, filename: str | None = None) -> Problem:
-    """Store a problem package (zip) and its problem; 409 when the name is taken."""
+def upload_problem(data: bytes, name: str | None, filename: str | None = None,
+                   replace: bool = False) -> Problem:
+    """Store a problem package (zip) and its problem; 409 when the name is taken, unless
+    ``replace`` (then the problem keeps its name and id and takes the new package)."""
     cap = int(current_app.config["MAX_PACKAGE_MB"]) * 1024 * 1024
     if len(data) > cap:
         raise ApiError(413, f"the package is larger than {cap // (1024 * 1024)} MB")
@@ -210,14 +212,22 @@ def upload_problem(data: bytes, name: str | None, filename: str | None = None) -
             "digit"]})
     digest = packages.put(store(), data)
     time_limit = info["time_limit"]
+    values = dict(title=info["title"] or name, package_sha256=digest,
+                  time_limit_ms=round(time_limit * 1000) if time_limit else None,
+                  test_count=info["test_count"],
+                  info={k: info[k] for k in ("type", "memory_mb", "output_mb")})
     with store().write() as session:
-        if session.scalar(select(Problem.id).where(Problem.name == name)) is not None:
+        row = session.scalars(select(Problem).where(Problem.name == name)).first()
+        if row is not None and not replace:
             raise ApiError(409, f"a problem named {name!r} exists already (delete it first)")
-        row = Problem(name=name, title=info["title"] or name, package_sha256=digest,
-                      time_limit_ms=round(time_limit * 1000) if time_limit else None,
-                      test_count=info["test_count"],
-                      info={k: info[k] for k in ("type", "memory_mb", "output_mb")})
-        session.add(row)
+        if row is None:
+            row = Problem(name=name, **values)
+            session.add(row)
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+    if replace:
+        packages.delete_unused(store())
     return row
 
 

@@ -194,6 +194,19 @@ def test_unknown_token_and_delete(client):
     assert response.status_code == 400 and response.json == {"error": "delete not allowed"}
 
 
+def test_delete_needs_a_token(make_app):
+    from worker.tokens import create_token
+
+    app = make_app(ENABLE_SUBMISSION_DELETE=True)
+    client = app.test_client()
+    token = client.post("/submissions", json={"source_code": "x", "language_id": 71}).json[
+        "token"]
+    assert client.delete(f"/submissions/{token}").status_code == 401
+    _row, secret = create_token(app.extensions["judgebox_store"], "grader")
+    response = client.delete(f"/submissions/{token}", headers={"X-Auth-Token": secret})
+    assert response.status_code == 400 and "In Queue" in response.json["error"]
+
+
 def test_list_pages(client):
     for _ in range(3):
         client.post("/submissions", json={"source_code": "x", "language_id": 71})

@@ -12,6 +12,7 @@ from worker.db import DONE, Submission
 
 from .. import services
 from ..auth import limiter, submit_limit
+from ..api._validate import require_token
 from ..errors import ApiError
 from ._validate import judge0_limits, parse_bool, to_new_submission
 
@@ -100,9 +101,11 @@ def get_submission(token: str):
 
 @bp.delete("/<token>")
 def delete_submission(token: str):
-    """``DELETE /submissions/{token}``: only when ``ENABLE_SUBMISSION_DELETE``."""
+    """``DELETE /submissions/{token}``: only when ``ENABLE_SUBMISSION_DELETE``, and, as Judge0
+    asks for authorization there, only with an API token."""
     if not current_app.config["ENABLE_SUBMISSION_DELETE"]:
         raise ApiError(400, "delete not allowed")
+    require_token()
     fields = _fields(judge0.DEFAULT_FIELDS)
     b64 = parse_bool(request.args.get("base64_encoded"))
     row = submissions.get(services.store(), token)

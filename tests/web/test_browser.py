@@ -1,0 +1,232 @@
+"""The pages in a real browser: Debian's chromium, headless, driven by Playwright, against a
+live server with a real worker (its own redis-server, a Celery worker process, the sandbox).
+
+An admin logs in with an API token and uploads A+B; A+B in C++ is submitted through the form
+and its verdict arrives live with a row per test; a compile error shows the compiler's
+message; the playground runs Python on stdin. Screenshots of the main pages go to
+``$JUDGEBOX_SCREENSHOTS`` (``docs/screenshots`` for the README), else to a temp dir.
+
+Needs ``/usr/bin/chromium`` (apt package ``chromium``) and the ``playwright`` Python package;
+Playwright's own browser download is never used.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import _jbstack_for_web as jbstack  # loaded by conftest.py
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"]
+EXAMPLES = jbstack.REPO / "examples"
+VERDICT_TIMEOUT = 60_000  # ms
+
+AB_CPP = """#include <iostream>
+int main() {
+    long long a, b;
+    std::cin >> a >> b;
+    std::cout << a + b << '\\n';
+}
+"""
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [
+    pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                       reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
+    pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root"),
+    pytest.mark.timeout(300),
+]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, web_redis):
+    """A live stack whose worker offers C, C++17 and Python 3."""
+    built = jbstack.build_stack(tmp_path_factory, web_redis, 14, "browser", workers=1,
+                                concurrency=2, WORKER_LANGUAGES="c,cpp17,python3")
+    yield built
+    jbstack.stop_stack(built)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, headless."""
+    with playwright_api.sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (no cookies) and page, 1100 px wide."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    """Where screenshots go."""
+    target = os.environ.get("JUDGEBOX_SCREENSHOTS")
+    path = Path(target) if target else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _zip(problem: str, dest: Path) -> Path:
+    archive = dest / f"{problem}.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted((EXAMPLES / problem).rglob("*")):
+            if path.is_file():
+                zf.write(path, f"{problem}/{path.relative_to(EXAMPLES / problem)}")
+    return archive
+
+
+def _submit(page, url: str, language: str, source: str) -> None:
+    page.goto(url)
+    page.select_option("#language", language)
+    page.fill("#source", source)
+    page.click("button[type=submit]")
+
+
+def test_admin_logs_in_and_uploads_packages(stack, page, tmp_path, shots):
+    from worker.tokens import create_token
+
+    _, secret = create_token(stack.store, "browser-admin")
+    page.goto(f"{stack.url}/admin")
+    page.fill("#token", "jb_wrong")
+    page.click("button[type=submit]")
+    assert "unknown or revoked" in page.inner_text(".error")
+    page.fill("#token", secret)
+    page.click("button[type=submit]")
+    for problem in ("aplusb", "division"):
+        page.set_input_files("#package", str(_zip(problem, tmp_path)))
+        page.click("form[action$='/admin/problems'] button[type=submit]")
+        assert f"Problem {problem} stored" in page.inner_text(".flash")
+    assert page.locator("section.verify").count() == 2
+    page.goto(f"{stack.url}/problems")
+    assert "A plus B" in page.inner_text("table")
+    page.screenshot(path=shots / "problems.png", full_page=True)
+
+
+def test_submit_aplusb_in_cpp_and_watch_the_verdict(stack, page, shots):
+    page.goto(f"{stack.url}/problems/aplusb")
+    assert "Read two integers" in page.inner_text(".statement")
+    assert page.locator(".statement .katex").count() >= 3  # the TeX statement's math too
+    assert page.locator(".sample").count() == 2
+    assert "C++17 (GCC) 12" in page.inner_text("#language")  # versions shown
+    _submit(page, f"{stack.url}/problems/aplusb", "cpp17", AB_CPP)
+    assert re.search(r"/s/[0-9a-f-]{36}$", page.url)
+    first = page.inner_text(".state")
+    assert re.search(r"Queued|Compiling|Running test", first), first
+    page.wait_for_selector(".state .v-AC", timeout=VERDICT_TIMEOUT)  # no reload: live.js
+    assert "Accepted" in page.inner_text(".state")
+    rows = page.locator("tr.test-row")
+    assert rows.count() == 6  # 2 samples + 4 secret tests
+    assert all(v == "AC" for v in page.locator("tr.test-row .verdict").all_inner_texts())
+    assert "std::cin >> a >> b;" in page.inner_text("pre.source")
+    assert page.locator("pre.source code.hljs .hljs-keyword").count() > 0  # highlighted
+    page.screenshot(path=shots / "submission.png", full_page=True)
+
+
+def test_compile_error_shows_the_compilers_message(stack, page, shots):
+    _submit(page, f"{stack.url}/problems/aplusb", "cpp17",
+            "int main() { return undeclared_name; }\n")
+    page.wait_for_selector(".state .v-CE", timeout=VERDICT_TIMEOUT)
+    assert "Compilation error" in page.inner_text(".state")
+    message = page.inner_text("pre.compile-output")
+    assert "undeclared_name" in message and "error" in message
+    page.screenshot(path=shots / "compile-error.png", full_page=True)
+
+
+def test_playground_runs_python_with_stdin(stack, page, shots):
+    page.goto(f"{stack.url}/playground")
+    page.select_option("#language", "python3")
+    page.fill("#source", "import sys\nn = int(input())\nprint(n * 2)\n"
+                         "print('to stderr', file=sys.stderr)\n")
+    page.fill("#stdin", "21\n")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#run .state .v-AC", timeout=VERDICT_TIMEOUT)
+    assert page.inner_text("#run pre.stdout").strip() == "42"
+    assert "to stderr" in page.inner_text("#run pre.stderr")
+    state = page.inner_text("#run .state")
+    assert re.search(r"\d\.\d{3} s", state) and re.search(r"KiB|MiB", state)  # time, memory
+    assert page.input_value("#stdin") == "21\n"  # the form keeps what ran
+    page.screenshot(path=shots / "playground.png", full_page=True)
+
+
+def test_without_javascript_a_reload_shows_the_verdict(stack, browser):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        _submit(page, f"{stack.url}/problems/aplusb", "python3",
+                "a, b = map(int, input().split())\nprint(a - b)\n")
+        assert re.search(r"/s/[0-9a-f-]{36}$", page.url)
+        for _ in range(120):
+            if page.locator(".state .v-WA").count():
+                break
+            page.wait_for_timeout(500)
+            page.reload()
+        assert "Wrong answer" in page.inner_text(".state")
+        assert page.locator("tr.test-row").count() == 1  # pass-fail: the first failure ends it
+    finally:
+        context.close()
+
+
+def test_main_pages_and_a_phone(stack, browser, page, shots):
+    page.goto(f"{stack.url}/problems/division")  # a Markdown statement
+    assert page.locator(".statement p").count() >= 1
+    assert page.locator(".statement .katex").count() >= 2  # $a$, $b$... rendered by KaTeX
+    page.screenshot(path=shots / "problem.png", full_page=True)
+    for path, name in (("/", "home"), ("/status/languages", "languages"),
+                       ("/status", "status")):
+        page.goto(stack.url + path)
+        page.screenshot(path=shots / f"{name}.png", full_page=True)
+    assert "Workers online (1)" in page.inner_text("main")
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        mobile = phone.new_page()
+        mobile.goto(f"{stack.url}/problems/aplusb")
+        width = mobile.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
+        mobile.screenshot(path=shots / "phone-problem.png", full_page=True)
+    finally:
+        phone.close()
+
+
+def test_admin_sees_verify_reports_and_every_submission(stack, page, shots):
+    """The background ``judgebox verify`` of each uploaded package ends, and says ok."""
+    from worker.tokens import create_token
+
+    _, secret = create_token(stack.store, "browser-admin-2")
+    page.goto(f"{stack.url}/admin")
+    page.fill("#token", secret)
+    page.click("button[type=submit]")
+    page.wait_for_function(  # the page reloads itself while a verify runs
+        "document.querySelectorAll('section.verify .v-AC').length == 2", timeout=240_000)
+    page.click("section.verify summary >> nth=0")
+    assert "as expected" in page.inner_text("section.verify pre >> nth=0")
+    page.screenshot(path=shots / "admin.png", full_page=True)
+    page.goto(f"{stack.url}/s")  # an admin sees every submission, not only this browser's
+    assert page.locator("tbody tr").count() >= 3
+    page.screenshot(path=shots / "submissions.png", full_page=True)
+    page.goto(f"{stack.url}/s?verdict=CE")
+    assert page.locator("tbody tr").count() == 1
+    page.goto(f"{stack.url}/s?language=python3&problem=aplusb")
+    assert page.locator("tbody tr").count() == 1  # the WA one
+
+
+def test_keyboard_reaches_the_submit_button(stack, page):
+    page.goto(f"{stack.url}/problems/aplusb")
+    seen = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
+    assert "language" in seen and "source" in seen and "BUTTON" in seen

@@ -1,0 +1,280 @@
+"""The pages without JavaScript (Flask's test client, a real store and broker, no worker):
+every page renders, the forms submit and redirect, CSRF tokens are required, statements
+are rendered safely, submissions are listed only to whom they belong, admin needs a login."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+
+import _jbstack_for_web as jbstack  # loaded by conftest.py
+from worker import submissions
+from worker.tokens import create_token, revoke_token
+
+EXAMPLES = jbstack.REPO / "examples"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _zip(problem: str, statement: str | None = None) -> bytes:
+    """An example problem as a zip, its Markdown statement replaced when ``statement``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for path in sorted((EXAMPLES / problem).rglob("*")):
+            rel = path.relative_to(EXAMPLES / problem)
+            if path.is_file() and not (statement and rel.parts[0] == "statement"):
+                zf.write(path, f"{problem}/{rel}")
+        if statement:
+            zf.writestr(f"{problem}/statement/problem.en.md", statement)
+    return out.getvalue()
+
+
+def _upload(app, problem: str, statement: str | None = None, name: str | None = None):
+    from web import services
+
+    with app.app_context():
+        return services.upload_problem(_zip(problem, statement), name, f"{problem}.zip")
+
+
+def _csrf(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200
+    return CSRF.search(response.get_data(as_text=True)).group(1)
+
+
+@pytest.mark.parametrize("path", ["/", "/problems", "/s", "/playground", "/status",
+                                  "/status/languages", "/admin"])
+def test_every_page_renders(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert '<a class="skip" href="#main">' in response.get_data(as_text=True)
+
+
+def test_the_apis_keep_their_paths_and_need_no_csrf(client):
+    assert client.get("/languages").is_json  # Judge0's
+    response = client.post("/api/v1/submissions", json={
+        "language": "python3", "source": "print(1)", "tests": [{"stdin": ""}]})
+    assert response.status_code == 202
+
+
+def test_problem_page_shows_statement_limits_samples_and_versions(app, client):
+    _upload(app, "aplusb")
+    page = client.get("/problems/aplusb").get_data(as_text=True)
+    assert "A plus B" in page and "Read two integers" in page
+    assert "\\problemname" not in page
+    assert "Time limit: <strong>2 s</strong>" in page  # the default (the package has none)
+    assert "Memory limit: <strong>64 MB</strong>" in page
+    assert page.count('class="sample"') == 2 and "40 2" in page
+    assert ">Python 3 (CPython) 3.11.2</option>" in page
+    assert "Rust" not in page  # disabled languages are not offered
+    assert client.get("/problems/nope").status_code == 404
+
+
+def test_markdown_statement_is_rendered_safely(app, client):
+    _upload(app, "division", statement=(
+        "# Divide\n\nPrint *a / b*.\n\n<script>alert(1)</script>\n\n"
+        "[click](javascript:alert(2)) <img src=x onerror=alert(3)>\n"))
+    page = client.get("/problems/division").get_data(as_text=True)
+    assert "<em>a / b</em>" in page
+    assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
+    assert 'href="javascript' not in page  # left as text, not a link
+    assert "<img" not in page
+
+
+def test_markdown_math_is_kept_for_katex(app, client):
+    _upload(app, "division", statement=(
+        "Sets $\\{1, 2\\}$ and $a*b*c$ cost \\$5.\n\n$$x_i \\le 10^{9}$$\n"))
+    page = client.get("/problems/division").get_data(as_text=True)
+    assert "\\(\\{1, 2\\}\\)" in page and "\\(a*b*c\\)" in page  # escapes, * intact
+    assert "\\[x_i \\le 10^{9}\\]" in page and "cost $5." in page
+    assert 'data-math="md"' in page
+
+
+def test_submit_without_javascript(app, client):
+    _upload(app, "aplusb")
+    token = _csrf(client, "/problems/aplusb")
+    response = client.post("/problems/aplusb", data={
+        "csrf_token": token, "language": "python3",
+        "source": "a, b = map(int, input().split())\r\nprint(a + b)\r\n"})
+    assert response.status_code == 303
+    sub_id = response.headers["Location"].rsplit("/", 1)[1]
+    row = submissions.get(app.extensions["judgebox_store"], sub_id)
+    assert row.problem_name == "aplusb" and row.state == "queued"
+    assert row.source == b"a, b = map(int, input().split())\nprint(a + b)\n"
+    page = client.get(f"/s/{sub_id}").get_data(as_text=True)
+    assert "Queued…" in page and "<noscript>" in page
+    assert "print(a + b)" in page
+    assert 'data-done="0"' in client.get(f"/s/{sub_id}/live").get_data(as_text=True)
+    assert sub_id in client.get("/s").get_data(as_text=True)  # this browser's own
+
+
+def test_an_uploaded_file_replaces_the_textarea(app, client):
+    _upload(app, "aplusb")
+    token = _csrf(client, "/problems/aplusb")
+    response = client.post("/problems/aplusb", data={
+        "csrf_token": token, "language": "c", "source": "ignored",
+        "file": (io.BytesIO(b"int main(void){return 0;}\n"), "sum.c")})
+    assert response.status_code == 303
+    row = submissions.get(app.extensions["judgebox_store"],
+                          response.headers["Location"].rsplit("/", 1)[1])
+    assert row.source == b"int main(void){return 0;}\n" and row.language == "c"
+
+
+def test_form_errors_render_the_form_again(app, client):
+    _upload(app, "aplusb")
+    token = _csrf(client, "/problems/aplusb")
+    response = client.post("/problems/aplusb", data={
+        "csrf_token": token, "language": "rust", "source": "fn main() {}"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "disabled" in page and 'role="alert"' in page and "fn main() {}" in page
+    response = client.post("/problems/aplusb", data={
+        "csrf_token": token, "language": "c", "source": "  "})
+    assert response.status_code == 422 and "the source is empty" in response.get_data(
+        as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/playground", "/problems/aplusb", "/admin/login",
+                                  "/admin/logout", "/admin/problems"])
+def test_posts_without_a_csrf_token_are_refused(app, client, path):
+    _upload(app, "aplusb")
+    client.get("/playground")  # a session exists, so only the token is missing
+    response = client.post(path, data={"language": "python3", "source": "print(1)",
+                                       "token": "x"})
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+    assert response.mimetype == "text/html"
+    response = client.post(path, data={"csrf_token": "forged", "language": "python3",
+                                       "source": "print(1)"})
+    assert response.status_code == 400
+
+
+def test_a_csrf_token_belongs_to_its_session(app):
+    _upload(app, "aplusb")
+    alice, mallory = app.test_client(), app.test_client()
+    token = _csrf(mallory, "/playground")
+    response = alice.post("/playground", data={"csrf_token": token, "language": "python3",
+                                               "source": "print(1)", "stdin": ""})
+    assert response.status_code == 400
+
+
+def test_playground_run(app, client):
+    token = _csrf(client, "/playground")
+    response = client.post("/playground", data={
+        "csrf_token": token, "language": "python3", "source": "print(input())",
+        "stdin": "hello\r\n"})
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert location.startswith("/playground?s=") and location.endswith("#run")
+    run_id = location.split("s=")[1].split("#")[0]
+    row = submissions.get(app.extensions["judgebox_store"], run_id)
+    assert row.tests[0].stdin == b"hello\n" and row.problem_name is None
+    page = client.get(f"/playground?s={run_id}").get_data(as_text=True)
+    assert "print(input())" in page and "Queued…" in page
+
+
+def test_submissions_are_listed_to_their_browser_and_to_admins(app):
+    from web import services
+
+    _upload(app, "aplusb")
+    alice, bob, admin = app.test_client(), app.test_client(), app.test_client()
+    made = []
+    for i in range(30):
+        response = alice.post("/playground", data={
+            "csrf_token": _csrf(alice, "/playground"), "language": "python3",
+            "source": f"print({i})", "stdin": ""})
+        made.append(response.headers["Location"].split("s=")[1].split("#")[0])
+    bob_page = bob.get("/s").get_data(as_text=True)
+    assert not any(token in bob_page for token in made)
+    first = alice.get("/s").get_data(as_text=True)
+    assert made[-1] in first and made[0] not in first  # 25 a page, newest first
+    older = re.search(r'href="(/s\?before=\d+)"', first).group(1)
+    assert made[0] in alice.get(older).get_data(as_text=True)
+    assert made[-1] in alice.get("/s?language=python3").get_data(as_text=True)
+    assert made[-1] not in alice.get("/s?language=c").get_data(as_text=True)
+    assert "None matches" in alice.get("/s?verdict=AC").get_data(as_text=True)
+    with app.app_context():
+        _, secret = create_token(services.store(), "lister")
+    admin.post("/admin/login", data={"csrf_token": _csrf(admin, "/admin"), "token": secret})
+    assert made[-1] in admin.get("/s").get_data(as_text=True)
+
+
+def test_admin_login_upload_replace_and_logout(app, client):
+    from web import services
+
+    with app.app_context():
+        _, secret = create_token(services.store(), "admin")
+    csrf = _csrf(client, "/admin")
+    assert client.post("/admin/problems", data={"csrf_token": csrf}).status_code == 403
+    bad = client.post("/admin/login", data={"csrf_token": csrf, "token": "jb_nope"})
+    assert bad.status_code == 403
+    response = client.post("/admin/login", data={"csrf_token": csrf, "token": secret})
+    assert response.status_code == 303
+    csrf = _csrf(client, "/admin")  # a new session after logging in
+    upload = client.post("/admin/problems", data={
+        "csrf_token": csrf, "package": (io.BytesIO(_zip("aplusb")), "aplusb.zip")},
+        follow_redirects=True)
+    assert "Problem aplusb stored" in upload.get_data(as_text=True)
+    again = client.post("/admin/problems", data={
+        "csrf_token": csrf, "package": (io.BytesIO(_zip("division")), "division.zip"),
+        "name": "aplusb"})
+    assert again.status_code == 409
+    assert "exists already" in again.get_data(as_text=True)
+    replaced = client.post("/admin/problems", data={
+        "csrf_token": csrf, "package": (io.BytesIO(_zip("division")), "division.zip"),
+        "name": "aplusb", "replace": "1"}, follow_redirects=True)
+    assert replaced.status_code == 200
+    assert "Division" in client.get("/problems/aplusb").get_data(as_text=True)
+    broken = client.post("/admin/problems", data={
+        "csrf_token": csrf, "package": (io.BytesIO(b"not a zip"), "x.zip")})
+    assert broken.status_code == 422 and "not a zip" in broken.get_data(as_text=True)
+    client.post("/admin/logout", data={"csrf_token": csrf})
+    assert "API token" in client.get("/admin").get_data(as_text=True)
+
+
+def test_a_revoked_token_logs_the_admin_out(app, client):
+    from web import services
+
+    with app.app_context():
+        _, secret = create_token(services.store(), "soon-revoked")
+    client.post("/admin/login", data={"csrf_token": _csrf(client, "/admin"), "token": secret})
+    assert "Upload a problem package" in client.get("/admin").get_data(as_text=True)
+    with app.app_context():
+        revoke_token(services.store(), "soon-revoked")
+    assert "Upload a problem package" not in client.get("/admin").get_data(as_text=True)
+
+
+def test_unknown_submission_is_a_404_page(client):
+    response = client.get("/s/00000000-0000-0000-0000-000000000000")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+
+
+def test_with_auth_required_the_pages_need_a_login_to_submit(make_app):
+    from web import services
+
+    app = make_app(AUTH_REQUIRED=True)
+    client = app.test_client()
+    assert client.get("/playground").status_code == 200  # reading needs no token
+    assert client.get("/api/v1/languages").status_code == 401  # the API still does
+    csrf = _csrf(client, "/playground")
+    refused = client.post("/playground", data={"csrf_token": csrf, "language": "python3",
+                                               "source": "print(1)", "stdin": ""})
+    assert refused.status_code == 401 and "log in" in refused.get_data(as_text=True)
+    with app.app_context():
+        row, secret = create_token(services.store(), "page-user")
+    client.post("/admin/login", data={"csrf_token": csrf, "token": secret})
+    response = client.post("/playground", data={
+        "csrf_token": _csrf(client, "/playground"), "language": "python3",
+        "source": "print(1)", "stdin": ""})
+    assert response.status_code == 303
+    run = submissions.get(app.extensions["judgebox_store"],
+                          response.headers["Location"].split("s=")[1].split("#")[0])
+    assert run.token_id == row.id
+
+
+def test_session_cookie_is_httponly_and_samesite(client):
+    cookie = client.get("/playground").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

@@ -1,0 +1,117 @@
+"""What the page blueprints share: CSRF checks, HTML error pages, the session (whose
+submissions are whose, who is logged in as admin) and the templates' filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Flask, current_app, render_template, request, session
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from worker.db import ApiToken
+
+from .. import services
+from ..errors import ApiError
+
+__all__ = ["csrf", "protect", "init_templates", "remember", "mine", "admin_token", "STATE_TEXT",
+           "VERDICT_TEXT", "submitter_token_id"]
+
+csrf = CSRFProtect()  # checks only the pages' POSTs (see ``protect``)
+
+MINE_KEPT = 100  # submissions remembered per browser session
+
+VERDICT_TEXT = {"AC": "Accepted", "WA": "Wrong answer", "TLE": "Time limit exceeded",
+                "MLE": "Memory limit exceeded", "RE": "Runtime error",
+                "OLE": "Output limit exceeded", "CE": "Compilation error",
+                "SE": "Judge error", "OK": "OK"}
+STATE_TEXT = {"queued": "Queued", "compiling": "Compiling", "running": "Running"}
+
+
+def _error_page(status: int, message: str, fields: dict | None = None):
+    return render_template("error.html", status=status, message=message,
+                           fields=fields or {}), status
+
+
+def protect(bp: Blueprint) -> Blueprint:
+    """Check the CSRF token of every POST to ``bp``; answer its errors as HTML pages.
+    Called once, where the blueprint is made."""
+
+    @bp.before_request
+    def _check_csrf():
+        if request.method == "POST":
+            csrf.protect()
+
+    @bp.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return _error_page(exc.status, exc.error, exc.fields)
+
+    @bp.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        message = exc.description or exc.name
+        if exc.code == 429:
+            message = f"Too many requests ({exc.description}); try again in a moment."
+        return _error_page(exc.code or 500, message)
+
+    return bp
+
+
+def remember(token: str) -> None:
+    """Note in the (signed) session cookie that this browser made submission ``token``."""
+    kept = [t for t in session.get("mine", []) if t != token]
+    session["mine"] = ([token] + kept)[:MINE_KEPT]
+
+
+def mine() -> list[str]:
+    """The submissions this browser made (newest first)."""
+    return list(session.get("mine", []))
+
+
+def admin_token() -> ApiToken | None:
+    """The API token the admin logged in with, while it is not revoked."""
+    token_id = session.get("admin_token_id")
+    if token_id is None:
+        return None
+    with services.store().read() as db:
+        token = db.get(ApiToken, token_id)
+    if token is None or token.revoked_at is not None:
+        session.pop("admin_token_id", None)
+        return None
+    return token
+
+
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f} s"
+
+
+def _kib(value: int | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value} KiB" if value < 10 * 1024 else f"{value / 1024:.1f} MiB"
+
+
+def _when(value: dt.datetime | None) -> str:
+    return "–" if value is None else value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def init_templates(app: Flask) -> None:
+    """Filters and globals of the page templates."""
+    app.add_template_filter(_seconds, "seconds")
+    app.add_template_filter(_kib, "kib")
+    app.add_template_filter(_when, "when")
+    app.add_template_global(VERDICT_TEXT, "VERDICT_TEXT")
+    app.add_template_global(STATE_TEXT, "STATE_TEXT")
+
+    @app.context_processor
+    def _page_globals():
+        return {"logged_in": "admin_token_id" in session}
+
+
+def submitter_token_id() -> int | None:
+    """The token a submission from the pages is made with: the logged-in one, if any. With
+    ``AUTH_REQUIRED``, submitting from the pages needs a login (401 otherwise)."""
+    token = admin_token()
+    if token is None and current_app.config["AUTH_REQUIRED"]:
+        raise ApiError(401, "This server needs an API token to submit: log in on the admin "
+                            "page first.")
+    return token.id if token is not None else None

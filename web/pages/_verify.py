@@ -1,0 +1,66 @@
+"""``judgebox verify`` of an uploaded package, in the background: its report goes to
+``<DATA_DIR>/verify/<problem>-<sha256>.txt`` (``.running`` while it runs), which the admin
+page shows. It runs as a child process (the sandbox needs root, as the workers do)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from flask import current_app
+
+from worker.db import Problem
+
+from . import _data
+
+__all__ = ["start", "report"]
+
+VERIFY_TIMEOUT = 600  # seconds
+
+
+def _dir() -> Path:
+    path = Path(current_app.instance_path) / "verify"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _name(problem: Problem) -> str:
+    return f"{problem.name}-{problem.package_sha256}"
+
+
+def _run(argv: list[str], running: Path, done: Path) -> None:
+    try:
+        result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                timeout=VERIFY_TIMEOUT, start_new_session=True)
+        output = result.stdout.decode("utf-8", "replace")
+        status = "ok" if result.returncode == 0 else "failed"
+    except subprocess.TimeoutExpired as exc:
+        output = (exc.stdout or b"").decode("utf-8", "replace")
+        status = f"timed out after {VERIFY_TIMEOUT} s"
+    done.write_text(f"{status}\n{output}")
+    running.unlink(missing_ok=True)
+
+
+def start(problem: Problem) -> None:
+    """Verify ``problem``'s package in the background (once per package)."""
+    base = _dir() / _name(problem)
+    running, done = base.with_suffix(".running"), base.with_suffix(".txt")
+    if done.exists() or running.exists():
+        return
+    running.write_text("")
+    root = _data.package_root(problem)
+    argv = [sys.executable, "-m", "worker.cli", "verify", str(root)]
+    threading.Thread(target=_run, args=(argv, running, done), daemon=True).start()
+
+
+def report(problem: Problem) -> tuple[str, str]:
+    """(``running`` | ``ok`` | ``failed`` | ``none`` | ``timed out...``, the report)."""
+    base = _dir() / _name(problem)
+    if base.with_suffix(".txt").exists():
+        status, _, output = base.with_suffix(".txt").read_text().partition("\n")
+        return status, output
+    if base.with_suffix(".running").exists():
+        return "running", ""
+    return "none", ""

@@ -1,0 +1,66 @@
+"""``/playground``: run a program once with your own stdin; the run shows below the form
+(``/playground?s=<id>``), live."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import NotFound
+
+from worker import submissions
+from worker.submissions import NewSubmission, NewTest
+
+from .. import services
+from ..auth import limiter, submit_limit
+from ..errors import ApiError
+from ..schemas import RunLimitsIn
+from . import _common, _forms
+
+__all__ = ["bp"]
+
+bp = _common.protect(Blueprint("playground", __name__, url_prefix="/playground"))
+
+EXAMPLE = 'a, b = map(int, input().split())\nprint(a + b)\n'
+
+
+def _render(source: str, stdin: str, language: str | None, run=None, error=None,
+            status: int = 200):
+    return render_template("playground.html", source=source, stdin=stdin, run=run,
+                           languages=_forms.enabled_languages(), error=error,
+                           selected=language or session.get("language") or "python3"), status
+
+
+@bp.get("")
+def index():
+    """The form; with ``?s=<id>``, that run (and its source and stdin in the form)."""
+    token = request.args.get("s")
+    if not token:
+        return _render(EXAMPLE, "20 22\n", None)
+    run = submissions.get(services.store(), token)
+    if run is None or run.problem_name is not None:
+        raise NotFound("no such run")
+    stdin = run.tests[0].stdin.decode("utf-8", "replace") if run.tests else ""
+    return _render(run.source.decode("utf-8", "replace"), stdin, run.language, run)
+
+
+@bp.post("")
+@limiter.shared_limit(submit_limit, scope="submit")
+def run():
+    """Queue one run of the form's program on the form's stdin."""
+    form = _forms.read_source_form()
+    try:
+        language = services.resolve_language(form.language)
+        _forms.check_source(form.source)
+        if len(form.stdin.encode()) > int(current_app.config["MAX_STDIN_KB"]) * 1024:
+            raise ApiError(422, "stdin is too large")
+        row = services.submit(NewSubmission(
+            language=language.id, source=form.source.encode(),
+            tests=(NewTest(stdin=form.stdin.encode(), name="stdin"),),
+            token_id=_common.submitter_token_id(),
+            limits=services.native_limits(RunLimitsIn(), language)))
+    except ApiError as exc:
+        if exc.status >= 500:
+            raise
+        return _render(form.source, form.stdin, form.language, error=exc, status=exc.status)
+    session["language"] = language.id
+    _common.remember(row.token)
+    return redirect(url_for(".index", s=row.token, _anchor="run"), 303)

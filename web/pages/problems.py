@@ -1,0 +1,83 @@
+"""``/problems``: the list; ``/problems/<name>``: statement, limits, samples and the submit
+form (POST there to submit)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, send_file, session, \
+    url_for
+from werkzeug.exceptions import NotFound
+
+from worker.submissions import NewSubmission
+
+from .. import services
+from ..auth import limiter, submit_limit
+from ..errors import ApiError
+from ..schemas import RunLimitsIn
+from . import _common, _data, _forms
+
+__all__ = ["bp"]
+
+bp = _common.protect(Blueprint("problems", __name__, url_prefix="/problems"))
+
+
+@bp.get("")
+def index():
+    """Every problem."""
+    return render_template("problems.html", problems=services.list_problems())
+
+
+def _render(problem, source: str = "", language: str | None = None, error=None,
+            status: int = 200):
+    text = _data.problem_text(problem)
+    limits = services.native_limits(RunLimitsIn(), _forms.any_language(), problem)
+    return render_template(
+        "problem.html", problem=problem, text=text, limits=limits, source=source,
+        languages=_forms.enabled_languages(),
+        selected=language or session.get("language"), error=error), status
+
+
+@bp.get("/<name>")
+def show(name: str):
+    """The problem page and its submit form."""
+    return _render(services.get_problem(name))
+
+
+@bp.post("/<name>")
+@limiter.shared_limit(submit_limit, scope="submit")
+def submit(name: str):
+    """Submit the form's source (or uploaded file); on to the submission's page."""
+    problem = services.get_problem(name)
+    form = _forms.read_source_form()
+    try:
+        language = services.resolve_language(form.language)
+        _forms.check_source(form.source)
+        new = NewSubmission(
+            language=language.id, source=form.source.encode(), problem_id=problem.id,
+            problem_name=problem.name, package_sha256=problem.package_sha256,
+            checker="package",
+            token_id=_common.submitter_token_id(),
+            limits=services.native_limits(RunLimitsIn(), language, problem))
+        row = services.submit(new, problem)
+    except ApiError as exc:
+        if exc.status >= 500:
+            raise
+        return _render(problem, form.source, form.language, exc, exc.status)
+    session["language"] = language.id
+    _common.remember(row.token)
+    return redirect(url_for("submissions.show", token=row.token), 303)
+
+
+@bp.get("/<name>/<filename>")
+def statement_file(name: str, filename: str):
+    """The package's PDF statement, when it has one."""
+    problem = services.get_problem(name)
+    text = _data.problem_text(problem)
+    if text.pdf is None or filename != text.pdf:
+        raise NotFound("no such statement file")
+    root = _data.package_root(problem)
+    for folder in _data.STATEMENT_DIRS:
+        path = root / folder / filename
+        if path.is_file():
+            return send_file(path, mimetype="application/pdf")
+    current_app.logger.warning("statement %s of %s vanished", filename, name)
+    raise NotFound("no such statement file")

@@ -1,0 +1,62 @@
+"""``/s``: submissions (this browser's own; every one for a logged-in admin), filtered and
+paged; ``/s/<id>``: one submission, its progress live; ``/s/<id>/live``: the progress part
+alone, polled by ``live.js``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from werkzeug.exceptions import NotFound
+
+from worker import submissions
+
+from .. import services
+from . import _common, _data
+
+__all__ = ["bp"]
+
+bp = _common.protect(Blueprint("submissions", __name__, url_prefix="/s"))
+
+PAGE_SIZE = 25
+
+
+def _get(token: str):
+    row = submissions.get(services.store(), token)
+    if row is None:
+        raise NotFound("no such submission")
+    return row
+
+
+@bp.get("")
+def index():
+    """Newest first; filters ``problem``, ``language``, ``verdict``; ``before`` pages on."""
+    args = request.args
+    admin = _common.admin_token() is not None
+    try:
+        before = int(args["before"]) if args.get("before") else None
+    except ValueError:
+        before = None
+    filters = {k: args.get(k) or None for k in ("problem", "language", "verdict")}
+    rows = _data.find_submissions(tokens=None if admin else _common.mine(), before=before,
+                                  limit=PAGE_SIZE + 1, **filters)
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return render_template(
+        "submissions.html", rows=rows, filters=filters, admin=admin,
+        next_before=rows[-1].id if more else None, first_page=before is None,
+        problems=[p.name for p in services.list_problems()],
+        languages=[lang["id"] for lang in services.all_language_rows()],
+        verdicts=list(_common.VERDICT_TEXT)[:-1])
+
+
+@bp.get("/<token>")
+def show(token: str):
+    """A submission: its state or verdict, each test, compile output, source."""
+    row = _get(token)
+    return render_template("submission.html", s=row, source=row.source.decode(
+        "utf-8", "replace"))
+
+
+@bp.get("/<token>/live")
+def live(token: str):
+    """The live part of the submission's page (state, tests, compile output)."""
+    return render_template("_live.html", s=_get(token))

@@ -22,6 +22,7 @@ COMMANDS = {
     "languages": "worker.run_cli:languages_command",
     "judge": "worker.judge_cli:judge_command",
     "verify": "worker.judge_cli:verify_command",
+    "batch": "worker.batch_cli:batch_command",
     "serve": "web.cli:serve_command",
     "worker": "web.cli:worker_command",
     "token": "web.cli:token_group",

@@ -10,6 +10,8 @@
 - ``test_results``: one row per test judged, stored as each test ends.
 - ``api_tokens``: API tokens (only a SHA-256 of each is kept).
 - ``workers``: live workers, their languages and when they were last seen.
+- ``batches`` and ``batch_items``: batch grading jobs (``POST /api/v1/batches``): a problem,
+  and per item its submitter, file name and the submission judging it (batch queue).
 
 Times are naive UTC datetimes. The schema is created and changed by Alembic migrations
 (``worker/migrations``), never by ``create_all``.
@@ -24,8 +26,8 @@ from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integ
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = ["Base", "Package", "Problem", "Submission", "SubmissionTest", "TestResult",
-           "ApiToken", "WorkerRecord", "utcnow", "STATES", "QUEUED", "COMPILING", "RUNNING",
-           "DONE"]
+           "ApiToken", "WorkerRecord", "Batch", "BatchEntry", "utcnow", "STATES", "QUEUED",
+           "COMPILING", "RUNNING", "DONE"]
 
 QUEUED, COMPILING, RUNNING, DONE = "queued", "compiling", "running", "done"
 STATES = (QUEUED, COMPILING, RUNNING, DONE)
@@ -192,3 +194,38 @@ class WorkerRecord(Base):
     started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     stopped: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Batch(Base):
+    """A batch grading job: many submissions on one problem, judged on the batch queue.
+    ``cancelled_at`` is set when it was cancelled (its queued submissions were dropped)."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(36), unique=True)
+    problem_name: Mapped[str] = mapped_column(String(100))
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+    items: Mapped[list["BatchEntry"]] = relationship(
+        order_by="BatchEntry.index", cascade="all, delete-orphan", lazy="selectin")
+
+
+class BatchEntry(Base):
+    """One submission of a batch: who sent which file, and the submission judging it."""
+
+    __tablename__ = "batch_items"
+    __table_args__ = (UniqueConstraint("batch_id", "index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column(Integer)  # 1-based
+    submitter: Mapped[str] = mapped_column(String(200), default="")
+    file: Mapped[str] = mapped_column(String(500), default="")
+    language: Mapped[str] = mapped_column(String(40))
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="SET NULL"), nullable=True, index=True)

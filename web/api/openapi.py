@@ -35,6 +35,13 @@ _ROUTES: list[tuple] = [
      False, "200"),
     ("get", "/api/v1/submissions/{id}", "Get a submission", None, s.SubmissionOut, False,
      "200"),
+    ("post", "/api/v1/batches", "Grade a zip of submissions on a problem (needs a token)",
+     "multipart/form-data", None, False, "202"),
+    ("get", "/api/v1/batches/{id}", "A batch's progress", None, None, False, "200"),
+    ("get", "/api/v1/batches/{id}/report", "A batch's report (CSV, or ?format=json)", None,
+     None, False, "200"),
+    ("post", "/api/v1/batches/{id}/cancel", "Cancel a batch (needs a token)", None, None,
+     False, "200"),
     ("get", "/healthz", "Liveness", None, s.Health, False, "200"),
     ("get", "/readyz", "Readiness (database, broker, a live worker)", None, s.Health, False,
      "200"),
@@ -42,7 +49,13 @@ _ROUTES: list[tuple] = [
 _QUERY = {
     "/api/v1/submissions": ["state", "verdict", "language", "problem", "api", "limit",
                             "before"],
+    "/api/v1/batches/{id}/report": ["format"],
 }
+
+_BATCH_FIELDS = {"submissions": {"type": "string", "format": "binary"},
+                 "problem": {"type": "string"}, "lang": {"type": "string"},
+                 "all_files": {"type": "boolean"}, "skip_unknown": {"type": "boolean"},
+                 "run_all": {"type": "boolean"}, "time_limit": {"type": "number"}}
 
 
 def _ref(model: type[BaseModel]) -> dict:
@@ -62,9 +75,10 @@ def _operation(method, path, summary, request, response, many, status) -> dict:
         op["requestBody"] = {"required": True,
                              "content": {"application/json": {"schema": _ref(request)}}}
     elif request:
+        fields = _BATCH_FIELDS if path == "/api/v1/batches" else \
+            {"package": {"type": "string", "format": "binary"}, "name": {"type": "string"}}
         op["requestBody"] = {"required": True, "content": {request: {"schema": {
-            "type": "object", "properties": {"package": {"type": "string", "format": "binary"},
-                                             "name": {"type": "string"}}}}}}
+            "type": "object", "properties": fields}}}}
     ok: dict = {"description": "OK"}
     if response is not None:
         schema = {"type": "array", "items": _ref(response)} if many else _ref(response)

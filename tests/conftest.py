@@ -228,3 +228,76 @@ def box_processes():
     """``find(ancestor=os.getpid())`` -> (host pid, uid) of the box processes this test runs."""
     return lambda ancestor=None: box_processes_below(os.getpid() if ancestor is None
                                                      else ancestor)
+
+
+# --- canaries outside every box (issue 9): a host file, a directory and a process ----------
+
+class Canary:
+    """A root-only host file with known content and mtime, a host directory holding a file,
+    and a host process: what a hostile box (or a judge tricked by one, through a link it
+    planted) must never read, change, delete or kill."""
+
+    MTIME_NS = 1_000_000_000 * 10**9  # 2001-09-09: anything that touches the file moves it
+
+    def __init__(self, base: Path) -> None:
+        self.token = f"judgebox-canary-{os.getpid()}-{os.urandom(6).hex()}"
+        self.content = f"{self.token}\nroot:canary-secret:19000:0:99999:7:::\n".encode()
+        self.dir = base / "canary-dir"
+        self.dir.mkdir(mode=0o700)
+        self.file = self.dir / "canary.txt"
+        self.file.write_bytes(self.content)
+        os.chmod(self.file, 0o600)
+        os.utime(self.file, ns=(self.MTIME_NS, self.MTIME_NS))
+        self.inode = os.stat(self.file).st_ino
+        self.process = subprocess.Popen(["sleep", "86400"], stdin=subprocess.DEVNULL,
+                                        start_new_session=True)
+
+    def placeholders(self) -> dict[str, str]:
+        """``{canary_file}`` and ``{canary_dir}`` for a case's arguments."""
+        return {"canary_file": str(self.file), "canary_dir": str(self.dir)}
+
+    def secrets(self) -> list[bytes]:
+        """What must never show up in anything the judge read back from a box."""
+        return [self.token.encode()]
+
+    def problems(self) -> list[str]:
+        """What changed since the start (nothing, when all is well)."""
+        found = []
+        try:
+            st = os.lstat(self.file)
+            if (st.st_ino, st.st_mtime_ns, st.st_mode & 0o7777, st.st_uid, st.st_nlink) != \
+                    (self.inode, self.MTIME_NS, 0o600, 0, 1):
+                found.append(f"canary file {self.file} changed: inode {st.st_ino}, mtime "
+                             f"{st.st_mtime_ns}, mode {oct(st.st_mode)}, uid {st.st_uid}, "
+                             f"links {st.st_nlink}")
+            elif self.file.read_bytes() != self.content:
+                found.append(f"canary file {self.file}: its content changed")
+        except OSError as exc:
+            found.append(f"canary file {self.file}: {exc}")
+        if sorted(os.listdir(self.dir)) != ["canary.txt"]:
+            found.append(f"canary dir {self.dir} holds {sorted(os.listdir(self.dir))}")
+        if self.process.poll() is not None:
+            found.append(f"canary process {self.process.pid} died "
+                         f"(returncode {self.process.returncode})")
+        return found
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def canary_session(tmp_path_factory):
+    """One ``Canary`` for the session (its process stopped at the end)."""
+    canary = Canary(tmp_path_factory.mktemp("canary"))
+    yield canary
+    canary.close()
+
+
+@pytest.fixture
+def canary(canary_session):
+    """The session's ``Canary``, checked after the test: it must be unchanged. (Tests that
+    want the check inside their own assertion call ``canary.problems()`` themselves.)"""
+    yield canary_session
+    problems = canary_session.problems()
+    assert not problems, f"a host canary changed: {problems}"

@@ -1,11 +1,18 @@
-"""The adversarial suite (issue 2): a folder per case under ``cases/``, each a C program that
-tries something forbidden, with its limits, its expected status and what it must not be able
-to do (``case.toml``).
+"""The adversarial suite (issues 2 and 9): a folder per case under ``cases/``, each a program
+that tries something forbidden, with its limits, its expected status and what it must not be
+able to do (``case.toml``).
+
+The program is ``prog.c`` (compiled on the host with gcc, run as ``/box/prog``, as the first
+cases were), or a source in another language: ``prog.cpp`` (C++17), ``prog.py`` (Python 3),
+``Prog.java`` (Java). Those go through the judge's own path: ``worker.compile.compile_program``
+in a compile box once per session, then ``run_program`` in their language's box.
 
 Convention (as in nsjail's tests): a program whose forbidden attempt *worked* prints
 ``ESCAPED: <what>`` and exits 99; a blocked attempt ends in exit 0 or in the kill the case
 expects. Every case also checks that the run left nothing on the host: no ``judgebox-*``
-cgroup, no process of a box uid, no ``judgebox`` mount.
+cgroup, no process of a box uid, no ``judgebox`` mount; and that the host's canaries (a
+root-only file with known content and mtime, a directory, a process; ``tests/conftest.py``)
+are unchanged.
 
 ``case.toml`` keys: ``description`` and ``status`` (required); limits, by the name of the
 ``sandbox.Limits`` field (``cpu_time_ms``, ``wall_time_ms``, ``memory_kib``, ``processes``,
@@ -15,10 +22,18 @@ cgroup, no process of a box uid, no ``judgebox`` mount.
 ``args`` (placeholders ``{tcp_port}``, ``{abstract_name}``, ``{judge_pid}``,
 ``{judge_ppid}`` are filled in by the test, which listens on the host side);
 ``same_uid_sleeper`` (start a host process under the box's uid while the box runs; it must
-survive); ``dangerous`` (fork/thread bombs, memory hogs: run only once the limits are proven);
-``xfail`` (the reason, when a case shows a known sandbox bug: a strict xfail until it is fixed).
+survive); ``collect`` (names the judge reads back from ``/box`` after the run, as a compile
+box's artifact is) and ``collected`` (those of them that must come back: the rest must not,
+and nothing that comes back may hold a host file's content); ``compile_status`` (``"CE"``: a
+compile-time attack, the compile must fail within its limits and nothing runs) and
+``compile_contains`` (in the compiler's messages); placeholders ``{canary_file}`` and
+``{canary_dir}`` (the host canaries' paths, for programs that plant links to them);
+``dangerous`` (fork/thread bombs, memory hogs: run only once the limits are proven);
+``xfail`` (the reason, when a case shows a known sandbox or judge bug: a strict xfail until it
+is fixed).
 
-The programs are compiled on the host but only ever run inside the sandbox.
+The programs are compiled on the host (C) or in compile boxes (the others) but only ever run
+inside the sandbox.
 """
 
 from __future__ import annotations
@@ -40,6 +55,8 @@ from typing import Iterator
 import pytest
 
 from sandbox import Limits, Outcome, SandboxSpec, Status, run
+from worker.compile import CompileLimits, Program, compile_program, run_program
+from worker.languages import get_language
 
 CASES_DIR = Path(__file__).parent / "cases"
 LIMIT_KEYS = {f.name for f in fields(Limits)}
@@ -51,7 +68,14 @@ DANGEROUS_CAPS = {"memory_kib": 262144, "processes": 16, "cpu_time_ms": 2000,
                   "wall_time_ms": 3000}
 OTHER_KEYS = {"description", "status", "stdin", "stdout_contains", "exit_code", "signal",
               "killed_by", "min_cpu_time_ms", "max_cpu_time_ms", "max_run_ms", "args",
-              "same_uid_sleeper", "dangerous", "xfail"}
+              "same_uid_sleeper", "dangerous", "xfail", "collect", "collected",
+              "compile_status", "compile_contains"}
+# A case's program, by file name: None is the C path (gcc on the host), else a language id of
+# worker.languages, compiled in its compile box.
+SOURCES = {"prog.c": None, "prog.cpp": "cpp17", "prog.py": "python3", "Prog.java": "java"}
+# The compile boxes of this suite: the defaults but for time (a compile-time attack must fail
+# fast; javac of a small class takes about 2 s of CPU here).
+SUITE_COMPILE_LIMITS = CompileLimits(cpu_time_ms=10_000, wall_time_ms=20_000)
 
 pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root"),
               pytest.mark.timeout(60)]
@@ -78,6 +102,11 @@ class Case:
     same_uid_sleeper: bool = False
     dangerous: bool = False
     xfail: str | None = None  # a known sandbox bug: the reason (strict xfail)
+    language: str | None = None  # None: C through gcc on the host; else a language id
+    collect: tuple[str, ...] = ()
+    collected: tuple[str, ...] = ()
+    compile_status: str | None = None  # "CE": the attack is at compile time
+    compile_contains: str | None = None
 
 
 def load_case(folder: Path) -> Case:
@@ -87,9 +116,14 @@ def load_case(folder: Path) -> Case:
     if unknown:
         raise ValueError(f"{folder.name}/case.toml: unknown keys {sorted(unknown)}")
     limits = DEFAULT_LIMITS | {k: v for k, v in data.items() if k in LIMIT_KEYS}
-    other = {k: v for k, v in data.items() if k in OTHER_KEYS - {"status", "args"}}
-    return Case(name=folder.name, source=folder / "prog.c", status=Status(data["status"]),
-                limits=limits, args=tuple(data.get("args", ())), **other)
+    tuples = {"args", "collect", "collected"}
+    other = {k: v for k, v in data.items() if k in OTHER_KEYS - {"status"} - tuples}
+    sources = [name for name in SOURCES if (folder / name).exists()]
+    if len(sources) != 1:
+        raise ValueError(f"{folder.name}: one program of {sorted(SOURCES)}, found {sources}")
+    return Case(name=folder.name, source=folder / sources[0], status=Status(data["status"]),
+                limits=limits, language=SOURCES[sources[0]],
+                **{k: tuple(data.get(k, ())) for k in tuples}, **other)
 
 
 def load_cases() -> list[Case]:
@@ -107,24 +141,42 @@ def _param(case: Case):
 
 # --- building and running ----------------------------------------------------------------
 
+def _build(case: Case, cc, workdir: Path) -> Path | Program:
+    """A C case's binary (gcc on the host), or another language's compiled ``Program``."""
+    if case.language is None:
+        return cc(case.source, case.name)
+    out = workdir / case.name
+    out.mkdir()
+    return compile_program(get_language(case.language), case.source.read_bytes(), out,
+                           SUITE_COMPILE_LIMITS)
+
+
 @pytest.fixture(scope="session")
-def case_binaries(cc) -> dict[str, Path]:
-    """Every case's prog.c compiled (static when possible) into a temp dir outside the repo."""
+def case_binaries(cc, tmp_path_factory) -> dict[str, Path | Program]:
+    """Every case's program built once per session into a temp dir outside the repo: C with
+    gcc on the host (static when possible), the other languages in their compile boxes (two
+    at a time: a compile box may use a core)."""
+    workdir = tmp_path_factory.mktemp("programs")
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        built = pool.map(lambda c: (c.name, cc(c.source, c.name)), CASES)
+        built = pool.map(lambda c: (c.name, _build(c, cc, workdir)), CASES)
         return dict(built)
 
 
-def run_case(case: Case, binary: Path, placeholders: dict[str, str],
+def run_case(case: Case, binary: Path | Program, placeholders: dict[str, str],
              tmp_dir: Path) -> Outcome:
-    """Run one case's binary in a fresh box, as /box/prog."""
+    """Run one case's program in a fresh box: a C binary as /box/prog, another language's
+    program with its run command in its language's box."""
     stdin = None
     if case.stdin is not None:
         stdin = tmp_dir / f"{case.name}.stdin"
         stdin.write_text(case.stdin)
     args = tuple(a.format(**placeholders) for a in case.args)
+    stdin_path = None if stdin is None else str(stdin)
+    if isinstance(binary, Program):
+        return run_program(binary, Limits(**case.limits), stdin_path, args=args,
+                           collect=case.collect)
     spec = SandboxSpec(command=("/box/prog", *args), limits=Limits(**case.limits),
-                       files=(("prog", binary),), stdin=None if stdin is None else str(stdin))
+                       files=(("prog", binary),), stdin=stdin_path, collect=case.collect)
     return run(spec)
 
 
@@ -278,6 +330,46 @@ def host_side(case: Case, find_box_processes) -> Iterator[HostSide]:
 
 # --- the test ------------------------------------------------------------------------------
 
+def check_collected(case: Case, out: Outcome, host_secrets: list[bytes]) -> list[str]:
+    """What the judge read back from /box: exactly ``collected``, and no host content."""
+    problems = []
+    if set(out.files) != set(case.collected):
+        problems.append(f"collected {sorted(out.files)}, expected {sorted(case.collected)}")
+    for name, content in out.files.items():
+        for secret in host_secrets:
+            if secret in content:
+                problems.append(f"the judge read host content through /box/{name}: "
+                                f"{content[:80]!r}")
+    return problems
+
+
+# What a compiler's messages must never show: the judge's environment (pytest sets the first
+# in this process) and the secrets a worker's environment holds.
+JUDGE_ONLY = ("PYTEST_CURRENT_TEST", "REDIS_URL", "DATABASE_URL", "CELERY_BROKER_URL")
+
+
+def check_compile(case: Case, program: Path | Program,
+                  host_secrets: list[bytes]) -> list[str]:
+    """A compile-time attack: the compile failed (CE) within its limits, host data unshown."""
+    if not isinstance(program, Program):
+        return ["a compile-time case needs a language other than C (prog.c is built by gcc "
+                "on the host)"]
+    problems = []
+    if case.compile_status != "CE":
+        problems.append(f"compile_status {case.compile_status!r}: only \"CE\" is known")
+    if program.ok:
+        problems.append("the compile succeeded")
+    elif program.outcome is not None and program.outcome.status is Status.SE:
+        problems.append(f"the compile box failed (SE): {program.outcome.message}")
+    report = program.report()
+    if case.compile_contains is not None and case.compile_contains not in report:
+        problems.append(f"the compiler's messages lack {case.compile_contains!r}")
+    for secret in [*JUDGE_ONLY, *(s.decode() for s in host_secrets)]:
+        if secret in report:
+            problems.append(f"the compiler's messages show the judge's {secret}")
+    return problems
+
+
 def check_outcome(case: Case, out: Outcome, run_s: float) -> list[str]:
     """Everything the case's expectations say about the outcome, as a list of problems."""
     problems = []
@@ -306,8 +398,20 @@ def check_outcome(case: Case, out: Outcome, run_s: float) -> list[str]:
 
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("case", [_param(c) for c in CASES])
-def test_case(case: Case, case_binaries, settled_leftovers, box_processes, tmp_path, request):
-    """Run one case in the sandbox: expected status, no escape, nothing left behind."""
+def test_case(case: Case, case_binaries, settled_leftovers, box_processes, canary, tmp_path,
+              request):
+    """Run one case in the sandbox: expected status, no escape, nothing left behind, the
+    host's canaries untouched."""
+    program = case_binaries[case.name]
+    if case.compile_status is not None:
+        problems = (check_compile(case, program, canary.secrets()) + settled_leftovers()
+                    + canary.problems())
+        report = program.report() if isinstance(program, Program) else ""
+        assert not problems, ("\n".join(problems) + f"\ncompile output: {report[-1500:]!r}"
+                              f"\ncase: {case.description.strip()}")
+        return
+    if isinstance(program, Program):
+        assert program.ok, f"{case.name} did not compile:\n{program.report()}"
     if case.dangerous:
         for key, cap in DANGEROUS_CAPS.items():
             assert case.limits[key] <= cap, f"a dangerous case may not ask for {key} > {cap}"
@@ -315,11 +419,13 @@ def test_case(case: Case, case_binaries, settled_leftovers, box_processes, tmp_p
         if not proof.ok:
             pytest.fail(f"not run: the limits it relies on do not hold: {proof.problems}")
     with host_side(case, box_processes) as host:
+        host.placeholders.update(canary.placeholders())
         started = time.monotonic()
-        out = run_case(case, case_binaries[case.name], host.placeholders, tmp_path)
+        out = run_case(case, program, host.placeholders, tmp_path)
         run_s = time.monotonic() - started
         problems = check_outcome(case, out, run_s) + host.problems()
-    problems += settled_leftovers()
+    problems += check_collected(case, out, canary.secrets())
+    problems += settled_leftovers() + canary.problems()
     assert not problems, ("\n".join(problems) + f"\n{describe(out)}\n"
                           f"case: {case.description.strip()}")
 
@@ -332,6 +438,8 @@ def test_every_case_is_complete():
         assert case.source.is_file(), case.name
         assert len(case.description.split()) >= 10, f"{case.name}: describe the case"
     assert {"proof_processes", "proof_memory"} <= names
+    for case in CASES:
+        assert set(case.collected) <= set(case.collect), f"{case.name}: collected not collect"
     # every program exits 99 after printing ESCAPED, so the convention is kept
     for case in CASES:
         text = case.source.read_text()

@@ -10,6 +10,11 @@ Box b starts once box a's program runs (they still overlap by about a second): t
 in the very same instant from two threads trip a separate sandbox bug, shown deterministically
 by ``test_a_box_does_not_keep_the_judges_files_open``.
 
+One box after another (the same slot, so the same uid and cgroup name, when nothing else
+runs): the first leaves files in /tmp, /dev/shm and /box, SysV shared memory, a message queue
+and a semaphore, a daemon holding an abstract socket, and a 48 MiB memory peak; the next sees
+none of it, and its peak is its own.
+
 Convention as in test_adversarial: a forbidden thing that worked prints ``ESCAPED: <what>``
 and exits 99.
 """
@@ -41,6 +46,8 @@ PAIR_C = r"""
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -163,8 +170,91 @@ static int attack(int n, char **pids)
     return 0;
 }
 
+/* one box after another: "leave" marks everywhere (and a lingering daemon holding an
+ * abstract socket, and a memory peak), "look" in the next box for any of it */
+static const key_t NEXT_KEY = 0x4a42ff00;
+
+static socklen_t lingering(struct sockaddr_un *un, const char *token)
+{
+    return abstract(un, token, "lingering");
+}
+
+static int leave(const char *token)
+{
+    char path[256];
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/marker-%s-prev", dirs[i], token);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        if (fd < 0) {
+            printf("cannot create %s: %s\n", path, strerror(errno));
+            return 1;
+        }
+        close(fd);
+    }
+    printf("shm %d msg %d sem %d\n", shmget(NEXT_KEY, 4096, IPC_CREAT | 0666),
+           msgget(NEXT_KEY, IPC_CREAT | 0666), semget(NEXT_KEY, 1, IPC_CREAT | 0666));
+    int ready[2];
+    if (pipe(ready) != 0)
+        return 1;
+    if (fork() == 0) {
+        setsid();
+        struct sockaddr_un un;
+        socklen_t len = lingering(&un, token);
+        int s = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (s < 0 || bind(s, (struct sockaddr *)&un, len) < 0 || listen(s, 4) < 0)
+            _exit(1);
+        write(ready[1], "x", 1);
+        for (;;)
+            pause();
+    }
+    char c;
+    if (read(ready[0], &c, 1) != 1) {
+        puts("the lingering daemon did not start");
+        return 1;
+    }
+    size_t size = 48u << 20; /* a memory peak the next box must not inherit */
+    char *p = malloc(size);
+    for (size_t i = 0; p && i < size; i += 4096)
+        p[i] = 1;
+    puts("left marks");
+    return 0;
+}
+
+static int look(const char *token)
+{
+    char path[256];
+    struct stat st;
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/marker-%s-prev", dirs[i], token);
+        if (stat(path, &st) == 0)
+            ESCAPED("sees the previous box's %s", path);
+    }
+    if (shmget(NEXT_KEY, 0, 0) >= 0)
+        ESCAPED("sees the previous box's SysV shared memory");
+    if (msgget(NEXT_KEY, 0) >= 0)
+        ESCAPED("sees the previous box's SysV message queue");
+    if (semget(NEXT_KEY, 0, 0) >= 0)
+        ESCAPED("sees the previous box's SysV semaphore");
+    struct sockaddr_un un;
+    socklen_t len = lingering(&un, token);
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (connect(s, (struct sockaddr *)&un, len) == 0)
+        ESCAPED("connected to the previous box's lingering abstract socket");
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && atoi(e->d_name) != getpid())
+            ESCAPED("sees pid %s (the previous box's daemon?)", e->d_name);
+    puts("all blocked");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 3 && strcmp(argv[1], "leave") == 0)
+        return leave(argv[2]);
+    if (argc >= 3 && strcmp(argv[1], "look") == 0)
+        return look(argv[2]);
     if (argc >= 6 && strcmp(argv[1], "pair") == 0)
         return side_by_side(argv[2], argv[3], argv[4], atoi(argv[5]));
     if (argc >= 2 && strcmp(argv[1], "victim") == 0) {
@@ -174,7 +264,8 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "attack") == 0)
         return attack(argc - 2, argv + 2);
-    puts("usage: prog pair ME OTHER TOKEN SCAN_MAX | victim MS | attack PID...");
+    puts("usage: prog pair ME OTHER TOKEN SCAN_MAX | victim MS | attack PID... | leave TOKEN "
+         "| look TOKEN");
     return 2;
 }
 """
@@ -299,3 +390,23 @@ def test_a_box_does_not_keep_the_judges_files_open(pair_binary, box_processes,
     assert readable and waited < 0.2, (
         f"the judge's pipe stayed open in the box's helpers for {waited:.2f} s after the judge "
         f"closed it")
+
+
+def test_the_next_box_sees_nothing_of_the_previous_one(pair_binary, settled_leftovers):
+    """Cross-test leakage: a box that left marks everywhere (and a daemon) is followed by one
+    that finds none of them; the second's memory peak is not the first's."""
+    token = secrets.token_hex(4)
+    first = _run(pair_binary, "leave", token)
+    second = _run(pair_binary, "look", token)
+    problems = []
+    if first.status is not Status.OK or b"left marks" not in first.stdout:
+        problems.append(f"the first box did not leave its marks: {first.status.value} "
+                        f"{first.stdout!r} {first.stderr[:300]!r}")
+    problems += _problems("next", second)
+    if first.memory_kib < 48 * 1024:
+        problems.append(f"the first box peaked at {first.memory_kib} KiB: the test proves "
+                        f"nothing about the next box's peak")
+    if second.memory_kib >= 16 * 1024:
+        problems.append(f"the next box's peak {second.memory_kib} KiB carries the first's")
+    problems += settled_leftovers()
+    assert not problems, "\n".join(problems)

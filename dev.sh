@@ -11,7 +11,10 @@ cd "$(dirname "$0")"
 # postgresql: the tests start a throwaway cluster of their own (initdb + pg_ctl in a temp dir);
 # the system service Debian starts with it is not used.
 APT_PACKAGES=(python3 python3-venv python3-dev gcc libc6-dev libcap-dev libseccomp2
-              util-linux bubblewrap redis-server postgresql chromium)
+              util-linux iproute2 bubblewrap redis-server postgresql chromium)
+# Installed without recommends: docker-compose's client validates the compose file in the tests;
+# its recommended Docker engine is not wanted.
+APT_PACKAGES_LEAN=(docker-compose)
 # The languages' toolchains (rootfs-templates/<id>.toml). Each one is optional: judgebox runs
 # without it and `judgebox languages` lists that language as disabled, with the reason. They
 # are installed without recommends; a package this Debian lacks is reported and skipped.
@@ -30,23 +33,30 @@ need_root() {
   fi
 }
 
-install_apt() {
-  local missing=()
-  for p in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+missing_of() {  # the named Debian packages that are not installed
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
   done
-  if [ ${#missing[@]} -gt 0 ]; then
-    echo "dev.sh: installing Debian packages: ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  fi
+}
+
+install_apt() {
+  local missing lean
+  missing=$(missing_of "${APT_PACKAGES[@]}")
+  lean=$(missing_of "${APT_PACKAGES_LEAN[@]}")
+  [ -z "$missing$lean" ] && return 0
+  echo "dev.sh: installing Debian packages: $missing $lean"
+  apt-get update -qq
+  # shellcheck disable=SC2086  # word splitting of the package lists is wanted
+  [ -z "$missing" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+  # shellcheck disable=SC2086
+  [ -z "$lean" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends $lean >/dev/null
 }
 
 install_toolchains() {
   local missing=() p
-  for p in "${TOOLCHAIN_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
+  mapfile -t missing < <(missing_of "${TOOLCHAIN_PACKAGES[@]}")
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "dev.sh: installing language toolchains (a few minutes the first time): ${missing[*]}"
   apt-get update -qq

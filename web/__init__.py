@@ -16,10 +16,11 @@ from flask import Flask
 from worker.celery_app import celery_config, celery_init_app
 from worker.store import Store
 
-from . import api, health, judge0
+from . import api, health, judge0, metrics
 from .auth import init_auth
 from .config import Defaults, derived
 from .errors import register_error_handler
+from .logs import init_logs
 from .pages import init_pages
 
 __all__ = ["create_app"]
@@ -46,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.path.abspath(data_dir),
                 instance_relative_config=True)
     _configure(app, test_config)
+    init_logs(app)
     app.json.sort_keys = False  # keys in the order the API documents them
 
     store = Store(app.config["DATABASE_URL"])
@@ -56,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_error_handler(app)
     init_auth(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(api.make_blueprint())
     app.register_blueprint(judge0.make_blueprint())
     init_pages(app)

@@ -21,6 +21,11 @@ class Defaults:
     CACHE_DIR = None                      # default: $JUDGEBOX_CACHE_DIR or /var/cache/judgebox
     AUTO_MIGRATE = True                   # apply Alembic migrations when the app starts
 
+    # Logs (worker.logs): "text" (as the servers write them) or "json" (one object a line,
+    # with the submission id), and the level of the root logger when "json"
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
+
     # Queues, in priority order: a worker empties the first before it takes from the next
     QUEUES = ("interactive", "batch")
 
@@ -73,6 +78,7 @@ class Defaults:
     WAIT_TIMEOUT = 300.0         # wait=true gives up (and answers what is there) after this
     ENABLE_SUBMISSION_DELETE = False
     MAINTENANCE_MODE = False
+    SERVE_PACKAGES = False       # GET /api/v1/packages/<sha256> serves packages' bytes
 
 
 # Judge0's own defaults and maxima (its config_info); requests above a maximum get 422.

@@ -4,6 +4,7 @@ render; these functions talk to the store and the queue, and raise :class:`ApiEr
 from __future__ import annotations
 
 import base64
+import logging
 import re
 import tempfile
 from pathlib import Path
@@ -17,6 +18,7 @@ from worker import packages, registry, submissions
 from worker.celery_app import enqueue, task_time_limit
 from worker.db import Problem, Submission
 from worker.languages import Language, LanguageError, all_languages, get_language
+from worker.logs import set_submission
 from worker.store import Store
 from worker.submissions import NewSubmission
 
@@ -26,6 +28,8 @@ from .schemas import RunLimitsIn
 __all__ = ["store", "offered_languages", "resolve_language", "native_limits", "submit",
            "submission_json", "problem_json", "upload_problem", "delete_problem",
            "get_problem", "list_problems", "iso", "all_language_rows", "decode_b64"]
+
+log = logging.getLogger(__name__)
 
 
 def store() -> Store:
@@ -94,6 +98,7 @@ def submit(new: NewSubmission, problem: Problem | None = None) -> Submission:
     """Store a submission and queue it; 503 when the queue is full or the broker is down."""
     _check_queue_room()
     row = submissions.create(store(), new)
+    set_submission(row.token)
     if problem is not None:  # its validator compiles and runs on every test too
         limit = task_time_limit(new.limits, problem.test_count, current_app.config,
                                 per_test_extra_s=10.0, compiles=2)
@@ -104,6 +109,8 @@ def submit(new: NewSubmission, problem: Problem | None = None) -> Submission:
     except (OperationalError, RedisError, OSError) as exc:
         _forget(row)
         raise ApiError(503, f"the queue is unavailable: {exc}") from exc
+    log.info("submission %s: queued on %s (%s, %s)", row.token, new.queue, new.api,
+             new.language)
     return row
 
 

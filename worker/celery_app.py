@@ -80,7 +80,8 @@ def judge_settings(config: dict, store) -> JudgeSettings:
                          max_attempts=int(config["MAX_ATTEMPTS"]),
                          compile_limits=CompileLimits(),
                          package_cache=Path(config["CACHE_DIR"]),
-                         fetch_package=lambda digest: packages.get_bytes(store, digest))
+                         fetch_package=lambda digest: packages.get_bytes(store, digest),
+                         metrics_url=config["REDIS_URL"])
 
 
 def task_time_limit(limits: dict, tests: int, config: dict, per_test_extra_s: float = 0.0,

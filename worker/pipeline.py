@@ -17,6 +17,7 @@ import dataclasses
 import logging
 import shlex
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -25,8 +26,9 @@ from sandbox import Limits, Outcome, SandboxError
 
 from . import submissions
 from .compile import CompileLimits, CompileSystemError, Program, compile_program, run_program
-from .db import COMPILING, RUNNING, Submission
+from .db import COMPILING, RUNNING, Submission, utcnow
 from .languages import Language, LanguageError, get_language
+from .metrics import Observations, record
 from .store import Store
 from .submissions import Claim, LeaseLost, NotClaimable
 from .verdicts import RunVerdict, judge0_status, run_verdict
@@ -47,6 +49,7 @@ class JudgeSettings:
     keep_output_kib: int = 64          # stdout/stderr kept per test of a native submission
     package_cache: Path | None = None  # where problem packages are unpacked (by hash)
     fetch_package: Callable[[str], bytes] | None = None  # bytes of a package by hash
+    metrics_url: str | None = None     # Redis that keeps the cluster's metrics (worker.metrics)
 
     @property
     def compile_lease_s(self) -> float:
@@ -108,10 +111,13 @@ def language_with_options(language: Language, compiler_options: str | None,
 
 
 class Reporter:
-    """Stores progress and results under a claim, renewing its lease at each step."""
+    """Stores progress and results under a claim, renewing its lease at each step; ``seen``
+    collects the judgement's metrics (sent once it is stored)."""
 
-    def __init__(self, store: Store, held: Claim, settings: JudgeSettings) -> None:
+    def __init__(self, store: Store, held: Claim, settings: JudgeSettings,
+                 seen: Observations | None = None) -> None:
         self.store, self.held, self.settings = store, held, settings
+        self.seen = seen if seen is not None else Observations()
 
     def compiling(self, test_count: int, then_s: float = 0.0) -> None:
         """Compilation starts (``then_s``: what may follow before the next report)."""
@@ -165,7 +171,9 @@ def _judge_adhoc(row: Submission, reporter: Reporter, settings: JudgeSettings) -
     reporter.compiling(count)
     with tempfile.TemporaryDirectory(prefix="judgebox-judge-") as tmp:
         workdir = Path(tmp)
+        started = time.monotonic()
         program = compile_program(language, row.source, workdir, settings.compile_limits)
+        reporter.seen.phase("compile", time.monotonic() - started)
         if not program.ok:
             return _compile_error(program)
         results: list[tuple[Outcome, RunVerdict]] = []
@@ -193,11 +201,17 @@ def _run_test(program: Program, box: Limits, stdin: str, test, count: int, limit
     times, memories = [], []
     for _ in range(runs):
         reporter.running(test.index, count, box.wall_ms / 1000)  # renews the lease each run
+        started = time.monotonic()
         outcome = run_program(program, box, stdin)
+        elapsed = time.monotonic() - started
+        reporter.seen.phase("run", elapsed)
+        reporter.seen.box(elapsed, outcome.wall_time)
         if stderr_to_stdout:
             outcome = dataclasses.replace(outcome, stdout=outcome.stdout + outcome.stderr,
                                           stderr=b"")
+        started = time.monotonic()
         rv = run_verdict(outcome, test.expected, limits.cpu_ms / 1000, checker)
+        reporter.seen.phase("check", time.monotonic() - started)
         times.append(outcome.time)
         memories.append(outcome.memory_kib)
         if rv.verdict != "AC":
@@ -255,16 +269,24 @@ def judge_submission(store: Store, token: str, owner: str, settings: JudgeSettin
             return exc.reason
         raise
     row = submissions.get(store, token)
+    seen = Observations()
+    seen.phase("queue", (utcnow() - (row.enqueued_at or row.created_at)).total_seconds())
     try:
         if held.attempt > settings.max_attempts:
             values = _system_error(f"judging was interrupted {held.attempt - 1} times "
                                    "(its worker died each time): not tried again")
         else:
-            values = _judge(row, Reporter(store, held, settings), settings)
+            values = _judge(row, Reporter(store, held, settings, seen), settings)
         submissions.finish(store, held, values)
+        seen.judgement(values["verdict"], row.language)
+        log.info("submission %s: %s (%s, attempt %d)", token, values["verdict"], row.language,
+                 held.attempt)
     except LeaseLost as exc:
         log.warning("%s", exc)
         return "lost"
+    finally:
+        if settings.metrics_url:
+            record(settings.metrics_url, seen)
     return "judged"
 
 

@@ -20,7 +20,7 @@ from celery import shared_task
 from celery.signals import worker_init, worker_process_init, worker_ready, worker_shutdown
 from flask import current_app
 
-from . import callbacks, judge0, submissions
+from . import callbacks, judge0, logs, submissions
 from .celery_app import CALLBACK_TASK, JUDGE_TASK, judge_settings
 from .pipeline import judge_submission
 from .store import Store
@@ -39,6 +39,11 @@ def _store() -> Store:
              max_retries=None, ignore_result=True)
 def judge(self, token: str) -> str:
     """Judge one submission by token (see the module docstring)."""
+    with logs.submission(token):
+        return _judge(self, token)
+
+
+def _judge(self, token: str) -> str:
     owner = f"{self.request.hostname or socket.gethostname()}:{os.getpid()}"
     store = _store()
     try:
@@ -57,6 +62,11 @@ def judge(self, token: str) -> str:
              max_retries=None)
 def callback(self, token: str, attempt: int) -> str:
     """PUT a finished Judge0 submission to its callback URL; try again later if that failed."""
+    with logs.submission(token):
+        return _callback(self, token, attempt)
+
+
+def _callback(self, token: str, attempt: int) -> str:
     config = current_app.config
     store = _store()
     row = submissions.get(store, token)

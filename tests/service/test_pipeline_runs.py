@@ -11,12 +11,14 @@ import pytest
 
 from sandbox import Limits, Outcome, Status
 from worker import pipeline
+from worker.metrics import Observations
 from worker.pipeline import RunLimits
 
 
 class _Reporter:
     def __init__(self):
         self.running_calls = []
+        self.seen = Observations()  # the judgement's metrics (worker.metrics)
 
     def running(self, index, count, wall_s):
         self.running_calls.append((index, count, wall_s))
@@ -65,3 +67,11 @@ def test_one_run_is_the_run_itself(monkeypatch):
 def test_stored_limits_without_runs_run_once():
     assert RunLimits.from_json({"cpu_ms": 1000}).runs == 1  # submissions stored before
     assert RunLimits.from_json({"cpu_ms": 1000, "runs": 4}).runs == 4
+
+
+def test_each_run_and_check_is_observed_for_the_metrics(monkeypatch):
+    _outcome, _rv, reporter, made = _run(monkeypatch, [
+        _ok(0.1, 1000, wall=0.1), _ok(0.1, 1000, wall=0.1)], 2)
+    phases = [phase for phase, _ in reporter.seen.latency]
+    assert made == 2 and phases == ["run", "check", "run", "check"]
+    assert len(reporter.seen.box_setup) == 2 and all(s >= 0 for s in reporter.seen.box_setup)

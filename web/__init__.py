@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from worker.celery_app import celery_config, celery_init_app
 from worker.store import Store
@@ -24,6 +26,24 @@ from .logs import init_logs
 from .pages import init_pages
 
 __all__ = ["create_app"]
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+class _StrictJSONProvider(DefaultJSONProvider):
+    """Request bodies are strict JSON: ``NaN`` and ``Infinity`` are refused, and a body nested
+    too deep for the parser is invalid JSON (400), not a RecursionError (500)."""
+
+    sort_keys = False  # keys in the order the API documents them
+
+    def loads(self, s: str | bytes, **kwargs):
+        kwargs.setdefault("parse_constant", _refuse_constant)
+        try:
+            return json.loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 def _configure(app: Flask, test_config: dict | None) -> None:
@@ -46,9 +66,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         "JUDGEBOX_DATA_DIR") or Defaults.DATA_DIR
     app = Flask(__name__, instance_path=os.path.abspath(data_dir),
                 instance_relative_config=True)
+    app.json = _StrictJSONProvider(app)
     _configure(app, test_config)
     init_logs(app)
-    app.json.sort_keys = False  # keys in the order the API documents them
 
     store = Store(app.config["DATABASE_URL"])
     if app.config["AUTO_MIGRATE"]:

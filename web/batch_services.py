@@ -72,6 +72,7 @@ def create_batch(data: bytes, problem_name: str, options: CollectOptions,
     if len(data) > cap:
         raise ApiError(413, f"the zip is larger than {cap // (1024 * 1024)} MB")
     problem = services.get_problem(problem_name)
+    services.check_unpacked_size(data, services.unpacked_cap(), "submissions")
     items = _items(data, options, filename)
     for language in sorted({item.language for item, _ in items}):
         services.resolve_language(language, field="submissions")

@@ -44,6 +44,7 @@ class Defaults:
     MAX_TESTS = 100              # ad-hoc tests of one submission
     MAX_TESTS_TOTAL_KB = 64 * 1024
     MAX_PACKAGE_MB = 64
+    MAX_UNPACKED_MB = 1024       # what a package or batch zip may unpack to (zip bombs)
     MAX_QUEUE_SIZE = 10_000      # queued submissions beyond which new ones get 503
 
     # Native API run limits: defaults and maxima (requests above a maximum are clamped)

@@ -24,7 +24,8 @@ class RunLimitsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    time_limit: float | None = Field(None, gt=0, description="CPU seconds per test")
+    time_limit: float | None = Field(None, gt=0, allow_inf_nan=False,
+                                      description="CPU seconds per test")
     memory_limit: int | None = Field(None, ge=8, description="MB per test (the whole box)")
     output_limit: int | None = Field(None, ge=1, description="KB of output per test")
 

@@ -4,9 +4,11 @@ render; these functions talk to the store and the queue, and raise :class:`ApiEr
 from __future__ import annotations
 
 import base64
+import io
 import logging
 import re
 import tempfile
+import zipfile
 from pathlib import Path
 
 from flask import current_app
@@ -178,19 +180,44 @@ def get_problem(name: str) -> Problem:
     return row
 
 
+def unpacked_cap() -> int:
+    """``MAX_UNPACKED_MB`` in bytes: what an uploaded zip may unpack to."""
+    return int(current_app.config["MAX_UNPACKED_MB"]) * 1024 * 1024
+
+
+def check_unpacked_size(data: bytes, cap: int, field: str) -> None:
+    """413 when the zip ``data`` says it unpacks to more than ``cap`` bytes (a zip bomb),
+    before anything is written. What it says is binding: extraction stops at an entry larger
+    than it declared (worker.problem.archive). Not a zip: left to the reader (422)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            declared = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
+            NotImplementedError, RuntimeError):
+        return
+    if declared > cap:
+        raise ApiError(413, f"the zip unpacks to more than {cap // (1024 * 1024)} MB", {
+            field: [f"unpacks to {declared} bytes (MAX_UNPACKED_MB is "
+                    f"{cap // (1024 * 1024)})"]})
+
+
 def _read_package(data: bytes, stem: str) -> dict:
     """What the package says of itself (its name, title, tests...); 422 if it is broken."""
     try:
         from worker.problem import PackageError, extract_archive, load_problem
+        from worker.problem.archive import ArchiveLimits
     except ImportError as exc:  # the problem package reader is not installed on this server
         raise ApiError(501, f"problem packages are not supported here: {exc}") from exc
+    unpacked = unpacked_cap()
+    check_unpacked_size(data, unpacked, "package")
     with tempfile.TemporaryDirectory(prefix="judgebox-upload-") as tmp:
         archive = Path(tmp) / "package.zip"
         archive.write_bytes(data)
         tree = Path(tmp) / stem
         tree.mkdir()
         try:
-            problem = load_problem(extract_archive(archive, tree))
+            problem = load_problem(extract_archive(
+                archive, tree, ArchiveLimits(max_file_bytes=unpacked, max_total_bytes=unpacked)))
         except PackageError as exc:
             raise ApiError(422, "the package is broken", {"package": [
                 str(exc).replace(tmp + "/", "")]}) from exc

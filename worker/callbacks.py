@@ -2,8 +2,9 @@
 (always base64), as Judge0 does; tried up to ``tries`` times with a timeout each.
 
 A callback goes only to a public address: the URL must be http(s), and every address its host
-resolves to must be global (not private, loopback, link-local, multicast or reserved), unless
-the configuration allows private targets. The check runs when the submission is created and
+resolves to must be global (not private, loopback, link-local, multicast or reserved, nor an
+IPv6 form of such an IPv4 address: mapped, 6to4, Teredo, NAT64), unless the configuration
+allows private targets. The check runs when the submission is created and
 again right before each try; for plain http the request then goes to the checked address
 itself (the Host header names the host), so a name that resolves differently the second time
 cannot redirect it. Redirects are not followed.
@@ -39,6 +40,22 @@ def _addresses(host: str, port: int) -> list[str]:
     return sorted({info[4][0] for info in infos})
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Global and not multicast; an IPv6 address embedding an IPv4 one (IPv4-mapped or
+    -compatible, 6to4, Teredo, NAT64) only when that IPv4 address is public too."""
+    if not ip.is_global or ip.is_multicast:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = [ip.ipv4_mapped, ip.sixtofour, ip.teredo[1] if ip.teredo else None]
+        if ip in _NAT64 or int(ip) >> 32 == 0:
+            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        return all(_public(v4) for v4 in embedded if v4 is not None)
+    return True
+
+
 def check_url(url: str, allow_private: bool = False) -> list[str]:
     """Check a callback URL; returns the addresses its host resolves to."""
     try:
@@ -52,7 +69,7 @@ def check_url(url: str, allow_private: bool = False) -> list[str]:
     if not allow_private:
         for address in addresses:
             ip = ipaddress.ip_address(address.split("%")[0])
-            if not ip.is_global or ip.is_multicast:
+            if not _public(ip):
                 raise CallbackRefused(f"{parts.hostname} resolves to {address}, which is not "
                                       "a public address")
     return addresses

@@ -9,6 +9,8 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from worker.db import STATES
+
 from .. import schemas as s
 
 __all__ = ["bp", "document"]
@@ -52,6 +54,11 @@ _QUERY = {
     "/api/v1/batches/{id}/report": ["format"],
 }
 
+_QUERY_SCHEMAS = {"limit": {"type": "integer"}, "before": {"type": "integer"},
+                  "state": {"type": "string", "enum": list(STATES)},
+                  "api": {"type": "string", "enum": ["native", "judge0"]},
+                  "format": {"type": "string", "enum": ["csv", "json"]}}
+
 _BATCH_FIELDS = {"submissions": {"type": "string", "format": "binary"},
                  "problem": {"type": "string"}, "lang": {"type": "string"},
                  "all_files": {"type": "boolean"}, "skip_unknown": {"type": "boolean"},
@@ -67,7 +74,8 @@ def _operation(method, path, summary, request, response, many, status) -> dict:
     params = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
               for p in ("name", "id") if "{" + p + "}" in path]
     if method == "get":
-        params += [{"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
+        params += [{"name": q, "in": "query", "required": False,
+                    "schema": _QUERY_SCHEMAS.get(q, {"type": "string"})}
                    for q in _QUERY.get(path, [])]
     if params:
         op["parameters"] = params

@@ -78,6 +78,9 @@ def get_submission(token: str):
     return jsonify(services.submission_json(row))
 
 
+_MAX_ID = 2**63 - 1
+
+
 @bp.get("")
 def list_submissions():
     """Newest first. Filters: ``state``, ``verdict``, ``language``, ``problem``, ``api``;
@@ -90,6 +93,8 @@ def list_submissions():
     try:
         limit = min(100, max(1, int(args.get("limit", 50))))
         before = int(args["before"]) if "before" in args else None
+        if before is not None:  # ids are 64-bit: a larger one must not overflow the database
+            before = max(0, min(before, _MAX_ID))
     except ValueError:
         fields["limit"] = ["limit and before are integers"]
     if fields:

@@ -128,7 +128,8 @@ def list_submissions():
     b64 = parse_bool(request.args.get("base64_encoded"))
     fields = _fields(judge0.DEFAULT_FIELDS)
     try:
-        page = max(1, int(request.args.get("page", 1)))
+        # bounded, so that the offset fits the database's 64-bit integers
+        page = min(10**9, max(1, int(request.args.get("page", 1))))
         per_page = min(100, max(1, int(request.args.get("per_page", 20))))
     except ValueError:
         raise ApiError(400, "page and per_page must be integers") from None

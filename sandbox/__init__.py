@@ -9,13 +9,13 @@ package and must stay small.
 
 import importlib
 
-from .errors import CgroupError, HostError, SandboxError, SetupError, SpecError
+from .errors import CgroupError, HostError, SandboxError, SpecError
 from .outcome import Outcome, Status
 from .spec import Limits, Mount, SandboxSpec
 
 __all__ = [
     "run", "prepare", "SandboxSpec", "Limits", "Mount", "Outcome", "Status", "Template", "load_template",
-    "SandboxError", "SpecError", "HostError", "CgroupError", "SetupError",
+    "SandboxError", "SpecError", "HostError", "CgroupError",
 ]
 
 _LAZY = {"run": ".runner", "prepare": ".runner", "Template": ".templates", "load_template": ".templates"}

@@ -25,7 +25,7 @@ import pickle
 import socket
 import sys
 
-from ._child import ChildPlan, keeper
+from ._child import keeper
 
 __all__ = ["FD_FIELDS", "serve"]
 

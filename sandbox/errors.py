@@ -5,16 +5,18 @@ sandbox cannot do its job::
 
     SandboxError                 base of everything raised here
     ├── SpecError                the caller's spec is invalid (checked before any system call)
-    ├── HostError                this host cannot run boxes (not root, no cgroups, no namespaces)
-    │   └── CgroupError          creating, limiting, reading or removing a box cgroup failed
-    └── SetupError               the box failed while being set up, before the program ran
+    └── HostError                this host cannot run boxes (not root, no cgroups, no namespaces)
+        └── CgroupError          creating, limiting, reading or removing a box cgroup failed
+
+A failure inside the box before exec is not an exception: it is an ``SE`` outcome with the
+failed step in ``Outcome.message``.
 
 ``OSError`` is wrapped at each layer's edge with ``raise ... from exc``.
 """
 
 from __future__ import annotations
 
-__all__ = ["SandboxError", "SpecError", "HostError", "CgroupError", "SetupError"]
+__all__ = ["SandboxError", "SpecError", "HostError", "CgroupError"]
 
 
 class SandboxError(Exception):
@@ -32,6 +34,3 @@ class HostError(SandboxError):
 class CgroupError(HostError):
     """A box cgroup could not be created, limited, read or removed."""
 
-
-class SetupError(SandboxError):
-    """The box failed before exec; the message comes from inside the box."""

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import errno
 import functools
-import os
 import tempfile
 
 import pyseccomp as sc

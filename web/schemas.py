@@ -3,13 +3,14 @@ OpenAPI document (``web/api/openapi.py``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["Error", "RunLimitsIn", "AdhocTest", "SubmissionCreate", "TestResultOut",
            "SubmissionOut", "SubmissionList", "ProblemOut", "ProblemList", "LanguageOut",
-           "Judge0SubmissionIn", "Judge0BatchIn", "Health"]
+           "Judge0SubmissionIn", "Judge0BatchIn", "Health", "RejudgeCreate"]
 
 
 class Error(BaseModel):
@@ -149,6 +150,32 @@ class Health(BaseModel):
 
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+Verdict = Literal["AC", "WA", "TLE", "MLE", "RE", "OLE", "CE", "SE"]
+
+
+class RejudgeCreate(BaseModel):
+    """A re-judge: the finished submissions of ``problem`` that match every filter given are
+    judged again on the problem's current package (docs/batch.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    problem: str = Field(description="the name of an uploaded problem")
+    verdicts: list[Verdict] = Field(default_factory=list, max_length=8,
+                                    description="only submissions with these verdicts")
+    languages: list[str] = Field(default_factory=list, max_length=100,
+                                 description="only submissions in these languages")
+    submissions: list[str] = Field(default_factory=list, max_length=5000,
+                                   description="only these submissions (their ids)")
+    since: datetime | None = Field(None, description="only submissions sent at or after")
+    until: datetime | None = Field(None, description="only submissions sent before")
+    stale: bool = Field(False, description="only submissions judged on another package "
+                                           "than the problem's current one")
+    time_limit: float | None = Field(None, gt=0, allow_inf_nan=False,
+                                     description="CPU seconds per test [default: the "
+                                                 "problem's]")
+    dry_run: bool = Field(False, description="count what matches, judge nothing")
 
 
 class Judge0SubmissionIn(BaseModel):

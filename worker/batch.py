@@ -45,7 +45,7 @@ __all__ = ["BatchError", "CollectOptions", "BatchItem", "BatchResult", "BatchSta
            "collect_submissions", "open_submissions", "problem_fingerprint", "item_key",
            "result_from_judgement", "result_from_api", "write_report", "report_rows",
            "render_report", "Stop", "judge_locally", "Server", "ServerError",
-           "judge_on_server", "REPORT_FIELDS", "COMPILE_MESSAGE_CHARS"]
+           "judge_on_server", "REPORT_FIELDS", "COMPILE_MESSAGE_CHARS", "trim_message"]
 
 COMPILE_MESSAGE_CHARS = 500
 REPORT_FIELDS = ("submitter", "file", "language", "verdict", "score", "max_score", "time",
@@ -294,7 +294,8 @@ class BatchState:
 
 # -- results ------------------------------------------------------------------------------
 
-def _trim(text: str, limit: int = COMPILE_MESSAGE_CHARS) -> str:
+def trim_message(text: str, limit: int = COMPILE_MESSAGE_CHARS) -> str:
+    """``text`` stripped and cut to ``limit`` characters (with "..." when cut)."""
     text = text.strip()
     return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
 
@@ -306,7 +307,8 @@ def result_from_judgement(item: BatchItem, judgement) -> BatchResult:
     return BatchResult(item.submitter, item.file, item.language, judgement.verdict,
                        judgement.score, judgement.max_score, round(judgement.time, 3),
                        judgement.memory, tests,
-                       _trim(judgement.compile_output) if judgement.verdict == "CE" else "",
+                       trim_message(judgement.compile_output)
+                       if judgement.verdict == "CE" else "",
                        judgement.message)
 
 
@@ -319,7 +321,8 @@ def result_from_api(item: BatchItem, data: dict) -> BatchResult:
     return BatchResult(item.submitter, item.file, item.language, verdict, data.get("score"),
                        data.get("max_score"), round(data.get("time") or 0.0, 3),
                        data.get("memory") or 0, tests,
-                       _trim(data.get("compile_output") or "") if verdict == "CE" else "",
+                       trim_message(data.get("compile_output") or "")
+                       if verdict == "CE" else "",
                        data.get("message") or "")
 
 

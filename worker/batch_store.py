@@ -52,10 +52,12 @@ def create_batch(store: Store, problem_name: str, entries: list[NewEntry],
     return batch
 
 
-def get_batch(store: Store, token: str) -> Batch | None:
-    """The batch with this token (with its items), or ``None``."""
+def get_batch(store: Store, token: str, kind: str = "batch") -> Batch | None:
+    """The batch of this ``kind`` (``batch`` or ``rejudge``) with this token (with its
+    items), or ``None``."""
     with store.read() as session:
-        return session.scalars(select(Batch).where(Batch.token == token)).first()
+        return session.scalars(select(Batch).where(Batch.token == token,
+                                                   Batch.kind == kind)).first()
 
 
 def batch_submissions(store: Store, batch: Batch, results: bool = False

@@ -23,6 +23,7 @@ COMMANDS = {
     "judge": "worker.judge_cli:judge_command",
     "verify": "worker.judge_cli:verify_command",
     "batch": "worker.batch_cli:batch_command",
+    "rejudge": "worker.rejudge_cli:rejudge_command",
     "serve": "web.cli:serve_command",
     "worker": "web.cli:worker_command",
     "token": "web.cli:token_group",

@@ -11,7 +11,10 @@
 - ``api_tokens``: API tokens (only a SHA-256 of each is kept).
 - ``workers``: live workers, their languages and when they were last seen.
 - ``batches`` and ``batch_items``: batch grading jobs (``POST /api/v1/batches``): a problem,
-  and per item its submitter, file name and the submission judging it (batch queue).
+  and per item its submitter, file name and the submission judging it (batch queue). A
+  re-judge (``POST /api/v1/rejudges``) is a batch of ``kind`` ``rejudge``: each item names the
+  original submission and keeps its judgement as it was (``before``); the item's submission is
+  a copy judged on the problem's current package (its ``rejudge_of`` is the original).
 
 Times are naive UTC datetimes. The schema is created and changed by Alembic migrations
 (``worker/migrations``), never by ``create_all``.
@@ -94,6 +97,8 @@ class Submission(Base):
     callback_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     callback_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
     token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"), nullable=True)
+    rejudge_of: Mapped[int | None] = mapped_column(  # the original, for a re-judge's copy
+        ForeignKey("submissions.id", ondelete="SET NULL"), nullable=True, index=True)
 
     state: Mapped[str] = mapped_column(String(12), default=QUEUED)
     test_index: Mapped[int] = mapped_column(Integer, default=0)   # running test k (1-based)
@@ -198,7 +203,9 @@ class WorkerRecord(Base):
 
 class Batch(Base):
     """A batch grading job: many submissions on one problem, judged on the batch queue.
-    ``cancelled_at`` is set when it was cancelled (its queued submissions were dropped)."""
+    ``cancelled_at`` is set when it was cancelled (its queued submissions were dropped).
+    ``kind`` is ``batch`` or ``rejudge``; a re-judge's ``applied_at`` is set once its new
+    judgements were copied onto the original submissions."""
 
     __tablename__ = "batches"
 
@@ -210,13 +217,17 @@ class Batch(Base):
     token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    kind: Mapped[str] = mapped_column(String(10), default="batch", server_default="batch")
+    applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
     items: Mapped[list["BatchEntry"]] = relationship(
         order_by="BatchEntry.index", cascade="all, delete-orphan", lazy="selectin")
 
 
 class BatchEntry(Base):
-    """One submission of a batch: who sent which file, and the submission judging it."""
+    """One submission of a batch: who sent which file, and the submission judging it. In a
+    re-judge: ``original_id`` is the submission judged again and ``before`` its judgement when
+    the re-judge began (verdict, score, max_score, time, memory, package, tests)."""
 
     __tablename__ = "batch_items"
     __table_args__ = (UniqueConstraint("batch_id", "index"),)
@@ -229,3 +240,6 @@ class BatchEntry(Base):
     language: Mapped[str] = mapped_column(String(40))
     submission_id: Mapped[int | None] = mapped_column(
         ForeignKey("submissions.id", ondelete="SET NULL"), nullable=True, index=True)
+    original_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="SET NULL"), nullable=True)
+    before: Mapped[dict | None] = mapped_column(JSON, nullable=True)

@@ -65,6 +65,7 @@ class NewSubmission:
     options: dict = field(default_factory=dict)
     callback_url: str | None = None
     token_id: int | None = None
+    rejudge_of: int | None = None  # a re-judge's copy of this submission (its row id)
 
 
 class NotClaimable(Exception):
@@ -100,7 +101,8 @@ def create(store: Store, new: NewSubmission) -> Submission:
         package_sha256=new.package_sha256, checker=new.checker, limits=dict(new.limits),
         options=dict(new.options), callback_url=new.callback_url,
         callback_state="pending" if new.callback_url else None, token_id=new.token_id,
-        state=QUEUED, judge0_status=1, test_count=len(new.tests), attempt=0,
+        rejudge_of=new.rejudge_of, state=QUEUED, judge0_status=1, test_count=len(new.tests),
+        attempt=0,
         created_at=now, enqueued_at=now)
     row.tests = [SubmissionTest(index=i, name=t.name or str(i), stdin=t.stdin,
                                 expected=t.expected)
@@ -133,8 +135,10 @@ def list_submissions(store: Store, *, state: str | None = None, verdict: str | N
                      language: str | None = None, problem: str | None = None,
                      api: str | None = None, before_id: int | None = None,
                      limit: int = 50) -> list[Submission]:
-    """Newest first, filtered, without per-test results; ``before_id`` pages on."""
+    """Newest first, filtered, without per-test results; ``before_id`` pages on. A
+    re-judge's copies are not listed (their re-judge's diff names them)."""
     query = (select(Submission).order_by(Submission.id.desc()).limit(limit)
+             .where(Submission.rejudge_of.is_(None))
              .options(lazyload(Submission.results)))
     for column, value in ((Submission.state, state), (Submission.verdict, verdict),
                           (Submission.language, language), (Submission.problem_name, problem),

@@ -29,6 +29,8 @@ _ROUTES: list[tuple] = [
     ("post", "/api/v1/problems", "Upload a problem package (zip; needs a token)",
      "multipart/form-data", s.ProblemOut, False, "201"),
     ("get", "/api/v1/problems/{name}", "Get a problem", None, s.ProblemOut, False, "200"),
+    ("put", "/api/v1/problems/{name}", "Give a problem a new package (zip; needs a token)",
+     "multipart/form-data", s.ProblemOut, False, "200"),
     ("delete", "/api/v1/problems/{name}", "Delete a problem (needs a token)", None, None,
      False, "204"),
     ("post", "/api/v1/submissions", "Create a submission", s.SubmissionCreate,
@@ -44,6 +46,16 @@ _ROUTES: list[tuple] = [
      None, False, "200"),
     ("post", "/api/v1/batches/{id}/cancel", "Cancel a batch (needs a token)", None, None,
      False, "200"),
+    ("post", "/api/v1/rejudges", "Re-judge a problem's submissions on its current package "
+     "(needs a token)", s.RejudgeCreate, None, False, "202"),
+    ("get", "/api/v1/rejudges/{id}", "A re-judge's progress and summary", None, None, False,
+     "200"),
+    ("get", "/api/v1/rejudges/{id}/diff", "Before and after per submission (JSON, or "
+     "?format=csv)", None, None, False, "200"),
+    ("post", "/api/v1/rejudges/{id}/apply", "Give the originals their new judgements (needs "
+     "a token)", None, None, False, "200"),
+    ("post", "/api/v1/rejudges/{id}/cancel", "Cancel a re-judge (needs a token)", None, None,
+     False, "200"),
     ("get", "/healthz", "Liveness", None, s.Health, False, "200"),
     ("get", "/readyz", "Readiness (database, broker, a live worker)", None, s.Health, False,
      "200"),
@@ -52,6 +64,7 @@ _QUERY = {
     "/api/v1/submissions": ["state", "verdict", "language", "problem", "api", "limit",
                             "before"],
     "/api/v1/batches/{id}/report": ["format"],
+    "/api/v1/rejudges/{id}/diff": ["format"],
 }
 
 _QUERY_SCHEMAS = {"limit": {"type": "integer"}, "before": {"type": "integer"},
@@ -92,6 +105,9 @@ def _operation(method, path, summary, request, response, many, status) -> dict:
         schema = {"type": "array", "items": _ref(response)} if many else _ref(response)
         ok["content"] = {"application/json": {"schema": schema}}
     op["responses"][status] = ok
+    if path.endswith("/apply"):
+        op["responses"]["409"] = {"description": "still judging, or applied already",
+                                  "content": {"application/json": {"schema": _ref(s.Error)}}}
     for code, text in _ERRORS.items():
         if method == "get" and code in ("413", "422") and path != "/api/v1/submissions":
             continue
@@ -103,7 +119,7 @@ def _operation(method, path, summary, request, response, many, status) -> dict:
 @functools.lru_cache(maxsize=1)
 def document() -> dict:
     """The OpenAPI document."""
-    models = [s.SubmissionCreate, s.RunLimitsIn, s.AdhocTest]
+    models = [s.SubmissionCreate, s.RunLimitsIn, s.AdhocTest, s.RejudgeCreate]
     outputs = [s.SubmissionOut, s.SubmissionList, s.TestResultOut, s.ProblemOut,
                s.ProblemList, s.LanguageOut, s.Error, s.Health]
     _, defs = models_json_schema([(m, "validation") for m in models]

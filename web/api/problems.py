@@ -25,23 +25,36 @@ def get_problem(name: str):
     return jsonify(services.problem_json(services.get_problem(name)))
 
 
+def _package() -> tuple[bytes, str | None]:
+    upload = request.files.get("package")
+    if upload is not None:
+        return upload.read(), upload.filename
+    if request.mimetype in ("application/zip", "application/octet-stream"):
+        return request.get_data(), None
+    raise ApiError(422, "no package", {"package": [
+        "send the zip as multipart field 'package' or as an application/zip body"]})
+
+
 @bp.post("")
 def upload_problem():
     """Upload a package: multipart field ``package`` (and optional ``name``), or the zip as
     the body (``Content-Type: application/zip``, name in ``?name=``)."""
     require_token()
-    upload = request.files.get("package")
-    filename = None
-    if upload is not None:
-        data, filename = upload.read(), upload.filename
-    elif request.mimetype in ("application/zip", "application/octet-stream"):
-        data = request.get_data()
-    else:
-        raise ApiError(422, "no package", {"package": [
-            "send the zip as multipart field 'package' or as an application/zip body"]})
+    data, filename = _package()
     row = services.upload_problem(data, request.values.get("name"), filename)
     return jsonify(services.problem_json(row)), 201, {
         "Location": url_for(".get_problem", name=row.name)}
+
+
+@bp.put("/<name>")
+def replace_problem(name: str):
+    """Give the problem ``name`` a new package (the same body as an upload); created when
+    there is none. Its submissions keep the judgement they had on the old package: re-judge
+    them with ``POST /api/v1/rejudges``."""
+    require_token()
+    data, filename = _package()
+    row = services.upload_problem(data, name, filename, replace=True)
+    return jsonify(services.problem_json(row)), 200
 
 
 @bp.delete("/<name>")

@@ -108,8 +108,10 @@ def problem_text(problem: Problem) -> ProblemText:
 def find_submissions(*, tokens: list[str] | None, problem: str | None, language: str | None,
                      verdict: str | None, before: int | None, limit: int
                      ) -> list[Submission]:
-    """Newest first; ``tokens`` restricts to those submissions (``None``: all)."""
+    """Newest first; ``tokens`` restricts to those submissions (``None``: all). A
+    re-judge's copies are left out (applied, their judgement is the original's)."""
     query = (select(Submission).order_by(Submission.id.desc()).limit(limit)
+             .where(Submission.rejudge_of.is_(None))
              .options(lazyload(Submission.results), lazyload(Submission.tests)))
     if tokens is not None:
         query = query.where(Submission.token.in_(tokens))

@@ -19,7 +19,8 @@ from sqlalchemy.orm import lazyload
 from .db import DONE, QUEUED, Batch, BatchEntry, Submission, utcnow
 from .store import Store
 
-__all__ = ["NewEntry", "create_batch", "get_batch", "batch_submissions", "cancel_batch",
+__all__ = ["NewEntry", "create_batch", "get_batch", "list_batches", "batch_submissions",
+           "cancel_batch",
            "CANCELLED"]
 
 CANCELLED = "cancelled"  # the message of a submission dropped by a cancel
@@ -58,6 +59,16 @@ def get_batch(store: Store, token: str, kind: str = "batch") -> Batch | None:
     with store.read() as session:
         return session.scalars(select(Batch).where(Batch.token == token,
                                                    Batch.kind == kind)).first()
+
+
+def list_batches(store: Store, kind: str = "batch", problem: str | None = None,
+                 limit: int = 20) -> list[Batch]:
+    """The newest batches of this ``kind`` (of ``problem`` when given), with their items."""
+    query = select(Batch).where(Batch.kind == kind).order_by(Batch.id.desc()).limit(limit)
+    if problem is not None:
+        query = query.where(Batch.problem_name == problem)
+    with store.read() as session:
+        return list(session.scalars(query).all())
 
 
 def batch_submissions(store: Store, batch: Batch, results: bool = False

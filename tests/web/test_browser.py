@@ -230,3 +230,54 @@ def test_keyboard_reaches_the_submit_button(stack, page):
         page.keyboard.press("Tab")
         seen.append(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
     assert "language" in seen and "source" in seen and "BUTTON" in seen
+
+
+def _minus_zip(dest: Path) -> Path:
+    """aplusb with every answer a - b (a "fixed" package), without its submissions."""
+    archive = dest / "aplusb-minus.zip"
+    root = EXAMPLES / "aplusb"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(root.rglob("*")):
+            if not path.is_file() or "submissions" in path.parts:
+                continue
+            data = path.read_bytes()
+            if path.suffix == ".ans":
+                a, b = map(int, path.with_suffix(".in").read_text().split())
+                data = f"{a - b}\n".encode()
+            zf.writestr(f"aplusb/{path.relative_to(root)}", data)
+    return archive
+
+
+def test_admin_replaces_a_package_and_rejudges(stack, page, tmp_path, shots):
+    """(Last: it changes aplusb.) The accepted C++ A+B becomes WA on A-B; applied, its page
+    says so."""
+    from worker import submissions
+    from worker.tokens import create_token
+
+    accepted = [s for s in submissions.list_submissions(stack.store, problem="aplusb",
+                                                        verdict="AC")]
+    assert accepted, "an earlier test judged A+B in C++"
+    _, secret = create_token(stack.store, "browser-admin-3")
+    page.goto(f"{stack.url}/admin")
+    page.fill("#token", secret)
+    page.click("button[type=submit]")
+    page.set_input_files("#package", str(_minus_zip(tmp_path)))
+    page.fill("#name", "aplusb")
+    page.check("input[name=replace]")
+    page.click("form[action$='/admin/problems'] button[type=submit]")
+    assert "Problem aplusb stored" in page.inner_text(".flash")
+    page.click("form[aria-label='Re-judge aplusb'] button[type=submit]")
+    assert re.search(r"/admin/rejudges/[0-9a-f-]{36}$", page.url)
+    assert "Re-judging" in page.inner_text(".flash")
+    page.wait_for_selector("#apply", timeout=VERDICT_TIMEOUT)  # it reloads itself till done
+    assert "AC" in page.inner_text("#transitions") and "WA" in page.inner_text("#transitions")
+    assert page.locator("#diff tr.changed").count() >= len(accepted)
+    page.screenshot(path=shots / "rejudge.png", full_page=True)
+    page.click("#apply")
+    assert "Applied to" in page.inner_text(".flash")
+    assert page.locator("#apply").count() == 0 and "applied" in page.inner_text(
+        "#rejudge-state")
+    page.goto(f"{stack.url}/s/{accepted[0].token}")
+    page.wait_for_selector(".state .v-WA", timeout=10_000)
+    page.goto(f"{stack.url}/admin")
+    assert page.locator("#rejudges tbody tr").count() == 1

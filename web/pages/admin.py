@@ -1,14 +1,17 @@
 """``/admin``: log in with an API token (``judgebox token create``), then upload or replace
-problem packages and see what ``judgebox verify`` says of each."""
+problem packages and see what ``judgebox verify`` says of each; re-judge a problem's
+submissions, follow the re-judge with its before/after diff, apply or cancel it."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
+from worker import batch_store, rejudge
 from worker.tokens import verify_token
 
-from .. import services
+from .. import rejudge_services, services
 from ..errors import ApiError
+from ..schemas import RejudgeCreate
 from . import _common, _verify
 
 __all__ = ["bp"]
@@ -22,7 +25,10 @@ def index():
     if _common.admin_token() is None:
         return render_template("admin_login.html")
     rows = [(p, *_verify.report(p)) for p in services.list_problems()]
-    return render_template("admin.html", rows=rows, token=_common.admin_token())
+    rejudges = [(b, rejudge_services.rejudge_json(b))
+                for b in batch_store.list_batches(services.store(), kind="rejudge")]
+    return render_template("admin.html", rows=rows, token=_common.admin_token(),
+                           rejudges=rejudges, verdicts=_VERDICTS)
 
 
 @bp.post("/login")
@@ -57,3 +63,60 @@ def upload():
     _verify.start(row)
     flash(f"Problem {row.name} stored; verifying its package now.")
     return redirect(url_for(".index"), 303)
+
+
+_VERDICTS = ("AC", "WA", "TLE", "MLE", "RE", "OLE", "CE", "SE")
+
+
+def _logged_in():
+    token = _common.admin_token()
+    if token is None:
+        raise ApiError(403, "log in first")
+    return token
+
+
+@bp.post("/problems/<name>/rejudge")
+def start_rejudge(name: str):
+    """Re-judge the problem's finished submissions (those judged on an older package, or
+    all; optionally of one verdict) and show the re-judge."""
+    token = _logged_in()
+    verdict = request.form.get("verdict") or None
+    if verdict is not None and verdict not in _VERDICTS:
+        raise ApiError(422, f"unknown verdict {verdict!r}")
+    body = RejudgeCreate(problem=name, stale=bool(request.form.get("stale")),
+                         verdicts=[verdict] if verdict else [])
+    created = rejudge_services.create_rejudge(body, token.id)
+    flash(f"Re-judging {created.item_count} submission(s) of {name}.")
+    return redirect(url_for(".show_rejudge", token=created.token), 303)
+
+
+@bp.get("/rejudges/<token>")
+def show_rejudge(token: str):
+    """A re-judge: progress, verdict transitions, the diff; apply or cancel."""
+    if _common.admin_token() is None:
+        return redirect(url_for(".index"), 303)
+    batch = rejudge_services.get_rejudge(token)
+    rows = rejudge.diff_rows(services.store(), batch)
+    return render_template("admin_rejudge.html", batch=batch, rows=rows,
+                           info=rejudge_services.rejudge_json(batch, rows))
+
+
+@bp.post("/rejudges/<token>/apply")
+def apply_rejudge(token: str):
+    """Give the originals their new judgements."""
+    _logged_in()
+    done = rejudge_services.apply(rejudge_services.get_rejudge(token))
+    skipped = ", ".join(f"{k}: {n}" for k, n in done.skipped.items())
+    flash(f"Applied to {done.applied} submission(s)."
+          + (f" Not applied: {skipped}." if skipped else ""))
+    return redirect(url_for(".show_rejudge", token=token), 303)
+
+
+@bp.post("/rejudges/<token>/cancel")
+def cancel_rejudge(token: str):
+    """Drop the copies not started yet."""
+    _logged_in()
+    dropped = rejudge_services.cancel(rejudge_services.get_rejudge(token))
+    flash(f"Cancelled: {dropped} submission(s) will not be judged again.")
+    return redirect(url_for(".show_rejudge", token=token), 303)
+

@@ -213,6 +213,12 @@ def test_admin_sees_verify_reports_and_every_submission(stack, page, shots):
         "document.querySelectorAll('section.verify .v-AC').length == 2", timeout=240_000)
     page.click("section.verify summary >> nth=0")
     assert "as expected" in page.inner_text("section.verify pre >> nth=0")
+    # aplusb gives no time limit: it took the one verify derived (whole seconds, >= 1)
+    from web import services
+
+    with stack.app.app_context():
+        limits = {p.name: p.time_limit_ms for p in services.list_problems()}
+    assert limits["aplusb"] is not None and limits["aplusb"] % 1000 == 0, limits
     page.screenshot(path=shots / "admin.png", full_page=True)
     page.goto(f"{stack.url}/s")  # an admin sees every submission, not only this browser's
     assert page.locator("tbody tr").count() >= 3

@@ -26,6 +26,7 @@ from .batch import (BatchError, BatchItem, BatchResult, BatchState, CollectOptio
 from .compile import CompileSystemError
 from .languages import LanguageError
 from .problem import PackageError
+from .rejudge import ReportError, diff_reports, read_report, render_diff, summary
 
 __all__ = ["batch_command"]
 
@@ -156,16 +157,29 @@ class _Interrupts:
 @click.option("--all", "judge_all", is_flag=True,
               help="Judge every test of a pass-fail problem (default: stop at the first "
                    "failure).")
+@click.option("--compare", type=click.Path(exists=True, dir_okay=False), default=None,
+              metavar="OLD_REPORT",
+              help="An earlier report (e.g. before the package changed): show what changed "
+                   "and write the diff next to the report (REPORT-diff.csv|json).")
 def batch_command(problem: str, submissions: str, out: str | None, server: str | None,
                   token: str | None, jobs: int | None, langs: tuple[str, ...],
                   all_files: bool, skip_unknown: bool, time_limit: float | None,
-                  judge_all: bool) -> None:
+                  judge_all: bool, compare: str | None) -> None:
     """Judge every submission in SUBMISSIONS (a folder or a zip: a file per submission, or
     a folder per submitter) on PROBLEM (a package: directory, .zip or .kpp) and write a
     report."""
     report = Path(out) if out else _default_out(submissions)
     if report.suffix.lower() not in (".csv", ".json"):
         raise click.UsageError(f"--out {report}: the report is a .csv or a .json file")
+    before = None
+    if compare is not None:
+        if Path(compare).resolve() == report.resolve():
+            raise click.UsageError("--compare: give the earlier report, not the one --out "
+                                   "writes now")
+        try:
+            before = read_report(Path(compare))
+        except ReportError as exc:
+            raise click.ClickException(one_line(exc)) from exc
     options = CollectOptions(_language_options(langs), all_files, skip_unknown)
     stop = Stop()
     started = time.monotonic()
@@ -184,6 +198,8 @@ def batch_command(problem: str, submissions: str, out: str | None, server: str |
         raise click.ClickException(one_line(exc)) from exc
     write_report(report, results)
     _summary(results)
+    if before is not None:
+        _compare(report, compare, before, results)
     errors = [r for r in results if r.verdict == "SE"]
     click.echo(f"\n{len(results)} of {len(items)} submissions judged in "
                f"{time.monotonic() - started:.1f}s; report: {report}")
@@ -194,6 +210,21 @@ def batch_command(problem: str, submissions: str, out: str | None, server: str |
         click.echo(f"judgebox: judging failed for {len(errors)} submission(s), e.g. "
                    f"{errors[0].file}: {errors[0].message}", err=True)
         sys.exit(1)
+
+
+def _compare(report: Path, compare: str, before: dict, results: list[BatchResult]) -> None:
+    """Print what changed since the earlier report and write the diff next to the report."""
+    from .rejudge_cli import print_diff
+
+    rows = diff_reports(before, results)
+    path = report.with_name(f"{report.stem}-diff{report.suffix}")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(render_diff(rows, "json" if path.suffix.lower() == ".json" else "csv"),
+                   encoding="utf-8")
+    os.replace(tmp, path)
+    click.echo(f"\ncompared with {compare}:")
+    print_diff({"summary": summary(rows), "submissions": rows}, what="judged")
+    click.echo(f"diff: {path}")
 
 
 def _state_and_keys(report: Path, items: list[BatchItem], fingerprint: str

@@ -16,6 +16,8 @@ A re-judge never touches the submissions it re-judges until it is applied:
    applied (the original keeps its judgement, and the diff says so).
 
 The diff is rendered by ``render_diff()`` as CSV or JSON (the API, and ``judgebox rejudge``).
+Locally, without a server, ``judgebox batch ... --compare OLD_REPORT`` diffs two batch reports
+in the same format (``read_report()``, ``diff_reports()``).
 """
 
 from __future__ import annotations
@@ -26,17 +28,19 @@ import io
 import json
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import lazyload
 
-from .batch import trim_message
+from .batch import BatchResult, trim_message
 from .db import DONE, Batch, BatchEntry, Submission, TestResult, utcnow
 from .store import Store
 
 __all__ = ["RejudgeFilter", "select_originals", "before_of", "create_rejudge",
            "diff_rows", "summary", "render_diff", "apply_rejudge", "AlreadyApplied",
-           "NotFinished", "Applied", "DIFF_FIELDS"]
+           "NotFinished", "Applied", "DIFF_FIELDS", "read_report", "diff_reports",
+           "ReportError"]
 
 # The judgement's columns a re-judge copies onto the original when applied.
 _JUDGEMENT = ("verdict", "judge0_status", "score", "max_score", "time", "wall_time", "memory",
@@ -292,3 +296,60 @@ def apply_rejudge(store: Store, batch: Batch) -> Applied:
                             for r in copy.results)
             done.applied += 1
     return done
+
+
+# -- local: two batch reports -------------------------------------------------------------
+
+class ReportError(Exception):
+    """An earlier report cannot be read (says which and why)."""
+
+
+def _float(value: object) -> float | None:
+    if value in (None, ""):
+        return None
+    return float(value)  # type: ignore[arg-type]
+
+
+def read_report(path: Path) -> dict[tuple[str, str], dict[str, object]]:
+    """An earlier ``judgebox batch`` report (CSV or JSON) by (submitter, file): verdict,
+    score, time, memory and per-test verdicts (``name:VERDICT ...``)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        if Path(path).suffix.lower() == ".json":
+            rows = [{**r, "tests": " ".join(f"{t['name']}:{t['verdict']}"
+                                           for t in r.get("tests") or [])}
+                    for r in json.loads(text)]
+        else:
+            rows = list(csv.DictReader(io.StringIO(text)))
+        return {(str(r["submitter"]), str(r["file"])): {
+            "verdict": r["verdict"], "score": _float(r.get("score")),
+            "time": _float(r.get("time")), "memory": int(_float(r.get("memory")) or 0),
+            "tests": r.get("tests") or ""} for r in rows}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ReportError(f"{path}: not a judgebox batch report ({exc})") from exc
+
+
+def diff_reports(before: dict[tuple[str, str], dict[str, object]],
+                 results: list[BatchResult]) -> list[dict[str, object]]:
+    """Rows of the diff (``DIFF_FIELDS``) of this run's results against an earlier report:
+    ``submission`` is the submitter's file; one judged now but not before has no
+    ``before``."""
+    rows = []
+    for result in results:
+        old = before.get((result.submitter, result.file), {})
+        done = result.verdict in ("AC", "WA", "TLE", "MLE", "RE", "OLE", "CE", "SE")
+        rows.append({
+            "submission": result.file, "language": result.language, "submitted_at": None,
+            "before": old.get("verdict"), "after": result.verdict,
+            "changed": bool(old) and (old.get("verdict") != result.verdict
+                                      or old.get("score") != result.score),
+            "before_score": old.get("score"), "after_score": result.score,
+            "before_time": old.get("time"), "after_time": result.time,
+            "before_memory": old.get("memory"), "after_memory": result.memory,
+            "before_tests": old.get("tests") or "",
+            "after_tests": " ".join(f"{t['name']}:{t['verdict']}" for t in result.tests),
+            "state": DONE if done else result.verdict, "applied": None,
+            "rejudge_submission": None,
+            "message": result.compile_output or result.message})
+    return rows
+

@@ -24,7 +24,7 @@ import click
 from ._click import one_line, table
 from .batch import Server, ServerError
 
-__all__ = ["rejudge_command"]
+__all__ = ["rejudge_command", "print_diff"]
 
 _DEFAULT_SERVER = "http://127.0.0.1:2358"
 _VERDICTS = ("AC", "WA", "TLE", "MLE", "RE", "OLE", "CE", "SE")
@@ -82,9 +82,10 @@ class _Follow:
         return " ".join(f"{v} {n}" for v, n in verdicts.items()) + f"  changed {changed}"
 
 
-def _print_diff(diff: dict, shown: int = 20) -> None:
+def print_diff(diff: dict, shown: int = 20, what: str = "judged again") -> None:
+    """The diff's summary, its verdict transitions and the submissions that changed."""
     summary = diff["summary"]
-    click.echo(f"{summary['done']} of {summary['total']} judged again: "
+    click.echo(f"{summary['done']} of {summary['total']} {what}: "
                f"{summary['changed']} changed, {summary['unchanged']} unchanged"
                + (f", {summary['pending']} not judged" if summary["pending"] else ""))
     if summary["transitions"]:
@@ -180,7 +181,7 @@ def rejudge_command(problem: str, server: str, token: str | None, verdicts: tupl
                                    f"not {problem}")
         diff = api.call("GET", f"/api/v1/rejudges/{follow}/diff")
         _write(report, api, follow)
-        _print_diff(diff)
+        print_diff(diff)
         if apply_ and final["state"] != "cancelled":
             applied = api.call("POST", f"/api/v1/rejudges/{follow}/apply")
             skipped = ", ".join(f"{k} {n}" for k, n in applied["skipped"].items())

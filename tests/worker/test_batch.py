@@ -238,3 +238,41 @@ def test_default_report_inside_the_folder_is_not_a_submission(tmp_path):
     assert "1 of 1 already judged" in proc.stderr
     rows = list(csv.DictReader((root / "class-report.csv").open()))
     assert [(r["file"], r["verdict"]) for r in rows] == [("bob.py", "AC")]
+
+
+def _minus_package(dest: Path) -> Path:
+    """A copy of aplusb whose answers are a - b (the package "fixed" after a contest)."""
+    import shutil
+
+    root = dest / "aminusb"
+    shutil.copytree(APLUSB, root)
+    for answer in root.rglob("*.ans"):
+        a, b = map(int, answer.with_suffix(".in").read_text().split())
+        answer.write_text(f"{a - b}\n")
+    return root
+
+
+def test_compare_with_the_report_before_the_package_changed(folder, tmp_path):
+    old = tmp_path / "before.csv"
+    assert judgebox(str(APLUSB), str(folder), "--out", str(old), "--time-limit", "0.5"
+                    ).returncode == 0
+    new = tmp_path / "after.json"
+    proc = judgebox(str(_minus_package(tmp_path)), str(folder), "--out", str(new),
+                    "--time-limit", "0.5", "--compare", str(old))
+    assert proc.returncode == 0, proc.stderr
+    assert "5 of 5 judged: 3 changed, 2 unchanged" in proc.stdout  # erin fails sample 1 now
+    diff = json.loads((tmp_path / "after-diff.json").read_text())
+    assert diff["summary"]["transitions"] == {"AC->WA": 1, "RE->WA": 1, "WA->AC": 1}
+    rows = {r["submission"]: (r["before"], r["after"], r["changed"])
+            for r in diff["submissions"]}
+    assert rows == {"alice/v2.py": ("WA", "AC", True), "bob/sum.py": ("AC", "WA", True),
+                    "carol.c": ("CE", "CE", False), "dave.c": ("TLE", "TLE", False),
+                    "erin.cpp": ("RE", "WA", True)}
+    bob = next(r for r in diff["submissions"] if r["submission"] == "bob/sum.py")
+    assert bob["before_tests"].startswith("sample/1:AC") and bob["after_tests"] == "sample/1:WA"
+    same = judgebox(str(APLUSB), str(folder), "--out", str(old), "--compare", str(old))
+    assert same.returncode == 2 and "not the one --out writes" in same.stderr
+    (tmp_path / "junk.csv").write_text("what,ever\n1,2\n")
+    junk = judgebox(str(APLUSB), str(folder), "--out", str(tmp_path / "x.csv"),
+                    "--time-limit", "0.5", "--compare", str(tmp_path / "junk.csv"))
+    assert junk.returncode == 1 and "not a judgebox batch report" in junk.stderr

@@ -1,7 +1,8 @@
 """judgebox's sandbox: one isolated, measured run of one command.
 
 A plain library (no Flask, no Celery): build a :class:`SandboxSpec`, call :func:`run`, read
-the :class:`Outcome`. Needs root, cgroups (v1 or v2) and Linux namespaces.
+the :class:`Outcome`; or open a reusable :class:`Box` (:func:`open_box`) and call its ``run``
+for each test of a judgement. Needs root, cgroups (v1 or v2) and Linux namespaces.
 
 ``run`` and the templates load on first use: the fork server (``sandbox._zygote``) imports this
 package and must stay small.
@@ -14,11 +15,13 @@ from .outcome import Outcome, Status
 from .spec import Limits, Mount, SandboxSpec
 
 __all__ = [
-    "run", "prepare", "SandboxSpec", "Limits", "Mount", "Outcome", "Status", "Template", "load_template",
+    "run", "prepare", "Box", "open_box", "SandboxSpec", "Limits", "Mount", "Outcome", "Status",
+    "Template", "load_template",
     "SandboxError", "SpecError", "HostError", "CgroupError",
 ]
 
-_LAZY = {"run": ".runner", "prepare": ".runner", "Template": ".templates", "load_template": ".templates"}
+_LAZY = {"run": ".runner", "prepare": ".runner", "Box": ".box", "open_box": ".box",
+         "Template": ".templates", "load_template": ".templates"}
 
 
 def __getattr__(name: str) -> object:

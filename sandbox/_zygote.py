@@ -29,7 +29,8 @@ from ._child import keeper
 
 __all__ = ["FD_FIELDS", "serve"]
 
-FD_FIELDS = ("box_mount_fd", "stdin_fd", "stdout_w", "stderr_w", "setup_w", "result_w")
+FD_FIELDS = ("box_mount_fd", "stdin_fd", "stdout_w", "stderr_w", "setup_w", "result_w",
+             "control_fd")  # a field set to -1 is not used by that plan and not sent
 MAX_FDS = 16
 
 
@@ -38,7 +39,8 @@ def _spawn(conn: socket.socket, message: bytes, fds: list[int]) -> None:
         for fd in fds:  # SCM_RIGHTS hands fds over inheritable; the setup pipe must close at exec
             os.set_inheritable(fd, False)
         plan = pickle.loads(message)
-        real = {name: fds[getattr(plan, name)] for name in FD_FIELDS}
+        real = {name: fds[getattr(plan, name)] if getattr(plan, name) >= 0 else -1
+                for name in FD_FIELDS}
         plan = dataclasses.replace(plan, cgroup_fds=tuple(fds[i] for i in plan.cgroup_fds),
                                    **real)
         pid = os.fork()

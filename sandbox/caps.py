@@ -27,9 +27,8 @@ def drop_privileges(uid: int, gid: int, last_cap: int) -> None:
     clears the permitted and effective sets (no SECBIT_KEEP_CAPS); inheritable and ambient are
     cleared explicitly.
     """
-    prctl.capbset.limit()  # the capabilities python-prctl knows by name
-    for cap in range(last_cap + 1):  # and any newer ones the kernel has
-        _libc.prctl(_libc.PR_CAPBSET_DROP, cap)
+    for cap in range(last_cap + 1):  # every one the kernel has (python-prctl's
+        _libc.prctl(_libc.PR_CAPBSET_DROP, cap)  # capbset.limit() would redo the same, 0.3 ms)
     _libc.prctl(_libc.PR_CAP_AMBIENT, _libc.PR_CAP_AMBIENT_CLEAR_ALL)
     prctl.cap_inheritable.limit()
     os.setgroups([])

@@ -51,10 +51,11 @@ class ForkServer:
 
     def spawn(self, plan: ChildPlan) -> tuple[int, int]:
         """Fork a keeper for ``plan``; returns (pid, pidfd). Call :meth:`reap` once it ended."""
-        fds = [getattr(plan, name) for name in FD_FIELDS] + list(plan.cgroup_fds)
+        names = [name for name in FD_FIELDS if getattr(plan, name) >= 0]  # -1: not used
+        fds = [getattr(plan, name) for name in names] + list(plan.cgroup_fds)
         indexed = dataclasses.replace(
-            plan, cgroup_fds=tuple(range(len(FD_FIELDS), len(fds))),
-            **{name: i for i, name in enumerate(FD_FIELDS)})
+            plan, cgroup_fds=tuple(range(len(names), len(fds))),
+            **{name: names.index(name) if name in names else -1 for name in FD_FIELDS})
         with self.lock:
             try:
                 socket.send_fds(self.sock, [pickle.dumps(indexed)], fds)

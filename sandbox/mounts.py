@@ -19,7 +19,7 @@ from . import _libc
 from .errors import HostError
 from .spec import Mount
 
-__all__ = ["RootPlan", "plan_root", "build_root"]
+__all__ = ["RootPlan", "plan_root", "build_root", "clear_run_mounts", "mount_run_dirs"]
 
 DEVICES = ("null", "zero", "full", "random", "urandom")
 _RO = _libc.MS_RDONLY | _libc.MS_NOSUID | _libc.MS_NODEV
@@ -119,7 +119,8 @@ def build_root(plan: RootPlan, box_mount_fd: int) -> None:
     _libc.mount("proc", root + "/proc", "proc",
                 _libc.MS_NOSUID | _libc.MS_NODEV | _libc.MS_NOEXEC, "hidepid=invisible")
     os.mkdir(root + "/box", 0o755)
-    _libc.attach_mount(box_mount_fd, root + "/box")
+    if box_mount_fd >= 0:  # a reusable box gets each run's /box later (mount_run_dirs)
+        _libc.attach_mount(box_mount_fd, root + "/box")
     _tmpfs(root + "/tmp", plan.tmp_kib, "1777")
     for source, target, writable, is_dir in plan.binds:  # the caller's binds into /box, /tmp
         if _late(target):
@@ -133,3 +134,25 @@ def build_root(plan: RootPlan, box_mount_fd: int) -> None:
     _libc.umount2(".", _libc.MNT_DETACH)  # ...and detached
     os.chdir("/")
     _libc.mount(None, "/", None, _libc.MS_REMOUNT | _libc.MS_BIND | _RO)
+
+
+def clear_run_mounts() -> None:
+    """A reusable box's init, after a run (or before the first): detach the run's ``/tmp``,
+    ``/dev/shm`` and ``/box`` (no process of the run is left to use them; their memory goes
+    with their last reference). Paths resolve in the box's own read-only root, where no program
+    can create, rename or mount anything."""
+    for target in ("/tmp", "/dev/shm", "/box"):
+        try:
+            _libc.umount2(target, _libc.MNT_DETACH)
+        except OSError as exc:
+            if exc.errno != 22:  # EINVAL: nothing mounted there (/box before the first run)
+                raise
+
+
+def mount_run_dirs(box_mount_fd: int, tmp_kib: int) -> None:
+    """A reusable box's init, before a run: fresh ``/tmp`` and ``/dev/shm`` tmpfs, and the
+    run's ``/box`` (the detached tmpfs the supervisor prepared)."""
+    _libc.mount("tmpfs", "/tmp", "tmpfs", _TMPFS, f"size={tmp_kib}k,nr_inodes=16384,mode=1777")
+    _libc.mount("tmpfs", "/dev/shm", "tmpfs", _TMPFS | _libc.MS_NOEXEC,
+                f"size={tmp_kib}k,nr_inodes=16384,mode=1777")
+    _libc.attach_mount(box_mount_fd, "/box")

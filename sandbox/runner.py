@@ -117,19 +117,28 @@ def _prepare_box(spec: SandboxSpec, uid: int, gid: int) -> int:
                           "uid": str(uid), "gid": str(gid)})
     try:
         for name, content in spec.files:
-            mode = 0o644
-            if isinstance(content, Path):
-                mode = 0o755 if os.stat(content).st_mode & 0o111 else 0o644
-                content = content.read_bytes()
-            out = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-                          | os.O_CLOEXEC, mode, dir_fd=fd)
+            source = os.open(content, os.O_RDONLY | os.O_CLOEXEC) \
+                if isinstance(content, Path) else -1
             try:
-                os.fchown(out, uid, gid)
-                view = memoryview(content)
-                while view:
-                    view = view[os.write(out, view):]
+                mode = 0o644
+                if source >= 0:
+                    mode = 0o755 if os.fstat(source).st_mode & 0o111 else 0o644
+                out = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                              | os.O_CLOEXEC, mode, dir_fd=fd)
+                try:
+                    os.fchown(out, uid, gid)
+                    if source >= 0:  # a host file: copied in the kernel (a binary, each run)
+                        while os.sendfile(out, source, None, 1 << 30):
+                            pass
+                    else:
+                        view = memoryview(content)
+                        while view:
+                            view = view[os.write(out, view):]
+                finally:
+                    os.close(out)
             finally:
-                os.close(out)
+                if source >= 0:
+                    os.close(source)
     except OSError as exc:
         os.close(fd)
         raise SpecError(f"cannot place the box's files (box size {kib} KiB): {exc}") from exc

@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""Per-test overhead inside one judgement: a reusable box (the warm path) against a fresh box
+per test (the cold path) and bare fork+exec, on a problem with 100 tiny tests.
+
+Every method runs the same static ``int main(void){return 0;}`` binary (``gcc -O2 -static``,
+built into a temporary directory as bench/sandbox_overhead.py does) once per test, with the
+test's input (a few bytes, a file per test) on stdin:
+
+- bare: ``os.fork()``, ``os.execv()``, ``os.waitpid()`` with stdin from the test's file, in a
+  separate small Python process that never imports judgebox (as that benchmark's first row);
+- cold: ``sandbox.run(spec)`` per test, the binary copied into ``/box`` each time;
+- warm: one ``sandbox.open_box()`` per judgement, ``box.run(spec)`` per test (same spec).
+
+A *judgement* is all the tests of one method back to back; the methods take turns, judgement
+by judgement, so that a busy machine weighs on all of them alike. Per test, two figures: the
+median of the tests' own times, and the judgement's whole wall time divided by the tests
+(the warm box's opening and closing included).
+
+Usage (as root)::
+
+    .venv/bin/python bench/warm_tests.py [--tests 100] [--judgements 5] [--json]
+
+See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SOURCE = "int main(void){return 0;}\n"
+# The bare loop, in a process of its own that never imports judgebox: prints one line per
+# test (ns), then the whole loop's ns.
+BARE = r"""
+import os, resource, sys, time
+binary, inputs = sys.argv[1], sys.argv[2:]
+def cpu():
+    return sum(getattr(resource.getrusage(who), f) for who in
+               (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))
+cpu0 = cpu()
+start = time.perf_counter_ns()
+for path in inputs:
+    t = time.perf_counter_ns()
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.dup2(fd, 0)
+            os.execv(binary, [binary])
+        finally:
+            os._exit(127)
+    os.close(fd)
+    if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0:
+        sys.exit("the binary failed")
+    print(time.perf_counter_ns() - t)
+print(time.perf_counter_ns() - start)
+print(int((cpu() - cpu0) * 1e9))
+"""
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear-interpolation percentile (q in 0..100)."""
+    s = sorted(values)
+    if not s:
+        return float("nan")
+    pos = (len(s) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+def build(tmp: str, tests: int) -> tuple[str, list[str]]:
+    """The static binary and one tiny input file per test."""
+    gcc = shutil.which("gcc") or shutil.which("cc")
+    if gcc is None:
+        sys.exit("bench/warm_tests.py: needs gcc with a static libc")
+    src = os.path.join(tmp, "true.c")
+    Path(src).write_text(SOURCE)
+    binary = os.path.join(tmp, "true-static")
+    res = subprocess.run([gcc, "-O2", "-static", "-o", binary, src], capture_output=True,
+                         text=True)
+    if res.returncode != 0:
+        sys.exit(f"bench/warm_tests.py: gcc -O2 -static failed:\n{res.stderr}")
+    inputs = []
+    for i in range(tests):
+        path = os.path.join(tmp, f"test-{i:03d}.in")
+        Path(path).write_text(f"{i}\n")
+        inputs.append(path)
+    return binary, inputs
+
+
+def bare(binary: str, inputs: list[str]) -> tuple[list[float], float, float]:
+    """Per-test ms, the whole judgement's ms and its CPU ms, from the separate small process."""
+    res = subprocess.run([sys.executable, "-c", BARE, binary, *inputs], capture_output=True,
+                         text=True, check=True)
+    values = [int(x) / 1e6 for x in res.stdout.split()]
+    return values[:-2], values[-2], values[-1]
+
+
+def _server_cpu_s() -> float:
+    """CPU time of the fork server and of every process it reaped (keepers, and through them
+    inits, run-inits and programs), once it has no child left."""
+    from sandbox import forkserver
+
+    pid = forkserver.server().process.pid
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            if not f.read().split():
+                break
+        time.sleep(0.005)
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime..cstime
+
+
+def _self_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def boxed(binary: str, inputs: list[str], warm: bool) -> tuple[list[float], float, float]:
+    """Per-test ms, the whole judgement's ms (box opening and closing included) and the CPU
+    ms of every process involved (this one, the fork server and all it forked)."""
+    from sandbox import Limits, SandboxSpec, Status, open_box, run
+
+    limits = Limits(cpu_time_ms=1000, memory_kib=64 * 1024, processes=4)
+    specs = [SandboxSpec(command=("/box/prog",), limits=limits, stdin=path,
+                         files=(("prog", Path(binary)),)) for path in inputs]
+    samples = []
+    cpu0 = _self_cpu_s() + _server_cpu_s()
+    start = time.perf_counter_ns()
+    box = open_box() if warm else None
+    try:
+        for spec in specs:
+            t = time.perf_counter_ns()
+            outcome = box.run(spec) if box is not None else run(spec)
+            samples.append((time.perf_counter_ns() - t) / 1e6)
+            if outcome.status is not Status.OK:
+                raise RuntimeError(f"a box run failed: {outcome.summary()} {outcome.message}")
+    finally:
+        if box is not None:
+            box.close()
+    whole = (time.perf_counter_ns() - start) / 1e6
+    return samples, whole, (_self_cpu_s() + _server_cpu_s() - cpu0) * 1000
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--tests", type=int, default=100, help="tests per judgement (default 100)")
+    ap.add_argument("--judgements", type=int, default=5,
+                    help="timed judgements per method, taking turns (default 5)")
+    ap.add_argument("--json", action="store_true",
+                    help="one JSON object on stdout (the table goes to stderr)")
+    args = ap.parse_args(argv)
+    if os.geteuid() != 0:
+        sys.exit("bench/warm_tests.py: run as root (the sandbox needs it)")
+    sys.path.insert(0, str(REPO))
+    import sandbox
+
+    with tempfile.TemporaryDirectory(prefix="judgebox-warm-") as tmp:
+        os.chmod(tmp, 0o755)
+        binary, inputs = build(tmp, args.tests)
+        sandbox.prepare()
+        methods = {"bare": lambda: bare(binary, inputs),
+                   "cold": lambda: boxed(binary, inputs, warm=False),
+                   "warm": lambda: boxed(binary, inputs, warm=True)}
+        with open("/proc/loadavg") as f:
+            load = f.read().split()[:3]
+        log(f"bench/warm_tests.py: {args.judgements} judgements of {args.tests} tests per "
+            f"method, taking turns, after one untimed judgement each; loadavg {' '.join(load)}")
+        for fn in methods.values():
+            fn()
+        tests: dict[str, list[float]] = {k: [] for k in methods}
+        wholes: dict[str, list[float]] = {k: [] for k in methods}
+        cpus: dict[str, list[float]] = {k: [] for k in methods}
+        for j in range(args.judgements):
+            for key, fn in methods.items():
+                samples, whole, cpu = fn()
+                tests[key] += samples
+                wholes[key].append(whole / args.tests)
+                cpus[key].append(cpu / args.tests)
+    report = {"tests": args.tests, "judgements": args.judgements,
+              "loadavg": [float(x) for x in load],
+              "methods": {k: {"test_median_ms": percentile(tests[k], 50),
+                              "test_p10_ms": percentile(tests[k], 10),
+                              "test_p90_ms": percentile(tests[k], 90),
+                              "per_test_ms": sum(wholes[k]) / len(wholes[k]),
+                              "per_test_by_judgement_ms": wholes[k],
+                              "cpu_per_test_ms": sum(cpus[k]) / len(cpus[k])}
+                          for k in methods}}
+    table = render(report)
+    if args.json:
+        log(table)
+        print(json.dumps(report, indent=2))
+    else:
+        print(table)
+    return 0
+
+
+def render(report: dict) -> str:
+    labels = {"bare": "bare fork+exec (small process)", "cold": "cold: sandbox.run() per test",
+              "warm": "warm: one open_box() per judgement"}
+    out = [f"{'method':<36}{'median':>8}{'p10':>8}{'p90':>8}{'per-test':>10}{'CPU':>7}"
+           "   (ms per test)", "-" * 81]
+    m = report["methods"]
+    for key, label in labels.items():
+        r = m[key]
+        out.append(f"{label:<36}{r['test_median_ms']:8.2f}{r['test_p10_ms']:8.2f}"
+                   f"{r['test_p90_ms']:8.2f}{r['per_test_ms']:10.2f}"
+                   f"{r['cpu_per_test_ms']:7.2f}")
+    out.append("median/p10/p90: of the tests' own times; per-test: judgement wall time / tests "
+               "(the warm box's open and close included), mean over the judgements; CPU: CPU "
+               "time of every process involved / tests (kernel threads not included)")
+    warm, cold, base = (m[k]["per_test_ms"] for k in ("warm", "cold", "bare"))
+    out.append(f"per-test ms: warm={warm:.2f} cold={cold:.2f} bare={base:.2f} "
+               f"warm_minus_bare={warm - base:.2f}")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

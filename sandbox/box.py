@@ -1,0 +1,350 @@
+"""A reusable box: one prepared box for many runs (the tests of one judgement), each run as
+fresh as a box of its own.
+
+``run(spec)`` pays for a whole box every time: slot, namespaces, a root built from scratch,
+pivot_root. A :class:`Box` keeps what no program can change (the slot and its uid, the
+keeper, and init with the box's mount, pid, uts and net namespaces and its read-only root)
+and renews everything else for each run::
+
+    with open_box(template="default") as box:
+        for test in tests:
+            outcome = box.run(SandboxSpec(command=("/box/prog",), files=..., stdin=test))
+
+Per run, fresh (as in ``run()``): the box cgroup (created, limited, measured and removed, so
+CPU time, peak memory and OOM kills are the run's alone, and the limits are the run's spec's);
+a new ipc namespace (the last run's SysV objects and POSIX message queues die with theirs);
+new ``/tmp`` and ``/dev/shm`` tmpfs and the run's own ``/box`` (a detached tmpfs the
+supervisor filled, read back through its fd only) in place of the last run's; pid numbering
+from the start (the program is PID 2); rlimits, privileges, seccomp and the environment set in
+the program's process exactly as in a cold run. No process of a run is left when ``run``
+returns: init (PID 1 of the box) reports the end only once it has killed every other process
+of the box's pid namespace and reaped until it has no child left; a limit makes the judge
+tell init (SIGUSR1) to kill them all at once; a run that init does not report ends the box.
+Kernel keyrings are out of reach (seccomp). What the shared network namespace could keep (an
+abstract unix socket whose only reference is a message in flight) is checked by init before
+each run; a box that holds one is replaced by a fresh one.
+
+A run's outcome has the same statuses and meaning as ``run()``'s. A box that died (its init
+killed, say) is reopened for the next run; a run whose box died under it is ``SE``.
+A spec must use the box's template and mounts; mounts into ``/box`` or ``/tmp`` and writable
+mounts (state a run could leave for the next) are refused when the box is opened.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+from . import cgroups, forkserver, mounts, rlimits, runner, seccomp, slots
+from ._child import RUN_FDS, ChildPlan, RunOrder
+from .errors import HostError, SpecError
+from .outcome import Outcome, Status
+from .spec import Limits, Mount, SandboxSpec
+from .templates import load_template
+from .watchdog import SETUP_TIMEOUT_S, Watchdog, _open_init
+
+__all__ = ["Box", "open_box"]
+
+_INIT_TMP_KIB = 64  # init's own /tmp and /dev/shm: never seen by a run, which gets fresh ones
+
+
+class _BoxGone(Exception):
+    """The box ended (or must be replaced) before this run started: open a fresh one, retry."""
+
+
+@dataclass
+class _Live:
+    """The processes of an open box and the socket to its init."""
+
+    keeper_pid: int
+    keeper_pidfd: int
+    init_pidfd: int
+    control: socket.socket  # to init: O (the order socket); from it: R, N (ready), B (stale)
+
+    server: forkserver.ForkServer
+    orders: socket.socket | None = None  # to init: each run's RunOrder and fds
+
+    def alive(self) -> bool:
+        """Whether init still runs (a pidfd is readable once its process has ended)."""
+        return not select.select([self.init_pidfd], [], [], 0)[0]
+
+
+class Box:
+    """A box reused across runs; see the module docstring. Not for two threads at once (runs
+    of one box are serialized). Open on the first run; :meth:`close` (or ``with``) ends it."""
+
+    def __init__(self, template: str = "default", mounts: tuple[Mount, ...] = ()) -> None:
+        mounts = tuple(mounts)
+        for mount in mounts:
+            if mount.writable or mount.target.startswith(("/box/", "/tmp/")):
+                raise SpecError(f"a reusable box takes read-only mounts outside /box and /tmp "
+                                f"only: {mount.target}")
+        self.template = template
+        self.mounts = mounts
+        self._slot: slots.Slot | None = None
+        self._live: _Live | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self._pid = os.getpid()  # a forked child must not drive its parent's box
+        self.opened = 0  # how many times a box was opened (1 unless one died or went stale)
+
+    # --- the public verbs -----------------------------------------------------------------
+
+    def run(self, spec: SandboxSpec, *, stdin_fd: int | None = None,
+            stdout_fd: int | None = None) -> Outcome:
+        """Run ``spec.command`` in this box, as fresh as ``sandbox.run(spec)`` would.
+
+        ``spec.template`` and ``spec.mounts`` must be the box's (``SpecError`` otherwise);
+        ``stdin_fd``/``stdout_fd`` as in ``run()``. Raises ``SandboxError`` when judgebox
+        cannot do its job before the program starts; a box that cannot be set up is ``SE``.
+        """
+        if spec.template != self.template or spec.mounts != self.mounts:
+            raise SpecError("a reusable box runs specs of its own template and mounts only")
+        if os.geteuid() != 0:
+            raise HostError("judgebox sandbox must run as root")
+        if os.getpid() != self._pid:
+            raise HostError("a box belongs to the process that made it (not to a forked child)")
+        with self._lock:
+            if self._closed:
+                raise HostError("this box is closed")
+            for attempt in range(2):
+                try:
+                    if self._live is None or not self._live.alive():
+                        self._end_processes()
+                        self._open()
+                    return self._run(spec, stdin_fd, stdout_fd)
+                except _BoxGone as exc:
+                    self._end_processes()
+                    reason = str(exc)
+            return Outcome(Status.SE, message=f"setup: the box could not be opened: {reason}")
+
+    def close(self) -> None:
+        """End the box: its processes (and so its namespaces), its slot. Idempotent."""
+        with self._lock:
+            self._closed = True
+            if os.getpid() != self._pid:
+                return  # the parent's box: not ours to end (its fds go with this process)
+            try:
+                self._end_processes()
+            finally:
+                if self._slot is not None:
+                    self._slot.release()
+                    self._slot = None
+
+    def __enter__(self) -> "Box":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- opening and ending ---------------------------------------------------------------
+
+    def _open(self) -> None:
+        """Start the keeper and init (namespaces, root) and wait until init is ready."""
+        host = runner._host()
+        template = load_template(self.template)
+        if self._slot is None:
+            self._slot = slots.acquire(host.run_dir)
+        slot = self._slot
+        root = mounts.plan_root(os.path.join(host.run_dir, "root"), template.mounts,
+                                self.mounts, slot.uid, slot.gid, _INIT_TMP_KIB)
+        ours, theirs = socket.socketpair(socket.AF_UNIX,
+                                         socket.SOCK_SEQPACKET | socket.SOCK_CLOEXEC)
+        setup_r, setup_w = os.pipe()
+        result_r, result_w = os.pipe()
+        live = None
+        try:
+            plan = ChildPlan(("init",), {}, root, [], slot.uid, slot.gid, host.last_cap,
+                             seccomp.compile_filter(), -1, (), -1, -1, -1, setup_w, result_w,
+                             host.cgroups.born_in_cgroup, theirs.fileno())
+            server = forkserver.server()
+            pid, pidfd = server.spawn(plan)
+            for fd in (setup_w, result_w):
+                os.close(fd)
+            setup_w = result_w = -1
+            theirs.close()
+            live = _Live(pid, pidfd, -1, ours, server)
+            init_pid = _read_line(result_r, "P")
+            live.init_pidfd = -1 if init_pid is None else (_open_init(init_pid, pid) or -1)
+            ours.settimeout(SETUP_TIMEOUT_S)  # also bounds each run's answer from init
+            # The order socket pair is made here, outside the box's network namespace: no
+            # socket of the box's own is ever there, so init can check that none is.
+            live.orders, theirs_orders = socket.socketpair(
+                socket.AF_UNIX, socket.SOCK_SEQPACKET | socket.SOCK_CLOEXEC)
+            try:
+                socket.send_fds(ours, [b"O"], [theirs_orders.fileno()])
+                ready = _recv(ours)[0] if live.init_pidfd >= 0 else b""
+            except OSError:
+                ready = b""
+            finally:
+                theirs_orders.close()
+            if ready != b"R":
+                raise _BoxGone(_read_error(setup_r) or "init did not start")
+            self._live, live = live, None
+            self.opened += 1
+        finally:
+            for fd in (setup_r, result_r, setup_w, result_w):
+                if fd >= 0:
+                    os.close(fd)
+            theirs.close()
+            if live is not None:
+                self._live = live
+                self._end_processes()
+
+    def _end_processes(self) -> None:
+        """Kill the keeper and init (the kernel then ends every process of the box's pid
+        namespace, runs included), wait until both are gone, let the server reap the keeper."""
+        live, self._live = self._live, None
+        if live is None:
+            return
+        live.control.close()
+        if live.orders is not None:
+            live.orders.close()
+        for pidfd in (live.init_pidfd, live.keeper_pidfd):
+            if pidfd >= 0:
+                try:
+                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                select.select([pidfd], [], [])
+                os.close(pidfd)
+        live.server.reap(live.keeper_pid)
+
+    # --- one run --------------------------------------------------------------------------
+
+    def _run(self, spec: SandboxSpec, stdin_fd: int | None, stdout_fd: int | None) -> Outcome:
+        host = runner._host()
+        slot = self._slot
+        assert slot is not None and self._live is not None
+        cg = host.cgroups.create(f"judgebox-{slot.index}")
+        box_fd = -1
+        try:
+            limits = spec.limits
+            host.cgroups.apply_limits(cg, limits.memory_kib * 1024, limits.processes)
+            box_fd = runner._prepare_box(spec, slot.uid, slot.gid)
+            env = dict(load_template(spec.template).env) | dict(spec.env)
+            order = RunOrder(spec.command, env, rlimits.table(limits), limits.tmp_kib)
+            watch = self._start_and_watch(spec, order, cg, box_fd, stdin_fd, stdout_fd)
+            files = runner._collect(box_fd, spec) if watch.setup_error is None else {}
+            os.close(box_fd)  # frees the tmpfs before the cgroup it is charged to goes
+            box_fd = -1
+            return runner._decide(spec, watch, host.cgroups.stats(cg), files)
+        finally:
+            if box_fd >= 0:
+                os.close(box_fd)
+            host.cgroups.remove(cg)
+
+    def _start_and_watch(self, spec: SandboxSpec, order: RunOrder, cg: cgroups.BoxCgroup,
+                         box_fd: int, stdin_fd: int | None, stdout_fd: int | None) -> Watchdog:
+        """Send the run to init and watch it; whatever happens, the run's processes are all
+        gone on return (init reaped them all before it reported, or the box was ended)."""
+        live = self._live
+        assert live is not None
+        host = runner._host()
+        ours: list[int] = []
+
+        def opened(fd: int) -> int:
+            ours.append(fd)
+            return fd
+
+        def pipe() -> tuple[int, int]:
+            r, w = os.pipe()
+            return opened(r), opened(w)
+
+        watchdog: _RunWatchdog | None = None
+        try:
+            cg_fds = [opened(fd) for fd in host.cgroups.attach_fds(cg)]
+            box_stdin = opened(os.dup(stdin_fd) if stdin_fd is not None else
+                               os.open(spec.stdin or "/dev/null", os.O_RDONLY | os.O_CLOEXEC))
+            setup_r, setup_w = pipe()
+            result_r, result_w = pipe()
+            out_r, out_w = pipe() if stdout_fd is None else (None, opened(os.dup(stdout_fd)))
+            err_r, err_w = pipe()
+            sent = dict(box_mount_fd=box_fd, stdin_fd=box_stdin, stdout_w=out_w,
+                        stderr_w=err_w, setup_w=setup_w, result_w=result_w)
+            try:  # init is ready (N) once the last run is over and the box checked
+                answer = live.control.recv(16)
+                socket.send_fds(live.orders, [pickle.dumps(order)],
+                                [sent[name] for name in RUN_FDS] + cg_fds)
+            except OSError as exc:
+                raise _BoxGone(f"init: {exc}") from exc
+            if answer != b"N":
+                raise _BoxGone("a stale box (an earlier run's socket lives on)"
+                               if answer == b"B" else "init ended")
+            watchdog = _RunWatchdog(spec.limits, live.init_pidfd, host.cgroups, cg)
+            for fd in (setup_w, result_w, out_w, err_w, box_stdin):  # the box's ends
+                os.close(fd)
+                ours.remove(fd)
+            watchdog.watch(setup_r, result_r, out_r, err_r)
+            return watchdog
+        finally:
+            # Init reports a run's end (X) only once it has killed and reaped every process of
+            # it. Without that report (init died, a setup timeout, an exception here) the box
+            # is ended, and every process in it with its pid namespace.
+            if watchdog is not None and watchdog.wait_status is None:
+                self._end_processes()
+            for fd in ours:
+                os.close(fd)
+
+
+class _RunWatchdog(Watchdog):
+    """The watch over one run of a reusable box. A limit ends the run, not the box: SIGUSR1
+    to init, which kills every process of the box's pid namespace but itself and reports as
+    usual. A setup that times out ends the box (SIGKILL to init: the kernel then kills every
+    process of its pid namespace)."""
+
+    def __init__(self, limits: Limits, init_pidfd: int, backend: cgroups.Backend,
+                 cg: cgroups.BoxCgroup) -> None:
+        super().__init__(limits, -1, None, backend, cg)
+        self._init_pidfd = init_pidfd
+
+    def kill(self, reason: str | None = None) -> None:
+        if reason and self.killed_by is None and self.wait_status is None:
+            self.killed_by = reason
+            self.kill_ns = time.monotonic_ns()
+        try:
+            signal.pidfd_send_signal(self._init_pidfd,
+                                     signal.SIGUSR1 if reason else signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def open_box(template: str = "default", mounts: tuple[Mount, ...] = ()) -> Box:
+    """A reusable box for runs of ``template`` with ``mounts``; use it as a context manager.
+    The box starts on its first run."""
+    return Box(template, mounts)
+
+
+def _recv(conn: socket.socket) -> tuple[bytes, list[int]]:
+    """One message from init and the fds it carries (b"" when init is gone)."""
+    message, fds, _flags, _addr = socket.recv_fds(conn, 4096, 1)
+    return message, fds
+
+
+def _read_line(fd: int, kind: str) -> int | None:
+    """The number of the first ``<kind><n>`` line on a pipe (None at EOF or after the
+    setup timeout)."""
+    data = b""
+    while b"\n" not in data:
+        if not select.select([fd], [], [], SETUP_TIMEOUT_S)[0]:
+            return None
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            return None
+        data += chunk
+    line = data.split(b"\n", 1)[0].decode(errors="replace")
+    return int(line[1:]) if line.startswith(kind) and line[1:].isdigit() else None
+
+
+def _read_error(fd: int) -> str:
+    """What init wrote on its setup pipe before it ended (``E<stage>: <error>``)."""
+    if not select.select([fd], [], [], 0)[0]:
+        return ""
+    return os.read(fd, 4096).decode(errors="replace").strip().removeprefix("E")
+

@@ -6,26 +6,37 @@ is a :class:`Program`: either ``ok`` with one artifact file on the host (a binar
 ``.exe``, or the source itself for interpreted languages, after their syntax check), or a
 compilation error with the reason and the compiler's messages (capped). The compile box is gone
 when this returns. ``run_program(program, limits, stdin)`` runs the artifact in a fresh box;
-call it as often as there are tests.
+call it as often as there are tests, in one reusable box for them all (``program_box``).
 
 Compilation errors (the program's fault) are data: ``Program.ok`` is false and ``error`` says
 why (the compiler failed, timed out, ran out of memory, wrote too much, left no artifact or one
 too large). A failure of the sandbox itself (``SE``: a toolchain that cannot start, say) raises
 :class:`CompileSystemError`; the caller reports it as a judge error, never as CE.
+
+Compile speed: a compile seen before comes from the compile cache (``worker.compile_cache``,
+a worker's own) without a box; a language with a ready precompiled header (``worker.pch``, the
+``[pch]`` table of C++) compiles with it mounted, and again without it unless that compile was
+clean, so what a contestant sees is never the PCH's doing.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox import Limits, Mount, Outcome, SandboxSpec, Status, run
+from sandbox import Box, Limits, Mount, Outcome, SandboxSpec, Status, open_box, run
 
+from . import pch as _pch
+from .compile_cache import CacheEntry, CompileCache, cacheable, counters, default_cache
 from .languages import Language
 
-__all__ = ["CompileLimits", "Program", "CompileSystemError", "compile_program", "run_program"]
+__all__ = ["CompileLimits", "Program", "CompileSystemError", "compile_program", "run_program",
+           "program_box"]
+
+log = logging.getLogger(__name__)
 
 
 class CompileSystemError(Exception):
@@ -70,6 +81,7 @@ class Program:
     artifact_name: str = ""
     values: dict[str, str] = dataclasses.field(default_factory=dict)
     outcome: Outcome | None = None
+    cached: bool = False  # from the compile cache (worker.compile_cache): no compiler ran
 
     def report(self) -> str:
         """What a contestant sees of the compilation: the messages, then why it failed."""
@@ -103,47 +115,97 @@ def _failure(outcome: Outcome, limits: CompileLimits) -> str:
 
 
 def _compile_box(language: Language, step: tuple[str, ...], values: dict[str, str],
-                 source: bytes, limits: CompileLimits) -> Outcome:
-    """One box that sees the toolchain and the source, and hands back the artifact."""
+                 source: bytes, limits: CompileLimits, use_pch: bool = True) -> Outcome:
+    """One box that sees the toolchain and the source, and hands back the artifact.
+
+    With the language's precompiled header (``worker.pch``) mounted when it has a ready one;
+    a compile with it that did not end cleanly is done again without it, so what the
+    contestant sees always comes from a plain compile."""
+    directory = _pch.lookup(language) if use_pch and step == language.compile else None
+    if directory is not None:
+        outcome = _box(language, _pch.with_pch(language, step), values, source, limits,
+                       (_pch.mount(directory),))
+        if outcome.status is Status.SE or _pch.keep(outcome, values["artifact"],
+                                                    limits.wall_time_ms):
+            counters.pch_compiles += outcome.status is not Status.SE
+            return outcome
+        counters.pch_reruns += 1
+        log.info("%s: the compile with the PCH ended %s with messages: compiling again "
+                 "without it", language.id, outcome.status.value)
+    return _box(language, step, values, source, limits)
+
+
+def _box(language: Language, step: tuple[str, ...], values: dict[str, str], source: bytes,
+         limits: CompileLimits, mounts: tuple[Mount, ...] = ()) -> Outcome:
+    counters.compiler_runs += 1
     return run(SandboxSpec(
         command=language.argv(step, values, limits.memory_kib // 1024),
         limits=limits.sandbox_limits(), template=language.template,
-        files=((values["source"], source),),
+        files=((values["source"], source),), mounts=mounts,
         collect=(values["artifact"],) if language.compiled else (),
         collect_max_kib=limits.artifact_kib))
 
 
 def compile_program(language: Language, source: bytes, workdir: Path,
-                    limits: CompileLimits = CompileLimits()) -> Program:
+                    limits: CompileLimits = CompileLimits(), *,
+                    cache: CompileCache | bool = True, pch: bool = True) -> Program:
     """Compile (or syntax-check) ``source`` in a box of its own; the artifact goes to workdir.
 
+    ``cache``: this process's compile cache (``True``, see ``worker.compile_cache``), another
+    one, or none (``False``): a hit returns what the box produced before, without a box.
+    ``pch``: use the language's precompiled header when one is ready (``worker.pch``).
     Raises :class:`CompileSystemError` when the sandbox failed (``SE``), and
     :class:`sandbox.SandboxError` when it could not even start.
     """
     values = language.values(source)
     step = language.compile or language.check
+    store = default_cache() if cache is True else (cache or None)
+    key = store.key(language, step, values, source, limits) if store and step else None
+    entry = store.get(key) if store and key else None
+    if entry is None:
+        entry = _compile(language, step, values, source, limits, pch)
+        if store and key and cacheable(entry.outcome):
+            store.put(key, entry)
+        cached = False
+    else:
+        cached = True
+    if not entry.ok:
+        return Program(language, False, entry.output, entry.error, outcome=entry.outcome,
+                       cached=cached)
+    path = workdir / values["artifact"]
+    path.write_bytes(entry.artifact if language.compiled and entry.artifact is not None
+                     else source)
+    os.chmod(path, 0o755)  # the sandbox keeps a host file's exec bit in /box
+    return Program(language, True, entry.output, artifact=path, artifact_name=values["artifact"],
+                   values=values, outcome=entry.outcome, cached=cached)
+
+
+def _compile(language: Language, step: tuple[str, ...] | None, values: dict[str, str],
+             source: bytes, limits: CompileLimits, use_pch: bool) -> CacheEntry:
+    """Run the compile box: what it produced, as the cache keeps it."""
     outcome = None
+    output = ""
     if step is not None:
-        outcome = _compile_box(language, step, values, source, limits)
+        outcome = _compile_box(language, step, values, source, limits, use_pch)
         if outcome.status is Status.SE:
             raise CompileSystemError(f"{language.id}: the compile box failed: {outcome.message}")
         output = _messages(outcome, limits.output_kib)
         if outcome.status is not Status.OK:
-            return Program(language, False, output, _failure(outcome, limits), outcome=outcome)
-    else:
-        output = ""
+            return CacheEntry(False, output, _failure(outcome, limits), None, "", values,
+                              _stripped(outcome))
+    artifact = None
     if language.compiled:
         artifact = outcome.files.get(values["artifact"]) if outcome else None
         if artifact is None:
-            return Program(language, False, output, f"the compiler left no {values['artifact']} "
-                           f"of at most {limits.artifact_kib} KiB", outcome=outcome)
-    else:
-        artifact = source
-    path = workdir / values["artifact"]
-    path.write_bytes(artifact)
-    os.chmod(path, 0o755)  # the sandbox keeps a host file's exec bit in /box
-    return Program(language, True, output, artifact=path, artifact_name=values["artifact"],
-                   values=values, outcome=outcome)
+            return CacheEntry(False, output, f"the compiler left no {values['artifact']} "
+                              f"of at most {limits.artifact_kib} KiB", None, "", values,
+                              _stripped(outcome))
+    return CacheEntry(True, output, "", artifact, values["artifact"], values, _stripped(outcome))
+
+
+def _stripped(outcome: Outcome | None) -> Outcome | None:
+    """The outcome without the collected files (the artifact is kept once, on its own)."""
+    return dataclasses.replace(outcome, files={}) if outcome is not None else None
 
 
 def run_program(program: Program, limits: Limits, stdin: str | None = None, *,
@@ -151,7 +213,7 @@ def run_program(program: Program, limits: Limits, stdin: str | None = None, *,
                 stdout_fd: int | None = None,
                 files: tuple[tuple[str, bytes | Path], ...] = (),
                 collect: tuple[str, ...] = (), collect_max_kib: int = 64 * 1024,
-                mounts: tuple[Mount, ...] = ()) -> Outcome:
+                mounts: tuple[Mount, ...] = (), box: Box | None = None) -> Outcome:
     """Run a compiled program once in a fresh box (its language's template).
 
     What judging needs beyond a plain run: ``args`` after the run command, ``files`` next to
@@ -159,12 +221,14 @@ def run_program(program: Program, limits: Limits, stdin: str | None = None, *,
     stdin/stdout joined to the caller's own fds (``stdin_fd``/``stdout_fd``, interactive
     problems). A failed run whose stderr shows the runtime's own out-of-memory error (the JVM's
     ``OutOfMemoryError``, say) is ``MLE``: the heap limit fitted to the box ran out first.
+    ``box``: run in this reusable box (:func:`program_box`; the tests of one judgement) instead
+    of a box of its own; each run is as fresh either way.
     """
     if not program.ok or program.artifact is None:
         raise ValueError("run_program needs a program that compiled")
     lang = program.language
     command = lang.argv(lang.run, program.values, limits.memory_kib // 1024) + tuple(args)
-    outcome = run(SandboxSpec(
+    outcome = (box.run if box is not None else run)(SandboxSpec(
         command=command, limits=limits, template=lang.template,
         files=((program.artifact_name, program.artifact), *files), mounts=mounts, stdin=stdin,
         collect=collect, collect_max_kib=collect_max_kib),
@@ -174,3 +238,9 @@ def run_program(program: Program, limits: Limits, stdin: str | None = None, *,
         outcome = dataclasses.replace(outcome, status=Status.MLE,
                                       message="the runtime ran out of memory")
     return outcome
+
+
+def program_box(program: Program) -> Box:
+    """A reusable box for the runs of ``program`` (its language's template): pass it to
+    :func:`run_program` as ``box`` for each test of a judgement, close it after (``with``)."""
+    return open_box(template=program.language.template)

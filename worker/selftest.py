@@ -132,7 +132,7 @@ def _version(lang: Language) -> str:
 def _hello(lang: Language) -> None:
     """Compile the self-test program and run it on two lines of input."""
     with tempfile.TemporaryDirectory(prefix="judgebox-selftest-") as tmp:
-        program = compile_program(lang, lang.selftest.encode(), Path(tmp))
+        program = compile_program(lang, lang.selftest.encode(), Path(tmp), cache=False)
         if not program.ok:
             raise _Broken(f"self-test CE: {program.error}: {_first_line(program.output)}")
         stdin = Path(tmp) / "selftest.in"

@@ -58,7 +58,7 @@ def _check_items(items: list[tuple[BatchItem, bytes]]) -> None:
         raise ApiError(413, f"more than {most} submissions in one batch")
     if config["MAINTENANCE_MODE"]:
         raise ApiError(503, "maintenance mode: no new submissions for now")
-    queued = submissions.counts(services.store()).get("queued", 0)
+    queued = submissions.count(services.store(), "queued")
     if queued + len(items) > int(config["MAX_QUEUE_SIZE"]):
         raise ApiError(503, f"queue is full ({queued} submissions waiting, "
                             f"{len(items)} more would pass {config['MAX_QUEUE_SIZE']})")

@@ -130,6 +130,22 @@ def _stop(proc: subprocess.Popen | None, what: str, grace_s: float = 15.0) -> No
         pass
 
 
+def _exit_with(parent: int):
+    """A ``preexec_fn``: the child gets SIGTERM when ``parent`` dies, however it dies (a
+    worker started by ``serve`` must not outlive a ``kill -9`` of serve and pile up with the
+    next serve's worker). SIGTERM is Celery's warm shutdown: running judgements finish."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded here: the child only calls it
+
+    def arrange() -> None:
+        if libc.prctl(1, int(signal.SIGTERM), 0, 0, 0) != 0:  # PR_SET_PDEATHSIG
+            os._exit(1)
+        if os.getppid() != parent:  # it died before the line above took effect
+            os._exit(1)
+    return arrange
+
+
 def _wait_for_worker(app, worker: subprocess.Popen, timeout_s: float) -> list[str]:
     from worker import registry
 
@@ -175,7 +191,8 @@ def serve_command(host: str, port: int, concurrency: int | None) -> None:
         worker_argv = [sys.executable, "-m", "web.cli", "worker",
                        f"--concurrency={concurrency or os.cpu_count() or 1}",
                        "--loglevel=WARNING", "--quiet"]
-        worker = subprocess.Popen(worker_argv, start_new_session=True)
+        worker = subprocess.Popen(worker_argv, start_new_session=True,
+                                  preexec_fn=_exit_with(os.getpid()))
         procs.append((worker, "worker"))
         try:
             server = make_server(host, port, app, threaded=True)

@@ -34,6 +34,7 @@ class Defaults:
     MAX_ATTEMPTS = 3             # a submission whose worker died this often is SE
     RECONCILE_INTERVAL = 30.0    # how often workers report and stuck submissions are re-sent
     QUEUED_TIMEOUT = 300.0       # queued this long with its queue empty: the message was lost
+    DATABASE_WAIT = 30.0         # a worker holds its work this long while the database is away
     MAX_JUDGEMENT = 3600         # the longest judgement; the broker's visibility timeout > it
     WORKER_LANGUAGES = ""        # comma-separated language ids a worker offers ("": all)
     WORKER_STALE = 120.0         # a worker not seen for this long is not live

@@ -3,15 +3,28 @@
 Native API (and everything else): ``{"error": "...", "fields": {"field": ["message"]}}``.
 Judge0 API, as Judge0 answers: validation errors are 422 with ``{"field": ["message"]}``
 alone; other errors ``{"error": "..."}``.
+
+A database or broker that cannot be reached is 503 with ``Retry-After`` (the client may try
+again; nothing was stored half-way), never a 500 with a traceback.
 """
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, jsonify, request
+from kombu.exceptions import OperationalError as BrokerError
 from pydantic import ValidationError
+from redis.exceptions import RedisError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from worker.store import StoreError, unavailable
+
 __all__ = ["ApiError", "register_error_handler", "fields_of"]
+
+log = logging.getLogger(__name__)
+_RETRY_AFTER = {"Retry-After": "5"}
 
 
 class ApiError(Exception):
@@ -38,8 +51,16 @@ def fields_of(exc: ValidationError) -> dict[str, list[str]]:
     return fields
 
 
+# the paths the Judge0-compatible API owns (DESIGN.md): a request there that matched no route
+# (404, 405) is answered the Judge0 way too
+_JUDGE0_ROOTS = ("submissions", "languages", "statuses", "about", "version", "config_info",
+                 "system_info", "workers", "judge0")
+
+
 def _judge0_request() -> bool:
-    return (request.blueprint or "").startswith("judge0")
+    if request.blueprint is not None:
+        return request.blueprint.startswith("judge0")
+    return request.path.strip("/").split("/", 1)[0] in _JUDGE0_ROOTS
 
 
 def _respond(status: int, error: str, fields: dict, headers: dict):
@@ -60,6 +81,23 @@ def register_error_handler(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
         return _respond(exc.status, exc.error, exc.fields, exc.headers)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(StoreError)
+    def _database_error(exc: Exception):
+        if not unavailable(exc):  # a bad query (SQLite says OperationalError): a bug, 500
+            raise exc
+        log.warning("database unavailable: %s", str(exc).splitlines()[0][:300])
+        return _respond(503, "the database is unavailable: try again shortly", {},
+                        _RETRY_AFTER)
+
+    @app.errorhandler(RedisError)
+    @app.errorhandler(BrokerError)
+    def _broker_error(exc: Exception):
+        log.warning("queue unavailable: %s", str(exc).splitlines()[0][:300] if str(exc) else
+                    exc.__class__.__name__)
+        return _respond(503, "the queue is unavailable: try again shortly", {}, _RETRY_AFTER)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -64,9 +64,10 @@ class _ClusterCollector:
             judged.add_metric([verdict, language], n)
         se.add_metric([], sum(n for (v, _), n in totals["judgements"].items() if v == "SE"))
         latency = HistogramMetricFamily(
-            "judgebox_phase_seconds", "Time per phase: queue (enqueued to claimed), compile "
-            "(one compile box), run (one run of one test, box included), check (one output "
-            "check)", labels=["phase"])
+            "judgebox_phase_seconds", "Time per phase: queue (enqueued to claimed), claim "
+            "(taking and reading the submission), compile (one compile box), run (one run of "
+            "one test, box included), check (one output check), store (one write)",
+            labels=["phase"])
         for phase, (buckets, total, _) in totals["latency"].items():
             latency.add_metric([phase], buckets, total)
         buckets, total, _ = totals["box_setup"]

@@ -46,7 +46,7 @@ def _check_room(count: int) -> None:
                             f"(verdicts, languages, since/until, submissions)")
     if config["MAINTENANCE_MODE"]:
         raise ApiError(503, "maintenance mode: no new submissions for now")
-    queued = submissions.counts(services.store()).get("queued", 0)
+    queued = submissions.count(services.store(), "queued")
     if queued + count > int(config["MAX_QUEUE_SIZE"]):
         raise ApiError(503, f"queue is full ({queued} submissions waiting, {count} more "
                             f"would pass {config['MAX_QUEUE_SIZE']})")

@@ -91,7 +91,7 @@ def _check_queue_room() -> None:
     config = current_app.config
     if config["MAINTENANCE_MODE"]:
         raise ApiError(503, "maintenance mode: no new submissions for now")
-    queued = submissions.counts(store()).get("queued", 0)
+    queued = submissions.count(store(), "queued")
     if queued >= int(config["MAX_QUEUE_SIZE"]):
         raise ApiError(503, f"queue is full ({queued} submissions waiting)")
 

@@ -10,7 +10,10 @@ Choices for long, CPU-bound judging (docs/service.md says why):
 - the broker's visibility timeout is sized to the longest judgement (``MAX_JUDGEMENT``) plus
   a margin, so that a slow judgement is never handed to a second worker by the broker; a dead
   worker's submission is found sooner by its expired lease (``worker.submissions``);
-- each task's time limits are computed from the submission's own limits, above the sandbox's.
+- each task's time limits are computed from the submission's own limits, above the sandbox's;
+- a worker that loses Redis (restarted, say) keeps judging what it runs (its result goes to
+  the SQL store; the reconciler re-sends what the broker lost) and reconnects for as long as
+  it takes, never giving up and exiting.
 """
 
 from __future__ import annotations
@@ -42,6 +45,13 @@ def celery_config(config: dict) -> dict:
             "queue_order_strategy": "priority",
         },
         "broker_connection_retry_on_startup": True,
+        # Redis gone for a while: the consumer reconnects forever (the default gives up after
+        # 100 tries, about 45 minutes, and the worker exits) ...
+        "broker_connection_max_retries": None,
+        # ... and the judgements running meanwhile go on: their acks are lost with the
+        # connection, but their results are stored, once, by lease; a redelivered message
+        # finds its submission done. (Celery 6 would cancel them by default: wasted work.)
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "task_ignore_result": True,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,

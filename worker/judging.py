@@ -24,15 +24,16 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sandbox import Limits, Outcome, Status
+from sandbox import Box, Limits, Outcome, Status
 
 from .checkers import CheckOptions, CheckResult, get_checker, kattis
 from .compile import (CompileLimits, CompileSystemError, Program, compile_program,
-                      run_program)
+                      program_box, run_program)
 from .interactive import run_interactive
 from .languages import Language, get_language
 from .problem import PackageError, Problem, TestCase, TestGroup, read_source
@@ -49,7 +50,8 @@ _WORST = ("SE", "RE", "MLE", "TLE", "OLE", "WA")  # legacy "worst_error" order
 class JudgeOptions:
     """How to judge. ``time_limit`` (seconds) overrides the package's; ``judge_all`` judges
     every test of a pass-fail problem instead of stopping at the first failure; ``on_test`` is
-    called with each test's result as it arrives."""
+    called with each test's result as it arrives; ``seen`` (a ``worker.metrics.Observations``)
+    is told how long the compile, each run and each check took."""
 
     time_limit: float | None = None
     memory_limit_mb: int | None = None
@@ -57,6 +59,7 @@ class JudgeOptions:
     judge_all: bool = False
     compile_limits: CompileLimits = CompileLimits()
     on_test: Callable[["TestResult"], None] | None = None
+    seen: object | None = None
 
 
 @dataclass(frozen=True)
@@ -171,16 +174,20 @@ def judge(problem: Problem, source: bytes, language: Language,
         workdir = Path(tmp)
         checker = checker or prepare_checker(problem, workdir / "checker",
                                              options.compile_limits)
+        started = time.monotonic()
         try:
             program = compile_program(language, source, workdir, options.compile_limits)
+            if options.seen is not None:
+                options.seen.phase("compile", time.monotonic() - started)
         except CompileSystemError as exc:
             return Judgement("SE", 0.0, _max_score(problem), time_limit=time_limit,
                              language=language.id, message=str(exc))
         if not program.ok:
             return Judgement("CE", 0.0, _max_score(problem), compile_output=program.report(),
                              time_limit=time_limit, language=language.id)
-        run = _Judging(problem, program, checker, limits, options, workdir)
-        verdict, score = run.problem_verdict()
+        with program_box(program) as box:  # one reusable box for the submission's runs
+            run = _Judging(problem, program, checker, limits, options, workdir, box=box)
+            verdict, score = run.problem_verdict()
         tests = tuple(run.results[name] for name in run.order)
         return Judgement(verdict, score, _max_score(problem),
                          max((t.time for t in tests), default=0.0),
@@ -214,6 +221,7 @@ class _Judging:
     checks: dict[str, CheckResult] = field(default_factory=dict)
     passed: dict[str, bool] = field(default_factory=dict)
     error: str = ""
+    box: Box | None = None  # the submission's reusable box (checkers run in boxes of their own)
 
     # --- the problem ------------------------------------------------------------------
 
@@ -383,11 +391,16 @@ class _Judging:
         if self.problem.interactive:
             outcome, check, verdict = self._interactive(case, stdin, feedback)
         else:
-            outcome = run_program(self.program, self.limits, args=case.args, stdin=str(stdin))
+            started = time.monotonic()
+            outcome = run_program(self.program, self.limits, args=case.args, stdin=str(stdin),
+                                  box=self.box)
+            self._observe("run", started, outcome)
             check, verdict = None, outcome.status.value
             if outcome.status is Status.OK:
+                started = time.monotonic()
                 check = self._check(case, stdin, outcome.stdout, feedback)
                 verdict = check.verdict
+                self._observe("check", started)
         if check is not None:
             self.checks[case.name] = check
         message = check.message if check is not None else \
@@ -396,6 +409,14 @@ class _Judging:
             message = f"[pass {number}] {message}"
         return TestResult(case.name, case.group, verdict, outcome.time, outcome.wall_time,
                           outcome.memory_kib, outcome.exit_code, outcome.signal, message)
+
+    def _observe(self, phase: str, started: float, outcome: Outcome | None = None) -> None:
+        seen = self.options.seen
+        if seen is not None:
+            elapsed = time.monotonic() - started
+            seen.phase(phase, elapsed)
+            if outcome is not None:
+                seen.box(elapsed, outcome.wall_time)
 
     def _check(self, case: TestCase, stdin: Path, output: bytes,
                feedback: Path | None) -> CheckResult:

@@ -35,7 +35,9 @@ __all__ = ["Observations", "record", "read", "PHASES", "LATENCY_BUCKETS", "BOX_S
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "judgebox:metrics:"
-PHASES = ("queue", "compile", "run", "check")
+# queue: enqueued -> claimed; claim: claiming and reading the submission; store: the
+# judgement's other writes (progress, results, the verdict), batched (worker.pipeline.Reporter)
+PHASES = ("queue", "claim", "compile", "run", "check", "store")
 # seconds: a queue wait or a compile may take minutes, a check milliseconds
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
                    120.0, 300.0, 600.0)
@@ -63,6 +65,16 @@ class Observations:
     def judgement(self, verdict: str, language: str) -> None:
         """A judgement was stored."""
         self.judgements[(verdict, language)] += 1
+
+    def summary(self) -> str:
+        """Milliseconds per phase (summed over the judgement) and box set-up, for a log line:
+        ``queue=12 claim=2 compile=840 run=95 check=1 store=3 box_setup=60``."""
+        totals: dict[str, float] = {}
+        for name, seconds in self.latency:
+            totals[name] = totals.get(name, 0.0) + seconds
+        if self.box_setup:
+            totals["box_setup"] = sum(self.box_setup)
+        return " ".join(f"{name}={1000 * seconds:.0f}" for name, seconds in totals.items())
 
 
 def _client(url: str) -> redis.Redis:

@@ -4,7 +4,9 @@ A package is the zip file a problem was uploaded as; its name everywhere is the 
 bytes, so a worker on another host needs no shared filesystem: it asks the database (or the
 web app, ``GET /api/v1/packages/<sha256>``) for the bytes once, checks the hash, and unpacks
 them under ``<cache>/packages/<sha256>/``. A cached package never changes (its name is its
-content), so the cache needs no invalidation; ``prune()`` only frees space.
+content), so the cache needs no invalidation; ``prune()`` only frees space. Only when a file
+of an unpacked copy goes missing (someone cleaned the cache while a package was judged) is
+that copy dropped (``discard()``), to be fetched and unpacked again next time.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from sqlalchemy import delete, select
 from .db import Package, Problem, Submission, DONE
 from .store import Store
 
-__all__ = ["PackageFetchError", "sha256_of", "put", "get_bytes", "unpacked", "delete_unused"]
+__all__ = ["PackageFetchError", "sha256_of", "put", "get_bytes", "unpacked", "discard",
+           "delete_unused"]
 
 
 class PackageFetchError(Exception):
@@ -97,5 +100,27 @@ def unpacked(cache: Path, digest: str, fetch: Callable[[str], bytes | None],
             shutil.rmtree(work, ignore_errors=True)
             raise
         return final / marker.read_text()
+    finally:
+        os.close(fd)
+
+
+def discard(cache: Path, digest: str) -> bool:
+    """Drop the unpacked copy of a package, whose files went missing, so that the next
+    :func:`unpacked` fetches and unpacks it again instead of trusting its marker; whether
+    there was one. Taken under the package's lock (nobody is half-way unpacking it) and
+    renamed out of the way before it is removed."""
+    base = cache / "packages"
+    final = base / digest
+    if not final.exists():
+        return False
+    fd = os.open(base / f".{digest}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if not final.exists():
+            return False
+        trash = Path(tempfile.mkdtemp(prefix=f".{digest[:12]}-gone-", dir=base))
+        os.rename(final, trash / digest)
+        shutil.rmtree(trash, ignore_errors=True)
+        return True
     finally:
         os.close(fd)

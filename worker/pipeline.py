@@ -3,8 +3,9 @@
 Plain functions over the store (no Celery here: ``worker.tasks`` is a thin task over
 :func:`judge_submission`, and tests call it directly). Progress is stored as it happens:
 ``compiling``, then ``running`` test k of n, each test's result as it ends, then ``done``
-with the verdict. See ``worker.submissions`` for the lease that makes a re-delivered or
-re-queued submission safe to judge again.
+with the verdict; the writes are coalesced (:class:`Reporter`: a few a second at most, the
+last results with the verdict). See ``worker.submissions`` for the lease that makes a
+re-delivered or re-queued submission safe to judge again.
 
 Ad-hoc submissions (tests sent with the submission, both APIs) are judged here. A submission
 against a problem is judged by ``worker.judging`` on the problem's package, fetched by content
@@ -22,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from sandbox import Limits, Outcome, SandboxError
+from sandbox import Box, Limits, Outcome, SandboxError
 
 from . import submissions
-from .compile import CompileLimits, CompileSystemError, Program, compile_program, run_program
+from .compile import (CompileLimits, CompileSystemError, Program, compile_program, program_box,
+                      run_program)
 from .db import COMPILING, RUNNING, Submission, utcnow
 from .languages import Language, LanguageError, get_language
 from .metrics import Observations, record
@@ -111,28 +113,85 @@ def language_with_options(language: Language, compiler_options: str | None,
 
 
 class Reporter:
-    """Stores progress and results under a claim, renewing its lease at each step; ``seen``
-    collects the judgement's metrics (sent once it is stored)."""
+    """Stores progress and results under a claim, in few writes; ``seen`` collects the
+    judgement's metrics (sent once it is stored).
+
+    Each call says what comes next and how long it may take; the reporter writes (one
+    transaction: the lease, where judging is, the results not stored yet) only when
+
+    - the lease would not cover the next step's bound plus half the margin (a write always
+      grants the step's bound plus the whole margin, as one write per step did);
+    - judging moves on to another state (compiling -> running): the live view shows it;
+    - a test starts while something waits and the last write is :attr:`FLUSH_S` old: so a
+      slow test is shown running, with the results before it, as it starts; fast ones are
+      coalesced to a few writes a second. (A result waits for the next test's start, which
+      follows at once, or for the judgement.)
+
+    Everything left goes with the judgement (:meth:`finish`). A worker that lost its lease
+    (another claimed the submission after the lease ran out) learns it at its next write and
+    stops; that write comes at once after a stall, since the lease is then too short.
+    """
+
+    FLUSH_S = 0.25  # the oldest that stored progress gets while something is waiting
 
     def __init__(self, store: Store, held: Claim, settings: JudgeSettings,
                  seen: Observations | None = None) -> None:
         self.store, self.held, self.settings = store, held, settings
         self.seen = seen if seen is not None else Observations()
+        self._lease_end = held.lease_end          # monotonic: the lease surely holds until
+        self._written = time.monotonic()          # the claim was the last write
+        self._stored_state = COMPILING            # what the claim stored
+        self._progress: tuple[str, int, int] | None = None  # not stored yet
+        self._results: list[dict] = []                       # not stored yet
 
     def compiling(self, test_count: int, then_s: float = 0.0) -> None:
         """Compilation starts (``then_s``: what may follow before the next report)."""
-        submissions.progress(self.store, self.held, COMPILING, 0, test_count,
-                             self.settings.compile_lease_s + then_s)
+        self._report((COMPILING, 0, test_count), self.settings.compile_lease_s + then_s)
 
     def running(self, index: int, count: int, wall_s: float) -> None:
         """Test ``index`` of ``count`` starts; it may take ``wall_s`` seconds."""
-        submissions.progress(self.store, self.held, RUNNING, index, count,
-                             wall_s + self.settings.lease_margin_s)
+        self._report((RUNNING, index, count), wall_s + self.settings.lease_margin_s)
 
     def result(self, row: dict, next_wall_s: float) -> None:
-        """A test ended: store its result."""
-        submissions.add_result(self.store, self.held, row,
-                               next_wall_s + self.settings.lease_margin_s)
+        """A test ended with ``row`` (a ``TestResult``'s columns); what follows may take
+        ``next_wall_s`` seconds."""
+        self._results.append(row)
+        self._report(None, next_wall_s + self.settings.lease_margin_s)
+
+    def finish(self, values: dict) -> None:
+        """Store the judgement with the results not stored yet (``LeaseLost`` if taken)."""
+        started = time.monotonic()
+        try:
+            submissions.finish(self.store, self.held, values, self._results)
+        finally:
+            self.seen.phase("store", time.monotonic() - started)
+        self._results = []
+        if self.settings.metrics_url:
+            from .notify import announce
+
+            announce(self.settings.metrics_url, self.held.token)
+
+    def _report(self, progress: tuple[str, int, int] | None, lease_s: float) -> None:
+        if progress is not None:
+            self._progress = progress
+        now = time.monotonic()
+        short = self._lease_end < now + lease_s - self.settings.lease_margin_s / 2
+        moved = self._progress is not None and self._progress[0] != self._stored_state
+        due = progress is not None and now - self._written >= self.FLUSH_S
+        if short or moved or due:
+            self._write(lease_s)
+
+    def _write(self, lease_s: float) -> None:
+        started = time.monotonic()
+        try:
+            submissions.report(self.store, self.held, lease_s, self._progress, self._results)
+        finally:
+            self._written = time.monotonic()
+            self.seen.phase("store", self._written - started)
+        self._lease_end = started + lease_s
+        if self._progress is not None:
+            self._stored_state = self._progress[0]
+        self._progress, self._results = None, []
 
 
 def _cap(data: bytes, kib: int) -> bytes:
@@ -177,32 +236,36 @@ def _judge_adhoc(row: Submission, reporter: Reporter, settings: JudgeSettings) -
         if not program.ok:
             return _compile_error(program)
         results: list[tuple[Outcome, RunVerdict]] = []
-        for test in tests:
-            stdin = workdir / f"test-{test.index}.in"
-            stdin.write_bytes(test.stdin or b"")
-            outcome, rv = _run_test(program, box, str(stdin), test, count, limits, row.checker,
-                                    bool(options.get("redirect_stderr_to_stdout")), reporter)
-            reporter.result(_test_row(test.index, test.name, outcome, rv, keep),
-                            box.wall_ms / 1000)
-            results.append((outcome, rv))
-            if rv.verdict != "AC" and not options.get("run_all"):
-                break
+        with program_box(program) as warm:  # one reusable box for every run of the tests
+            for test in tests:
+                stdin = workdir / f"test-{test.index}.in"
+                stdin.write_bytes(test.stdin or b"")
+                outcome, rv = _run_test(program, box, str(stdin), test, count, limits,
+                                        row.checker,
+                                        bool(options.get("redirect_stderr_to_stdout")),
+                                        reporter, warm)
+                reporter.result(_test_row(test.index, test.name, outcome, rv, keep),
+                                box.wall_ms / 1000)
+                results.append((outcome, rv))
+                if rv.verdict != "AC" and not options.get("run_all"):
+                    break
     return _decide(results, program)
 
 
 def _run_test(program: Program, box: Limits, stdin: str, test, count: int, limits: RunLimits,
-              checker: str, stderr_to_stdout: bool, reporter: Reporter
-              ) -> tuple[Outcome, RunVerdict]:
+              checker: str, stderr_to_stdout: bool, reporter: Reporter,
+              warm: Box | None = None) -> tuple[Outcome, RunVerdict]:
     """Run one test ``limits.runs`` times (Judge0's ``number_of_runs``), as Judge0 does: run
     and check again and again, stopping at the first run that is not accepted; the status,
     output, exit and wall time are the last run's, ``time`` and ``memory`` the mean over the
-    runs made (memory truncated to whole KiB, as Judge0's integer column stores it)."""
+    runs made (memory truncated to whole KiB, as Judge0's integer column stores it).
+    ``warm``: the judgement's reusable box (each run in it as fresh as in a box of its own)."""
     runs = max(1, int(limits.runs))
     times, memories = [], []
     for _ in range(runs):
         reporter.running(test.index, count, box.wall_ms / 1000)  # renews the lease each run
         started = time.monotonic()
-        outcome = run_program(program, box, stdin)
+        outcome = run_program(program, box, stdin, box=warm)
         elapsed = time.monotonic() - started
         reporter.seen.phase("run", elapsed)
         reporter.seen.box(elapsed, outcome.wall_time)
@@ -262,25 +325,29 @@ def judge_submission(store: Store, token: str, owner: str, settings: JudgeSettin
     or ``"lost"`` when another worker took it over meanwhile. Raises :class:`NotClaimable`
     with reason ``busy`` while another worker's lease on it is live (the caller retries later).
     """
+    started, claimed_at = time.monotonic(), utcnow()
     try:
         held = submissions.claim(store, token, owner, settings.compile_lease_s)
     except NotClaimable as exc:
         if exc.reason in ("done", "missing"):
             return exc.reason
         raise
-    row = submissions.get(store, token)
+    row = submissions.get(store, token, results=False)  # the claim deleted any
     seen = Observations()
-    seen.phase("queue", (utcnow() - (row.enqueued_at or row.created_at)).total_seconds())
+    seen.phase("queue", (claimed_at - (row.enqueued_at or row.created_at)).total_seconds())
+    seen.phase("claim", time.monotonic() - started)
+    reporter = Reporter(store, held, settings, seen)
     try:
         if held.attempt > settings.max_attempts:
             values = _system_error(f"judging was interrupted {held.attempt - 1} times "
-                                   "(its worker died each time): not tried again")
+                                   "(its worker died, or lost the database for longer than "
+                                   "it waits, each time): not tried again")
         else:
-            values = _judge(row, Reporter(store, held, settings, seen), settings)
-        submissions.finish(store, held, values)
+            values = _judge(row, reporter, settings)
+        reporter.finish(values)
         seen.judgement(values["verdict"], row.language)
-        log.info("submission %s: %s (%s, attempt %d)", token, values["verdict"], row.language,
-                 held.attempt)
+        log.info("submission %s: %s (%s, attempt %d; ms: %s)", token, values["verdict"],
+                 row.language, held.attempt, seen.summary())
     except LeaseLost as exc:
         log.warning("%s", exc)
         return "lost"
@@ -291,17 +358,28 @@ def judge_submission(store: Store, token: str, owner: str, settings: JudgeSettin
 
 
 def _judge(row: Submission, reporter: Reporter, settings: JudgeSettings) -> dict:
-    """The judgement's values; judgebox's own failures become SE, never the program's fault."""
+    """The judgement's values; judgebox's own failures become SE, never the program's fault.
+
+    The store being unreachable is no judgement at all (the program was never judged, and SE
+    would be final): it is raised, and the task tries again once the database is back.
+    """
     try:
         if row.package_sha256:
             return _judge_problem(row, reporter, settings)
         return _judge_adhoc(row, reporter, settings)
     except LeaseLost:
         raise
-    except (CompileSystemError, SandboxError, LanguageError, OSError) as exc:
-        log.exception("submission %s: system error", row.token)
-        return _system_error(f"{exc.__class__.__name__}: {exc}")
-    except Exception as exc:  # a judge bug: SE with the reason, never a verdict against the program
+    except Exception as exc:
+        from .store import unavailable
+
+        if unavailable(exc):
+            raise
+        if isinstance(exc, (CompileSystemError, SandboxError, LanguageError, OSError)):
+            log.exception("submission %s: system error", row.token)
+            where = "this worker's disk is full: " if getattr(exc, "errno", None) == 28 \
+                else ""  # ENOSPC: its work dirs or package cache, not the box's own tmpfs
+            return _system_error(f"{where}{exc.__class__.__name__}: {exc}")
+        # a judge bug: SE with the reason, never a verdict against the program
         log.exception("submission %s: judge error", row.token)
         return _system_error(f"judge error: {exc.__class__.__name__}: {exc}")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from .db import Submission
 from .judging import JudgeOptions, Judgement, TestResult, judge
 from .languages import get_language
-from .packages import unpacked
+from .packages import PackageFetchError, discard, unpacked
 from .pipeline import JudgeSettings, Reporter, RunLimits
 from .problem import PackageError, extract_archive, load_problem
 from .verdicts import judge0_status
@@ -47,8 +47,11 @@ def judge_problem_submission(row: Submission, reporter: Reporter,
     """The judgement of ``row`` on its problem, as the submission's result columns."""
     if settings.package_cache is None or settings.fetch_package is None:
         raise PackageError(row.package_sha256 or "?", "this worker cannot fetch packages")
-    root = unpacked(Path(settings.package_cache), row.package_sha256, settings.fetch_package,
-                    extract_archive)
+    cache = Path(settings.package_cache)
+    try:
+        root = unpacked(cache, row.package_sha256, settings.fetch_package, extract_archive)
+    except PackageFetchError as exc:  # gone from the store (or corrupt): judge nothing
+        return _system_error(f"problem package: {exc}")
     problem = load_problem(root)
     language = get_language(row.language)
     limits = RunLimits.from_json(row.limits or {})
@@ -70,10 +73,25 @@ def judge_problem_submission(row: Submission, reporter: Reporter,
                            memory_limit_mb=max(1, limits.memory_kib // 1024),
                            output_limit_mb=max(1, limits.output_kib // 1024),
                            judge_all=bool((row.options or {}).get("run_all")),
-                           compile_limits=settings.compile_limits, on_test=on_test)
+                           compile_limits=settings.compile_limits, on_test=on_test,
+                           seen=reporter.seen)
     try:
         judgement = judge(problem, row.source, language, options)
     except (PackageError, ValueError) as exc:  # the package's fault: a judge error
-        return {"verdict": "SE", "judge0_status": 13, "message": f"problem package: {exc}"}
+        return _system_error(f"problem package: {exc}")
+    except FileNotFoundError as exc:
+        copy = cache / "packages" / row.package_sha256
+        if not str(exc.filename or "").startswith(f"{copy}/"):
+            raise
+        # the cached copy was cleaned while judged: never a verdict on what is left of it;
+        # drop it so the next judgement unpacks the package again
+        discard(cache, row.package_sha256)
+        return _system_error(f"problem package {row.package_sha256[:12]}: its unpacked copy "
+                             f"on this worker went missing while judged ({exc.strerror}: "
+                             f"{Path(exc.filename).relative_to(copy)}); judge it again")
     return _values(judgement)
+
+
+def _system_error(message: str) -> dict:
+    return {"verdict": "SE", "judge0_status": 13, "message": message[:2000]}
 

@@ -3,8 +3,9 @@
 Who judges a submission is decided by a lease on its row, so that nothing is lost and nothing
 is stored twice, whatever the broker does:
 
-- ``claim()`` takes a submission that is queued, or whose lease has expired (its worker died),
-  in one conditional UPDATE: it bumps ``attempt``, names the owner, sets ``lease_until`` and
+- ``claim()`` takes a submission that is queued, or whose lease has expired (its worker died)
+  or is held by the claiming process itself (an attempt of its own that ended without
+  finishing, e.g. a task retried after a database outage), in one conditional UPDATE: it bumps ``attempt``, names the owner, sets ``lease_until`` and
   deletes the results of earlier attempts. A submission that is done, or held by a live lease,
   cannot be claimed (:class:`NotClaimable` says which, and when the lease ends).
 - every later write (``progress()``, ``add_result()``, ``finish()``) is conditional on the
@@ -12,8 +13,12 @@ is stored twice, whatever the broker does:
   nothing and :class:`LeaseLost` is raised; the loser stops. So a re-delivered task judges
   again only when the first judgement died, and one judgement's results are stored, once.
 - a lease lasts as long as the step being run (a compile, one test) plus a margin, and is
-  renewed at each step: a worker killed with ``kill -9`` stops renewing, its lease expires, and
-  ``stuck()`` (the reconciler) hands the submission to the queue again.
+  renewed as steps go by: a worker killed with ``kill -9`` stops renewing, its lease expires,
+  and ``stuck()`` (the reconciler) hands the submission to the queue again.
+- a judging worker batches its writes (``report()``: progress, the lease and any number of
+  test results in one transaction; ``finish()`` takes the last results with the judgement);
+  ``worker.pipeline.Reporter`` decides when to write. ``Claim.lease_end`` says, on this
+  process's monotonic clock, until when the lease surely holds.
 
 Errors: :class:`NotClaimable`, :class:`LeaseLost`.
 """
@@ -21,11 +26,12 @@ Errors: :class:`NotClaimable`, :class:`LeaseLost`.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import lazyload
 
 from .db import (COMPILING, DONE, QUEUED, RUNNING, Submission, SubmissionTest, TestResult,
@@ -34,7 +40,7 @@ from .store import Store
 
 __all__ = ["NewTest", "NewSubmission", "Claim", "NotClaimable", "LeaseLost", "create",
            "get", "get_many", "list_submissions", "mark_enqueued", "claim", "progress",
-           "add_result", "finish", "stuck", "counts", "unsent_callbacks"]
+           "add_result", "report", "finish", "stuck", "counts", "count", "unsent_callbacks"]
 
 
 @dataclass(frozen=True)
@@ -83,12 +89,15 @@ class LeaseLost(Exception):
 
 @dataclass(frozen=True)
 class Claim:
-    """A held claim on one submission: its row id and the attempt number it was claimed as."""
+    """A held claim on one submission: its row id and the attempt number it was claimed as.
+    ``lease_end``: ``time.monotonic()`` before which the lease the claim took surely holds (it
+    was taken from a clock read before the claim's write)."""
 
     token: str
     id: int
     attempt: int
     owner: str
+    lease_end: float = 0.0
 
 
 def create(store: Store, new: NewSubmission) -> Submission:
@@ -113,12 +122,16 @@ def create(store: Store, new: NewSubmission) -> Submission:
     return row
 
 
-def get(store: Store, token: str, results: bool = True) -> Submission | None:
-    """The submission with this token (its tests, and its results unless ``results`` is
-    false), or ``None``."""
+def get(store: Store, token: str, results: bool = True, tests: bool = True
+        ) -> Submission | None:
+    """The submission with this token (its tests unless ``tests`` is false, and its results
+    unless ``results`` is false), or ``None``. A view that shows neither skips loading them
+    (a submission's tests may weigh megabytes)."""
     query = select(Submission).where(Submission.token == token)
     if not results:
         query = query.options(lazyload(Submission.results))
+    if not tests:
+        query = query.options(lazyload(Submission.tests))
     with store.read() as session:
         return session.scalars(query).first()
 
@@ -159,6 +172,14 @@ def counts(store: Store) -> dict[str, int]:
     return {state: n for state, n in rows}
 
 
+def count(store: Store, state: str) -> int:
+    """How many submissions are in ``state``: one range of the state index, cheap at any size
+    of the table (:func:`counts` reads every row: use it for reports, not per request)."""
+    with store.read() as session:
+        return session.scalar(select(func.count()).select_from(Submission)
+                              .where(Submission.state == state)) or 0
+
+
 def mark_enqueued(store: Store, tokens: Iterable[str]) -> None:
     """Record that these submissions were (re)sent to the queue now."""
     tokens = list(tokens)
@@ -175,6 +196,7 @@ def _until(lease_s: float) -> dt.datetime:
 
 def claim(store: Store, token: str, owner: str, lease_s: float) -> Claim:
     """Take the submission for judging (see the module docstring); ``NotClaimable`` if not."""
+    started = time.monotonic()
     now = utcnow()
     with store.write() as session:
         result = session.execute(
@@ -182,7 +204,11 @@ def claim(store: Store, token: str, owner: str, lease_s: float) -> Claim:
             .where(Submission.token == token)
             .where(or_(Submission.state == QUEUED,
                        and_(Submission.state.in_((COMPILING, RUNNING)),
-                            Submission.lease_until < now)))
+                            or_(Submission.lease_until < now,
+                                # its own earlier attempt (a task retried after a database
+                                # outage): a process judges one submission at a time, so
+                                # that attempt has ended; and a reused pid's holder is dead
+                                Submission.lease_owner == owner))))
             .values(state=COMPILING, attempt=Submission.attempt + 1, lease_owner=owner,
                     lease_until=_until(lease_s), worker=owner, test_index=0,
                     started_at=func.coalesce(Submission.started_at, now)))
@@ -193,7 +219,7 @@ def claim(store: Store, token: str, owner: str, lease_s: float) -> Claim:
             raise NotClaimable(token, "missing")
         if result.rowcount == 1:
             session.execute(delete(TestResult).where(TestResult.submission_id == row.id))
-            return Claim(token, row.id, row.attempt, owner)
+            return Claim(token, row.id, row.attempt, owner, started + lease_s)
     if row.state == DONE:
         raise NotClaimable(token, "done")
     retry_in = (row.lease_until - now).total_seconds() if row.lease_until else 1.0
@@ -225,9 +251,24 @@ def add_result(store: Store, held: Claim, result: dict, lease_s: float) -> None:
         session.add(TestResult(submission_id=held.id, **result))
 
 
-def finish(store: Store, held: Claim, values: dict) -> None:
-    """Store the judgement (the submission's result columns) and mark it done, once."""
+def report(store: Store, held: Claim, lease_s: float, progress: tuple[str, int, int] | None,
+           results: Iterable[dict] = ()) -> None:
+    """One write of a judging worker: renew the lease for ``lease_s``, store where judging is
+    (``progress``: state, test k, of n; ``None`` leaves it) and any test results not stored
+    yet (``TestResult`` columns), all in one transaction; :class:`LeaseLost` (and nothing
+    stored) when another worker claimed the submission since."""
+    state = {} if progress is None else dict(zip(("state", "test_index", "test_count"),
+                                                 progress))
     with store.write() as session:
+        _renew(session, held, lease_s, **state)
+        _insert_results(session, held, results)
+
+
+def finish(store: Store, held: Claim, values: dict, results: Iterable[dict] = ()) -> None:
+    """Store the judgement (the submission's result columns) and mark it done, once; with
+    ``results``, the test results not stored yet, in the same transaction. The one durable
+    write of a judgement: a verdict once stored survives a power cut."""
+    with store.write(durable=True) as session:
         result = session.execute(
             update(Submission)
             .where(Submission.id == held.id, Submission.attempt == held.attempt,
@@ -237,6 +278,13 @@ def finish(store: Store, held: Claim, values: dict) -> None:
         if result.rowcount != 1:
             raise LeaseLost(f"submission {held.token}: claimed again since attempt "
                             f"{held.attempt}")
+        _insert_results(session, held, results)
+
+
+def _insert_results(session, held: Claim, results: Iterable[dict]) -> None:
+    rows = [dict(r, submission_id=held.id) for r in results]
+    if rows:  # one executemany, without the ORM's unit of work
+        session.execute(insert(TestResult), rows)
 
 
 def stuck(store: Store, queued_timeout_s: float, idle_queues: Iterable[str]

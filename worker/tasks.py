@@ -3,6 +3,9 @@
 - ``judgebox.judge(token)``: :func:`worker.pipeline.judge_submission`. Idempotent: a
   re-delivered task finds the submission done (nothing to do) or held by a live lease (it
   retries after the lease ends, and judges again only if that worker died).
+  The database being unreachable is waited out (``DATABASE_WAIT``, 30 s: the worker's store
+  holds each step), then the task is tried again later (``self.retry``): an outage drops no
+  work and is never stored as a verdict.
 - ``judgebox.callback(token, try)``: one PUT of a Judge0 callback; retried with a delay.
 
 And the worker's life (Celery signals): at start it self-tests its languages and reports them
@@ -23,12 +26,14 @@ from flask import current_app
 from . import callbacks, judge0, logs, submissions
 from .celery_app import CALLBACK_TASK, JUDGE_TASK, judge_settings
 from .pipeline import judge_submission
-from .store import Store
+from .store import Store, unavailable
 from .submissions import NotClaimable
 
 __all__ = ["judge", "callback", "send_callback", "bind_flask_app"]
 
 log = logging.getLogger(__name__)
+DATABASE_WAIT_S = 30.0  # a worker's store waits this long for the database before failing
+#                         (``DATABASE_WAIT``, web/config.py, overrides it)
 
 
 def _store() -> Store:
@@ -50,6 +55,15 @@ def _judge(self, token: str) -> str:
         what = judge_submission(store, token, owner, judge_settings(current_app.config, store))
     except NotClaimable as exc:  # another worker's lease is live: look again when it ends
         raise self.retry(countdown=min(exc.retry_in + 0.5, 60.0))
+    except Exception as exc:
+        if not unavailable(exc):
+            raise
+        # the database stayed away longer than the store waits: try again later (the lease
+        # this try may hold runs out, then the retry claims the submission again)
+        countdown = min(60.0, 2.0 * 2 ** min(self.request.retries, 5))
+        log.warning("submission %s: the database is unavailable, trying again in %.0f s: %s",
+                    token, countdown, str(exc).splitlines()[0][:200])
+        raise self.retry(countdown=countdown) from exc
     if what == "judged":
         row = submissions.get(store, token, results=False)
         if row is not None and row.callback_url:
@@ -116,12 +130,16 @@ def bind_flask_app(app) -> None:
     """Tell the worker signals which Flask app they serve (``judgebox worker`` calls this)."""
     global _flask_app
     _flask_app = app
+    # a worker holds its work through a short database outage (the web app answers 503 at once)
+    app.extensions["judgebox_store"].outage_wait_s = float(
+        app.config.get("DATABASE_WAIT", DATABASE_WAIT_S))
 
 
 @worker_init.connect
 def _on_worker_init(sender=None, **_kwargs) -> None:
     """Before the pool starts: ready the sandbox (which removes the box cgroups a killed worker
-    left), self-test the languages and report this worker."""
+    left) and the compile cache (the precompiled headers not built yet are built by a process
+    of their own: ``worker.pch``), self-test the languages and report this worker."""
     if _flask_app is None:
         return
     import sandbox
@@ -129,6 +147,11 @@ def _on_worker_init(sender=None, **_kwargs) -> None:
     from .reconciler import report_worker
 
     sandbox.prepare()
+
+    # the compile cache, and the precompiled headers built once per host and toolchain
+    from .pch import prepare_worker
+
+    prepare_worker(_flask_app.config)
 
     _worker.update(name=sender.hostname, concurrency=sender.concurrency)
     report_worker(_flask_app, sender.hostname, sender.concurrency, self_test=True)

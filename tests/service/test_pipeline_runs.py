@@ -26,7 +26,8 @@ class _Reporter:
 
 def _run(monkeypatch, outcomes, runs, expected=b"42"):
     given = list(outcomes)
-    monkeypatch.setattr(pipeline, "run_program", lambda program, box, stdin: given.pop(0))
+    monkeypatch.setattr(pipeline, "run_program",
+                        lambda program, limits, stdin, box=None: given.pop(0))
     reporter = _Reporter()
     test = SimpleNamespace(index=1, expected=expected)
     outcome, rv = pipeline._run_test(

@@ -73,6 +73,21 @@ def test_claim_once_then_busy(store):
     assert missing.value.reason == "missing"
 
 
+def test_its_own_earlier_attempt_is_claimed_at_once(store):
+    """A task retried in the process that held the lease (its attempt ended without
+    finishing: the database went away) takes it again without waiting the lease out; the
+    earlier attempt's writes are then refused."""
+    row = _new(store)
+    first = submissions.claim(store, row.token, "w@h:7", lease_s=60)
+    submissions.add_result(store, first, _result(1), lease_s=60)
+    again = submissions.claim(store, row.token, "w@h:7", lease_s=60)
+    assert again.attempt == 2 and submissions.get(store, row.token).results == []
+    with pytest.raises(LeaseLost):
+        submissions.add_result(store, first, _result(2), lease_s=60)
+    with pytest.raises(NotClaimable):  # anyone else still waits for the lease
+        submissions.claim(store, row.token, "w@h:8", lease_s=60)
+
+
 def _expire(store, token):
     """As if the lease had been taken 10 s after the submission was queued, and had run out."""
     now = utcnow()

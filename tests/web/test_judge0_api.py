@@ -179,6 +179,32 @@ def test_batch_in_order_with_errors_in_place(client):
                                    {"token": third["token"], "language_id": 50}]}
 
 
+def test_batch_refused_whole_when_the_broker_goes_away_part_way(client, app, monkeypatch):
+    """Redis fails after the first item was queued (injected at the broker call): 503, and
+    nothing of the batch stays stored, so sending it again judges nothing twice."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    import web.services
+
+    real, calls = web.services.enqueue, []
+
+    def flaky(*args, **kwargs):
+        calls.append(args[1])
+        if len(calls) == 2:
+            raise RedisConnectionError("connection refused (injected)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(web.services, "enqueue", flaky)
+    store = app.extensions["judgebox_store"]
+    before = sum(submissions.counts(store).values())
+    response = client.post("/submissions/batch", json={"submissions": [
+        {"source_code": "a", "language_id": 71}, {"source_code": "b", "language_id": 71},
+        {"source_code": "c", "language_id": 71}]})
+    assert response.status_code == 503 and "queue is unavailable" in response.json["error"]
+    assert len(calls) == 2 and sum(submissions.counts(store).values()) == before
+    assert submissions.get(store, calls[0]) is None  # queued, but its row is gone
+
+
 def test_batch_limits(client):
     too_many = [{"source_code": "x", "language_id": 71}] * 21
     response = client.post("/submissions/batch", json={"submissions": too_many})

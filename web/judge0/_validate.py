@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import shlex
 
 from flask import current_app, g
@@ -70,7 +71,9 @@ def _ranges(body: Judge0SubmissionIn, errors: dict) -> dict:
         if value is None:
             values[field] = None
             continue
-        if value < minimum:
+        if math.isnan(value):  # "nan" sent as a string parses as a float
+            errors[field] = ["is not a number"]
+        elif value < minimum:
             errors[field] = [f"must be greater than or equal to {minimum}"]
         elif value > limits[maximum]:
             errors[field] = [f"must be less than or equal to {limits[maximum]}"]
@@ -81,7 +84,9 @@ def _ranges(body: Judge0SubmissionIn, errors: dict) -> dict:
 def _options(body: Judge0SubmissionIn, errors: dict) -> None:
     for field in ("compiler_options", "command_line_arguments"):
         value = getattr(body, field)
-        if value:
+        if value and "\0" in value:  # no program argument can hold one (execve's strings)
+            errors[field] = ["is not a valid argument list: contains a NUL character"]
+        elif value:
             try:
                 shlex.split(value)
             except ValueError as exc:
@@ -136,8 +141,14 @@ def _run_limits(values: dict, language: Language) -> tuple[dict, dict]:
 
 
 def _decode(value: str | None, field: str, b64: bool, errors: dict) -> bytes | None:
-    if value is None or not b64:
-        return None if value is None else value.encode()
+    if value is None:
+        return None
+    if not b64:
+        try:
+            return value.encode()
+        except UnicodeEncodeError:  # a lone surrogate, sent as a JSON \udXXX escape
+            errors[field] = ["is not valid UTF-8 (send base64 with base64_encoded=true)"]
+            return None
     try:
         return decode_b64(value, field)
     except ApiError:

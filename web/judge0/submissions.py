@@ -63,12 +63,37 @@ def _body() -> object:
 
 
 def _wait(token: str) -> Submission:
+    """The submission once done (or as it is after ``WAIT_TIMEOUT``): woken by the worker's
+    announcement (``worker.notify``), looking at the store at least every second."""
+    import redis
+
+    from worker.notify import CHANNEL
+
     deadline = time.monotonic() + float(current_app.config["WAIT_TIMEOUT"])
-    while True:
-        row = submissions.get(services.store(), token, results=False)
-        if row.state == DONE or time.monotonic() >= deadline:
-            return row
-        time.sleep(0.1)
+    pubsub = None
+    try:
+        pubsub = redis.Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=5,
+                                      socket_connect_timeout=2).pubsub(
+                                          ignore_subscribe_messages=True)
+        pubsub.subscribe(CHANNEL + token)  # before the first look: no announcement is missed
+    except (redis.RedisError, OSError):
+        pubsub = None
+    try:
+        while True:
+            row = submissions.get(services.store(), token, results=False)
+            left = deadline - time.monotonic()
+            if row.state == DONE or left <= 0:
+                return row
+            if pubsub is None:
+                time.sleep(min(0.1, left))
+                continue
+            try:
+                pubsub.get_message(timeout=min(1.0, left))
+            except (redis.RedisError, OSError):
+                pubsub = None
+    finally:
+        if pubsub is not None:
+            pubsub.close()
 
 
 @bp.post("")
@@ -168,11 +193,35 @@ def create_batch():
     if len(items) > maximum:
         raise ApiError(400, f"number of submissions in a batch should be less than or equal "
                             f"to {maximum}")
-    out = []
-    for item in items:
-        new = to_new_submission(item, b64)
-        out.append(new if isinstance(new, dict) else {"token": services.submit(new).token})
-    return jsonify(out), 201
+    checked = [to_new_submission(item, b64) for item in items]
+    _check_room(sum(1 for new in checked if not isinstance(new, dict)))
+    stored: list[Submission] = []
+    try:
+        for new in checked:
+            if not isinstance(new, dict):
+                stored.append(services.submit(new))
+    except ApiError:
+        # the broker went away part-way (503): the whole batch is refused, so a client that
+        # sends it again is not judged twice; what was queued finds its submission gone
+        for row in stored:
+            services._forget(row)  # noqa: SLF001 (the same rule as one submission's)
+        raise
+    tokens = iter(row.token for row in stored)
+    return jsonify([new if isinstance(new, dict) else {"token": next(tokens)}
+                    for new in checked]), 201
+
+
+def _check_room(count: int) -> None:
+    """503 before any of a batch is stored when the whole batch does not fit in the queue
+    (as Judge0 checks the queue's size against the batch): a client told 503 retries the
+    batch, and items stored before the refusal would then be judged twice."""
+    config = current_app.config
+    if count == 0 or config["MAINTENANCE_MODE"]:
+        return  # nothing to store; maintenance: services.submit refuses the first item
+    queued = submissions.count(services.store(), "queued")
+    if queued + count > int(config["MAX_QUEUE_SIZE"]):
+        raise ApiError(503, f"queue is full ({queued} submissions waiting, a batch of "
+                            f"{count} does not fit)")
 
 
 @bp.get("/batch")

@@ -362,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="adhoc, problem, judge0 (one test, POST ?wait=true), comma-separated")
     parser.add_argument("--compile", default="cold,warm",
                         help="cold: distinct sources (no compile cache hit); warm: the same "
-                             "source every time (a compile cache may answer); or both")
+                             "source every time (a compile cache may answer); comma-separated "
+                             "(default: both)")
     parser.add_argument("--language", default="cpp17")
     parser.add_argument("--poll-ms", type=float, default=20.0, help="client poll interval")
     parser.add_argument("--concurrency", type=int, default=1, help="worker processes")
@@ -389,6 +390,8 @@ def main(argv: list[str] | None = None) -> int:
             stack.upload_problem()
         for kind in args.kinds.split(","):
             for mode in args.compile.split(","):
+                if mode not in ("cold", "warm"):
+                    parser.error(f"--compile {mode}: cold or warm")
                 distinct = mode == "cold"
                 for _ in range(args.warmup):
                     for stack in stacks:

@@ -28,6 +28,7 @@ from sandbox import Limits, SandboxError, SandboxSpec, Status, load_template, ru
 
 from .compile import CompileSystemError, compile_program, run_program
 from .languages import Language, all_languages, get_language
+from .toolchain import ToolchainUnknown, host_fingerprint
 
 __all__ = ["LanguageStatus", "check_language", "language_status", "language_statuses",
            "cache_path"]
@@ -70,7 +71,8 @@ def _code_fingerprint() -> str:
     compile step and this module."""
     here = Path(__file__).parent
     paths = sorted(Path(sandbox.__file__).parent.glob("*.py"))
-    paths += [here / "languages.py", here / "compile.py", here / "selftest.py"]
+    paths += [here / name for name in ("languages.py", "compile.py", "compile_cache.py",
+                                       "pch.py", "toolchain.py", "selftest.py")]
     digest = hashlib.sha256(f"{SELFTEST_FORMAT}\n".encode())
     for path in paths:
         digest.update(path.read_bytes())
@@ -78,20 +80,12 @@ def _code_fingerprint() -> str:
 
 
 def _fingerprint(lang: Language) -> str:
-    digest = hashlib.sha256(_code_fingerprint().encode())
-    digest.update(lang.path.read_bytes())
+    """judgebox's code, the language's file and the host paths its box binds."""
     try:
-        mounts = load_template(lang.template).mounts
-    except SandboxError as exc:
-        digest.update(str(exc).encode())
-        mounts = ()
-    for mount in mounts:
-        try:
-            st = os.stat(mount.source)
-            digest.update(f"{mount.source} {st.st_ino} {st.st_size} {st.st_mtime_ns}\n".encode())
-        except OSError:
-            digest.update(f"{mount.source} missing\n".encode())
-    return digest.hexdigest()
+        host = host_fingerprint(lang)
+    except ToolchainUnknown as exc:  # a broken template: its self-test says so
+        host = f"unknown: {exc}"
+    return hashlib.sha256(f"{_code_fingerprint()}\n{host}".encode()).hexdigest()
 
 
 def _first_line(data: bytes | str, limit: int = 200) -> str:

@@ -99,13 +99,18 @@ def _messages(outcome: Outcome, cap_kib: int) -> str:
     return text.decode("utf-8", "replace")
 
 
-def _failure(outcome: Outcome, limits: CompileLimits) -> str:
-    """Why a compile box failed, in words a contestant understands."""
+def _failure(outcome: Outcome, limits: CompileLimits,
+             memory_errors: tuple[str, ...] = ()) -> str:
+    """Why a compile box failed, in words a contestant understands. ``memory_errors``: what
+    the compiler's runtime prints when its own heap ran out (javac's ``OutOfMemoryError``: a
+    JVM stops at its heap size, fitted below the box's limit, so the box never sees an OOM)."""
+    ran_out = any(marker.encode() in outcome.stderr + outcome.stdout
+                  for marker in memory_errors)
     if outcome.status is Status.TLE:
         cpu = outcome.killed_by == "cpu-time"
         seconds = (limits.cpu_time_ms if cpu else limits.wall_time_ms) / 1000
         return f"compilation timed out ({seconds:g} s{' of CPU' if cpu else ''})"
-    if outcome.status is Status.MLE:
+    if outcome.status is Status.MLE or ran_out:
         return f"compilation ran out of memory ({limits.memory_kib // 1024} MB)"
     if outcome.status is Status.OLE:
         return f"compilation wrote more than {limits.artifact_kib} KiB (output or a file)"
@@ -191,7 +196,8 @@ def _compile(language: Language, step: tuple[str, ...] | None, values: dict[str,
             raise CompileSystemError(f"{language.id}: the compile box failed: {outcome.message}")
         output = _messages(outcome, limits.output_kib)
         if outcome.status is not Status.OK:
-            return CacheEntry(False, output, _failure(outcome, limits), None, "", values,
+            return CacheEntry(False, output, _failure(outcome, limits, language.memory_errors),
+                              None, "", values,
                               _stripped(outcome))
     artifact = None
     if language.compiled:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import Limits, Status
-from worker.compile import CompileLimits, compile_program, run_program
+from sandbox import Limits, Outcome, Status
+from worker.compile import CompileLimits, _failure, compile_program, run_program
 from worker.languages import get_language
 
 pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root"),
@@ -199,3 +199,17 @@ def test_a_box_sees_only_its_own_toolchain(tmp_path):
     assert set(root.split()) <= {"bin", "box", "dev", "etc", "lib", "lib64", "proc", "tmp", "usr"}
     assert box.split() == ["main.sh"]
     assert "gcc" not in usr_bin.split() and "python3" not in usr_bin.split()
+
+
+def test_a_compiler_out_of_its_own_heap_is_said_so():
+    """javac's JVM stops at its own heap size (below the box's limit, so the box sees no OOM)
+    and exits 1 or 3 with OutOfMemoryError: the message says memory, not an exit code."""
+    limits = CompileLimits()
+    died = Outcome(Status.RE, exit_code=3, stderr=b"The system is out of resources.\n"
+                   b"java.lang.OutOfMemoryError: Java heap space\n")
+    assert _failure(died, limits, ("java.lang.OutOfMemoryError",)) == \
+        "compilation ran out of memory (1024 MB)"
+    assert _failure(died, limits) == "compilation failed (exit code 3)"  # another language
+    plain = Outcome(Status.RE, exit_code=1, stderr=b"Main.java:1: error: ';' expected\n")
+    assert _failure(plain, limits, ("java.lang.OutOfMemoryError",)) == \
+        "compilation failed (exit code 1)"

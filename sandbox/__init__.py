@@ -12,10 +12,11 @@ import importlib
 
 from .errors import CgroupError, HostError, SandboxError, SpecError
 from .outcome import Outcome, Status
-from .spec import Limits, Mount, SandboxSpec
+from .spec import COLLECT_ALL, Limits, Mount, SandboxSpec
 
 __all__ = [
     "run", "prepare", "Box", "open_box", "SandboxSpec", "Limits", "Mount", "Outcome", "Status",
+    "COLLECT_ALL",
     "Template", "load_template",
     "SandboxError", "SpecError", "HostError", "CgroupError",
 ]

@@ -21,7 +21,7 @@ from . import _libc, caps, cgroups, forkserver, mounts, rlimits, seccomp, slots
 from ._child import ChildPlan
 from .errors import HostError, SpecError
 from .outcome import Outcome, Status
-from .spec import SandboxSpec
+from .spec import COLLECT_ALL, COLLECT_ALL_MAX, SandboxSpec
 from .templates import load_template
 from .watchdog import Watchdog
 
@@ -149,7 +149,15 @@ def _collect(box_fd: int, spec: SandboxSpec) -> dict[str, bytes]:
     """Read the requested files from /box without following anything the program planted."""
     files: dict[str, bytes] = {}
     cap = spec.collect_max_kib * 1024
-    for name in spec.collect:
+    names = [n for n in dict.fromkeys(spec.collect) if n != COLLECT_ALL]
+    if COLLECT_ALL in spec.collect:  # names the program chose: opened as carefully
+        listing = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=box_fd)
+        try:  # (the mount's own fd is a path fd: it cannot be read as a directory)
+            found = sorted(os.listdir(listing))[:COLLECT_ALL_MAX]
+        finally:
+            os.close(listing)
+        names += [n for n in found if n not in names]
+    for name in names:
         try:
             fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
                          dir_fd=box_fd)

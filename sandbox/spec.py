@@ -109,6 +109,10 @@ def _box_path(path: str, what: str) -> str:
     return posixpath.normpath(path)
 
 
+COLLECT_ALL = "*"       # in ``collect``: every regular file directly in /box
+COLLECT_ALL_MAX = 256   # ... at most this many (by name)
+
+
 def _box_name(name: str) -> str:
     if not name or "/" in name or name in (".", "..") or "\0" in name:
         raise SpecError(f"box file names are plain names (no '/'): {name!r}")
@@ -125,7 +129,8 @@ class SandboxSpec:
     - ``stdin``: a host file for standard input (``None``: empty input);
     - ``files``: files to place in ``/box`` before the run, name -> content or host path;
     - ``collect``: names of files to return from ``/box`` after the run (missing ones are
-      left out), each up to ``collect_max_kib``;
+      left out), each up to ``collect_max_kib``; ``"*"`` (:data:`COLLECT_ALL`): every regular
+      file directly in ``/box``, the first :data:`COLLECT_ALL_MAX` by name;
     - ``env``: extra environment variables over the template's.
     """
 
@@ -147,7 +152,8 @@ class SandboxSpec:
             if not isinstance(arg, str) or "\0" in arg:
                 raise SpecError(f"command arguments must be strings without NUL: {arg!r}")
         object.__setattr__(self, "files", tuple((_box_name(n), c) for n, c in self.files))
-        object.__setattr__(self, "collect", tuple(_box_name(n) for n in self.collect))
+        object.__setattr__(self, "collect", tuple(n if n == COLLECT_ALL else _box_name(n)
+                                                  for n in self.collect))
         object.__setattr__(self, "mounts", tuple(self.mounts))
         targets = [m.target for m in self.mounts]
         if len(set(targets)) != len(targets):

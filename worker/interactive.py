@@ -75,20 +75,32 @@ def run_interactive(submission: Program, submission_limits: Limits, validator: P
                     validator_limits: Limits, kind: str, validator_args: tuple[str, ...],
                     validator_files: tuple[tuple[str, bytes | Path], ...],
                     submission_args: tuple[str, ...] = (),
-                    feedback_dir: Path | None = None) -> InteractiveRun:
+                    feedback: kattis.Feedback | None = None) -> InteractiveRun:
     """Run ``submission`` against ``validator`` once (``kind``: ``kattis`` or ``testlib``).
 
     ``validator_args`` follow the validator's run command; ``validator_files`` go into its
-    box; a Kattis validator's feedback directory is ``feedback_dir`` (bound at
-    ``/box/feedback``). Raises what ``sandbox.run`` raises when a box cannot even start.
+    box; a Kattis validator's feedback directory is its ``/box`` (``feedback`` carries it
+    across passes, see ``worker.checkers.kattis``). Raises what ``sandbox.run`` raises when a
+    box cannot even start.
     """
-    if kind == "kattis" and feedback_dir is None:
-        raise ValueError("a Kattis interactive validator needs a feedback directory")
+    if kind == "kattis" and feedback is None:
+        feedback = kattis.Feedback()
     to_sub_r, to_sub_w = _pipe()   # validator stdout -> submission stdin
     to_val_r, to_val_w = _pipe()   # submission stdout -> validator stdin
     results: dict[str, object] = {}
     ended: list[tuple[float, str]] = []
-    mounts = (kattis.feedback_mount(feedback_dir),) if feedback_dir is not None else ()
+    found: dict[str, bytes] = {}  # the Kattis validator's feedback files
+
+    def run_validator() -> Outcome:
+        if kind != "kattis":
+            return run_program(validator, validator_limits, args=validator_args,
+                               stdin_fd=to_val_r, stdout_fd=to_sub_w, files=validator_files)
+        assert feedback is not None
+        outcome, files = kattis.run_validator(validator, validator_limits, validator_args,
+                                              validator_files, feedback, stdin_fd=to_val_r,
+                                              stdout_fd=to_sub_w)
+        found.update(files)
+        return outcome
 
     def side(name: str, work, close_after: tuple[int, ...]) -> None:
         try:
@@ -104,10 +116,8 @@ def run_interactive(submission: Program, submission_limits: Limits, validator: P
         threading.Thread(target=side, args=("submission", lambda: run_program(
             submission, submission_limits, args=submission_args, stdin_fd=to_sub_r,
             stdout_fd=to_val_w), (to_val_w,))),
-        threading.Thread(target=side, args=("validator", lambda: run_program(
-            validator, validator_limits, args=validator_args, stdin_fd=to_val_r,
-            stdout_fd=to_sub_w, files=validator_files, mounts=mounts),
-            (to_sub_w, to_val_r))),
+        threading.Thread(target=side, args=("validator", run_validator,
+                                             (to_sub_w, to_val_r))),
     ]
     try:
         for thread in threads:
@@ -124,9 +134,7 @@ def run_interactive(submission: Program, submission_limits: Limits, validator: P
     if sub.status is Status.RE and sub.signal == signal.SIGPIPE:
         sub = replace(sub, status=Status.OK, message="SIGPIPE: wrote after the validator ended")
     if kind == "kattis":
-        assert feedback_dir is not None
-        files = kattis.read_feedback(feedback_dir, validator_limits.output_kib * 1024)
-        check = kattis.interpret(val, files, "interactive validator")
+        check = kattis.interpret(val, found, "interactive validator")
     else:
         check = testlib.interpret(val, "testlib interactor")
     first = min(ended)[1] if ended else "submission"

@@ -22,7 +22,6 @@ Rules (docs/problems.md has the whole story):
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -362,31 +361,28 @@ class _Judging:
 
     def _multi_pass(self, case: TestCase) -> TestResult:
         passes = self.problem.limits.validation_passes
-        feedback = kattis.make_feedback_dir(self.workdir)  # kept across the passes
+        feedback = kattis.Feedback()  # kept across the passes
         time = wall = 0.0
         memory = 0
         stdin = case.input
-        try:
-            for number in range(1, passes + 1):
-                result = self._pass(case, number, stdin, feedback)
-                time, wall = max(time, result.time), max(wall, result.wall_time)
-                memory = max(memory, result.memory)
-                result = dataclasses.replace(result, time=time, wall_time=wall, memory=memory)
-                check = self.checks.get(case.name)
-                if result.verdict != "AC" or check is None or check.nextpass is None:
-                    return result
-                if number == passes:
-                    return dataclasses.replace(result, verdict="SE", checker_message=(
-                        f"the validator asked for pass {passes + 1}; "
-                        f"limits.validation_passes is {passes}"))
-                stdin = self.workdir / f"nextpass-{number}.in"
-                stdin.write_bytes(check.nextpass)
-        finally:
-            shutil.rmtree(feedback, ignore_errors=True)
+        for number in range(1, passes + 1):
+            result = self._pass(case, number, stdin, feedback)
+            time, wall = max(time, result.time), max(wall, result.wall_time)
+            memory = max(memory, result.memory)
+            result = dataclasses.replace(result, time=time, wall_time=wall, memory=memory)
+            check = self.checks.get(case.name)
+            if result.verdict != "AC" or check is None or check.nextpass is None:
+                return result
+            if number == passes:
+                return dataclasses.replace(result, verdict="SE", checker_message=(
+                    f"the validator asked for pass {passes + 1}; "
+                    f"limits.validation_passes is {passes}"))
+            stdin = self.workdir / f"nextpass-{number}.in"
+            stdin.write_bytes(check.nextpass)
         raise AssertionError("unreachable")
 
     def _pass(self, case: TestCase, number: int, stdin: Path | None = None,
-              feedback: Path | None = None) -> TestResult:
+              feedback: kattis.Feedback | None = None) -> TestResult:
         stdin = stdin or case.input
         if self.problem.interactive:
             outcome, check, verdict = self._interactive(case, stdin, feedback)
@@ -419,13 +415,13 @@ class _Judging:
                 seen.box(elapsed, outcome.wall_time)
 
     def _check(self, case: TestCase, stdin: Path, output: bytes,
-               feedback: Path | None) -> CheckResult:
+               feedback: kattis.Feedback | None) -> CheckResult:
         # The validator's input file is what the submission read: the pass's input.
         options = CheckOptions(flags=case.validator_args, input=stdin,
                                program=self.checker.program,
                                limits=self._validator_limits(case, len(output)),
                                workdir=self.workdir, files=self.checker.files,
-                               feedback_dir=feedback)
+                               feedback=feedback)
         return get_checker(self.checker.kind)(output, case.answer, options)
 
     def _validator_limits(self, case: TestCase, extra: int = 0) -> Limits | None:
@@ -443,7 +439,7 @@ class _Judging:
                       output_kib=lim.validation_output_mb * 1024,
                       box_kib=max(64 * 1024, box))
 
-    def _interactive(self, case: TestCase, stdin: Path, feedback: Path | None
+    def _interactive(self, case: TestCase, stdin: Path, feedback: kattis.Feedback | None
                      ) -> tuple[Outcome, CheckResult, str]:
         program = self.checker.program
         limits = self._validator_limits(case)
@@ -454,18 +450,13 @@ class _Judging:
             run = run_interactive(self.program, self.limits, program, limits, "testlib",
                                   args, files, case.args)
             return run.submission, run.check, run.verdict
-        directory = feedback or kattis.make_feedback_dir(self.workdir)
-        kattis.reuse_feedback_dir(directory)
-        try:
-            # The validator reads the pass's input (nextpass.in after the first pass).
-            run = run_interactive(self.program, self.limits, program, limits, "kattis",
-                                  kattis.validator_args(case.validator_args),
-                                  kattis.box_files(stdin, case.answer,
-                                                   CheckOptions(files=self.checker.files)),
-                                  case.args, directory)
-        finally:
-            if feedback is None:
-                shutil.rmtree(directory, ignore_errors=True)
+        # The validator reads the pass's input (nextpass.in after the first pass).
+        run = run_interactive(self.program, self.limits, program, limits, "kattis",
+                              kattis.validator_args(case.validator_args),
+                              kattis.box_files(stdin, case.answer,
+                                               CheckOptions(files=self.checker.files)),
+                              case.args, feedback if feedback is not None else
+                              kattis.Feedback())
         return run.submission, run.check, run.verdict
 
 

@@ -154,6 +154,20 @@ def test_files_in_and_out_without_following_planted_links():
     assert out.files == {"out.txt": b"hello\nmore\n", "in.txt": b"hello\n"}
 
 
+def test_collect_all_takes_regular_files_only():
+    """``collect=("*",)``: every regular file directly in /box, names the program chose, read
+    as carefully as named ones (no link, directory, FIFO or socket; nothing beneath)."""
+    out = run(SandboxSpec(
+        ("sh", "-c", "echo a > a.txt; echo b > 'b c'; ln -s /etc/passwd link; mkdir d;"
+                     "echo deep > d/x; mkfifo fifo 2>/dev/null; ln a.txt hard"),
+        files=(("in.txt", b"hi\n"),), collect=("*",)))
+    assert out.status is Status.OK, out
+    assert out.files == {"a.txt": b"a\n", "b c": b"b\n", "hard": b"a\n", "in.txt": b"hi\n"}
+    many = run(SandboxSpec(("sh", "-c", "for i in $(seq 300); do : > f$i; done"),
+                           collect=("*",)))
+    assert len(many.files) == 256  # COLLECT_ALL_MAX, by name
+
+
 def test_ro_and_rw_binds(tmp_path):
     ro = tmp_path / "ro"
     rw = tmp_path / "rw"

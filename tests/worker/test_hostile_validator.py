@@ -1,13 +1,14 @@
 """A hostile Kattis output validator (package code) attacks the judge through its feedback
-directory (issue 9): the one place a box writes into a host directory the judge then reads,
-chmods (between passes) and deletes.
+directory (issue 9): the box's own ``/box``, whose files the judge reads back after the run
+and carries into the next pass of a multi-pass problem.
 
 The validator plants symbolic links to the host canary (its file and its directory, paths the
 box cannot see but the judge could), to /etc/shadow, hard links, sockets or FIFOs, and
 directories under the names the judge reads (``judgemessage.txt``, ``teammessage.txt``,
-``score.txt``, ``nextpass.in``). The judge must read none of them, chmod nothing through them,
-delete nothing outside the feedback directory, and never hang; the canary file, directory and
-process are unchanged afterwards (the ``canary`` fixture).
+``score.txt``, ``nextpass.in``), or fills the directory. The judge must read none of them,
+never hang, and write nothing on the host (the feedback directory is a size-limited tmpfs of
+the box); the canary file, directory and process are unchanged afterwards (the ``canary``
+fixture).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from sandbox import Limits
-from worker.checkers import CheckOptions, get_checker
+from worker.checkers import CheckOptions, get_checker, kattis
 from worker.compile import compile_program
 from worker.languages import get_language
 
@@ -58,6 +59,14 @@ VALIDATOR = textwrap.dedent('''
                 open(os.path.join(feedback, "teammessage.txt"), "w").write(
                     "ESCAPED: hard link of " + source)
         sys.exit(43)
+    if attack == "fill":
+        try:
+            for i in range(100000):
+                with open(os.path.join(feedback, f"junk-{i}"), "wb") as f:
+                    f.write(b"x" * 65536)
+        except OSError as exc:
+            print("stopped:", exc, file=sys.stderr)
+        sys.exit(43)
     if attack == "special":
         try:
             os.mkfifo(os.path.join(feedback, "judgemessage.txt"))
@@ -86,11 +95,12 @@ def validator(tmp_path_factory):
     return program, workdir
 
 
-def check(validator, canary, attack: str, feedback_dir: Path | None = None):
+def check(validator, canary, attack: str, feedback: kattis.Feedback | None = None,
+          limits: Limits = LIMITS):
     """One check of a team output that tells the validator which attack to run."""
     program, workdir = validator
     options = CheckOptions(input=workdir / "t.in", program=program, workdir=workdir,
-                           limits=LIMITS, feedback_dir=feedback_dir)
+                           limits=limits, feedback=feedback)
     output = f"{attack} {canary.file} {canary.dir}\n".encode()
     started = time.monotonic()
     result = get_checker("kattis")(output, workdir / "t.ans", options)
@@ -103,8 +113,10 @@ def _leaks(result, canary) -> list[str]:
             for secret in (canary.token, "root:") if secret in text]
 
 
-def _feedback_dirs(workdir: Path) -> list[str]:
-    return sorted(p.name for p in workdir.iterdir() if p.name.startswith("feedback-"))
+def _host_files(workdir: Path) -> list[str]:
+    """What a check left in the judge's work directory (its own inputs aside)."""
+    return sorted(p.name for p in workdir.iterdir() if p.name not in ("t.in", "t.ans")
+                  and not p.name.endswith((".py", ".pyc")))
 
 
 def test_symlinks_to_host_files_are_not_read(validator, canary, settled_leftovers):
@@ -114,27 +126,28 @@ def test_symlinks_to_host_files_are_not_read(validator, canary, settled_leftover
     assert result.verdict == "AC", result
     assert result.score is None and result.nextpass is None, result
     assert not _leaks(result, canary)
-    assert not _feedback_dirs(validator[1]), "the feedback directory was not removed"
+    assert not _host_files(validator[1]), "a check left files on the host"
     assert not settled_leftovers() and not canary.problems()
 
 
-def test_links_to_host_directories_are_not_followed_on_cleanup(validator, canary):
-    """A link to the canary's directory (and a link inside a real subdirectory): the judge
-    removes its feedback directory without deleting anything through them."""
+def test_links_to_host_directories_are_not_followed(validator, canary):
+    """A link to the canary's directory (and a link inside a real subdirectory): nothing is
+    read or deleted through them."""
     result, _ = check(validator, canary, "symlink-dirs")
     assert result.verdict == "WA", result
     assert not _leaks(result, canary)
-    assert not _feedback_dirs(validator[1])
+    assert not _host_files(validator[1])
     assert not canary.problems()
 
 
 def test_hard_links_out_of_the_box_fail(validator, canary):
-    """Hard links of the box's files, its template's host files and the canary's path into the
-    (host) feedback directory all fail: other mounts."""
+    """Hard links of the template's host files and the canary's path into the feedback
+    directory all fail (other mounts, or not visible); only the box's own answer file can be
+    linked, which the validator may read anyway."""
     result, _ = check(validator, canary, "hardlinks")
     assert result.verdict == "WA", result
-    assert "ESCAPED" not in result.team_message, result.team_message
-    assert "blocked /etc/passwd" in result.message  # stderr, as there is no judgemessage.txt
+    for outside in ("/etc/passwd", "/usr/bin/python3", str(canary.file)):
+        assert f"hard link of {outside}" not in result.team_message, result.team_message
     assert not _leaks(result, canary)
     assert not canary.problems()
 
@@ -146,22 +159,34 @@ def test_sockets_fifos_and_directories_do_not_hang_the_judge(validator, canary):
     assert result.verdict == "WA", result
     assert took < 3, f"the check took {took:.1f} s"
     assert not _leaks(result, canary)
-    assert not _feedback_dirs(validator[1])
+    assert not _host_files(validator[1])
     assert not canary.problems()
 
 
-def test_multi_pass_reuse_does_not_chmod_through_links(validator, canary, tmp_path):
-    """Between the passes of a multi-pass problem the judge makes the previous pass's files
-    writable (chmod) and removes nextpass.in: never through a planted link. The canary keeps
-    its mode 0600 and its content."""
-    feedback = tmp_path / "feedback"
-    feedback.mkdir()
-    os.chmod(feedback, 0o777)
-    first, _ = check(validator, canary, "symlinks", feedback_dir=feedback)
+def test_multi_pass_carries_no_links(validator, canary):
+    """Between the passes of a multi-pass problem the judge carries the feedback files into
+    the next box: links planted in one pass are not carried (nor read) into the next."""
+    feedback = kattis.Feedback()
+    first, _ = check(validator, canary, "symlinks", feedback=feedback)
     assert first.verdict == "AC" and first.nextpass is None, first
-    second, _ = check(validator, canary, "symlink-dirs", feedback_dir=feedback)
-    # the second pass's own links collide with the first's: the validator fails, a judge
-    # error, never a read through a link
-    assert second.verdict in ("WA", "SE"), second
+    assert feedback.files == {}  # only links were left: nothing to carry
+    second, _ = check(validator, canary, "symlink-dirs", feedback=feedback)
+    assert second.verdict == "WA", second
     assert not _leaks(first, canary) and not _leaks(second, canary)
     assert not canary.problems()
+
+
+def test_filling_the_feedback_directory_fills_only_the_box(validator, canary, tmp_path):
+    """Writing file after file into the feedback directory stops at the box's size (a tmpfs
+    of the box, not a host disk): the judge's disk is not touched, the check ends at once,
+    and at most 256 files, each capped, come back."""
+    small = Limits(cpu_time_ms=5000, wall_time_ms=10000, memory_kib=262144,
+                   box_kib=8 * 1024)
+    before = os.statvfs(validator[1]).f_bfree
+    result, took = check(validator, canary, "fill", limits=small)
+    assert result.verdict == "WA", result
+    assert "No space left on device" in result.message  # the validator's stderr
+    assert took < 10, f"the check took {took:.1f} s"
+    lost = (before - os.statvfs(validator[1]).f_bfree) * os.statvfs(validator[1]).f_frsize
+    assert lost < 4 * 1024 * 1024, f"the host lost {lost} bytes of disk"
+    assert not _host_files(validator[1]) and not canary.problems()

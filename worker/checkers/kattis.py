@@ -5,35 +5,33 @@
 (``SE``), never a wrong answer.
 
 In the box: the validator in ``/box``, the test's input and answer as ``/box/testcase.in`` and
-``/box/testcase.ans``, the team's output on stdin, and the feedback directory
-``/box/feedback/``: a host directory made for this test (mode 0777 inside the judge's private
-0700 work directory) bound writable there, so that it persists across the passes of a
-multi-pass problem as the format requires. The judge reads it back without trusting it: entries
-are opened relative to the directory with ``O_NOFOLLOW | O_NONBLOCK``, only regular files are
-read, each up to the validator's output limit, at most :data:`MAX_FEEDBACK_FILES` of them.
+``/box/testcase.ans``, the team's output on stdin, and the feedback directory: ``/box/``
+itself, the box's own size-limited tmpfs (so a validator cannot fill any host disk through
+it). After the run the judge reads back every regular file the validator left there (the
+sandbox's ``collect=("*",)``: entries opened relative to the box with ``O_NOFOLLOW |
+O_NONBLOCK``, regular files only, each up to the validator's output limit, at most 256), and
+keeps them in a :class:`Feedback`. The feedback directory persists across the passes of a
+multi-pass problem, as the format requires, by carrying those files into the next pass's box
+(``nextpass.in`` is the next pass's input, not carried).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import stat
 import tempfile
 from pathlib import Path
 
-from sandbox import Mount, Outcome, Status
+from sandbox import COLLECT_ALL, Outcome, Status
 
 from ..compile import run_program
 from .result import CheckOptions, CheckResult, cap
 
-__all__ = ["check", "interpret", "validator_args", "box_files", "feedback_mount",
-           "make_feedback_dir", "reuse_feedback_dir", "read_feedback", "BOX_INPUT",
-           "BOX_ANSWER", "FEEDBACK_DIR"]
+__all__ = ["check", "interpret", "validator_args", "box_files", "Feedback", "run_validator",
+           "BOX_INPUT", "BOX_ANSWER", "FEEDBACK_DIR"]
 
 BOX_INPUT = "/box/testcase.in"
 BOX_ANSWER = "/box/testcase.ans"
-FEEDBACK_DIR = "/box/feedback/"
-MAX_FEEDBACK_FILES = 256
+FEEDBACK_DIR = "/box/"
 ACCEPT, REJECT = 42, 43
 
 
@@ -48,81 +46,51 @@ def box_files(input_file: Path, answer: Path, options: CheckOptions
     return (("testcase.in", input_file), ("testcase.ans", answer), *options.files)
 
 
-def make_feedback_dir(workdir: Path | None) -> Path:
-    """A fresh feedback directory the box's uid can write (its parent is private)."""
-    path = Path(tempfile.mkdtemp(prefix="feedback-", dir=workdir))
-    os.chmod(path, 0o777)
-    return path
+class Feedback:
+    """A validator's feedback directory, kept by the judge between the passes of a test: the
+    regular files the last pass left (its own files, the validator and the test's, excluded)."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    def box_files(self) -> tuple[tuple[str, bytes], ...]:
+        """The files to put back into the next pass's box (``nextpass.in`` is its input)."""
+        return tuple((n, d) for n, d in self.files.items() if n != "nextpass.in")
+
+    def update(self, collected: dict[str, bytes], placed: set[str]) -> dict[str, bytes]:
+        """Keep what a pass left, but the files the judge placed; returns them."""
+        self.files = {n: d for n, d in collected.items() if n not in placed}
+        return self.files
 
 
-def reuse_feedback_dir(directory: Path) -> None:
-    """Ready a feedback directory for the next pass: ``nextpass.in`` removed, and what the
-    previous pass's box (another uid) left there made writable, never following a link."""
-    (directory / "nextpass.in").unlink(missing_ok=True)
-    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    try:
-        for name in os.listdir(dir_fd):
-            try:
-                fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
-                             dir_fd=dir_fd)
-            except OSError:
-                continue
-            try:
-                mode = os.fstat(fd).st_mode
-                if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-                    os.fchmod(fd, 0o777 if stat.S_ISDIR(mode) else 0o666)
-            finally:
-                os.close(fd)
-    finally:
-        os.close(dir_fd)
-
-
-def feedback_mount(directory: Path) -> Mount:
-    """The feedback directory bound writable at ``/box/feedback``."""
-    return Mount(str(directory), FEEDBACK_DIR.rstrip("/"), writable=True)
-
-
-def read_feedback(directory: Path, cap_bytes: int) -> dict[str, bytes]:
-    """The regular files a validator left in its feedback directory, never following links."""
-    files: dict[str, bytes] = {}
-    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    try:
-        for name in sorted(os.listdir(dir_fd))[:MAX_FEEDBACK_FILES]:
-            try:
-                fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
-                             dir_fd=dir_fd)
-            except OSError:
-                continue  # a link, or gone
-            try:
-                if stat.S_ISREG(os.fstat(fd).st_mode):
-                    with os.fdopen(os.dup(fd), "rb") as f:
-                        files[name] = f.read(cap_bytes)
-            finally:
-                os.close(fd)
-    finally:
-        os.close(dir_fd)
-    return files
+def run_validator(program, limits, args: tuple[str, ...],
+                  fixed: tuple[tuple[str, bytes | Path], ...], feedback: Feedback,
+                  **io) -> tuple[Outcome, dict[str, bytes]]:
+    """One run of a Kattis validator with its feedback directory: its outcome and the
+    feedback files it left (``io``: ``stdin``, or ``stdin_fd`` and ``stdout_fd``)."""
+    placed = {program.artifact_name, *(name for name, _ in fixed)}
+    carried = tuple((n, d) for n, d in feedback.box_files() if n not in placed)
+    outcome = run_program(program, limits, args=args, files=fixed + carried,
+                          collect=(COLLECT_ALL,), collect_max_kib=limits.output_kib, **io)
+    return outcome, feedback.update(outcome.files, placed)
 
 
 def check(output: bytes, answer: Path, options: CheckOptions) -> CheckResult:
     """Run the custom validator on ``output`` in a fresh box and read its judgement."""
     if options.program is None or options.limits is None or options.input is None:
         return CheckResult("SE", "no compiled output validator")
-    feedback = options.feedback_dir or make_feedback_dir(options.workdir)
+    feedback = options.feedback if options.feedback is not None else Feedback()
     fd, team_output = tempfile.mkstemp(prefix="team-output-", dir=options.workdir)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(output)
-        reuse_feedback_dir(feedback)
-        outcome = run_program(options.program, options.limits,
-                             args=validator_args(options.flags), stdin=team_output,
-                             files=box_files(options.input, answer, options),
-                             mounts=(feedback_mount(feedback),))
-        return interpret(outcome, read_feedback(feedback, options.limits.output_kib * 1024))
+        outcome, files = run_validator(options.program, options.limits,
+                                       validator_args(options.flags),
+                                       box_files(options.input, answer, options), feedback,
+                                       stdin=team_output)
+        return interpret(outcome, files)
     finally:
         os.unlink(team_output)
-        if options.feedback_dir is None:
-            shutil.rmtree(feedback, ignore_errors=True)
 
 
 def _failure(outcome: Outcome, what: str) -> str:

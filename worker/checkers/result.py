@@ -43,9 +43,9 @@ class CheckOptions:
     ``case_sensitive``, ``float_tolerance 1e-6``...). For program checkers: ``input`` (the
     test's input file), ``program`` (the compiled validator or testlib checker), ``limits``
     (its box's limits), ``workdir`` (a host directory for temporary files), ``files`` (other
-    files the program needs next to it in ``/box``, e.g. Python modules) and
-    ``feedback_dir`` (the host directory bound as the validator's feedback directory; kept
-    across the passes of a multi-pass problem; a fresh one per check when ``None``).
+    files the program needs next to it in ``/box``, e.g. Python modules) and ``feedback``
+    (a Kattis validator's feedback directory, ``worker.checkers.kattis.Feedback``, kept across
+    the passes of a multi-pass problem; a fresh one per check when ``None``).
     """
 
     flags: tuple[str, ...] = ()
@@ -54,7 +54,7 @@ class CheckOptions:
     limits: Limits | None = None
     workdir: Path | None = None
     files: tuple[tuple[str, Path], ...] = ()
-    feedback_dir: Path | None = None
+    feedback: object | None = None  # kattis.Feedback (that module imports this one)
 
 
 def cap(text: str) -> str:

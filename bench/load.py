@@ -37,6 +37,7 @@ import json
 import os
 import queue
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -742,6 +743,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--url needs --database-url: the audit reads the store")
     if args.url is None and os.geteuid() != 0:
         parser.error("run as root: the worker judges in the real sandbox")
+    # stopped by a signal (a timeout's SIGTERM, a hang-up): leave through the finally below,
+    # which stops the stack this started (its processes lead sessions of their own)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda number, _frame: sys.exit(128 + number))
     with tempfile.TemporaryDirectory(prefix="judgebox-load-") as tmp:
         stack = LoadStack(Path(tmp), args.concurrency, url=args.url,
                           database_url=args.database_url, worker_pids=tuple(args.worker_pid),

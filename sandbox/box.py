@@ -247,41 +247,23 @@ class Box:
         live = self._live
         assert live is not None
         host = runner._host()
-        ours: list[int] = []
-
-        def opened(fd: int) -> int:
-            ours.append(fd)
-            return fd
-
-        def pipe() -> tuple[int, int]:
-            r, w = os.pipe()
-            return opened(r), opened(w)
-
+        fds = runner._RunFds(host.cgroups.attach_fds(cg), spec, stdin_fd, stdout_fd)
         watchdog: _RunWatchdog | None = None
         try:
-            cg_fds = [opened(fd) for fd in host.cgroups.attach_fds(cg)]
-            box_stdin = opened(os.dup(stdin_fd) if stdin_fd is not None else
-                               os.open(spec.stdin or "/dev/null", os.O_RDONLY | os.O_CLOEXEC))
-            setup_r, setup_w = pipe()
-            result_r, result_w = pipe()
-            out_r, out_w = pipe() if stdout_fd is None else (None, opened(os.dup(stdout_fd)))
-            err_r, err_w = pipe()
-            sent = dict(box_mount_fd=box_fd, stdin_fd=box_stdin, stdout_w=out_w,
-                        stderr_w=err_w, setup_w=setup_w, result_w=result_w)
+            sent = dict(box_mount_fd=box_fd, stdin_fd=fds.stdin, stdout_w=fds.out_w,
+                        stderr_w=fds.err_w, setup_w=fds.setup_w, result_w=fds.result_w)
             try:  # init is ready (N) once the last run is over and the box checked
                 answer = live.control.recv(16)
                 socket.send_fds(live.orders, [pickle.dumps(order)],
-                                [sent[name] for name in RUN_FDS] + cg_fds)
+                                [sent[name] for name in RUN_FDS] + list(fds.cgroup))
             except OSError as exc:
                 raise _BoxGone(f"init: {exc}") from exc
             if answer != b"N":
                 raise _BoxGone("a stale box (an earlier run's socket lives on)"
                                if answer == b"B" else "init ended")
             watchdog = _RunWatchdog(spec.limits, live.init_pidfd, host.cgroups, cg)
-            for fd in (setup_w, result_w, out_w, err_w, box_stdin):  # the box's ends
-                os.close(fd)
-                ours.remove(fd)
-            watchdog.watch(setup_r, result_r, out_r, err_r)
+            fds.close_box_ends()
+            watchdog.watch(fds.setup_r, fds.result_r, fds.out_r, fds.err_r)
             return watchdog
         finally:
             # Init reports a run's end (X) only once it has killed and reaped every process of
@@ -289,8 +271,7 @@ class Box:
             # is ended, and every process in it with its pid namespace.
             if watchdog is not None and watchdog.wait_status is None:
                 self._end_processes()
-            for fd in ours:
-                os.close(fd)
+            fds.close()
 
 
 class _RunWatchdog(Watchdog):

@@ -172,41 +172,64 @@ def _collect(box_fd: int, spec: SandboxSpec) -> dict[str, bytes]:
     return files
 
 
+class _RunFds:
+    """The fds of one run: the box's ends (its stdin, stdout, stderr, the setup and result
+    pipes' write ends, the cgroup fds) and the supervisor's read ends. Every fd opened here is
+    closed by :meth:`close`; :meth:`close_box_ends` closes the box's ends once the child half
+    holds its copies (so EOF on a read end means the box is done with it)."""
+
+    def __init__(self, cgroup_fds: list[int], spec: SandboxSpec, stdin_fd: int | None,
+                 stdout_fd: int | None) -> None:
+        self.ours: list[int] = list(cgroup_fds)
+        self.cgroup = tuple(cgroup_fds)
+        try:
+            self.stdin = self._take(os.dup(stdin_fd) if stdin_fd is not None else os.open(
+                spec.stdin or "/dev/null", os.O_RDONLY | os.O_CLOEXEC))
+            self.setup_r, self.setup_w = self._pipe()
+            self.result_r, self.result_w = self._pipe()
+            self.out_r, self.out_w = self._pipe() if stdout_fd is None else \
+                (None, self._take(os.dup(stdout_fd)))
+            self.err_r, self.err_w = self._pipe()
+        except BaseException:
+            self.close()
+            raise
+
+    def _take(self, fd: int) -> int:
+        self.ours.append(fd)
+        return fd
+
+    def _pipe(self) -> tuple[int, int]:
+        r, w = os.pipe()
+        return self._take(r), self._take(w)
+
+    def close_box_ends(self) -> None:
+        for fd in (self.setup_w, self.result_w, self.out_w, self.err_w, self.stdin):
+            os.close(fd)
+            self.ours.remove(fd)
+
+    def close(self) -> None:
+        for fd in self.ours:
+            os.close(fd)
+        self.ours = []
+
+
 def _start_and_watch(spec: SandboxSpec, root: mounts.RootPlan, env: dict[str, str],
                      slot: slots.Slot, cg: cgroups.BoxCgroup, box_fd: int, host: _Host,
                      stdin_fd: int | None, stdout_fd: int | None) -> Watchdog:
     """Start the child half (through the fork server) and watch it; whatever happens, the
     box is dead on return."""
-    ours: list[int] = []  # every fd opened here, closed on the way out
-
-    def opened(fd: int) -> int:
-        ours.append(fd)
-        return fd
-
-    def pipe() -> tuple[int, int]:
-        r, w = os.pipe()
-        return opened(r), opened(w)
-
+    fds = _RunFds(host.cgroups.attach_fds(cg), spec, stdin_fd, stdout_fd)
     watchdog: Watchdog | None = None
     pid = pidfd = -1
     try:
-        cg_fds = [opened(fd) for fd in host.cgroups.attach_fds(cg)]
-        box_stdin = opened(os.dup(stdin_fd) if stdin_fd is not None else
-                           os.open(spec.stdin or "/dev/null", os.O_RDONLY | os.O_CLOEXEC))
-        setup_r, setup_w = pipe()
-        result_r, result_w = pipe()
-        out_r, out_w = pipe() if stdout_fd is None else (None, opened(os.dup(stdout_fd)))
-        err_r, err_w = pipe()
         plan = ChildPlan(spec.command, env, root, rlimits.table(spec.limits), slot.uid,
                          slot.gid, host.last_cap, seccomp.compile_filter(), box_fd,
-                         tuple(cg_fds), box_stdin, out_w, err_w, setup_w, result_w,
-                         host.cgroups.born_in_cgroup)
+                         fds.cgroup, fds.stdin, fds.out_w, fds.err_w, fds.setup_w,
+                         fds.result_w, host.cgroups.born_in_cgroup)
         pid, pidfd = forkserver.server().spawn(plan)
         watchdog = Watchdog(spec.limits, pid, pidfd, host.cgroups, cg)
-        for fd in (setup_w, result_w, out_w, err_w, box_stdin):  # the box's ends
-            os.close(fd)
-            ours.remove(fd)
-        watchdog.watch(setup_r, result_r, out_r, err_r)
+        fds.close_box_ends()
+        watchdog.watch(fds.setup_r, fds.result_r, fds.out_r, fds.err_r)
         return watchdog
     finally:
         if pid > 0:
@@ -216,8 +239,7 @@ def _start_and_watch(spec: SandboxSpec, root: mounts.RootPlan, env: dict[str, st
             forkserver.server().reap(pid)
         if watchdog is not None:
             watchdog.close()
-        for fd in ours:
-            os.close(fd)
+        fds.close()
 
 
 def _decide(spec: SandboxSpec, watch: Watchdog, stats: cgroups.CgroupStats,

@@ -233,20 +233,6 @@ class LoadStack:
 
 # --- memory ------------------------------------------------------------------------------------
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid and fields[0] != "Z":
-                found.append(int(entry))
-    return found
-
-
 def _rss_kib(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/statm") as f:
@@ -298,9 +284,9 @@ def sample_memory(worker_pids: tuple[int, ...], judged: int) -> MemorySample:
     never counted)."""
     pool, helpers = [], []
     for pid in worker_pids:
-        for child in _children(pid):
+        for child in jbstack.children(pid):
             (pool if _cmdline(child) == _cmdline(pid) else helpers).append(child)
-    helpers += [child for pid in pool for child in _children(pid)]
+    helpers += [child for pid in pool for child in jbstack.children(pid)]
     everything = [*worker_pids, *pool, *helpers]
     return MemorySample(judged, sum(_rss_kib(p) for p in worker_pids),
                         sum(_rss_kib(p) for p in pool), sum(_rss_kib(p) for p in helpers),

@@ -59,9 +59,9 @@ def stop_process(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
         proc.wait(5)
 
 
-def group_members(pgid: int) -> list[int]:
-    """Live processes of process group ``pgid``."""
-    found = []
+def _live_processes() -> dict[int, tuple[int, int]]:
+    """Every live (not zombie) process: pid -> (parent pid, process group)."""
+    found = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -70,23 +70,24 @@ def group_members(pgid: int) -> list[int]:
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            found.append(int(entry))
+        if fields[0] != "Z":
+            found[int(entry)] = (int(fields[1]), int(fields[2]))
     return found
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live processes of process group ``pgid``."""
+    return [pid for pid, (_, group) in _live_processes().items() if group == pgid]
+
+
+def children(pid: int) -> list[int]:
+    """Live processes whose parent is ``pid``."""
+    return [child for child, (parent, _) in _live_processes().items() if parent == pid]
 
 
 def descendants(pid: int) -> list[int]:
     """Live processes below ``pid`` (children, their children...)."""
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[0] != "Z":
-                parents[int(entry)] = int(fields[1])
+    parents = {child: parent for child, (parent, _) in _live_processes().items()}
     found, frontier = [], [pid]
     while frontier:
         parent = frontier.pop()

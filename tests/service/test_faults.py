@@ -504,14 +504,6 @@ def _serve(env: dict, port: int, log: Path) -> subprocess.Popen:
     raise AssertionError(f"judgebox serve did not get ready: {log.read_text()[-2000:]}")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def test_serve_killed_and_started_again(fstack, tmp_path):
     """``judgebox serve`` (web app and worker in one command) is killed with kill -9 while a
     client polls three submissions, then started again: the client sees them all judged,
@@ -553,7 +545,7 @@ def test_serve_killed_and_started_again(fstack, tmp_path):
         poller.join(100)
         # the first serve's worker got SIGTERM when serve died: it finished its judgement
         # and left (its own session, but a parent-death signal)
-        wait_until(lambda: not [p for p in started if _alive(p)], 90, 0.2,
+        wait_until(lambda: not [p for p in started if jbstack.alive(p)], 90, 0.2,
                    what="the killed serve's worker to stop")
     finally:
         jbstack.stop_process(serve, grace=30)

@@ -74,15 +74,15 @@ def create_batch(data: bytes, problem_name: str, options: CollectOptions,
     problem = services.get_problem(problem_name)
     services.check_unpacked_size(data, services.unpacked_cap(), "submissions")
     items = _items(data, options, filename)
-    for language in sorted({item.language for item, _ in items}):
-        services.resolve_language(language, field="submissions")
+    languages = {lang: services.resolve_language(lang, field="submissions")
+                 for lang in sorted({item.language for item, _ in items})}
     _check_items(items)
     store = services.store()
     rows: list[Submission] = []
     celery = current_app.extensions["celery"]
     try:
         for item, source in items:
-            language = services.resolve_language(item.language, field="submissions")
+            language = languages[item.language]
             new = NewSubmission(
                 problem_id=problem.id, problem_name=problem.name,
                 package_sha256=problem.package_sha256, checker="package",

@@ -70,10 +70,12 @@ def create_rejudge(body: RejudgeCreate, token_id: int | None) -> Batch | dict:
     _check_room(len(originals))
     requested = RunLimitsIn(time_limit=body.time_limit)
     celery = current_app.extensions["celery"]
+    languages = {lang: services.resolve_language(lang, field="languages")  # 422 first
+                 for lang in sorted({original.language for original in originals})}
     pairs: list[tuple[Submission, str]] = []
     try:
         for original in originals:
-            language = services.resolve_language(original.language, field="languages")
+            language = languages[original.language]
             new = NewSubmission(
                 language=original.language, source=original.source, queue="batch",
                 judge0_language_id=original.judge0_language_id, problem_id=problem.id,
@@ -89,9 +91,6 @@ def create_rejudge(body: RejudgeCreate, token_id: int | None) -> Batch | dict:
     except (OperationalError, RedisError, OSError) as exc:
         _forget([token for _, token in pairs])
         raise ApiError(503, f"the queue is unavailable: {exc}") from exc
-    except ApiError:
-        _forget([token for _, token in pairs])
-        raise
     options = {"filter": wanted.to_json(), "package_sha256": problem.package_sha256,
                "time_limit": body.time_limit}
     return rejudge.create_rejudge(store, problem.name, pairs, options, token_id)

@@ -263,7 +263,7 @@ def _run_test(program: Program, box: Limits, stdin: str, test, count: int, limit
     runs = max(1, int(limits.runs))
     times, memories = [], []
     for _ in range(runs):
-        reporter.running(test.index, count, box.wall_ms / 1000)  # renews the lease each run
+        reporter.running(test.index, count, box.wall_ms / 1000)  # the lease covers each run
         started = time.monotonic()
         outcome = run_program(program, box, stdin, box=warm)
         elapsed = time.monotonic() - started

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import io
 import json
 import os
 import queue
@@ -45,7 +44,6 @@ import tempfile
 import threading
 import time
 import uuid
-import zipfile
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -139,16 +137,6 @@ def units(jobs: list[Job]) -> list[list[Job]]:
     if batch:
         out.append(batch)
     return out
-
-
-def package_zip(name: str = PROBLEM) -> bytes:
-    """``examples/<name>`` as a zip."""
-    buffer = io.BytesIO()
-    root = REPO / "examples" / name
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for path in sorted(root.rglob("*")):
-            zf.write(path, f"{name}/{path.relative_to(root)}")
-    return buffer.getvalue()
 
 
 # --- the stack ---------------------------------------------------------------------------------
@@ -568,7 +556,7 @@ def upload_problem(stack: LoadStack) -> bool:
     if not stack.token:
         return False
     response = requests.post(f"{stack.url}/api/v1/problems", data={"name": PROBLEM},
-                             files={"package": (f"{PROBLEM}.zip", package_zip())},
+                             files={"package": (f"{PROBLEM}.zip", jbstack.example_zip(PROBLEM))},
                              headers=stack.headers(), timeout=120)
     return response.status_code in (201, 409)
 

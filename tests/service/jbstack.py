@@ -8,6 +8,7 @@ Loaded by ``tests/service/conftest.py`` and ``tests/web/conftest.py``.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import signal
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +59,16 @@ def stop_process(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(5)
+
+
+def example_zip(name: str) -> bytes:
+    """``examples/<name>`` as a problem package zip (its files under ``<name>/``)."""
+    buffer = io.BytesIO()
+    root = REPO / "examples" / name
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for path in sorted(root.rglob("*")):
+            zf.write(path, f"{name}/{path.relative_to(root)}")
+    return buffer.getvalue()
 
 
 def _live_processes() -> dict[int, tuple[int, int]]:
@@ -218,12 +230,21 @@ class PostgresCluster:
                            "--locale=C", "--no-sync", "--auth-local=trust",
                            "--auth-host=scram-sha-256", f"--pwfile={pwfile}"], 120)
         pwfile.unlink()
+        self.start()
+
+    def start(self) -> None:
+        """Start the server (again: after :meth:`pause`) on its port."""
         options = (f"-c port={self.port} -c listen_addresses=127.0.0.1 "
                    f"-c unix_socket_directories={self.directory} -c fsync=off "
                    "-c max_connections=100")
         self._as_postgres(["pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options,
                            "-w", "-t", "60", "start"], 90)
         self.pid = int((self.data / "postmaster.pid").read_text().split()[0])
+
+    def pause(self) -> None:
+        """Stop the server (fast: every connection is cut); its files stay for :meth:`start`."""
+        self._as_postgres(["pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "30",
+                           "stop"], 60)
 
     def _as_postgres(self, argv: list[str], timeout: float) -> None:
         argv = [str(self.bindir / argv[0]), *argv[1:]]
@@ -253,8 +274,7 @@ class PostgresCluster:
         """Stop the server (pg_ctl, fast mode; SIGKILL to its postmaster if that fails) and
         remove its files."""
         try:
-            self._as_postgres(["pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "30",
-                               "stop"], 60)
+            self.pause()
         except (RuntimeError, subprocess.TimeoutExpired):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)

@@ -44,14 +44,6 @@ def class_zip() -> bytes:
     return buffer.getvalue()
 
 
-def package_zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for path in sorted(APLUSB.rglob("*")):
-            zf.write(path, f"aplusb/{path.relative_to(APLUSB)}")
-    return buffer.getvalue()
-
-
 @pytest.fixture(scope="module")
 def bstack(tmp_path_factory, redis_server):
     """A stack of its own (one worker, one box: the queue order is then observable), with
@@ -64,7 +56,7 @@ def bstack(tmp_path_factory, redis_server):
 
     stack.token = create_token(stack.store, "batch-admin")[1]
     answer = requests.post(f"{stack.url}/api/v1/problems", headers=_auth(stack),
-                           files={"package": ("aplusb.zip", package_zip())}, timeout=30)
+                           files={"package": ("aplusb.zip", jbstack.example_zip("aplusb"))}, timeout=30)
     assert answer.status_code == 201, answer.text
     yield stack
     stop_stack(stack)

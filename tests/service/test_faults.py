@@ -190,24 +190,6 @@ def test_posting_while_redis_is_down_is_503_and_stores_nothing(fstack):
 
 # --- the database unavailable for a while ---------------------------------------------------
 
-class PausablePostgres(jbstack.PostgresCluster):
-    """A PostgreSQL cluster of this module's own, stopped and started again by the test."""
-
-    def pause(self) -> None:
-        """Stop the server (fast: every connection is cut); its files stay."""
-        self._as_postgres(["pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "30",
-                           "stop"], 60)
-
-    def resume(self) -> None:
-        """Start it again on the same port."""
-        options = (f"-c port={self.port} -c listen_addresses=127.0.0.1 "
-                   f"-c unix_socket_directories={self.directory} -c fsync=off "
-                   "-c max_connections=100")
-        self._as_postgres(["pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options,
-                           "-w", "-t", "60", "start"], 90)
-        self.pid = int((self.data / "postmaster.pid").read_text().split()[0])
-
-
 @pytest.fixture(scope="module")
 def pgstack(tmp_path_factory):
     """A stack on a PostgreSQL cluster of this module's own, its own redis-server, the app
@@ -219,7 +201,7 @@ def pgstack(tmp_path_factory):
         pytest.skip(reason)
     from web import create_app
 
-    cluster = PausablePostgres(jbstack.postgres_bindir())
+    cluster = jbstack.PostgresCluster(jbstack.postgres_bindir())
     redis = jbstack.RedisServer(tmp_path_factory.mktemp("faults-pg-redis"))
     data_dir = tmp_path_factory.mktemp("faults-pg")
     db_url = cluster.create_database("faults")
@@ -263,7 +245,7 @@ def test_postgres_stopped_for_a_while(pgstack):
         healthy = requests.get(f"{base}/healthz", timeout=30)
         time.sleep(max(0.0, 6 - (time.monotonic() - down)))  # down for a while
     finally:
-        pgstack.cluster.resume()
+        pgstack.cluster.start()
     for response in (posted, got, judge0):
         assert response.status_code == 503, (response.request.url, response.text[:500])
         assert "database" in response.json()["error"], response.text

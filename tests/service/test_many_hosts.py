@@ -13,7 +13,6 @@ where two slots must never share a uid or a cgroup name. The worker joins the na
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import secrets
 import shutil
@@ -21,7 +20,6 @@ import socket
 import subprocess
 import sys
 import threading
-import zipfile
 
 import pytest
 import requests
@@ -31,15 +29,6 @@ from jbstack import REPO, stop_process, wait_until
 
 PY_SLOW = "import time\ntime.sleep(0.4)\nprint(input())\n"
 PY_APLUSB = "a, b = map(int, input().split())\nprint(a + b)\n"
-
-
-def _package(name: str) -> bytes:
-    buffer = io.BytesIO()
-    root = REPO / "examples" / name
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for path in sorted(root.rglob("*")):
-            zf.write(path, f"{name}/{path.relative_to(root)}")
-    return buffer.getvalue()
 
 
 def _ip(*args: str) -> None:
@@ -170,7 +159,7 @@ def test_a_worker_on_another_host_judges_and_a_second_shares_the_queue(
 
         admin = create_token(store, "many-hosts-admin")[1]
         response = requests.post(f"{server.url}/api/v1/problems", headers={
-            "X-Auth-Token": admin}, files={"package": ("aplusb.zip", _package("aplusb"))},
+            "X-Auth-Token": admin}, files={"package": ("aplusb.zip", jbstack.example_zip("aplusb"))},
             timeout=30)
         assert response.status_code == 201, response.text
         response = requests.post(f"{server.url}/api/v1/submissions", timeout=10, json={

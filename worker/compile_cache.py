@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
-import functools
 import hashlib
 import json
 import logging
@@ -41,10 +40,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import sandbox
 from sandbox import Outcome, Status
 
-from .toolchain import ToolchainUnknown, toolchain_id
+from .toolchain import ToolchainUnknown, code_fingerprint, toolchain_id
 
 if TYPE_CHECKING:
     from .compile import CompileLimits
@@ -126,18 +124,6 @@ def cacheable(outcome: Outcome | None) -> bool:
         and outcome.killed_by is None)
 
 
-@functools.lru_cache(maxsize=1)
-def _code_fingerprint() -> str:
-    here = Path(__file__).parent
-    paths = sorted(Path(sandbox.__file__).parent.glob("*.py"))
-    paths += [here / n for n in ("compile.py", "compile_cache.py", "pch.py", "languages.py",
-                                 "toolchain.py")]
-    digest = hashlib.sha256(f"{CACHE_FORMAT}\n".encode())
-    for path in paths:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 class CompileCache:
     """A compile cache in one private directory, at most ``max_bytes`` big."""
 
@@ -155,7 +141,7 @@ class CompileCache:
         except (ToolchainUnknown, OSError) as exc:
             log.warning("compile cache off for this compile: %s", exc)
             return None
-        parts = {"code": _code_fingerprint(), "language": language.id, "step": list(step),
+        parts = {"code": code_fingerprint(f"compile cache {CACHE_FORMAT}"), "language": language.id, "step": list(step),
                  "values": values, "limits": dataclasses.asdict(limits),
                  "toolchain": toolchain, "source": hashlib.sha256(source).hexdigest()}
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()

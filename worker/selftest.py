@@ -12,7 +12,6 @@ costs the file cache.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import multiprocessing
@@ -23,12 +22,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import sandbox
 from sandbox import Limits, SandboxError, SandboxSpec, Status, load_template, run
 
 from .compile import CompileSystemError, compile_program, run_program
 from .languages import Language, all_languages, get_language
-from .toolchain import ToolchainUnknown, host_fingerprint
+from .toolchain import ToolchainUnknown, code_fingerprint, host_fingerprint
 
 __all__ = ["LanguageStatus", "check_language", "language_status", "language_statuses",
            "cache_path"]
@@ -65,27 +63,14 @@ def cache_path() -> Path:
     return Path(os.environ.get("JUDGEBOX_CACHE_DIR", "/var/cache/judgebox")) / "languages.json"
 
 
-@functools.lru_cache(maxsize=1)
-def _code_fingerprint() -> str:
-    """judgebox's own code that a self-test goes through: the sandbox, and the languages, the
-    compile step and this module."""
-    here = Path(__file__).parent
-    paths = sorted(Path(sandbox.__file__).parent.glob("*.py"))
-    paths += [here / name for name in ("languages.py", "compile.py", "compile_cache.py",
-                                       "pch.py", "toolchain.py", "selftest.py")]
-    digest = hashlib.sha256(f"{SELFTEST_FORMAT}\n".encode())
-    for path in paths:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def _fingerprint(lang: Language) -> str:
     """judgebox's code, the language's file and the host paths its box binds."""
     try:
         host = host_fingerprint(lang)
     except ToolchainUnknown as exc:  # a broken template: its self-test says so
         host = f"unknown: {exc}"
-    return hashlib.sha256(f"{_code_fingerprint()}\n{host}".encode()).hexdigest()
+    code = code_fingerprint(f"selftest {SELFTEST_FORMAT}", ("selftest.py",))
+    return hashlib.sha256(f"{code}\n{host}".encode()).hexdigest()
 
 
 def _first_line(data: bytes | str, limit: int = 200) -> str:

@@ -10,14 +10,18 @@ compiler is ever reused.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
+from pathlib import Path
+
+import sandbox
 
 from sandbox import Limits, SandboxError, SandboxSpec, Status, load_template, run
 
 from .languages import Language
 
-__all__ = ["ToolchainUnknown", "toolchain_id", "host_fingerprint"]
+__all__ = ["ToolchainUnknown", "toolchain_id", "host_fingerprint", "code_fingerprint"]
 
 _VERSION_LIMITS = Limits(cpu_time_ms=10_000, wall_time_ms=20_000, memory_kib=1024 * 1024)
 _versions: dict[tuple[str, str], str] = {}
@@ -25,6 +29,21 @@ _versions: dict[tuple[str, str], str] = {}
 
 class ToolchainUnknown(Exception):
     """The version command failed: nothing is cached or precompiled for this language."""
+
+
+@functools.lru_cache(maxsize=None)
+def code_fingerprint(salt: str, extra: tuple[str, ...] = ()) -> str:
+    """judgebox's own code a compile goes through: the sandbox, and the languages, compile
+    step, compile cache, PCH and toolchain modules (plus ``extra`` modules of ``worker``),
+    with ``salt`` (the caller's format version). Read once per process."""
+    here = Path(__file__).parent
+    paths = sorted(Path(sandbox.__file__).parent.glob("*.py"))
+    paths += [here / name for name in ("languages.py", "compile.py", "compile_cache.py",
+                                       "pch.py", "toolchain.py", *extra)]
+    digest = hashlib.sha256(f"{salt}\n".encode())
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def host_fingerprint(language: Language) -> str:

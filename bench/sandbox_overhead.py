@@ -4,9 +4,9 @@
 Every method runs the same static ``int main(void){return 0;}`` binary (built here with
 ``gcc -O2 -static`` into a temporary directory), N times each after a warm-up, and the wall time
 of one whole run (start to reaped) is measured from this process with ``perf_counter_ns``.
-A last, separately timed pass instruments judgebox from the outside (wrappers around its module
-functions and ``os.register_at_fork`` hooks that stamp a shared page) to split one box run into
-phases. Nothing under ``sandbox/`` is modified.
+A last, separately timed pass instruments judgebox from the outside (wrappers around its
+supervisor functions, and the box helper's own clock readings from its records) to split one
+box run into phases. Nothing under ``sandbox/`` is modified.
 
 Usage (as root)::
 
@@ -22,11 +22,9 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import mmap
 import os
 import platform
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -266,10 +264,10 @@ def measure(methods: list[Method], runs: int, warmup: int, interleave: bool) -> 
 
 # ------------------------------------------------------------------------------------ breakdown
 
-# One box run is split at stamps taken from the outside: wrappers around judgebox's module
-# functions (they run in the supervisor and, inherited by fork, in the keeper, init and program),
-# os.register_at_fork hooks, and init's own end-of-program clock reading (from the supervisor's
-# record of the run). Stamps go to a shared anonymous page. The phase table follows the stamps in
+# One box run is split at stamps taken from the outside: wrappers around judgebox's supervisor
+# functions, and the child half's own clock readings (the box helper's T record just before
+# seccomp and exec, init's X record at the program's end), read from the supervisor's record of
+# the run. The phase table follows the stamps in
 # the order they happen (median offset from the start), so it needs no change when judgebox
 # reorders its steps; a gap between two stamps that is not one wrapped call is shown as "other".
 
@@ -280,37 +278,25 @@ CALLS = {
     "cg.apply_limits": ("cgroup limits", "supervisor"),
     "_prepare_box": ("/box tmpfs + copy files", "supervisor"),
     "cg.attach_fds": ("open cgroup fds", "supervisor"),
-    "fork0": ("fork keeper", "keeper"),
-    "enter_box_namespaces": ("unshare mnt/pid/ipc/uts/net", "keeper"),
-    "fork1": ("fork init (pid 1)", "init"),
-    "build_root": ("build root (mounts, pivot_root)", "init"),
-    "loopback_up": ("loopback up", "init"),
-    "set_hostname": ("hostname", "init"),
-    "fork2": ("fork program", "program"),
-    "rlimits.apply": ("rlimits", "program"),
-    "cgroup.join": ("join box cgroup (write 0)", "program"),
-    "enter_cgroup_namespace": ("unshare cgroupns", "program"),
-    "drop_privileges": ("drop privileges (caps, uid)", "program"),
-    "load_seccomp_bpf": ("load seccomp filter", "program"),
-    "exec": ("exec + program + exit, reaped by init", "program"),
+    "spawn": ("send the plan, helper forks the keeper", "supervisor"),
+    "child": ("keeper, namespaces, init, root, program set-up", "helper"),
+    "exec": ("seccomp, exec + program + exit, reaped by init", "program"),
     "teardown": ("init/keeper exit, pipes EOF", "supervisor"),
     "reap": ("kill, waitpid keeper, close fds", "supervisor"),
     "_collect": ("collect files", "supervisor"),
     "cg.stats": ("cgroup stats", "supervisor"),
     "cg.remove": ("cgroup rmdir", "supervisor"),
 }
-WRAPPED = [c for c in CALLS if not c.startswith("fork") and c not in ("exec", "teardown", "reap")]
+WRAPPED = [c for c in CALLS if c not in ("child", "exec", "teardown", "reap")]
 # Stamps that mark the critical path; "_watch:start" and the like happen in parallel and are left
-# out. The intervals without a wrapped call of their own are made of these pairs:
-EXTRA_STAMPS = ["run:start", "run:end", "execvpe:start", "exit", "_watch:start", "_watch:end",
+# out. The child half is the box helper (C): its own records give two stamps, "setup" (just
+# before seccomp and exec, the T line) and "exit" (init saw the program end, the X line).
+EXTRA_STAMPS = ["run:start", "run:end", "setup", "exit", "_watch:start", "_watch:end",
                 "_start_and_watch:end", "_start_and_watch:start"]
-SPANS = {"exec": ("execvpe:start", "exit"), "teardown": ("exit", "_watch:end"),
-         "reap": ("_watch:end", "_start_and_watch:end")}
-SPANS.update({f"fork{d}": (f"fork{d}:before", f"fork{d}:child") for d in range(3)})
-STAMP_PROCESS = {"run": "supervisor", "execvpe": "program", "exit": "init",
-                 "_watch": "supervisor", "_start_and_watch": "supervisor",
-                 "fork0:before": "supervisor", "fork1:before": "keeper",
-                 "fork2:before": "init"}
+SPANS = {"child": ("spawn:end", "setup"), "exec": ("setup", "exit"),
+         "teardown": ("exit", "_watch:end"), "reap": ("_watch:end", "_start_and_watch:end")}
+STAMP_PROCESS = {"run": "supervisor", "setup": "program", "exit": "init",
+                 "_watch": "supervisor", "_start_and_watch": "supervisor"}
 
 
 SMALL_GAP_MS = 0.1  # "other" gaps with a smaller median are summed into one row
@@ -320,8 +306,6 @@ def _stamp_names() -> list[str]:
     names = set(EXTRA_STAMPS)
     for call in WRAPPED:
         names |= {f"{call}:start", f"{call}:end"}
-    for d in range(3):
-        names |= {f"fork{d}:before", f"fork{d}:child"}
     return sorted(names)
 
 
@@ -333,32 +317,26 @@ def _process_of(stamp: str) -> str:
 
 
 class Stamps:
-    """A shared anonymous page of int64 monotonic stamps, visible across fork."""
+    """int64 monotonic stamps by name."""
 
     def __init__(self, names: list[str]) -> None:
         self.index = {n: i for i, n in enumerate(names)}
-        self.mm = mmap.mmap(-1, 8 * len(names))  # MAP_SHARED: children write, we read
+        self.values = [0] * len(names)
         self.active = False
 
     def stamp(self, name: str, value: int | None = None) -> None:
         if self.active:
-            struct.pack_into("q", self.mm, 8 * self.index[name],
-                             time.monotonic_ns() if value is None else value)
+            self.values[self.index[name]] = time.monotonic_ns() if value is None else value
 
     def take(self) -> dict[str, int]:
-        values = struct.unpack_from(f"{len(self.index)}q", self.mm, 0)
-        self.mm[:] = bytes(len(self.mm))
+        values, self.values = self.values, [0] * len(self.index)
         return {n: values[i] for n, i in self.index.items()}
 
 
-_FORK_DEPTH = 0  # 0 in this process, 1 in the keeper, 2 in init, 3 in the program
-_HOOKED: list[Stamps] = []  # at-fork hooks cannot be removed: install them once
-
-
 def instrument(stamps: Stamps) -> Callable[[], None]:
-    """Wrap judgebox's functions from the outside; returns the undo."""
+    """Wrap judgebox's supervisor functions from the outside; returns the undo."""
     import sandbox.runner as runner
-    from sandbox import _libc, caps, cgroups, mounts, namespaces, net, rlimits, slots
+    from sandbox import cgroups, forkserver, slots
 
     undo: list[tuple[object, str, object]] = []
 
@@ -383,80 +361,21 @@ def instrument(stamps: Stamps) -> Callable[[], None]:
 
     backend = cgroups.backend()
     wrap(slots, "acquire", "slots.acquire")
-    for verb in ("create", "apply_limits", "stats", "remove"):
+    for verb in ("create", "apply_limits", "attach_fds", "stats", "remove"):
         wrap(backend, verb, f"cg.{verb}")
     for name in ("_prepare_box", "_start_and_watch", "_collect"):
         wrap(runner, name, name)
     from sandbox.watchdog import Watchdog
     wrap(Watchdog, "watch", "_watch")
-    for owner, name in ((namespaces, "enter_box_namespaces"),
-                        (namespaces, "enter_cgroup_namespace"), (namespaces, "set_hostname"),
-                        (mounts, "build_root"), (net, "loopback_up"),
-                        (caps, "drop_privileges"), (_libc, "load_seccomp_bpf")):
-        wrap(owner, name, name)
-    wrap(rlimits, "apply", "rlimits.apply")
-
-    # The program joins the box cgroup by writing "0" to the cgroup fds the supervisor
-    # opened: remember those fds, and stamp the writes to them (first one in, last one out).
-    cg_fds: list[int] = []
-    orig_attach = backend.attach_fds
-
-    def attach_fds(cg):
-        stamps.stamp("cg.attach_fds:start")
-        fds = orig_attach(cg)
-        cg_fds[:] = fds
-        stamps.stamp("cg.attach_fds:end")
-        return fds
-
-    patch(backend, "attach_fds", attach_fds)
-    orig_write = os.write
-
-    def write(fd, data):
-        if cg_fds and fd == cg_fds[0]:
-            stamps.stamp("cgroup.join:start")
-        try:
-            return orig_write(fd, data)
-        finally:
-            if cg_fds and fd == cg_fds[-1]:
-                stamps.stamp("cgroup.join:end")
-
-    patch(os, "write", write)
-    orig_exec = os.execvpe
-
-    def execvpe(*args):
-        stamps.stamp("execvpe:start")
-        return orig_exec(*args)
-
-    patch(os, "execvpe", execvpe)
+    wrap(forkserver.ForkServer, "spawn", "spawn")
     orig_decide = runner._decide
 
-    def decide(spec, watch, stats, files):  # init's clock reading at the program's end
+    def decide(spec, watch, stats, files):  # the helper's clock readings, from its records
+        stamps.stamp("setup", watch.exec_ns or 0)
         stamps.stamp("exit", watch.end_ns or 0)
         return orig_decide(spec, watch, stats, files)
 
     patch(runner, "_decide", decide)
-
-    # Boxes are forked by the fork server, a process of its own whose steps these stamps cannot
-    # see; for the phase table the same child half is forked from this process instead (its
-    # forks then cost what a parent of this size pays, see the table's heading).
-    from sandbox import forkserver
-    from sandbox._child import keeper
-
-    class InProcessServer:
-        def spawn(self, plan):
-            pid = os.fork()
-            if pid == 0:
-                try:
-                    keeper(plan)
-                finally:
-                    os._exit(127)
-            return pid, os.pidfd_open(pid)
-
-        def reap(self, pid):
-            os.waitpid(pid, 0)
-
-    local = InProcessServer()
-    patch(forkserver, "server", lambda: local)
 
     def restore() -> None:
         stamps.active = False
@@ -467,23 +386,6 @@ def instrument(stamps: Stamps) -> Callable[[], None]:
                 setattr(owner, attr, orig)
 
     return restore
-
-
-def _install_fork_hooks(stamps: Stamps) -> None:
-    if _HOOKED:
-        _HOOKED[0] = stamps  # the hooks read the current one
-        return
-    _HOOKED.append(stamps)
-
-    def before() -> None:
-        _HOOKED[0].stamp(f"fork{_FORK_DEPTH}:before")
-
-    def in_child() -> None:
-        global _FORK_DEPTH
-        _FORK_DEPTH += 1
-        _HOOKED[0].stamp(f"fork{_FORK_DEPTH - 1}:child")
-
-    os.register_at_fork(before=before, after_in_child=in_child)
 
 
 def _label(a: str, b: str) -> tuple[str, str]:
@@ -508,7 +410,6 @@ def breakdown(binary: str, runs: int, warmup: int, gap_s: float = 0.0) -> dict:
     from sandbox import SandboxSpec, Status, run
 
     stamps = Stamps(_stamp_names())
-    _install_fork_hooks(stamps)
     restore = instrument(stamps)
     spec = SandboxSpec(command=("/box/prog",), files=(("prog", Path(binary)),))
     rows: list[dict[str, int]] = []
@@ -638,8 +539,8 @@ def render(report: dict) -> str:
     for bd in report.get("breakdowns", []):
         out += ["", f"judgebox sandbox.run() by phase: {bd['runs']} instrumented runs"
                 + (f", {bd['gap_s']} s idle before each" if bd["gap_s"] else "")
-                + " (critical path; wrappers add a few us; the child half forked from this process,"
-                + " not from the fork server, so its steps can be timed)"]
+                + " (critical path; wrappers add a few us; the child half is the C helper,"
+                + " timed by its own T and X records)"]
         w = max(len(p["phase"]) for p in bd["phases"]) + 2
         total = bd["phases"][-1]["median_ms"]
         out.append(f"{'phase':<{w}}{'process':<14}{'median':>8}{'p10':>8}{'p90':>8}"

@@ -4,8 +4,7 @@ A plain library (no Flask, no Celery): build a :class:`SandboxSpec`, call :func:
 the :class:`Outcome`; or open a reusable :class:`Box` (:func:`open_box`) and call its ``run``
 for each test of a judgement. Needs root, cgroups (v1 or v2) and Linux namespaces.
 
-``run`` and the templates load on first use: the fork server (``sandbox._zygote``) imports this
-package and must stay small.
+``run`` and the templates load on first use: importing the package stays cheap.
 """
 
 import importlib

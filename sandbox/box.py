@@ -33,7 +33,6 @@ mounts (state a run could leave for the next) are refused when the box is opened
 from __future__ import annotations
 
 import os
-import pickle
 import select
 import signal
 import socket
@@ -42,7 +41,7 @@ import time
 from dataclasses import dataclass
 
 from . import cgroups, forkserver, mounts, rlimits, runner, seccomp, slots
-from ._child import RUN_FDS, ChildPlan, RunOrder
+from ._plan import RUN_FDS, ChildPlan, RunOrder, encode_order
 from .errors import HostError, SpecError
 from .outcome import Outcome, Status
 from .spec import Limits, Mount, SandboxSpec
@@ -254,7 +253,7 @@ class Box:
                         stderr_w=fds.err_w, setup_w=fds.setup_w, result_w=fds.result_w)
             try:  # init is ready (N) once the last run is over and the box checked
                 answer = live.control.recv(16)
-                socket.send_fds(live.orders, [pickle.dumps(order)],
+                socket.send_fds(live.orders, [encode_order(order)],
                                 [sent[name] for name in RUN_FDS] + list(fds.cgroup))
             except OSError as exc:
                 raise _BoxGone(f"init: {exc}") from exc

@@ -1,4 +1,20 @@
-"""The supervisor's side of the fork server (see ``sandbox._zygote``).
+"""The fork server: the box helper (``native/jbox.c``, see ``sandbox._native``) started once and
+kept, which forks every box's keeper.
+
+Forking is cheaper the smaller the parent (page tables are copied, and torn down again at
+exec): a worker with Flask, SQLAlchemy and Celery loaded forks several times slower than this
+small C process. It also keeps fork out of a multi-threaded worker.
+
+Protocol, over a SOCK_SEQPACKET socket pair (one message per datagram):
+
+- spawn: an encoded :class:`~sandbox._plan.ChildPlan` whose fd fields are indices into the
+  fds passed with the message (SCM_RIGHTS). The server forks the keeper and answers with its
+  pid (or ``E<error>``). The keeper stays the server's child, unreaped, until the supervisor
+  says ``reap``: so its pid cannot be reused while the supervisor holds a pidfd to it.
+- ``reap <pid>``: wait for that keeper (the supervisor saw it end). No answer.
+
+EOF on the socket (the supervisor is gone) ends the server; its keepers die with it
+(their parent-death signal), and with them every box.
 
 One server per supervisor process, started on first use (or early, with :func:`start`), shared
 by all threads; a server that died is started again on the next run; a process forked from a
@@ -10,33 +26,28 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import pickle
 import socket
 import subprocess
-import sys
 import threading
-from pathlib import Path
 
-from ._child import ChildPlan
-from ._zygote import FD_FIELDS
+from ._native import helper_path
+from ._plan import FD_FIELDS, ChildPlan, encode_plan
 from .errors import HostError
 
 __all__ = ["ForkServer", "start", "server"]
 
-_BOOT = ("import socket, sys; sys.path.insert(0, sys.argv[2]); "
-         "from sandbox._zygote import serve; serve(socket.socket(fileno=int(sys.argv[1])))")
+MAX_PLAN = 1 << 20  # the helper's message buffer
 
 
 class ForkServer:
     """A running fork server and the socket to it."""
 
     def __init__(self) -> None:
+        helper = helper_path()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            package_parent = str(Path(__file__).resolve().parent.parent)
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", _BOOT, str(theirs.fileno()), package_parent],
-                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+            self.process = subprocess.Popen([helper, str(theirs.fileno())],
+                                            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
         except OSError as exc:
             ours.close()
             raise HostError(f"cannot start the fork server: {exc}") from exc
@@ -56,9 +67,12 @@ class ForkServer:
         indexed = dataclasses.replace(
             plan, cgroup_fds=tuple(range(len(names), len(fds))),
             **{name: names.index(name) if name in names else -1 for name in FD_FIELDS})
+        message = encode_plan(indexed)
+        if len(message) >= MAX_PLAN:
+            raise HostError(f"the box's plan is too large ({len(message)} bytes)")
         with self.lock:
             try:
-                socket.send_fds(self.sock, [pickle.dumps(indexed)], fds)
+                socket.send_fds(self.sock, [message], fds)
                 answer = self.sock.recv(4096)
             except OSError as exc:
                 raise HostError(f"the fork server failed: {exc}") from exc

@@ -2,7 +2,7 @@
 
 In order: validate (the spec did, at construction); take a slot (uid/gid); create the box
 cgroup and set its limits; prepare ``/box`` (a detached tmpfs holding the caller's files); fork
-the child half (``_child``); watch it — CPU time from the cgroup, wall time from the monotonic
+the child half (the box helper, ``_plan``); watch it — CPU time from the cgroup, wall time from the monotonic
 clock, output as it arrives — and kill the whole box when a limit passes; collect the result and
 the requested files; then clean up everything, also on exceptions and Ctrl-C.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import _libc, caps, cgroups, forkserver, mounts, rlimits, seccomp, slots
-from ._child import ChildPlan
+from ._plan import ChildPlan
 from .errors import HostError, SpecError
 from .outcome import Outcome, Status
 from .spec import COLLECT_ALL, COLLECT_ALL_MAX, SandboxSpec

@@ -134,7 +134,7 @@ class Watchdog:
         return feed
 
     def message(self, line: str) -> None:
-        """One line from the box's helpers (see ``sandbox._child``)."""
+        """One line from the box's helpers (see ``sandbox/native/jbox.c``)."""
         kind, body = line[:1], line[1:]
         if kind == "T":
             exec_ns, setup_cpu_ns = body.split()

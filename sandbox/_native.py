@@ -1,0 +1,69 @@
+"""The box helper: the child half of every box, a small C program (``native/jbox.c``).
+
+Why C: the supervisor stays Python, but what runs between fork and exec is on every test's
+path, and Python there cost most of a box (forking an interpreter, then about a millisecond of
+interpreter work before exec). The helper is built here from its source with the host's C
+compiler (statically linked where the C library allows, so its exec needs no loader), once per
+source and compiler flags, into the judge's run directory (root's own, mode 0700), atomically
+and under a lock (several workers may start at once).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from . import slots
+from .errors import HostError
+
+__all__ = ["helper_path"]
+
+SOURCE = Path(__file__).resolve().parent / "native" / "jbox.c"
+FLAGS = ("-O2", "-Wall", "-Werror")
+LINKS = (("-static",), ())  # static if libc.a is there (libc6-dev), else dynamic
+
+
+@functools.lru_cache(maxsize=1)
+def helper_path() -> str:
+    """The built helper, built first if this source has not been built on this host."""
+    try:
+        source = SOURCE.read_bytes()
+    except OSError as exc:
+        raise HostError(f"the box helper's source is missing: {exc}") from exc
+    digest = hashlib.sha256(source + repr(FLAGS).encode()).hexdigest()[:16]
+    run_dir = slots.run_dir()
+    path = os.path.join(run_dir, f"jbox-{digest}")
+    if os.access(path, os.X_OK):
+        return path
+    lock = os.open(os.path.join(run_dir, "jbox.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+                   0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.access(path, os.X_OK):
+            _build(path)
+    finally:
+        os.close(lock)
+    return path
+
+
+def _build(path: str) -> None:
+    compiler = os.environ.get("CC") or shutil.which("gcc") or shutil.which("cc")
+    if compiler is None:
+        raise HostError("judgebox needs a C compiler to build its box helper (apt install gcc "
+                        "libc6-dev)")
+    partial = f"{path}.{os.getpid()}.tmp"
+    errors = ""
+    for link in LINKS:
+        done = subprocess.run([compiler, *FLAGS, *link, "-o", partial, str(SOURCE)],
+                              capture_output=True, text=True)
+        if done.returncode == 0:
+            os.chmod(partial, 0o700)
+            os.rename(partial, path)
+            return
+        errors = done.stderr.strip()
+    raise HostError(f"cannot build the box helper with {compiler}: {errors[-2000:]}")

@@ -1,0 +1,798 @@
+/* jbox: the child half of a judgebox box, in C (the supervisor stays in Python).
+ *
+ * The supervisor (sandbox/forkserver.py) starts this program once and keeps it as its fork
+ * server: a small process, so forking it is cheap. Everything it does is decided by the
+ * supervisor (sandbox/_plan.py encodes the plan); nothing here reads configuration.
+ *
+ *   jbox (fork server) -- keeper: new session; unshare mount, pid, ipc, uts, net namespaces
+ *                           `-- init (PID 1): build the root, loopback, hostname; reap; report
+ *                                 `-- program: join cgroup, cgroup ns, fds, rlimits, drop
+ *                                     privileges, seccomp, exec
+ *
+ * A reusable box (sandbox/box.py) keeps the keeper and init across runs: init says N (ready) on
+ * the control socket, takes each run's order and fds from the order socket, resets the box
+ * (a new ipc namespace; fresh /tmp, /dev/shm and the run's /box; pid numbering from the start),
+ * forks the program as above, and when it ends kills and reaps every other process before it
+ * reports X.
+ *
+ * Server protocol (SOCK_SEQPACKET, one message per datagram): a plan (records, see decode())
+ * with its fds (SCM_RIGHTS) -> the keeper's pid as text, or "E<error>"; "reap <pid>" -> wait for
+ * that keeper (no answer). EOF ends the server; its keepers die with it (parent-death signal),
+ * and with them every box.
+ *
+ * Messages to the supervisor travel on two pipes, as lines. The setup pipe (close-on-exec):
+ * "E<stage>: <error>" when a step fails before exec (the run is SE, never the program's fault),
+ * "T<monotonic ns> <cpu ns>" just before exec (the CPU time the program's process spent in the
+ * box cgroup before exec, which the supervisor subtracts). The result pipe: "P<pid>" (init's
+ * pid, from the keeper), "X<wait status> <monotonic ns>" when the program has ended (from init).
+ * Every path of a child ends in _exit or exec.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+#define MAX_MESSAGE (1 << 20)
+#define MAX_FDS 16
+#define MAX_ITEMS 4096
+#define STALE_WAIT_NS 200000000LL /* how long init waits for an earlier run's sockets to go */
+#define RO (MS_RDONLY | MS_NOSUID | MS_NODEV)
+#define TMPFS (MS_NOSUID | MS_NODEV)
+
+/* ---------------------------------------------------------------------------- the plan */
+
+struct bind { const char *source, *target; int writable, is_dir; };
+struct link { const char *target, *text; };
+struct file { const char *name; const char *data; uint32_t size; };
+struct rlim { uint64_t resource, soft, hard; };
+
+struct plan {
+    char *argv[MAX_ITEMS + 1]; int argc;
+    char *envp[MAX_ITEMS + 1]; int envc;
+    struct rlim rlimits[32]; int nrlimits;
+    uint32_t uid, gid, last_cap;
+    struct sock_fprog seccomp;
+    /* fds: box_mount, stdin, stdout_w, stderr_w, setup_w, result_w, control (-1: none) */
+    int box_fd, stdin_fd, stdout_w, stderr_w, setup_w, result_w, control_fd;
+    int cgroup_fds[MAX_FDS]; int ncgroup;
+    int born_in_cgroup;
+    const char *base, *hostname;
+    struct bind binds[256]; int nbinds;
+    struct link links[256]; int nlinks;
+    struct file files[16]; int nfiles;
+    uint64_t tmp_kib;
+};
+
+/* Decode a plan: records of (tag byte, u32 little-endian length, payload); strings are
+ * NUL-terminated inside their payload. Fd fields hold indices into `fds` (the fds that came
+ * with the message), -1 for none. Returns 0, or -1 on a malformed plan. Pointers point into
+ * `buf`, which must outlive the plan. */
+static int decode(char *buf, size_t len, const int *fds, int nfds, struct plan *p) {
+    size_t at = 0;
+    while (at < len) {
+        if (len - at < 5) return -1;
+        char tag = buf[at];
+        uint32_t n;
+        memcpy(&n, buf + at + 1, 4);
+        at += 5;
+        if (n > len - at) return -1;
+        char *v = buf + at;
+        at += n;
+        size_t s1 = strnlen(v, n);
+        int str = s1 < n; /* a NUL-terminated string fills the payload */
+        switch (tag) {
+        case 'a': if (!str || p->argc >= MAX_ITEMS) return -1; p->argv[p->argc++] = v; break;
+        case 'e': if (!str || p->envc >= MAX_ITEMS) return -1; p->envp[p->envc++] = v; break;
+        case 'r':
+            if (n != 24 || p->nrlimits >= 32) return -1;
+            memcpy(&p->rlimits[p->nrlimits++], v, 24);
+            break;
+        case 'i': { /* uid, gid, last_cap, born_in_cgroup */
+            uint32_t w[4];
+            if (n != 16) return -1;
+            memcpy(w, v, 16);
+            p->uid = w[0]; p->gid = w[1]; p->last_cap = w[2]; p->born_in_cgroup = w[3] != 0;
+            break;
+        }
+        case 's':
+            if (n % sizeof(struct sock_filter) || n / sizeof(struct sock_filter) > 0xffff)
+                return -1;
+            p->seccomp.len = n / sizeof(struct sock_filter);
+            p->seccomp.filter = (struct sock_filter *)v; /* records are not aligned: copied */
+            if (n) {
+                void *copy = malloc(n);
+                if (!copy) return -1;
+                memcpy(copy, v, n);
+                p->seccomp.filter = copy;
+            }
+            break;
+        case 'f': { /* the 7 fd fields, then the cgroup fds: indices into fds */
+            int32_t idx[7 + MAX_FDS];
+            if (n % 4 || n < 28 || n > sizeof idx) return -1;
+            memcpy(idx, v, n);
+            int resolved[7 + MAX_FDS];
+            for (unsigned i = 0; i < n / 4; i++) {
+                if (idx[i] >= nfds || idx[i] < -1) return -1;
+                resolved[i] = idx[i] < 0 ? -1 : fds[idx[i]];
+            }
+            p->box_fd = resolved[0]; p->stdin_fd = resolved[1]; p->stdout_w = resolved[2];
+            p->stderr_w = resolved[3]; p->setup_w = resolved[4]; p->result_w = resolved[5];
+            p->control_fd = resolved[6];
+            p->ncgroup = 0;
+            for (unsigned i = 7; i < n / 4; i++)
+                if (resolved[i] >= 0) p->cgroup_fds[p->ncgroup++] = resolved[i];
+            break;
+        }
+        case 'R': if (!str) return -1; p->base = v; break;
+        case 'h': if (!str) return -1; p->hostname = v; break;
+        case 't': if (n != 8) return -1; memcpy(&p->tmp_kib, v, 8); break;
+        case 'b': { /* writable, is_dir, source\0, target\0 */
+            if (n < 4 || p->nbinds >= 256) return -1;
+            const char *src = v + 2, *end = v + n;
+            const char *dst = memchr(src, 0, end - src);
+            if (!dst) return -1;
+            dst++;
+            if (!memchr(dst, 0, end - dst)) return -1;
+            p->binds[p->nbinds++] = (struct bind){src, dst, v[0] != 0, v[1] != 0};
+            break;
+        }
+        case 'l': { /* target\0, text\0 */
+            const char *end = v + n, *text = memchr(v, 0, n);
+            if (!text || p->nlinks >= 256) return -1;
+            text++;
+            if (!memchr(text, 0, end - text)) return -1;
+            p->links[p->nlinks++] = (struct link){v, text};
+            break;
+        }
+        case 'F': { /* name\0, data */
+            const char *data = memchr(v, 0, n);
+            if (!data || p->nfiles >= 16) return -1;
+            data++;
+            p->files[p->nfiles++] = (struct file){v, data, (uint32_t)(v + n - data)};
+            break;
+        }
+        default: return -1;
+        }
+    }
+    p->argv[p->argc] = NULL;
+    p->envp[p->envc] = NULL;
+    return p->argc > 0 ? 0 : -1;
+}
+
+static void plan_init(struct plan *p) {
+    memset(p, 0, sizeof *p);
+    p->box_fd = p->stdin_fd = p->stdout_w = p->stderr_w = p->setup_w = p->result_w = -1;
+    p->control_fd = -1;
+    p->hostname = "box";
+}
+
+/* ---------------------------------------------------------------------------- helpers */
+
+static long long now_ns(clockid_t clock) {
+    struct timespec t;
+    clock_gettime(clock, &t);
+    return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static void write_all(int fd, const char *s, size_t n) {
+    while (n) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return;
+        s += w; n -= w;
+    }
+}
+
+static void say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(int fd, const char *fmt, ...) {
+    char line[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n >= sizeof line) n = sizeof line - 1;
+    write_all(fd, line, n);
+}
+
+/* Report a setup failure to the supervisor and end this process. */
+static void __attribute__((noreturn)) fail(const struct plan *p, const char *stage,
+                                           const char *what) {
+    int err = errno;
+    say(p->setup_w, "E%s: %s: [Errno %d] %s\n", stage, what, err, strerror(err));
+    _exit(127);
+}
+
+#define CHECK(call, plan, stage, what) do { if ((call) < 0) fail(plan, stage, what); } while (0)
+
+static int cmp_int(const void *a, const void *b) {
+    return *(const int *)a - *(const int *)b;
+}
+
+/* Close every fd but `keep` (n of them): the judge's own fds must not live on in a box. */
+static void close_other_fds(int *keep, int n) {
+    qsort(keep, n, sizeof *keep, cmp_int);
+    unsigned low = 0;
+    for (int i = 0; i < n; i++) {
+        if (keep[i] < 0 || (unsigned)keep[i] < low) continue;
+        if ((unsigned)keep[i] > low) syscall(SYS_close_range, low, keep[i] - 1, 0);
+        low = keep[i] + 1;
+    }
+    syscall(SYS_close_range, low, ~0U, 0);
+}
+
+static void close_fd(int *fd) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+}
+
+/* mkdir -p (mode 0755), as os.makedirs(path, exist_ok=True) does. */
+static int make_dirs(const char *path) {
+    char buf[4096];
+    if (strlen(path) >= sizeof buf) { errno = ENAMETOOLONG; return -1; }
+    strcpy(buf, path);
+    for (char *s = buf + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = 0;
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST) return -1;
+        *s = '/';
+    }
+    if (mkdir(buf, 0755) < 0 && errno != EEXIST) return -1;
+    return 0;
+}
+
+static int make_parent(const char *path) {
+    char buf[4096];
+    if (strlen(path) >= sizeof buf) { errno = ENAMETOOLONG; return -1; }
+    strcpy(buf, path);
+    char *slash = strrchr(buf, '/');
+    if (!slash || slash == buf) return 0;
+    *slash = 0;
+    return make_dirs(buf);
+}
+
+/* ---------------------------------------------------------------------------- mounts */
+
+/* Bind `source` on `target` and remount it at once with `flags` (isolate's discipline:
+ * read-only before anything else can be made in it). */
+static int bind_mount(const char *source, const char *target, int is_dir, unsigned long flags) {
+    if (is_dir) {
+        if (make_dirs(target) < 0) return -1;
+    } else {
+        if (make_parent(target) < 0) return -1;
+        int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) return -1;
+        close(fd);
+    }
+    if (mount(source, target, NULL, MS_BIND, NULL) < 0) return -1;
+    return mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | flags, NULL);
+}
+
+static int tmpfs_mount(const char *target, uint64_t kib, const char *mode, unsigned long flags) {
+    char data[128];
+    snprintf(data, sizeof data, "size=%lluk,nr_inodes=16384,mode=%s",
+             (unsigned long long)kib, mode);
+    return mount("tmpfs", target, "tmpfs", flags, data);
+}
+
+static int attach_mount(int mount_fd, const char *target) {
+    return syscall(SYS_move_mount, mount_fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH);
+}
+
+/* Binds into /box or /tmp wait until those tmpfs are mounted. */
+static int late(const char *target) {
+    return !strncmp(target, "/box/", 5) || !strncmp(target, "/tmp/", 5);
+}
+
+static const char *in_root(const struct plan *p, const char *path, char *buf) {
+    snprintf(buf, 4096, "%s%s", p->base, path);
+    return buf;
+}
+
+static int bind_all(const struct plan *p, int want_late) {
+    char buf[4096];
+    for (int i = 0; i < p->nbinds; i++) {
+        const struct bind *b = &p->binds[i];
+        if (late(b->target) != want_late) continue;
+        if (bind_mount(b->source, in_root(p, b->target, buf), b->is_dir,
+                       b->writable ? TMPFS : RO) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int mount_dev(const struct plan *p) {
+    static const char *devices[] = {"null", "zero", "full", "random", "urandom"};
+    static const char *links[][2] = {{"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"},
+                                     {"stdout", "/proc/self/fd/1"},
+                                     {"stderr", "/proc/self/fd/2"}};
+    char buf[4096], source[64];
+    if (mkdir(in_root(p, "/dev", buf), 0755) < 0) return -1;
+    for (unsigned i = 0; i < sizeof devices / sizeof *devices; i++) {
+        snprintf(source, sizeof source, "/dev/%s", devices[i]);
+        if (bind_mount(source, in_root(p, source, buf), 0, MS_RDONLY | MS_NOSUID | MS_NOEXEC) < 0)
+            return -1;
+    }
+    for (unsigned i = 0; i < sizeof links / sizeof *links; i++) {
+        snprintf(source, sizeof source, "/dev/%s", links[i][0]);
+        if (symlink(links[i][1], in_root(p, source, buf)) < 0) return -1;
+    }
+    if (mkdir(in_root(p, "/dev/shm", buf), 0755) < 0) return -1;
+    return tmpfs_mount(buf, p->tmp_kib, "1777", TMPFS | MS_NOEXEC);
+}
+
+static int write_file(const char *path, const char *data, size_t size) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return -1;
+    while (size) {
+        ssize_t w = write(fd, data, size);
+        if (w < 0) { close(fd); return -1; }
+        data += w; size -= w;
+    }
+    return close(fd);
+}
+
+/* Build the root from the plan and pivot into it (as PID 1 of the new pid namespace): every
+ * mount private; a small tmpfs root; symlinks; the template's read-only binds; /dev; a new
+ * /proc with other users' processes hidden; /box (the supervisor's detached tmpfs); /tmp;
+ * the binds into /box and /tmp; /etc; pivot_root, detach the old root, root read-only. */
+static void build_root(const struct plan *p) {
+    const char *stage = "root";
+    char buf[4096];
+    CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), p, stage, "make mounts private");
+    CHECK(mount("tmpfs", p->base, "tmpfs", TMPFS, "size=1m,nr_inodes=4096,mode=0755"),
+          p, stage, "root tmpfs");
+    for (int i = 0; i < p->nlinks; i++) {
+        in_root(p, p->links[i].target, buf);
+        CHECK(make_parent(buf), p, stage, buf);
+        CHECK(symlink(p->links[i].text, buf), p, stage, buf);
+    }
+    CHECK(bind_all(p, 0), p, stage, "bind the template's paths");
+    CHECK(mount_dev(p), p, stage, "/dev");
+    CHECK(mkdir(in_root(p, "/proc", buf), 0555), p, stage, "/proc");
+    CHECK(mount("proc", buf, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible"),
+          p, stage, "/proc");
+    CHECK(mkdir(in_root(p, "/box", buf), 0755), p, stage, "/box");
+    if (p->box_fd >= 0) /* a reusable box gets each run's /box later (renew) */
+        CHECK(attach_mount(p->box_fd, buf), p, stage, "/box");
+    CHECK(mkdir(in_root(p, "/tmp", buf), 0755), p, stage, "/tmp");
+    CHECK(tmpfs_mount(buf, p->tmp_kib, "1777", TMPFS), p, stage, "/tmp");
+    CHECK(bind_all(p, 1), p, stage, "bind into /box or /tmp");
+    CHECK(make_dirs(in_root(p, "/etc", buf)), p, stage, "/etc");
+    for (int i = 0; i < p->nfiles; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/etc/%s", p->base, p->files[i].name);
+        CHECK(write_file(path, p->files[i].data, p->files[i].size), p, stage, path);
+    }
+    CHECK(chdir(p->base), p, stage, "chdir to the new root");
+    CHECK(syscall(SYS_pivot_root, ".", "."), p, stage, "pivot_root");
+    CHECK(umount2(".", MNT_DETACH), p, stage, "detach the old root");
+    CHECK(chdir("/"), p, stage, "chdir /");
+    CHECK(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | RO, NULL), p, stage, "root read-only");
+}
+
+/* ---------------------------------------------------------------------------- net, uts */
+
+static void loopback_up(const struct plan *p) {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "lo");
+    CHECK(s, p, "root", "loopback socket");
+    CHECK(ioctl(s, SIOCGIFFLAGS, &ifr), p, "root", "loopback flags");
+    ifr.ifr_flags |= IFF_UP;
+    CHECK(ioctl(s, SIOCSIFFLAGS, &ifr), p, "root", "loopback up");
+    close(s);
+}
+
+/* ---------------------------------------------------------------------------- the program */
+
+/* Drop every capability (the bounding set first: that needs CAP_SETPCAP), ambient and
+ * inheritable; no supplementary groups; the box's uid/gid (setresuid to a non-zero uid then
+ * clears the permitted and effective sets); no_new_privs. */
+static int drop_privileges(const struct plan *p) {
+    for (uint32_t cap = 0; cap <= p->last_cap; cap++)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) return -1;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) return -1;
+    struct __user_cap_header_struct head = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    if (syscall(SYS_capget, &head, data) < 0) return -1;
+    data[0].inheritable = data[1].inheritable = 0;
+    if (syscall(SYS_capset, &head, data) < 0) return -1;
+    if (setgroups(0, NULL) < 0) return -1;
+    if (setresgid(p->gid, p->gid, p->gid) < 0) return -1;
+    if (setresuid(p->uid, p->uid, p->uid) < 0) return -1;
+    return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+/* execvpe, but PATH from the program's own environment (as Python's os.execvpe): the
+ * judge's PATH means nothing in the box. The first error other than "not there" is kept. */
+static void exec_program(const struct plan *p) {
+    const char *file = p->argv[0];
+    if (strchr(file, '/')) {
+        execve(file, p->argv, p->envp);
+        return;
+    }
+    const char *path = "/bin:/usr/bin";
+    for (int i = 0; i < p->envc; i++)
+        if (!strncmp(p->envp[i], "PATH=", 5)) path = p->envp[i] + 5;
+    int saved = 0;
+    for (const char *dir = path;; ) {
+        const char *end = strchrnul(dir, ':');
+        char full[4096];
+        int n = end == dir ? snprintf(full, sizeof full, "%s", file)
+                           : snprintf(full, sizeof full, "%.*s/%s", (int)(end - dir), dir, file);
+        if (n > 0 && (size_t)n < sizeof full) {
+            execve(full, p->argv, p->envp);
+            if (errno != ENOENT && errno != ENOTDIR && !saved) saved = errno;
+        }
+        if (!*end) break;
+        dir = end + 1;
+    }
+    if (saved) errno = saved;
+}
+
+/* The program's process: the last steps in setup order, then exec. On v1 it joins the box
+ * cgroup as late as it can (pages and CPU time count where a process is at the time); on v2
+ * it was born there. It reports the CPU time it spent in the cgroup before exec. */
+static void __attribute__((noreturn)) program(struct plan *p) {
+    static const int reset[] = {SIGPIPE, SIGXFSZ, SIGINT, SIGTERM, SIGUSR1};
+    for (unsigned i = 0; i < sizeof reset / sizeof *reset; i++)
+        signal(reset[i], SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int i = 0; i < p->nrlimits; i++) {
+        struct rlimit rl = {p->rlimits[i].soft, p->rlimits[i].hard};
+        CHECK(setrlimit(p->rlimits[i].resource, &rl), p, "rlimits", "setrlimit");
+    }
+    long long joined = 0;
+    if (!p->born_in_cgroup) {
+        for (int i = 0; i < p->ncgroup; i++) /* "0": the writer itself (one thread) moves */
+            CHECK(write(p->cgroup_fds[i], "0", 1), p, "cgroup", "join the box cgroup");
+        joined = now_ns(CLOCK_THREAD_CPUTIME_ID);
+    }
+    CHECK(unshare(CLONE_NEWCGROUP), p, "cgroup", "cgroup namespace");
+    CHECK(dup2(p->stdin_fd, 0), p, "fds", "stdin");
+    CHECK(dup2(p->stdout_w, 1), p, "fds", "stdout");
+    CHECK(dup2(p->stderr_w, 2), p, "fds", "stderr");
+    int keep[] = {0, 1, 2, p->setup_w};
+    close_other_fds(keep, 4);
+    CHECK(chdir("/box"), p, "fds", "chdir /box");
+    umask(022);
+    CHECK(drop_privileges(p), p, "privileges", "drop privileges");
+    long long spent = now_ns(CLOCK_THREAD_CPUTIME_ID) - joined;
+    say(p->setup_w, "T%lld %lld\n", now_ns(CLOCK_MONOTONIC), spent);
+    CHECK(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p->seccomp, 0, 0), p, "seccomp",
+          "load the filter");
+    exec_program(p);
+    fail(p, "exec", p->argv[0]);
+}
+
+/* fork(), or on v2 clone3 with the child born in the box cgroup (no migration, which takes
+ * the global threadgroup lock and waits for an RCU grace period after the machine was idle). */
+static pid_t fork_program(const struct plan *p) {
+    if (!p->born_in_cgroup) return fork();
+    struct clone_args args;
+    memset(&args, 0, sizeof args);
+    args.flags = CLONE_INTO_CGROUP;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = p->cgroup_fds[0];
+    return syscall(SYS_clone3, &args, sizeof args);
+}
+
+/* ---------------------------------------------------------------------------- init */
+
+/* PID 1's copies of the run's fds, once the program has its own. */
+static void close_run_fds(struct plan *p) {
+    close_fd(&p->setup_w); close_fd(&p->stdout_w); close_fd(&p->stderr_w);
+    close_fd(&p->stdin_fd); close_fd(&p->box_fd);
+    for (int i = 0; i < p->ncgroup; i++) close_fd(&p->cgroup_fds[i]);
+    p->ncgroup = 0;
+}
+
+/* Reap every process until `pid` ends: its wait status; *end the monotonic time. */
+static int wait_for(pid_t pid, long long *end) {
+    for (;;) {
+        int status;
+        pid_t reaped = waitpid(-1, &status, 0);
+        if (reaped == pid) {
+            *end = now_ns(CLOCK_MONOTONIC);
+            return status;
+        }
+        if (reaped < 0 && errno != EINTR) _exit(1); /* no child at all: cannot be */
+    }
+}
+
+static void kill_run(int sig) {
+    (void)sig;
+    kill(-1, SIGKILL); /* every process of the box's pid namespace but init */
+}
+
+static void reap_all(void) {
+    while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {}
+}
+
+/* A reusable box, after a run (no process of it left): detach its /tmp, /dev/shm and /box,
+ * and leave its ipc namespace for a new one (its SysV objects and POSIX queues die with it).
+ * Paths resolve in the box's read-only root, where no program can make or mount anything. */
+static int clear_run(void) {
+    static const char *targets[] = {"/tmp", "/dev/shm", "/box"};
+    for (int i = 0; i < 3; i++)
+        if (umount2(targets[i], MNT_DETACH) < 0 && errno != EINVAL) return -1;
+    return unshare(CLONE_NEWIPC);
+}
+
+/* Fresh /tmp and /dev/shm, the run's /box, and pid numbering from the start (the program is
+ * PID 2, as in a fresh box, whatever the last run forked). */
+static void renew(const struct plan *p) {
+    CHECK(tmpfs_mount("/tmp", p->tmp_kib, "1777", TMPFS), p, "run-root", "/tmp");
+    CHECK(tmpfs_mount("/dev/shm", p->tmp_kib, "1777", TMPFS | MS_NOEXEC), p, "run-root",
+          "/dev/shm");
+    CHECK(attach_mount(p->box_fd, "/box"), p, "run-root", "/box");
+    int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+    CHECK(fd, p, "run-root", "ns_last_pid");
+    CHECK(write(fd, "1", 1), p, "run-root", "ns_last_pid");
+    close(fd);
+}
+
+/* Whether the box's network namespace holds no unix socket at all (the box's own sockets
+ * were all made outside it; an earlier run's socket may live on through an fd in flight
+ * until the kernel's collector frees it): waits a moment for the collector. */
+static int no_stale_sockets(void) {
+    long long deadline = now_ns(CLOCK_MONOTONIC) + STALE_WAIT_NS;
+    for (;;) {
+        char data[4096];
+        int fd = open("/proc/net/unix", O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return 0;
+        ssize_t n = read(fd, data, sizeof data);
+        close(fd);
+        if (n < 0) return 0;
+        int lines = 0;
+        for (ssize_t i = 0; i < n; i++) lines += data[i] == '\n';
+        if (lines <= 1) return 1; /* the header line only */
+        if (now_ns(CLOCK_MONOTONIC) > deadline) return 0;
+        usleep(1000);
+    }
+}
+
+static ssize_t recv_with_fds(int sock, char *buf, size_t size, int *fds, int *nfds) {
+    union { char raw[CMSG_SPACE(sizeof(int) * MAX_FDS)]; struct cmsghdr align; } control;
+    struct iovec iov = {buf, size};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.raw,
+                         .msg_controllen = sizeof control.raw};
+    ssize_t n;
+    do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+    *nfds = 0;
+    if (n < 0) return n;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        int count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (int i = 0; i < count; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+            if (*nfds < MAX_FDS) fds[(*nfds)++] = fd; else close(fd);
+        }
+    }
+    if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+        for (int i = 0; i < *nfds; i++) close(fds[i]);
+        *nfds = 0;
+        errno = EMSGSIZE;
+        return -1;
+    }
+    return n;
+}
+
+static int send_text(int sock, const char *s) {
+    return send(sock, s, strlen(s), MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* A reusable box's init, its root built: take the order socket (the supervisor made the pair,
+ * so no socket of the box's own is ever init's), say R (ready). */
+static int box_ready(struct plan *box) {
+    char message[16];
+    int fds[MAX_FDS], nfds;
+    ssize_t n = recv_with_fds(box->control_fd, message, sizeof message, fds, &nfds);
+    if (n != 1 || message[0] != 'O' || nfds != 1) {
+        errno = EPROTO;
+        fail(box, "root", "no order socket from the supervisor");
+    }
+    CHECK(send_text(box->control_fd, "R"), box, "root", "say ready");
+    close_fd(&box->setup_w);
+    close_fd(&box->result_w);
+    return fds[0];
+}
+
+/* A reusable box's init: one run after another, each on a reset box. Before each: check that
+ * nothing of the last run lives on in the box's network namespace (a box that holds a unix
+ * socket says B and ends: the supervisor opens a fresh one), say N, take the order and its
+ * fds, reset the box, fork the program; when it ends kill every other process of the box's
+ * pid namespace and reap until no child is left (orphans come to PID 1), then report X.
+ * SIGUSR1 from the supervisor (a limit passed) kills every process of the run at once. Any
+ * failure ends init; the supervisor opens a fresh box. */
+static void __attribute__((noreturn)) serve_runs(struct plan *box, int orders) {
+    static char buf[MAX_MESSAGE];
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = kill_run;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &sa, NULL);
+    if (clear_run() < 0) _exit(1);
+    for (;;) {
+        if (!no_stale_sockets()) {
+            send_text(box->control_fd, "B");
+            _exit(0);
+        }
+        if (send_text(box->control_fd, "N") < 0) _exit(1);
+        int fds[MAX_FDS], nfds;
+        ssize_t n = recv_with_fds(orders, buf, sizeof buf, fds, &nfds);
+        if (n <= 0) _exit(n < 0); /* EOF: the supervisor closed the box */
+        struct plan run = *box;
+        run.argc = run.envc = run.nrlimits = 0;
+        run.control_fd = -1;
+        /* the run's fds: box_mount, stdin, stdout_w, stderr_w, setup_w, result_w, cgroups */
+        if (nfds < 6) _exit(1);
+        run.box_fd = fds[0]; run.stdin_fd = fds[1]; run.stdout_w = fds[2];
+        run.stderr_w = fds[3]; run.setup_w = fds[4]; run.result_w = fds[5];
+        run.ncgroup = 0;
+        for (int i = 6; i < nfds; i++) run.cgroup_fds[run.ncgroup++] = fds[i];
+        if (decode(buf, n, fds, nfds, &run) < 0) {
+            errno = EPROTO;
+            fail(&run, "run-root", "a malformed order");
+        }
+        renew(&run);
+        pid_t pid = fork_program(&run);
+        if (pid < 0) fail(&run, "run-root", "fork");
+        if (pid == 0) {
+            close(orders);
+            close(box->control_fd);
+            program(&run);
+        }
+        close_run_fds(&run);
+        long long end;
+        int status = wait_for(pid, &end);
+        kill_run(0);
+        reap_all();
+        say(run.result_w, "X%d %lld\n", status, end);
+        close_fd(&run.result_w);
+        if (clear_run() < 0) _exit(1); /* off the next run's path: the supervisor reads now */
+    }
+}
+
+/* PID 1 of the box: build the root, start the program (or serve runs), reap until it ends,
+ * kill the rest, report. */
+static void __attribute__((noreturn)) init(struct plan *p, int lifeline) {
+    CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), p, "root", "parent-death signal");
+    /* The keeper may have died before the line above took effect (getppid() cannot tell: the
+     * keeper is outside this pid namespace); its end of the lifeline would be closed. */
+    struct pollfd pfd = {lifeline, POLLIN, 0};
+    if (poll(&pfd, 1, 0) != 0) _exit(1);
+    close(lifeline);
+    build_root(p);
+    loopback_up(p);
+    CHECK(sethostname(p->hostname, strlen(p->hostname)), p, "root", "hostname");
+    if (p->control_fd >= 0) serve_runs(p, box_ready(p));
+    pid_t pid = fork_program(p);
+    if (pid < 0) fail(p, "root", "fork");
+    if (pid == 0) program(p);
+    close_run_fds(p);
+    long long end;
+    int status = wait_for(pid, &end);
+    kill_run(0); /* whatever the program left behind, in this namespace */
+    say(p->result_w, "X%d %lld\n", status, end);
+    _exit(0);
+}
+
+/* ---------------------------------------------------------------------------- keeper */
+
+/* The fork server's child: a new session, new namespaces, then fork init and wait for it. */
+static void __attribute__((noreturn)) keeper(struct plan *p) {
+    int keep[8 + MAX_FDS] = {0, 1, 2, p->box_fd, p->stdin_fd, p->stdout_w, p->stderr_w,
+                             p->setup_w, p->result_w, p->control_fd};
+    int n = 10;
+    for (int i = 0; i < p->ncgroup; i++) keep[n++] = p->cgroup_fds[i];
+    close_other_fds(keep, n);
+    setsid(); /* out of the caller's terminal: its Ctrl-C reaches only the supervisor */
+    CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), p, "namespaces", "parent-death signal");
+    CHECK(unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET),
+          p, "namespaces", "unshare");
+    int lifeline[2];
+    CHECK(pipe2(lifeline, O_CLOEXEC), p, "namespaces", "pipe");
+    pid_t pid = fork();
+    if (pid < 0) fail(p, "namespaces", "fork init");
+    if (pid == 0) {
+        close(lifeline[1]);
+        init(p, lifeline[0]);
+    }
+    say(p->result_w, "P%d\n", pid);
+    close_fd(&p->result_w); close_fd(&p->setup_w); close_fd(&p->stdout_w);
+    close_fd(&p->stderr_w); close_fd(&p->control_fd); close_fd(&p->stdin_fd);
+    close_fd(&p->box_fd);
+    for (int i = 0; i < p->ncgroup; i++) close_fd(&p->cgroup_fds[i]);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+    _exit(0);
+}
+
+/* ---------------------------------------------------------------------------- the server */
+
+static void spawn(int conn, char *buf, size_t len, int *fds, int nfds) {
+    struct plan *p = malloc(sizeof *p);
+    if (!p) { send_text(conn, "Eout of memory"); goto out; }
+    plan_init(p);
+    if (decode(buf, len, fds, nfds, p) < 0) {
+        send_text(conn, "Ea malformed plan");
+        goto out;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(conn);
+        keeper(p);
+    }
+    if (pid < 0) {
+        say(conn, "Efork: %s", strerror(errno)); /* datagram: one message */
+    } else {
+        char answer[32];
+        snprintf(answer, sizeof answer, "%d", pid);
+        send_text(conn, answer);
+    }
+out:
+    for (int i = 0; i < nfds; i++) close(fds[i]);
+    if (p && p->seccomp.len) free(p->seccomp.filter);
+    free(p);
+}
+
+int main(int argc, char **argv) {
+    static char buf[MAX_MESSAGE];
+    if (argc != 2) {
+        fprintf(stderr, "usage: jbox SOCKET_FD (started by the judgebox supervisor)\n");
+        return 2;
+    }
+    int conn = atoi(argv[1]);
+    for (;;) {
+        int fds[MAX_FDS], nfds;
+        ssize_t n = recv_with_fds(conn, buf, sizeof buf - 1, fds, &nfds);
+        if (n < 0 && errno == EMSGSIZE) {
+            send_text(conn, "Ethe plan is too large");
+            continue;
+        }
+        if (n <= 0) return 0; /* the supervisor is gone */
+        buf[n] = 0;
+        if (n > 5 && !memcmp(buf, "reap ", 5)) {
+            pid_t pid = atoi(buf + 5);
+            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+            for (int i = 0; i < nfds; i++) close(fds[i]);
+        } else {
+            spawn(conn, buf, n, fds, nfds);
+        }
+    }
+}

@@ -279,7 +279,7 @@ CALLS = {
     "_prepare_box": ("/box tmpfs + copy files", "supervisor"),
     "cg.attach_fds": ("open cgroup fds", "supervisor"),
     "spawn": ("send the plan, helper forks the keeper", "supervisor"),
-    "child": ("keeper, namespaces, init, root, program set-up", "helper"),
+    "child": ("order sent -> exec: init's last mounts, program set-up", "helper"),
     "exec": ("seccomp, exec + program + exit, reaped by init", "program"),
     "teardown": ("init/keeper exit, pipes EOF", "supervisor"),
     "reap": ("kill, waitpid keeper, close fds", "supervisor"),
@@ -288,15 +288,16 @@ CALLS = {
     "cg.remove": ("cgroup rmdir", "supervisor"),
 }
 WRAPPED = [c for c in CALLS if c not in ("child", "exec", "teardown", "reap")]
-# Stamps that mark the critical path; "_watch:start" and the like happen in parallel and are left
-# out. The child half is the box helper (C): its own records give two stamps, "setup" (just
+# Stamps that mark the critical path. The child half is the box helper (C): it builds the box's
+# namespaces and root while the supervisor prepares the run (cgroup, /box), so those steps are
+# not on the path unless the helper is slower; its own records give two stamps, "setup" (just
 # before seccomp and exec, the T line) and "exit" (init saw the program end, the X line).
 EXTRA_STAMPS = ["run:start", "run:end", "setup", "exit", "_watch:start", "_watch:end",
-                "_start_and_watch:end", "_start_and_watch:start"]
-SPANS = {"child": ("spawn:end", "setup"), "exec": ("setup", "exit"),
-         "teardown": ("exit", "_watch:end"), "reap": ("_watch:end", "_start_and_watch:end")}
+                "run_in_box:start", "run_in_box:end"]
+SPANS = {"child": ("_watch:start", "setup"), "exec": ("setup", "exit"),
+         "teardown": ("exit", "_watch:end"), "reap": ("_watch:end", "_collect:start")}
 STAMP_PROCESS = {"run": "supervisor", "setup": "program", "exit": "init",
-                 "_watch": "supervisor", "_start_and_watch": "supervisor"}
+                 "_watch": "supervisor", "run_in_box": "supervisor"}
 
 
 SMALL_GAP_MS = 0.1  # "other" gaps with a smaller median are summed into one row
@@ -363,7 +364,7 @@ def instrument(stamps: Stamps) -> Callable[[], None]:
     wrap(slots, "acquire", "slots.acquire")
     for verb in ("create", "apply_limits", "attach_fds", "stats", "remove"):
         wrap(backend, verb, f"cg.{verb}")
-    for name in ("_prepare_box", "_start_and_watch", "_collect"):
+    for name in ("_prepare_box", "run_in_box", "_collect"):
         wrap(runner, name, name)
     from sandbox.watchdog import Watchdog
     wrap(Watchdog, "watch", "_watch")
@@ -431,7 +432,7 @@ def breakdown(binary: str, runs: int, warmup: int, gap_s: float = 0.0) -> dict:
         restore()
     # The critical path: every stamp seen in every run, in the order of its median offset,
     # less the ones that happen in parallel with it.
-    parallel = {"_watch:start", "_start_and_watch:start"}
+    parallel = {"run_in_box:start", "run_in_box:end"}
     seen = [n for n in stamps.index if n not in parallel and all(r[n] for r in rows)]
     order = sorted(seen, key=lambda n: percentile(sorted(r[n] - r["run:start"] for r in rows), 50))
     order = order[order.index("run:start"):order.index("run:end") + 1]

@@ -50,7 +50,8 @@ class ChildPlan:
     setup_w: int
     result_w: int
     born_in_cgroup: bool = False  # v2: the program is forked into its cgroup (cgroup_fds[0])
-    control_fd: int = -1  # a reusable box: init serves runs sent on this socket (-1: one run)
+    control_fd: int = -1  # init takes its run's order here (a reusable box: the order socket)
+    reusable: bool = False  # init serves runs until the box is closed (else: one run)
 
 
 @dataclass(frozen=True)
@@ -71,22 +72,21 @@ def _z(text: str) -> bytes:
     return text.encode() + b"\0"
 
 
-def _command(argv: tuple[str, ...], env: dict[str, str], rlimits: list[tuple[int, int, int]],
-             tmp_kib: int) -> list[bytes]:
+def _command(argv: tuple[str, ...], env: dict[str, str],
+             rlimits: list[tuple[int, int, int]]) -> list[bytes]:
     out = [_record(b"a", _z(arg)) for arg in argv]
     out += [_record(b"e", _z(f"{key}={value}")) for key, value in env.items()]
     out += [_record(b"r", struct.pack("<QQQ", res, soft & (2**64 - 1), hard & (2**64 - 1)))
             for res, soft, hard in rlimits]
-    out.append(_record(b"t", struct.pack("<Q", tmp_kib)))
     return out
 
 
 def encode_plan(plan: ChildPlan) -> bytes:
     """The plan as the helper reads it; its fd fields are indices into the fds sent with it."""
     root = plan.root
-    out = _command(plan.argv, plan.env, plan.rlimits, root.tmp_kib)
-    out.append(_record(b"i", struct.pack("<IIII", plan.uid, plan.gid, plan.last_cap,
-                                         int(plan.born_in_cgroup))))
+    out = _command(plan.argv, plan.env, plan.rlimits)
+    out.append(_record(b"i", struct.pack("<IIIII", plan.uid, plan.gid, plan.last_cap,
+                                         int(plan.born_in_cgroup), int(plan.reusable))))
     out.append(_record(b"s", plan.seccomp_bpf))
     fds = [getattr(plan, name) for name in FD_FIELDS] + list(plan.cgroup_fds)
     out.append(_record(b"f", struct.pack(f"<{len(fds)}i", *fds)))
@@ -103,4 +103,5 @@ def encode_plan(plan: ChildPlan) -> bytes:
 
 def encode_order(order: RunOrder) -> bytes:
     """A reusable box's run as its init reads it (the fds travel alongside)."""
-    return b"".join(_command(order.argv, order.env, order.rlimits, order.tmp_kib))
+    return b"".join(_command(order.argv, order.env, order.rlimits)
+                    + [_record(b"t", struct.pack("<Q", order.tmp_kib))])

@@ -40,8 +40,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import cgroups, forkserver, mounts, rlimits, runner, seccomp, slots
-from ._plan import RUN_FDS, ChildPlan, RunOrder, encode_order
+from . import cgroups, forkserver, mounts, runner, seccomp, slots
+from ._plan import ChildPlan
 from .errors import HostError, SpecError
 from .outcome import Outcome, Status
 from .spec import Limits, Mount, SandboxSpec
@@ -49,8 +49,6 @@ from .templates import load_template
 from .watchdog import SETUP_TIMEOUT_S, Watchdog, _open_init
 
 __all__ = ["Box", "open_box"]
-
-_INIT_TMP_KIB = 64  # init's own /tmp and /dev/shm: never seen by a run, which gets fresh ones
 
 
 class _BoxGone(Exception):
@@ -152,7 +150,7 @@ class Box:
             self._slot = slots.acquire(host.run_dir)
         slot = self._slot
         root = mounts.plan_root(os.path.join(host.run_dir, "root"), template.mounts,
-                                self.mounts, slot.uid, slot.gid, _INIT_TMP_KIB)
+                                self.mounts, slot.uid, slot.gid)
         ours, theirs = socket.socketpair(socket.AF_UNIX,
                                          socket.SOCK_SEQPACKET | socket.SOCK_CLOEXEC)
         setup_r, setup_w = os.pipe()
@@ -161,7 +159,7 @@ class Box:
         try:
             plan = ChildPlan(("init",), {}, root, [], slot.uid, slot.gid, host.last_cap,
                              seccomp.compile_filter(), -1, (), -1, -1, -1, setup_w, result_w,
-                             host.cgroups.born_in_cgroup, theirs.fileno())
+                             host.cgroups.born_in_cgroup, theirs.fileno(), reusable=True)
             server = forkserver.server()
             pid, pidfd = server.spawn(plan)
             for fd in (setup_w, result_w):
@@ -218,58 +216,36 @@ class Box:
     # --- one run --------------------------------------------------------------------------
 
     def _run(self, spec: SandboxSpec, stdin_fd: int | None, stdout_fd: int | None) -> Outcome:
-        host = runner._host()
-        slot = self._slot
-        assert slot is not None and self._live is not None
-        cg = host.cgroups.create(f"judgebox-{slot.index}")
-        box_fd = -1
-        try:
-            limits = spec.limits
-            host.cgroups.apply_limits(cg, limits.memory_kib * 1024, limits.processes)
-            box_fd = runner._prepare_box(spec, slot.uid, slot.gid)
-            env = dict(load_template(spec.template).env) | dict(spec.env)
-            order = RunOrder(spec.command, env, rlimits.table(limits), limits.tmp_kib)
-            watch = self._start_and_watch(spec, order, cg, box_fd, stdin_fd, stdout_fd)
-            files = runner._collect(box_fd, spec) if watch.setup_error is None else {}
-            os.close(box_fd)  # frees the tmpfs before the cgroup it is charged to goes
-            box_fd = -1
-            return runner._decide(spec, watch, host.cgroups.stats(cg), files)
-        finally:
-            if box_fd >= 0:
-                os.close(box_fd)
-            host.cgroups.remove(cg)
-
-    def _start_and_watch(self, spec: SandboxSpec, order: RunOrder, cg: cgroups.BoxCgroup,
-                         box_fd: int, stdin_fd: int | None, stdout_fd: int | None) -> Watchdog:
         """Send the run to init and watch it; whatever happens, the run's processes are all
         gone on return (init reaped them all before it reported, or the box was ended)."""
         live = self._live
-        assert live is not None
+        assert self._slot is not None and live is not None
         host = runner._host()
-        fds = runner._RunFds(host.cgroups.attach_fds(cg), spec, stdin_fd, stdout_fd)
-        watchdog: _RunWatchdog | None = None
-        try:
-            sent = dict(box_mount_fd=box_fd, stdin_fd=fds.stdin, stdout_w=fds.out_w,
-                        stderr_w=fds.err_w, setup_w=fds.setup_w, result_w=fds.result_w)
+
+        def send(order: bytes, run_fds: list[int]) -> None:
             try:  # init is ready (N) once the last run is over and the box checked
                 answer = live.control.recv(16)
-                socket.send_fds(live.orders, [encode_order(order)],
-                                [sent[name] for name in RUN_FDS] + list(fds.cgroup))
+                socket.send_fds(live.orders, [order], run_fds)
             except OSError as exc:
                 raise _BoxGone(f"init: {exc}") from exc
             if answer != b"N":
                 raise _BoxGone("a stale box (an earlier run's socket lives on)"
                                if answer == b"B" else "init ended")
-            watchdog = _RunWatchdog(spec.limits, live.init_pidfd, host.cgroups, cg)
-            fds.close_box_ends()
-            watchdog.watch(fds.setup_r, fds.result_r, fds.out_r, fds.err_r)
-            return watchdog
-        finally:
-            # Init reports a run's end (X) only once it has killed and reaped every process of
-            # it. Without that report (init died, a setup timeout, an exception here) the box
+
+        def end_box(watch: Watchdog | None) -> None:
+            # Init reports a run's end (X) only once it has killed and reaped every process
+            # of it. Without that report (init died, a setup timeout, a failure here) the box
             # is ended, and every process in it with its pid namespace.
-            if watchdog is not None and watchdog.wait_status is None:
+            if watch is None or watch.wait_status is None:
                 self._end_processes()
+
+        fds = runner._RunFds(spec, stdin_fd, stdout_fd)
+        try:
+            return runner.run_in_box(
+                spec, self._slot, host, fds, send,
+                lambda cg: _RunWatchdog(spec.limits, live.init_pidfd, host.cgroups, cg),
+                end_box)
+        finally:
             fds.close()
 
 

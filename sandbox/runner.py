@@ -13,19 +13,21 @@ import functools
 import os
 import select
 import signal
+import socket
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from . import _libc, caps, cgroups, forkserver, mounts, rlimits, seccomp, slots
-from ._plan import ChildPlan
+from ._plan import ChildPlan, RunOrder, encode_order
 from .errors import HostError, SpecError
 from .outcome import Outcome, Status
 from .spec import COLLECT_ALL, COLLECT_ALL_MAX, SandboxSpec
 from .templates import load_template
 from .watchdog import Watchdog
 
-__all__ = ["run", "prepare"]
+__all__ = ["run", "prepare", "run_in_box"]
 
 MLE_MARGIN = 0.97  # a failed run whose peak reached 97 % of the limit ran out of memory
 
@@ -86,28 +88,96 @@ def run(spec: SandboxSpec, *, stdin_fd: int | None = None,
     template = load_template(spec.template)
     slot = slots.acquire(host.run_dir)
     try:
-        cg = host.cgroups.create(f"judgebox-{slot.index}")
-        box_fd = -1
+        root = mounts.plan_root(os.path.join(host.run_dir, "root"), template.mounts,
+                                spec.mounts, slot.uid, slot.gid)
+        fds = _RunFds(spec, stdin_fd, stdout_fd)
         try:
-            limits = spec.limits
-            host.cgroups.apply_limits(cg, limits.memory_kib * 1024, limits.processes)
-            box_fd = _prepare_box(spec, slot.uid, slot.gid)
-            root = mounts.plan_root(os.path.join(host.run_dir, "root"), template.mounts,
-                                    spec.mounts, slot.uid, slot.gid, limits.tmp_kib)
-            env = dict(template.env) | dict(spec.env)
-            watch = _start_and_watch(spec, root, env, slot, cg, box_fd, host, stdin_fd,
-                                     stdout_fd)
-            files = _collect(box_fd, spec) if watch.setup_error is None else {}
-            if box_fd >= 0:
-                os.close(box_fd)  # frees the tmpfs before the cgroup it is charged to goes
-                box_fd = -1
-            return _decide(spec, watch, host.cgroups.stats(cg), files)
+            return _run_once(spec, root, slot, host, fds)
         finally:
+            fds.close()
+    finally:
+        slot.release()
+
+
+def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: _Host,
+              fds: "_RunFds") -> Outcome:
+    """Start the box (the helper builds its namespaces and root while this process prepares
+    the run: cgroup, /box), send init the run's order, watch; the box is gone on return."""
+    orders, theirs = socket.socketpair(socket.AF_UNIX,
+                                       socket.SOCK_SEQPACKET | socket.SOCK_CLOEXEC)
+    try:
+        plan = ChildPlan(("init",), {}, root, [], slot.uid, slot.gid, host.last_cap,
+                         seccomp.compile_filter(), -1, (), -1, -1, -1, fds.setup_w,
+                         fds.result_w, host.cgroups.born_in_cgroup, theirs.fileno())
+        server = forkserver.server()
+        pid, pidfd = server.spawn(plan)
+    finally:
+        theirs.close()
+    ended = False
+
+    def send(order: bytes, run_fds: list[int]) -> None:
+        try:
+            socket.send_fds(orders, [order], run_fds)
+        except OSError:
+            pass  # the box died before its order: the watch reads why (setup pipe, EOF)
+
+    def end_box(watch: Watchdog | None) -> None:
+        """Kill the keeper and init (if still there) and wait until the keeper is gone."""
+        nonlocal ended
+        if ended:
+            return
+        ended = True
+        (watch or Watchdog(spec.limits, pid, pidfd, host.cgroups, None)).kill()
+        select.select([pidfd], [], [])  # a pidfd is readable once its process has ended
+        os.close(pidfd)
+        server.reap(pid)
+
+    try:
+        return run_in_box(spec, slot, host, fds, send,
+                          lambda cg: Watchdog(spec.limits, pid, pidfd, host.cgroups, cg),
+                          end_box)
+    finally:
+        orders.close()
+        end_box(None)
+
+
+def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
+               send: Callable[[bytes, list[int]], None],
+               watchdog_for: Callable[[cgroups.BoxCgroup], Watchdog],
+               end_box: Callable[[Watchdog | None], None]) -> Outcome:
+    """One run in a box that is starting or ready: create and limit the run's cgroup, fill its
+    /box, ``send`` init the order with the run's fds, watch, collect, decide. ``end_box(watch)``
+    is called once the watch is over (and on failure, with what there is): it must leave no
+    process of the run behind, for the cgroup is removed next."""
+    cg = host.cgroups.create(f"judgebox-{slot.index}")
+    box_fd = -1
+    watch: Watchdog | None = None
+    try:
+        limits = spec.limits
+        host.cgroups.apply_limits(cg, limits.memory_kib * 1024, limits.processes)
+        box_fd = _prepare_box(spec, slot.uid, slot.gid)
+        fds.take_cgroup(host.cgroups.attach_fds(cg))
+        env = dict(load_template(spec.template).env) | dict(spec.env)
+        order = RunOrder(spec.command, env, rlimits.table(limits), limits.tmp_kib)
+        send(encode_order(order), [box_fd, fds.stdin, fds.out_w, fds.err_w, fds.setup_w,
+                                   fds.result_w, *fds.cgroup])
+        watch = watchdog_for(cg)
+        fds.close_box_ends()
+        watch.watch(fds.setup_r, fds.result_r, fds.out_r, fds.err_r)
+        end_box(watch)
+        files = _collect(box_fd, spec) if watch.setup_error is None else {}
+        os.close(box_fd)  # frees the tmpfs before the cgroup it is charged to goes
+        box_fd = -1
+        return _decide(spec, watch, host.cgroups.stats(cg), files)
+    finally:
+        try:
+            end_box(watch)
+        finally:
+            if watch is not None:
+                watch.close()
             if box_fd >= 0:
                 os.close(box_fd)
             host.cgroups.remove(cg)
-    finally:
-        slot.release()
 
 
 def _prepare_box(spec: SandboxSpec, uid: int, gid: int) -> int:
@@ -175,13 +245,12 @@ def _collect(box_fd: int, spec: SandboxSpec) -> dict[str, bytes]:
 class _RunFds:
     """The fds of one run: the box's ends (its stdin, stdout, stderr, the setup and result
     pipes' write ends, the cgroup fds) and the supervisor's read ends. Every fd opened here is
-    closed by :meth:`close`; :meth:`close_box_ends` closes the box's ends once the child half
-    holds its copies (so EOF on a read end means the box is done with it)."""
+    closed by :meth:`close`; :meth:`close_box_ends` closes the box's ends once init holds its
+    copies (so EOF on a read end means the box is done with it)."""
 
-    def __init__(self, cgroup_fds: list[int], spec: SandboxSpec, stdin_fd: int | None,
-                 stdout_fd: int | None) -> None:
-        self.ours: list[int] = list(cgroup_fds)
-        self.cgroup = tuple(cgroup_fds)
+    def __init__(self, spec: SandboxSpec, stdin_fd: int | None, stdout_fd: int | None) -> None:
+        self.ours: list[int] = []
+        self.cgroup: tuple[int, ...] = ()
         try:
             self.stdin = self._take(os.dup(stdin_fd) if stdin_fd is not None else os.open(
                 spec.stdin or "/dev/null", os.O_RDONLY | os.O_CLOEXEC))
@@ -194,6 +263,11 @@ class _RunFds:
             self.close()
             raise
 
+    def take_cgroup(self, fds: list[int]) -> None:
+        """The run's cgroup fds (closed with the box's ends)."""
+        self.ours += fds
+        self.cgroup = tuple(fds)
+
     def _take(self, fd: int) -> int:
         self.ours.append(fd)
         return fd
@@ -203,43 +277,16 @@ class _RunFds:
         return self._take(r), self._take(w)
 
     def close_box_ends(self) -> None:
-        for fd in (self.setup_w, self.result_w, self.out_w, self.err_w, self.stdin):
+        for fd in (self.setup_w, self.result_w, self.out_w, self.err_w, self.stdin,
+                   *self.cgroup):
             os.close(fd)
             self.ours.remove(fd)
+        self.cgroup = ()
 
     def close(self) -> None:
         for fd in self.ours:
             os.close(fd)
         self.ours = []
-
-
-def _start_and_watch(spec: SandboxSpec, root: mounts.RootPlan, env: dict[str, str],
-                     slot: slots.Slot, cg: cgroups.BoxCgroup, box_fd: int, host: _Host,
-                     stdin_fd: int | None, stdout_fd: int | None) -> Watchdog:
-    """Start the child half (through the fork server) and watch it; whatever happens, the
-    box is dead on return."""
-    fds = _RunFds(host.cgroups.attach_fds(cg), spec, stdin_fd, stdout_fd)
-    watchdog: Watchdog | None = None
-    pid = pidfd = -1
-    try:
-        plan = ChildPlan(spec.command, env, root, rlimits.table(spec.limits), slot.uid,
-                         slot.gid, host.last_cap, seccomp.compile_filter(), box_fd,
-                         fds.cgroup, fds.stdin, fds.out_w, fds.err_w, fds.setup_w,
-                         fds.result_w, host.cgroups.born_in_cgroup)
-        pid, pidfd = forkserver.server().spawn(plan)
-        watchdog = Watchdog(spec.limits, pid, pidfd, host.cgroups, cg)
-        fds.close_box_ends()
-        watchdog.watch(fds.setup_r, fds.result_r, fds.out_r, fds.err_r)
-        return watchdog
-    finally:
-        if pid > 0:
-            (watchdog or Watchdog(spec.limits, pid, pidfd, host.cgroups, cg)).kill()
-            select.select([pidfd], [], [])  # a pidfd is readable once its process has ended
-            os.close(pidfd)
-            forkserver.server().reap(pid)
-        if watchdog is not None:
-            watchdog.close()
-        fds.close()
 
 
 def _decide(spec: SandboxSpec, watch: Watchdog, stats: cgroups.CgroupStats,

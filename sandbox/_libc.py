@@ -19,31 +19,20 @@ _libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_u
 
 # x86_64 / aarch64 share the "new" numbers for these (asm-generic since 5.2).
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}[os.uname().machine]
-SYS_OPEN_TREE = 428
 SYS_MOVE_MOUNT = 429
 SYS_FSOPEN = 430
 SYS_FSCONFIG = 431
 SYS_FSMOUNT = 432
-SYS_CLONE3 = 435
-CLONE_INTO_CGROUP = 0x200000000
 
 # <sched.h>
 CLONE_NEWNS = 0x00020000
 CLONE_NEWCGROUP = 0x02000000
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
-CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
-CLONE_NEWTIME = 0x00000080
 
 # <sys/mount.h>
-MS_RDONLY = 1
-MS_NOSUID = 2
-MS_NODEV = 4
-MS_NOEXEC = 8
-MS_REMOUNT = 32
-MS_BIND = 4096
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
 MNT_DETACH = 2
@@ -58,7 +47,6 @@ MOUNT_ATTR_NODEV = 0x04
 MOVE_MOUNT_F_EMPTY_PATH = 0x04
 
 # <linux/prctl.h>, <linux/seccomp.h>
-PR_SET_PDEATHSIG = 1
 PR_SET_SECCOMP = 22
 PR_CAPBSET_DROP = 24
 PR_CAP_AMBIENT = 47
@@ -137,35 +125,3 @@ def attach_mount(mount_fd: int, target: str) -> None:
     """move_mount(2) a detached mount onto ``target`` in the caller's mount namespace."""
     _check(_libc.syscall(SYS_MOVE_MOUNT, mount_fd, b"", -100, _b(target),
                          MOVE_MOUNT_F_EMPTY_PATH))
-
-
-class _CloneArgs(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_uint64) for name in (
-        "flags", "pidfd", "child_tid", "parent_tid", "exit_signal", "stack", "stack_size",
-        "tls", "set_tid", "set_tid_size", "cgroup")]
-
-
-_pylibc = ctypes.PyDLL(None, use_errno=True)  # a call through it keeps the GIL
-_pylibc.syscall.restype = ctypes.c_long
-
-
-def fork_into_cgroup(cgroup_dir_fd: int) -> int:
-    """``os.fork()``, but the child is born in the cgroup (v2) the directory fd names.
-
-    clone3(CLONE_INTO_CGROUP) puts the child there without a migration, which would take the
-    global threadgroup lock and wait for an RCU grace period after the machine was idle. The
-    interpreter is prepared for the fork as ``os.fork`` does it (``PyOS_BeforeFork`` and the
-    after-fork hooks); the call itself keeps the GIL, so the child resumes holding it.
-    """
-    args = _CloneArgs(flags=CLONE_INTO_CGROUP, exit_signal=17, cgroup=cgroup_dir_fd)  # SIGCHLD
-    api = ctypes.pythonapi
-    api.PyOS_BeforeFork()
-    pid = _pylibc.syscall(SYS_CLONE3, ctypes.byref(args), ctypes.sizeof(args))
-    err = ctypes.get_errno()
-    if pid == 0:
-        api.PyOS_AfterFork_Child()
-    else:
-        api.PyOS_AfterFork_Parent()
-    if pid < 0:
-        raise OSError(err, os.strerror(err))
-    return pid

@@ -85,6 +85,17 @@ def _check_seccomp() -> Check:
                  "a kernel with CONFIG_SECCOMP_FILTER")
 
 
+def _check_helper() -> Check:
+    from . import _native
+
+    try:
+        path = _native.helper_path()
+    except Exception as exc:  # noqa: BLE001 - a failed build is the finding
+        return Check("box helper", False, str(exc).splitlines()[0],
+                     "apt-get install gcc libc6-dev (the box helper is built from C on first use)")
+    return Check("box helper", True, f"built at {path}")
+
+
 def _check_cgroups() -> Check:
     try:
         backend = cgroups.backend()
@@ -107,4 +118,5 @@ def checks() -> list[Check]:
     result = [_check_root()]
     if not result[0].ok:
         return result
-    return result + [_check_namespaces(), _check_pivot(), _check_seccomp(), _check_cgroups()]
+    return result + [_check_namespaces(), _check_pivot(), _check_seccomp(), _check_helper(),
+                     _check_cgroups()]

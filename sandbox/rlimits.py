@@ -1,4 +1,5 @@
-"""Resource limits set in the box before the program runs: one table, applied in order.
+"""Resource limits set in the box before the program runs: one table, computed here, applied in
+order by the box helper in the program's process.
 
 The cgroup is the real fence for memory and tasks; rlimits add what cgroups cannot say (core
 dumps, file size, stack, open files) and backstops in case the watchdog were late:
@@ -24,7 +25,7 @@ import resource
 
 from .spec import Limits
 
-__all__ = ["table", "apply"]
+__all__ = ["table"]
 
 
 def table(limits: Limits) -> list[tuple[int, int, int]]:
@@ -40,9 +41,3 @@ def table(limits: Limits) -> list[tuple[int, int, int]]:
         (resource.RLIMIT_MEMLOCK, 64 * 1024, 64 * 1024),
         (resource.RLIMIT_MSGQUEUE, 0, 0),
     ]
-
-
-def apply(rows: list[tuple[int, int, int]]) -> None:
-    """Set every rlimit of the table on the calling process (in the child)."""
-    for res, soft, hard in rows:
-        resource.setrlimit(res, (soft, hard))

@@ -4,16 +4,19 @@
  * server: a small process, so forking it is cheap. Everything it does is decided by the
  * supervisor (sandbox/_plan.py encodes the plan); nothing here reads configuration.
  *
- *   jbox (fork server) -- keeper: new session; unshare mount, pid, ipc, uts, net namespaces
- *                           `-- init (PID 1): build the root, loopback, hostname; reap; report
- *                                 `-- program: join cgroup, cgroup ns, fds, rlimits, drop
- *                                     privileges, seccomp, exec
+ *   jbox (fork server) -- keeper: new session; unshare mount, pid, ipc, uts namespaces and
+ *                         |         enter the network namespace the server made ahead
+ *                         `-- init (PID 1): build the root, pivot_root; take the run's order;
+ *                               |           /box, /tmp, /dev/shm; reap; report
+ *                               `-- program: join cgroup, cgroup ns, fds, rlimits, drop
+ *                                   privileges, seccomp, exec
  *
- * A reusable box (sandbox/box.py) keeps the keeper and init across runs: init says N (ready) on
- * the control socket, takes each run's order and fds from the order socket, resets the box
- * (a new ipc namespace; fresh /tmp, /dev/shm and the run's /box; pid numbering from the start),
- * forks the program as above, and when it ends kills and reaps every other process before it
- * reports X.
+ * Init builds the root before its run's order arrives, so the supervisor prepares the run
+ * (cgroup, /box) meanwhile. A reusable box (sandbox/box.py) keeps the keeper and init across
+ * runs: init says N (ready) on the control socket, takes each run's order and fds from the
+ * order socket, resets the box (a new ipc namespace; fresh /tmp, /dev/shm and the run's /box;
+ * pid numbering from the start), forks the program as above, and when it ends kills and reaps
+ * every other process before it reports X.
  *
  * Server protocol (SOCK_SEQPACKET, one message per datagram): a plan (records, see decode())
  * with its fds (SCM_RIGHTS) -> the keeper's pid as text, or "E<error>"; "reap <pid>" -> wait for

@@ -279,8 +279,8 @@ CALLS = {
     "_prepare_box": ("/box tmpfs + copy files", "supervisor"),
     "cg.attach_fds": ("open cgroup fds", "supervisor"),
     "spawn": ("send the plan, helper forks the keeper", "supervisor"),
-    "child": ("order sent -> exec: init's last mounts, program set-up", "helper"),
-    "exec": ("seccomp, exec + program + exit, reaped by init", "program"),
+    "child": ("order sent -> exec: init's last mounts, program set-up, seccomp", "helper"),
+    "exec": ("exec + program + exit, reaped by init", "program"),
     "teardown": ("init/keeper exit, pipes EOF", "supervisor"),
     "reap": ("kill, waitpid keeper, close fds", "supervisor"),
     "_collect": ("collect files", "supervisor"),
@@ -291,7 +291,7 @@ WRAPPED = [c for c in CALLS if c not in ("child", "exec", "teardown", "reap")]
 # Stamps that mark the critical path. The child half is the box helper (C): it builds the box's
 # namespaces and root while the supervisor prepares the run (cgroup, /box), so those steps are
 # not on the path unless the helper is slower; its own records give two stamps, "setup" (just
-# before seccomp and exec, the T line) and "exit" (init saw the program end, the X line).
+# after seccomp, just before exec, the T line) and "exit" (init saw the program end, the X line).
 EXTRA_STAMPS = ["run:start", "run:end", "setup", "exit", "_watch:start", "_watch:end",
                 "run_in_box:start", "run_in_box:end"]
 SPANS = {"child": ("_watch:start", "setup"), "exec": ("setup", "exit"),

@@ -39,6 +39,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from . import cgroups, forkserver, mounts, runner, seccomp, slots
 from ._plan import ChildPlan
@@ -89,6 +90,7 @@ class Box:
         self._lock = threading.Lock()
         self._closed = False
         self._pid = os.getpid()  # a forked child must not drive its parent's box
+        self._ahead = _Ahead(self)
         self.opened = 0  # how many times a box was opened (1 unless one died or went stale)
 
     # --- the public verbs -----------------------------------------------------------------
@@ -130,9 +132,12 @@ class Box:
             try:
                 self._end_processes()
             finally:
-                if self._slot is not None:
-                    self._slot.release()
-                    self._slot = None
+                try:
+                    self._ahead.close()  # the cgroups go before the slot that names them
+                finally:
+                    if self._slot is not None:
+                        self._slot.release()
+                        self._slot = None
 
     def __enter__(self) -> "Box":
         return self
@@ -239,14 +244,131 @@ class Box:
             if watch is None or watch.wait_status is None:
                 self._end_processes()
 
+        prepared = self._ahead.take(spec) or runner.prepare_run(spec, self._slot, host,
+                                                                  self._ahead.name())
         fds = runner._RunFds(spec, stdin_fd, stdout_fd)
         try:
             return runner.run_in_box(
                 spec, self._slot, host, fds, send,
                 lambda cg: _RunWatchdog(spec.limits, live.init_pidfd, host.cgroups, cg),
-                end_box)
+                end_box, prepared=prepared, started=lambda: self._ahead.start(spec),
+                release=self._ahead.retire)
         finally:
             fds.close()
+
+
+class _Ahead:
+    """A box's next run, prepared while the current one runs: its cgroup (created and limited)
+    and its /box (a detached tmpfs holding the spec's files), made in a thread once the current
+    run's order is sent, on the guess that the next spec has the same limits and files (the
+    tests of a judgement do). The next run takes them only if its spec's limits and files are
+    the same (a host file: the same inode, size, mtime and ctime as when it was copied, and
+    changed last well before the copy began: a file's times tick only as often as the kernel's
+    coarse clock, so a write just after the copy could leave them as they were; such a file is
+    copied again for its run, git's rule for "racily clean" files); otherwise they are thrown
+    away and made anew. The thread also removes the cgroups of the
+    runs before (empty: their processes were all reaped). Nothing a run can see is shared: each
+    run still has a cgroup and a /box of its own, made for it alone."""
+
+    def __init__(self, box: "Box") -> None:
+        self._box = box
+        self._serial = 0
+        self._thread: threading.Thread | None = None
+        self._ready: tuple[tuple, cgroups.BoxCgroup, int] | None = None
+        self._retired: list[cgroups.BoxCgroup] = []
+
+    def name(self) -> str:
+        """A cgroup name of its own for each run of the box: judgebox-<slot>.<run>."""
+        assert self._box._slot is not None
+        self._serial += 1
+        return f"judgebox-{self._box._slot.index}.{self._serial}"
+
+    def start(self, spec: SandboxSpec) -> None:
+        """Prepare a run like ``spec`` in the background (called once an order is sent)."""
+        self._join()
+        self._thread = threading.Thread(target=self._prepare, args=(spec, self.name()),
+                                        name="judgebox-box-ahead", daemon=True)
+        self._thread.start()
+
+    def take(self, spec: SandboxSpec) -> tuple[cgroups.BoxCgroup, int] | None:
+        """The prepared cgroup and /box if they fit ``spec``, else None (and they go)."""
+        self._join()
+        ready, self._ready = self._ready, None
+        if ready is None:
+            return None
+        key, cg, box_fd = ready
+        try:
+            if key == _key(spec):
+                return cg, box_fd
+        except OSError:
+            pass  # a file of the spec is gone: the run's own preparation will say so
+        os.close(box_fd)
+        self._retired.append(cg)
+        return None
+
+    def retire(self, cg: cgroups.BoxCgroup) -> None:
+        """A finished run's cgroup (no process left in it): removed by the next preparation,
+        or now if none is running."""
+        self._retired.append(cg)
+        if self._thread is None:
+            self._remove_retired()
+
+    def close(self) -> None:
+        """Wait for the preparation, throw away what it made, remove every cgroup."""
+        self._join()
+        ready, self._ready = self._ready, None
+        if ready is not None:
+            os.close(ready[2])
+            self._retired.append(ready[1])
+        self._remove_retired()
+
+    def _join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _prepare(self, spec: SandboxSpec, name: str) -> None:
+        try:
+            self._remove_retired()
+            began = time.time_ns()
+            key = _key(spec)
+            slot = self._box._slot
+            assert slot is not None
+            cg, box_fd = runner.prepare_run(spec, slot, runner._host(), name)
+            try:  # no file of the spec changed while it was copied, or could have unseen
+                same = _key(spec) == key and all(
+                    item[-1] < began - _RACY_NS for item in key[1] if len(item) > 2)
+            except OSError:
+                same = False
+            if not same:
+                os.close(box_fd)
+                self._retired.append(cg)
+                return
+            self._ready = (key, cg, box_fd)
+        except Exception:  # noqa: BLE001 - a guess that failed: the next run prepares its own
+            return
+
+    def _remove_retired(self) -> None:
+        host = runner._host()
+        while self._retired:
+            host.cgroups.remove(self._retired.pop())
+
+
+_RACY_NS = 50_000_000  # a file changed this close to its copy may change again unseen
+
+
+def _key(spec: SandboxSpec) -> tuple:
+    """What a prepared run depends on: the limits, and each file's content (bytes) or identity
+    (a host file: device, inode, size, mtime and ctime; a write changes ctime)."""
+    files = []
+    for name, content in spec.files:
+        if isinstance(content, Path):
+            st = os.stat(content)
+            files.append((name, str(content), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
+                          st.st_ctime_ns))
+        else:
+            files.append((name, bytes(content)))
+    return spec.limits, tuple(files)
 
 
 class _RunWatchdog(Watchdog):

@@ -27,7 +27,7 @@ from .spec import COLLECT_ALL, COLLECT_ALL_MAX, SandboxSpec
 from .templates import load_template
 from .watchdog import Watchdog
 
-__all__ = ["run", "prepare", "run_in_box"]
+__all__ = ["run", "prepare", "prepare_run", "run_in_box"]
 
 MLE_MARGIN = 0.97  # a failed run whose peak reached 97 % of the limit ran out of memory
 
@@ -60,7 +60,7 @@ def _sweep(host: _Host) -> None:
     every box's pid namespace; only their empty cgroups stay.)
     """
     for name in host.cgroups.names():
-        index = name.removeprefix("judgebox-")
+        index = name.removeprefix("judgebox-").split(".")[0]  # judgebox-<slot>[.<run>]
         if not (name.startswith("judgebox-") and index.isdigit()):
             continue
         slot = slots.try_acquire(host.run_dir, int(index))
@@ -141,21 +141,36 @@ def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: 
         end_box(None)
 
 
-def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
-               send: Callable[[bytes, list[int]], None],
-               watchdog_for: Callable[[cgroups.BoxCgroup], Watchdog],
-               end_box: Callable[[Watchdog | None], None]) -> Outcome:
-    """One run in a box that is starting or ready: create and limit the run's cgroup, fill its
-    /box, ``send`` init the order with the run's fds, watch, collect, decide. ``end_box(watch)``
-    is called once the watch is over (and on failure, with what there is): it must leave no
-    process of the run behind, for the cgroup is removed next."""
-    cg = host.cgroups.create(f"judgebox-{slot.index}")
-    box_fd = -1
-    watch: Watchdog | None = None
+def prepare_run(spec: SandboxSpec, slot: slots.Slot, host: _Host,
+                name: str) -> tuple[cgroups.BoxCgroup, int]:
+    """What a run needs before its order: its cgroup (created, limited) and its /box (a
+    detached tmpfs holding the spec's files). The caller owns both."""
+    cg = host.cgroups.create(name)
     try:
         limits = spec.limits
         host.cgroups.apply_limits(cg, limits.memory_kib * 1024, limits.processes)
-        box_fd = _prepare_box(spec, slot.uid, slot.gid)
+        return cg, _prepare_box(spec, slot.uid, slot.gid)
+    except BaseException:
+        host.cgroups.remove(cg)
+        raise
+
+
+def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
+               send: Callable[[bytes, list[int]], None],
+               watchdog_for: Callable[[cgroups.BoxCgroup], Watchdog],
+               end_box: Callable[[Watchdog | None], None], *,
+               prepared: tuple[cgroups.BoxCgroup, int] | None = None,
+               started: Callable[[], None] | None = None,
+               release: Callable[[cgroups.BoxCgroup], None] | None = None) -> Outcome:
+    """One run in a box that is starting or ready: its cgroup and /box (``prepared``, taken
+    over, or made now), ``send`` init the order with the run's fds, ``started()``, watch,
+    collect, decide, ``release`` the cgroup (default: remove it now). ``end_box(watch)`` is
+    called once the watch is over (and on failure, with what there is): it must leave no
+    process of the run behind, for the cgroup goes next."""
+    cg, box_fd = prepared or prepare_run(spec, slot, host, f"judgebox-{slot.index}")
+    watch: Watchdog | None = None
+    try:
+        limits = spec.limits
         fds.take_cgroup(host.cgroups.attach_fds(cg))
         env = dict(load_template(spec.template).env) | dict(spec.env)
         order = RunOrder(spec.command, env, rlimits.table(limits), limits.tmp_kib)
@@ -163,6 +178,8 @@ def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
                                    fds.result_w, *fds.cgroup])
         watch = watchdog_for(cg)
         fds.close_box_ends()
+        if started is not None:
+            started()
         watch.watch(fds.setup_r, fds.result_r, fds.out_r, fds.err_r)
         end_box(watch)
         files = _collect(box_fd, spec) if watch.setup_error is None else {}
@@ -177,7 +194,7 @@ def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
                 watch.close()
             if box_fd >= 0:
                 os.close(box_fd)
-            host.cgroups.remove(cg)
+            (release or host.cgroups.remove)(cg)
 
 
 def _prepare_box(spec: SandboxSpec, uid: int, gid: int) -> int:

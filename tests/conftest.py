@@ -21,9 +21,9 @@ def leftover_cgroups() -> list[str]:
     for top in ("/sys/fs/cgroup",):
         for dirpath, dirnames, _ in os.walk(top):
             for d in dirnames:
-                # box cgroups are judgebox-<slot>; the layer tests' own judgebox-test-<pid>
-                # are removed and checked by those tests
-                if re.fullmatch(r"judgebox-\d+", d):
+                # box cgroups are judgebox-<slot> (a reusable box's: judgebox-<slot>.<run>);
+                # the layer tests' own judgebox-test-<pid> are removed and checked by those tests
+                if re.fullmatch(r"judgebox-\d+(\.\d+)?", d):
                     found.append(os.path.join(dirpath, d))
     return found
 
@@ -161,7 +161,7 @@ def leftovers_of_finished_boxes() -> dict[str, list[str]]:
     left = leftovers()
     cgroups = []
     for path in left["cgroups"]:
-        suffix = path.rsplit("judgebox-", 1)[1]
+        suffix = path.rsplit("judgebox-", 1)[1].split(".")[0]
         if _left_by_finished_box(int(suffix) if suffix.isdigit() else None, path):
             cgroups.append(path)
     processes = []

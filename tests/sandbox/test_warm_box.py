@@ -166,6 +166,38 @@ def test_memory_limit_and_peak_are_per_run(cc, clean_host):
         assert again.status is Status.MLE, describe(again)
 
 
+def test_the_next_run_prepared_ahead_is_used_only_for_the_same_files(tmp_path, clean_host):
+    """A box prepares its next run's cgroup and /box while a run goes on, guessing the same
+    limits and files: a host file written in between (same inode, same size; just after a
+    run, and again long after one), other bytes, other limits all get a /box made afresh."""
+    data = tmp_path / "data"
+    data.write_text("one\n")
+    time.sleep(0.1)  # changed long before the first copy: prepared copies of it may be used
+
+    def cat(files, limits=SMALL) -> bytes:
+        out = box.run(SandboxSpec(("sh", "-c", "cat /box/data; ls /box"), limits, files=files))
+        assert out.status is Status.OK, describe(out)
+        return out.stdout
+
+    with open_box() as box:
+        assert cat((("data", data),)) == b"one\ndata\n"
+        assert cat((("data", data),)) == b"one\ndata\n"  # the copy made during the run before
+        data.write_text("two\n")  # same inode and size, within the coarse clock's tick maybe
+        assert cat((("data", data),)) == b"two\ndata\n"
+        assert cat((("data", data),)) == b"two\ndata\n"
+        time.sleep(0.1)
+        data.write_text("2wo\n")  # long after the last copy began
+        assert cat((("data", data),)) == b"2wo\ndata\n"
+        (tmp_path / "other").write_text("three\n")
+        os.replace(tmp_path / "other", data)  # another inode at the same path
+        assert cat((("data", data),)) == b"three\ndata\n"
+        assert cat((("data", b"four\n"),)) == b"four\ndata\n"
+        assert cat((("data", b"five\n"),)) == b"five\ndata\n"
+        assert cat((("data", b"five\n"), ("more", b""))) == b"five\ndata\nmore\n"
+        assert cat((("data", b"five\n"),), Limits(cpu_time_ms=2000, box_kib=128)) == \
+            b"five\ndata\n"
+
+
 def test_cpu_time_and_time_limits_are_per_run(cc, clean_host):
     spin = cc(SPIN, "warm_spin")
     with open_box() as box:

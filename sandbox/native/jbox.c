@@ -36,6 +36,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/keyctl.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
@@ -101,12 +102,34 @@ struct plan {
     uint64_t tmp_kib;
 };
 
+#define PLAN_RECORDS "aerisfRhblF"
+#define ORDER_RECORDS "aert"
+
+static int under(const char *path, const char *dir) {
+    size_t n = strlen(dir);
+    return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == 0);
+}
+
+/* No bind target and no other link may lie at or under a symlink the plan makes: making its
+ * mount point or its parent directories would follow the link, maybe out of the new root. */
+static int links_clear_of_binds(const struct plan *p) {
+    for (int j = 0; j < p->nlinks; j++) {
+        for (int i = 0; i < p->nbinds; i++)
+            if (under(p->binds[i].target, p->links[j].target)) return -1;
+        for (int i = 0; i < p->nlinks; i++)
+            if (i != j && under(p->links[i].target, p->links[j].target)) return -1;
+    }
+    return 0;
+}
+
 /* Decode a plan: records of (tag byte, u32 little-endian length, payload); strings are
  * NUL-terminated inside their payload. Fd fields hold indices into `fds` (the fds that came
  * with the message), -1 for none. Returns 0, or -1 on a malformed plan. Pointers point into
  * `buf`, which must outlive the plan. */
-static int decode(char *buf, size_t len, const int *fds, int nfds, struct plan *p) {
+static int decode(char *buf, size_t len, const int *fds, int nfds, struct plan *p,
+                  const char *kinds) {
     size_t at = 0;
+    unsigned seen = 0; /* which of i, s, f, R, t came */
     while (at < len) {
         if (len - at < 5) return -1;
         char tag = buf[at];
@@ -116,8 +139,13 @@ static int decode(char *buf, size_t len, const int *fds, int nfds, struct plan *
         if (n > len - at) return -1;
         char *v = buf + at;
         at += n;
-        size_t s1 = strnlen(v, n);
-        int str = s1 < n; /* a NUL-terminated string fills the payload */
+        if (!strchr(kinds, tag) || !tag) return -1;
+        const char *once = strchr("isfRt", tag);
+        if (once) {
+            if (seen & (1u << (once - "isfRt"))) return -1;
+            seen |= 1u << (once - "isfRt");
+        }
+        int str = n > 0 && strnlen(v, n) == n - 1; /* one NUL-terminated string, exactly */
         switch (tag) {
         case 'a': if (!str || p->argc >= MAX_ITEMS) return -1; p->argv[p->argc++] = v; break;
         case 'e': if (!str || p->envc >= MAX_ITEMS) return -1; p->envp[p->envc++] = v; break;
@@ -134,16 +162,13 @@ static int decode(char *buf, size_t len, const int *fds, int nfds, struct plan *
             break;
         }
         case 's':
-            if (n % sizeof(struct sock_filter) || n / sizeof(struct sock_filter) > 0xffff)
+            if (p->seccomp.len || n == 0 || n % sizeof(struct sock_filter)
+                || n / sizeof(struct sock_filter) > 0xffff)
                 return -1;
             p->seccomp.len = n / sizeof(struct sock_filter);
-            p->seccomp.filter = (struct sock_filter *)v; /* records are not aligned: copied */
-            if (n) {
-                void *copy = malloc(n);
-                if (!copy) return -1;
-                memcpy(copy, v, n);
-                p->seccomp.filter = copy;
-            }
+            p->seccomp.filter = malloc(n); /* records are not aligned: copied */
+            if (!p->seccomp.filter) return -1;
+            memcpy(p->seccomp.filter, v, n);
             break;
         case 'f': { /* the 7 fd fields, then the cgroup fds: indices into fds */
             int32_t idx[7 + MAX_FDS];
@@ -152,6 +177,8 @@ static int decode(char *buf, size_t len, const int *fds, int nfds, struct plan *
             int resolved[7 + MAX_FDS];
             for (unsigned i = 0; i < n / 4; i++) {
                 if (idx[i] >= nfds || idx[i] < -1) return -1;
+                for (unsigned j = 0; j < i; j++) /* each fd in one role only */
+                    if (idx[i] >= 0 && idx[j] == idx[i]) return -1;
                 resolved[i] = idx[i] < 0 ? -1 : fds[idx[i]];
             }
             p->box_fd = resolved[0]; p->stdin_fd = resolved[1]; p->stdout_w = resolved[2];
@@ -164,7 +191,11 @@ static int decode(char *buf, size_t len, const int *fds, int nfds, struct plan *
         }
         case 'R': if (!str) return -1; p->base = v; break;
         case 'h': if (!str) return -1; p->hostname = v; break;
-        case 't': if (n != 8) return -1; memcpy(&p->tmp_kib, v, 8); break;
+        case 't': /* 0 would be a tmpfs without a size limit */
+            if (n != 8) return -1;
+            memcpy(&p->tmp_kib, v, 8);
+            if (p->tmp_kib == 0) return -1;
+            break;
         case 'b': { /* writable, is_dir, source\0, target\0 */
             if (n < 4 || p->nbinds >= 256) return -1;
             const char *src = v + 2, *end = v + n;
@@ -195,7 +226,13 @@ static int decode(char *buf, size_t len, const int *fds, int nfds, struct plan *
     }
     p->argv[p->argc] = NULL;
     p->envp[p->envc] = NULL;
-    return 0;
+    /* A plan must say who runs (never root), what is allowed, which fds, where the root is;
+     * an order, what runs and its /tmp size. */
+    if (strchr(kinds, 'i')) {
+        if ((seen & 0xf) != 0xf || p->uid == 0 || p->gid == 0) return -1;
+        return links_clear_of_binds(p);
+    }
+    return p->argc > 0 && (seen & 0x10) ? 0 : -1;
 }
 
 static void plan_init(struct plan *p) {
@@ -249,16 +286,25 @@ static int cmp_int(const void *a, const void *b) {
     return *(const int *)a - *(const int *)b;
 }
 
+static int close_span(unsigned low, unsigned high) {
+    if (syscall(SYS_close_range, low, high, 0) == 0) return 0;
+    if (errno != ENOSYS) return -1;
+    struct rlimit rl; /* a kernel before 5.9: one by one, up to the fd limit */
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) return -1;
+    for (unsigned fd = low; fd <= high && fd < rl.rlim_cur; fd++) close(fd);
+    return 0;
+}
+
 /* Close every fd but `keep` (n of them): the judge's own fds must not live on in a box. */
-static void close_other_fds(int *keep, int n) {
+static int close_other_fds(int *keep, int n) {
     qsort(keep, n, sizeof *keep, cmp_int);
     unsigned low = 0;
     for (int i = 0; i < n; i++) {
         if (keep[i] < 0 || (unsigned)keep[i] < low) continue;
-        if ((unsigned)keep[i] > low) syscall(SYS_close_range, low, keep[i] - 1, 0);
+        if ((unsigned)keep[i] > low && close_span(low, keep[i] - 1) < 0) return -1;
         low = keep[i] + 1;
     }
-    syscall(SYS_close_range, low, ~0U, 0);
+    return close_span(low, ~0U);
 }
 
 static void close_fd(int *fd) {
@@ -325,7 +371,10 @@ static int late(const char *target) {
 }
 
 static const char *in_root(const struct plan *p, const char *path, char *buf) {
-    snprintf(buf, 4096, "%s%s", p->base, path);
+    if (snprintf(buf, 4096, "%s%s", p->base, path) >= 4096) {
+        errno = ENAMETOOLONG;
+        fail(p, "root", path);
+    }
     return buf;
 }
 
@@ -399,6 +448,8 @@ static int write_file(const char *path, const char *data, size_t size) {
     return close(fd);
 }
 
+static int last_pid_fd = -1; /* a reusable box's init: /proc/sys/kernel/ns_last_pid */
+
 /* The root, first part (before the run's order: what no run changes): every mount private; a
  * small tmpfs root; symlinks; the template's read-only binds; /dev; a new /proc with other
  * users' processes hidden; mount points for /box, /tmp and /dev/shm; /etc. */
@@ -418,6 +469,13 @@ static void build_root(struct plan *p) {
     CHECK(mkdir(in_root(p, "/proc", buf), 0555), p, stage, "/proc");
     CHECK(mount("proc", buf, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible"),
           p, stage, "/proc");
+    /* sysctls read-only whoever the program is (it is never root; this is the second fence);
+     * a reusable box's init keeps the one it writes before each run open */
+    if (p->reusable)
+        CHECK(last_pid_fd = open(in_root(p, "/proc/sys/kernel/ns_last_pid", buf),
+                                 O_WRONLY | O_CLOEXEC), p, stage, "ns_last_pid");
+    CHECK(bind_mount(in_root(p, "/proc/sys", buf), buf, 1, RO | MS_NOEXEC), p, stage,
+          "/proc/sys");
     CHECK(mkdir(in_root(p, "/box", buf), 0755), p, stage, "/box");
     CHECK(mkdir(in_root(p, "/tmp", buf), 0755), p, stage, "/tmp");
     CHECK(make_dirs(in_root(p, "/etc", buf)), p, stage, "/etc");
@@ -483,10 +541,24 @@ static void make_spare_net(void) {
 
 /* ---------------------------------------------------------------------------- the program */
 
+/* Every signal at its default and none blocked: whatever the judge ignored or blocked (a
+ * SIGHUP under nohup, SIGCHLD) must not reach init's reaping or the program. */
+static void default_signals(void) {
+    for (int sig = 1; sig < _NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL); /* 32, 33 fail: glibc's */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* Drop every capability (the bounding set first: that needs CAP_SETPCAP), ambient and
  * inheritable; no supplementary groups; the box's uid/gid (setresuid to a non-zero uid then
  * clears the permitted and effective sets); no_new_privs. */
 static int drop_privileges(const struct plan *p) {
+    if (p->uid == 0 || p->gid == 0) { /* decode refuses it too: never run a program as root */
+        errno = EPERM;
+        return -1;
+    }
     for (uint32_t cap = 0; cap <= p->last_cap; cap++)
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) return -1;
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) return -1;
@@ -498,6 +570,12 @@ static int drop_privileges(const struct plan *p) {
     if (setgroups(0, NULL) < 0) return -1;
     if (setresgid(p->gid, p->gid, p->gid) < 0) return -1;
     if (setresuid(p->uid, p->uid, p->uid) < 0) return -1;
+    if (syscall(SYS_capget, &head, data) < 0) return -1;
+    if (data[0].permitted | data[1].permitted | data[0].effective | data[1].effective
+        | data[0].inheritable | data[1].inheritable) { /* cannot be: refuse to go on */
+        errno = EPERM;
+        return -1;
+    }
     return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
@@ -532,12 +610,8 @@ static void exec_program(const struct plan *p) {
  * cgroup as late as it can (pages and CPU time count where a process is at the time); on v2
  * it was born there. It reports the CPU time it spent in the cgroup before exec. */
 static void __attribute__((noreturn)) program(struct plan *p) {
-    static const int reset[] = {SIGPIPE, SIGXFSZ, SIGINT, SIGTERM, SIGUSR1};
-    for (unsigned i = 0; i < sizeof reset / sizeof *reset; i++)
-        signal(reset[i], SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    default_signals();
+    CHECK(setsid(), p, "signals", "setsid"); /* a session of its own: nothing to signal in init's */
     for (int i = 0; i < p->nrlimits; i++) {
         struct rlimit rl = {p->rlimits[i].soft, p->rlimits[i].hard};
         CHECK(setrlimit(p->rlimits[i].resource, &rl), p, "rlimits", "setrlimit");
@@ -553,7 +627,7 @@ static void __attribute__((noreturn)) program(struct plan *p) {
     CHECK(dup2(p->stdout_w, 1), p, "fds", "stdout");
     CHECK(dup2(p->stderr_w, 2), p, "fds", "stderr");
     int keep[] = {0, 1, 2, p->setup_w};
-    close_other_fds(keep, 4);
+    CHECK(close_other_fds(keep, 4), p, "fds", "close the other fds");
     CHECK(chdir("/box"), p, "fds", "chdir /box");
     umask(022);
     CHECK(drop_privileges(p), p, "privileges", "drop privileges");
@@ -604,7 +678,9 @@ static int wait_for(pid_t pid, long long *end) {
 
 static void kill_run(int sig) {
     (void)sig;
+    int saved = errno; /* a signal handler: the interrupted code may be about to read errno */
     kill(-1, SIGKILL); /* every process of the box's pid namespace but init */
+    errno = saved;
 }
 
 static void reap_all(void) {
@@ -625,10 +701,7 @@ static int clear_run(void) {
  * PID 2, as in a fresh box, whatever the last run forked). */
 static void renew(const struct plan *p) {
     mount_run_dirs(p, "", "run-root");
-    int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
-    CHECK(fd, p, "run-root", "ns_last_pid");
-    CHECK(write(fd, "1", 1), p, "run-root", "ns_last_pid");
-    close(fd);
+    CHECK(pwrite(last_pid_fd, "1", 1, 0), p, "run-root", "ns_last_pid");
 }
 
 /* Whether the box's network namespace holds no unix socket at all (the box's own sockets
@@ -710,6 +783,7 @@ static int take_order(const struct plan *box, int orders, struct plan *run) {
     run->argc = run->envc = run->nrlimits = 0;
     run->control_fd = -1;
     if (nfds < 6) {
+        for (int i = 0; i < nfds; i++) close(fds[i]);
         errno = EPROTO;
         fail(box, "run-root", "an order without its fds");
     }
@@ -717,7 +791,7 @@ static int take_order(const struct plan *box, int orders, struct plan *run) {
     run->stderr_w = fds[3]; run->setup_w = fds[4]; run->result_w = fds[5];
     run->ncgroup = 0;
     for (int i = 6; i < nfds; i++) run->cgroup_fds[run->ncgroup++] = fds[i];
-    if (decode(buf, n, fds, nfds, run) < 0 || run->argc == 0) {
+    if (decode(buf, n, fds, nfds, run, ORDER_RECORDS) < 0) {
         errno = EPROTO;
         fail(run, "run-root", "a malformed order");
     }
@@ -797,11 +871,20 @@ static void __attribute__((noreturn)) init(struct plan *p, int lifeline) {
 
 /* The fork server's child: a new session, new namespaces, then fork init and wait for it. */
 static void __attribute__((noreturn)) keeper(struct plan *p) {
-    int keep[8 + MAX_FDS] = {0, 1, 2, p->box_fd, p->stdin_fd, p->stdout_w, p->stderr_w,
-                             p->setup_w, p->result_w, p->control_fd, p->net_fd};
+    /* The judge's stdin, stdout and stderr (a terminal, a log) are not the box's business. */
+    int null = open("/dev/null", O_RDWR);
+    CHECK(null, p, "namespaces", "/dev/null");
+    for (int fd = 0; fd < 3; fd++)
+        if (null != fd) CHECK(dup2(null, fd), p, "namespaces", "stdio to /dev/null");
+    if (null > 2) close(null);
+    int keep[11 + MAX_FDS] = {0, 1, 2, p->box_fd, p->stdin_fd, p->stdout_w, p->stderr_w,
+                              p->setup_w, p->result_w, p->control_fd, p->net_fd};
     int n = 11;
     for (int i = 0; i < p->ncgroup; i++) keep[n++] = p->cgroup_fds[i];
-    close_other_fds(keep, n);
+    CHECK(close_other_fds(keep, n), p, "namespaces", "close the judge's fds");
+    /* A session keyring of the box's own: the judge's is not possessed in the box (keyctl is
+     * denied to the program anyway, but /proc/keys would list the judge's keys). */
+    syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
     setsid(); /* out of the caller's terminal: its Ctrl-C reaches only the supervisor */
     CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), p, "namespaces", "parent-death signal");
     int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
@@ -835,7 +918,7 @@ static void spawn(int conn, char *buf, size_t len, int *fds, int nfds) {
     struct plan *p = malloc(sizeof *p);
     if (!p) { send_text(conn, "Eout of memory"); goto out; }
     plan_init(p);
-    if (decode(buf, len, fds, nfds, p) < 0) {
+    if (decode(buf, len, fds, nfds, p, PLAN_RECORDS) < 0) {
         send_text(conn, "Ea malformed plan");
         goto out;
     }
@@ -867,6 +950,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     int conn = atoi(argv[1]);
+    umask(022); /* the root's directories and /etc files, whatever the judge's umask */
+    default_signals(); /* keepers stay unreaped until the supervisor says so */
     make_spare_net();
     for (;;) {
         int fds[MAX_FDS], nfds;
@@ -879,7 +964,7 @@ int main(int argc, char **argv) {
         buf[n] = 0;
         if (n > 5 && !memcmp(buf, "reap ", 5)) {
             pid_t pid = atoi(buf + 5);
-            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+            while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
             for (int i = 0; i < nfds; i++) close(fds[i]);
         } else {
             spawn(conn, buf, n, fds, nfds);

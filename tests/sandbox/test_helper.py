@@ -4,8 +4,15 @@ network namespaces it makes ahead of the boxes."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
-from sandbox import Limits, SandboxSpec, Status, forkserver, open_box, run
+import pytest
+
+from sandbox import HostError, Limits, SandboxSpec, Status, forkserver, open_box, run
+
+REPO = Path(__file__).resolve().parents[2]
 
 # Checks that the box's loopback is up (SIOCGIFFLAGS, through the AF_UNIX socket the filter
 # allows), then names the network namespace it ran in.
@@ -46,3 +53,79 @@ def test_the_helper_refuses_a_malformed_plan_and_goes_on_serving():
             assert answer.startswith(b"E"), (plan, answer)
     assert server.alive()
     assert run(SandboxSpec(("true",), LIMITS)).status is Status.OK
+
+
+def test_a_plan_to_run_as_root_is_refused():
+    """The helper never runs a program as root, whatever the plan says (a slot's uid is
+    JUDGEBOX_UID_BASE + n: a base of 0 would make slot 0 root)."""
+    from sandbox import mounts, runner, seccomp
+    from sandbox._plan import ChildPlan
+
+    host = runner._host()
+    root = mounts.plan_root(os.path.join(host.run_dir, "root"), (), (), 0, 0)
+    r, w = os.pipe()
+    try:
+        plan = ChildPlan(("init",), {}, root, [], 0, 0, host.last_cap, seccomp.compile_filter(),
+                         -1, (), -1, -1, -1, w, w)
+        with pytest.raises(HostError, match="malformed plan"):
+            forkserver.server().spawn(plan)
+    finally:
+        os.close(r)
+        os.close(w)
+    assert run(SandboxSpec(("true",), LIMITS)).status is Status.OK
+
+
+JUDGE_WITH_ODD_SIGNALS = """
+import signal, sys
+from sandbox import Limits, SandboxSpec, open_box, run
+for sig in (signal.SIGHUP, signal.SIGQUIT, signal.SIGXCPU, signal.SIGCHLD, signal.SIGUSR2):
+    signal.signal(sig, signal.SIG_IGN)
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1, signal.SIGALRM, signal.SIGTERM])
+status = run(SandboxSpec(("cat", "/proc/self/status")))
+print(status.status.value, *sorted(line for line in status.stdout.decode().splitlines()
+                                    if line.startswith(("SigIgn", "SigBlk"))))
+with open_box() as box:  # a limit ends a run through SIGUSR1 to the box's init
+    spin = box.run(SandboxSpec(("sh", "-c", "while :; do :; done"), Limits(cpu_time_ms=300)))
+    print(spin.status.value, spin.killed_by, box.run(SandboxSpec(("true",))).status.value)
+"""
+
+
+def test_the_box_ignores_what_the_judge_ignores_or_blocks():
+    """A judge started under nohup, or with signals blocked in its thread, starts the helper
+    with them: the helper resets every disposition and its mask, so the program starts with
+    all signals at their defaults and none blocked, and a reusable box's init still takes the
+    judge's SIGUSR1."""
+    out = subprocess.run([sys.executable, "-c", JUDGE_WITH_ODD_SIGNALS], capture_output=True,
+                         text=True, timeout=60, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    first, second = out.stdout.splitlines()
+    assert first.split() == ["OK", "SigBlk:", "0000000000000000", "SigIgn:", "0000000000000000"]
+    assert second.split() == ["TLE", "cpu-time", "OK"]
+
+
+def test_sysctls_are_read_only_in_the_box():
+    out = run(SandboxSpec(("awk", '$2 == "/proc/sys" { print $4 }', "/proc/self/mounts"),
+                          LIMITS))
+    assert out.status is Status.OK and out.stdout.decode().startswith("ro,"), out
+
+
+def test_a_plan_that_binds_through_one_of_its_symlinks_is_refused(tmp_path):
+    """Making a mount point under a symlink of the new root would follow the link (maybe to
+    the host): the helper refuses such a plan, whoever made it."""
+    from sandbox import mounts, runner, seccomp
+    from sandbox._plan import ChildPlan
+
+    host = runner._host()
+    good = mounts.plan_root(os.path.join(host.run_dir, "root"), (), (), 61999, 61999)
+    bad = mounts.RootPlan(good.base, good.binds + ((str(tmp_path), "/link/data", False, True),),
+                          good.symlinks + (("/link", str(tmp_path)),), good.etc_files)
+    r, w = os.pipe()
+    try:
+        plan = ChildPlan(("init",), {}, bad, [], 61999, 61999, host.last_cap,
+                         seccomp.compile_filter(), -1, (), -1, -1, -1, w, w)
+        with pytest.raises(HostError, match="malformed plan"):
+            forkserver.server().spawn(plan)
+    finally:
+        os.close(r)
+        os.close(w)
+    assert list(tmp_path.iterdir()) == []

@@ -75,6 +75,9 @@ def test_the_worker_is_not_privileged_and_can_be_scaled(resolved):
     assert not worker.get("privileged")
     assert set(worker["cap_add"]) == {"SYS_ADMIN", "NET_ADMIN"}
     assert "apparmor=unconfined" in worker["security_opt"]
+    # the sandbox's helper is built into and run from /run/judgebox (Docker's tmpfs: noexec)
+    run_dir = [t for t in worker["tmpfs"] if t.split(":")[0] == "/run/judgebox"]
+    assert run_dir and "exec" in run_dir[0].split(":")[1].split(","), worker["tmpfs"]
     # --scale needs no fixed name and no published port
     assert "container_name" not in worker and "ports" not in worker
     env = worker["environment"]

@@ -244,8 +244,16 @@ class Box:
             if watch is None or watch.wait_status is None:
                 self._end_processes()
 
-        prepared = self._ahead.take(spec) or runner.prepare_run(spec, self._slot, host,
-                                                                  self._ahead.name())
+        prepared = self._ahead.take(spec)
+        if prepared is None:
+            prepared = runner.prepare_run(spec, self._slot, host, self._ahead.name())
+        elif prepared[1] < 0:  # the cgroup fits, the files may not: a /box made now
+            try:
+                prepared = prepared[0], runner._prepare_box(spec, self._slot.uid,
+                                                            self._slot.gid)
+            except BaseException:
+                self._ahead.retire(prepared[0])
+                raise
         fds = runner._RunFds(spec, stdin_fd, stdout_fd)
         try:
             return runner.run_in_box(
@@ -257,24 +265,36 @@ class Box:
             fds.close()
 
 
+@dataclass
+class _Prepared:
+    """What :class:`_Ahead` made: a cgroup for ``limits``, and a /box holding files whose key
+    is ``files`` (``box_fd`` -1 and ``files`` None when no /box could be made that a run
+    may take)."""
+
+    limits: Limits
+    cg: cgroups.BoxCgroup
+    files: tuple | None
+    box_fd: int
+
+
 class _Ahead:
     """A box's next run, prepared while the current one runs: its cgroup (created and limited)
     and its /box (a detached tmpfs holding the spec's files), made in a thread once the current
     run's order is sent, on the guess that the next spec has the same limits and files (the
-    tests of a judgement do). The next run takes them only if its spec's limits and files are
-    the same (a host file: the same inode, size, mtime and ctime as when it was copied, and
-    changed last well before the copy began: a file's times tick only as often as the kernel's
-    coarse clock, so a write just after the copy could leave them as they were; such a file is
-    copied again for its run, git's rule for "racily clean" files); otherwise they are thrown
-    away and made anew. The thread also removes the cgroups of the
-    runs before (empty: their processes were all reaped). Nothing a run can see is shared: each
-    run still has a cgroup and a /box of its own, made for it alone."""
+    tests of a judgement do). The next run takes the cgroup only if its limits are the same,
+    and the /box only if its files are too (a host file: the same inode, size, mtime and ctime
+    as when it was copied, and changed last before the copy began by more than two ticks of
+    the coarse clock file times come from, or a write just after the copy could leave them as
+    they were: such a "racily clean" file, git's term, gets no /box made ahead); what it does
+    not take goes, and is made anew. The thread also removes the cgroups of the runs before
+    (empty: their processes were all reaped). Nothing a run can see is shared: each run still
+    has a cgroup and a /box of its own, made for it alone."""
 
     def __init__(self, box: "Box") -> None:
         self._box = box
         self._serial = 0
         self._thread: threading.Thread | None = None
-        self._ready: tuple[tuple, cgroups.BoxCgroup, int] | None = None
+        self._ready: _Prepared | None = None
         self._retired: list[cgroups.BoxCgroup] = []
 
     def name(self) -> str:
@@ -291,20 +311,23 @@ class _Ahead:
         self._thread.start()
 
     def take(self, spec: SandboxSpec) -> tuple[cgroups.BoxCgroup, int] | None:
-        """The prepared cgroup and /box if they fit ``spec``, else None (and they go)."""
+        """The prepared cgroup and /box (-1: none) for ``spec``; None if nothing fits."""
         self._join()
         ready, self._ready = self._ready, None
         if ready is None:
             return None
-        key, cg, box_fd = ready
+        if ready.limits != spec.limits:
+            self._discard(ready)
+            return None
+        box_fd, ready.box_fd = ready.box_fd, -1
         try:
-            if key == _key(spec):
-                return cg, box_fd
+            fits = box_fd >= 0 and ready.files == _files_key(spec)
         except OSError:
-            pass  # a file of the spec is gone: the run's own preparation will say so
-        os.close(box_fd)
-        self._retired.append(cg)
-        return None
+            fits = False  # a file of the spec is gone: the run's own preparation will say so
+        if not fits and box_fd >= 0:
+            os.close(box_fd)
+            box_fd = -1
+        return ready.cg, box_fd
 
     def retire(self, cg: cgroups.BoxCgroup) -> None:
         """A finished run's cgroup (no process left in it): removed by the next preparation,
@@ -318,9 +341,13 @@ class _Ahead:
         self._join()
         ready, self._ready = self._ready, None
         if ready is not None:
-            os.close(ready[2])
-            self._retired.append(ready[1])
+            self._discard(ready)
         self._remove_retired()
+
+    def _discard(self, ready: _Prepared) -> None:
+        if ready.box_fd >= 0:
+            os.close(ready.box_fd)
+        self._retired.append(ready.cg)
 
     def _join(self) -> None:
         if self._thread is not None:
@@ -330,21 +357,25 @@ class _Ahead:
     def _prepare(self, spec: SandboxSpec, name: str) -> None:
         try:
             self._remove_retired()
-            began = time.time_ns()
-            key = _key(spec)
             slot = self._box._slot
             assert slot is not None
-            cg, box_fd = runner.prepare_run(spec, slot, runner._host(), name)
-            try:  # no file of the spec changed while it was copied, or could have unseen
-                same = _key(spec) == key and all(
-                    item[-1] < began - _RACY_NS for item in key[1] if len(item) > 2)
-            except OSError:
-                same = False
-            if not same:
-                os.close(box_fd)
-                self._retired.append(cg)
-                return
-            self._ready = (key, cg, box_fd)
+            host = runner._host()
+            began = time.time_ns()
+            files: tuple | None = _files_key(spec)
+            if any(item[-1] >= began - _RACY_NS for item in files if len(item) > 2):
+                files = None  # racily clean: its copy could not be trusted
+            if files is None:
+                cg, box_fd = runner.prepare_run(spec, slot, host, name, box=False)
+            else:
+                cg, box_fd = runner.prepare_run(spec, slot, host, name)
+                try:  # no file of the spec changed while it was copied
+                    same = _files_key(spec) == files
+                except OSError:
+                    same = False
+                if not same:
+                    os.close(box_fd)
+                    files, box_fd = None, -1
+            self._ready = _Prepared(spec.limits, cg, files, box_fd)
         except Exception:  # noqa: BLE001 - a guess that failed: the next run prepares its own
             return
 
@@ -354,12 +385,22 @@ class _Ahead:
             host.cgroups.remove(self._retired.pop())
 
 
-_RACY_NS = 50_000_000  # a file changed this close to its copy may change again unseen
+def _racy_ns() -> int:
+    """How recent a file's last change may be for a later change to leave its times as they
+    were: two ticks of the coarse clock file times come from, and a millisecond."""
+    try:
+        return 2 * round(time.clock_getres(_CLOCK_REALTIME_COARSE) * 1e9) + 1_000_000
+    except OSError:
+        return 50_000_000
 
 
-def _key(spec: SandboxSpec) -> tuple:
-    """What a prepared run depends on: the limits, and each file's content (bytes) or identity
-    (a host file: device, inode, size, mtime and ctime; a write changes ctime)."""
+_CLOCK_REALTIME_COARSE = 5  # <linux/time.h>; Python 3.11's time module does not name it
+_RACY_NS = _racy_ns()
+
+
+def _files_key(spec: SandboxSpec) -> tuple:
+    """What a prepared /box depends on: each file's content (bytes) or identity (a host file:
+    device, inode, size, mtime and ctime; a write changes ctime)."""
     files = []
     for name, content in spec.files:
         if isinstance(content, Path):
@@ -368,7 +409,7 @@ def _key(spec: SandboxSpec) -> tuple:
                           st.st_ctime_ns))
         else:
             files.append((name, bytes(content)))
-    return spec.limits, tuple(files)
+    return tuple(files)
 
 
 class _RunWatchdog(Watchdog):

@@ -141,15 +141,15 @@ def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: 
         end_box(None)
 
 
-def prepare_run(spec: SandboxSpec, slot: slots.Slot, host: _Host,
-                name: str) -> tuple[cgroups.BoxCgroup, int]:
+def prepare_run(spec: SandboxSpec, slot: slots.Slot, host: _Host, name: str, *,
+                box: bool = True) -> tuple[cgroups.BoxCgroup, int]:
     """What a run needs before its order: its cgroup (created, limited) and its /box (a
-    detached tmpfs holding the spec's files). The caller owns both."""
+    detached tmpfs holding the spec's files; -1 without ``box``). The caller owns both."""
     cg = host.cgroups.create(name)
     try:
         limits = spec.limits
         host.cgroups.apply_limits(cg, limits.memory_kib * 1024, limits.processes)
-        return cg, _prepare_box(spec, slot.uid, slot.gid)
+        return cg, _prepare_box(spec, slot.uid, slot.gid) if box else -1
     except BaseException:
         host.cgroups.remove(cg)
         raise

@@ -307,18 +307,20 @@ def _used(lines: list[str], pch: PchSpec) -> bool:
 
 def prepare_worker(config: Mapping[str, object], background: bool = True
                    ) -> subprocess.Popen | None:
-    """At a worker's start: its compile cache and PCHs under ``CACHE_DIR`` (the cache's size:
+    """At a worker's start: its compile cache, PCHs and languages' self-test results under
+    ``CACHE_DIR`` (the cache's size:
     ``COMPILE_CACHE_MB``, else ``JUDGEBOX_COMPILE_CACHE_MB``), the toolchain ids of the
     languages it offers (``WORKER_LANGUAGES``, else all: the pool's processes inherit them),
     and the PCHs not built yet, built by a process of their own (``background``: the worker
     consumes meanwhile, with plain compiles) or here."""
-    from . import compile_cache
+    from . import compile_cache, selftest
     from .languages import all_languages
 
     cache_dir = Path(str(config["CACHE_DIR"]))
     size = config.get("COMPILE_CACHE_MB")
     compile_cache.configure(cache_dir, None if size is None else int(size))  # type: ignore
     configure(cache_dir)
+    selftest.configure(cache_dir)  # the languages' self-test results, beside them
     wanted = {i.strip() for i in str(config.get("WORKER_LANGUAGES") or "").split(",")
               if i.strip()}
     offered = [lang for lang in all_languages() if not wanted or lang.id in wanted]

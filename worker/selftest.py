@@ -2,7 +2,8 @@
 it on a line of input, all in the sandbox. A language whose toolchain is missing or broken is
 disabled, with the reason; nothing is ever silently wrong.
 
-Results are cached, per process and in a file (``$JUDGEBOX_CACHE_DIR/languages.json``, default
+Results are cached, per process and in a file (``<CACHE_DIR>/languages.json``: a worker's
+configured ``CACHE_DIR``, see :func:`configure`; else ``$JUDGEBOX_CACHE_DIR``, default
 ``/var/cache/judgebox``), keyed by a fingerprint of the language's file, of every host path its
 box sees (inode, size, modification time) and of judgebox's own sandbox and worker code:
 installing, upgrading or removing a toolchain, or a new judgebox, tests the language again. A self-test that failed because the
@@ -58,9 +59,20 @@ class LanguageStatus:
                 "enabled": self.enabled}
 
 
+_cache_dir: list[Path] = []
+
+
+def configure(cache_dir: Path) -> None:
+    """Keep this process's file cache of results in ``cache_dir`` (a worker's ``CACHE_DIR``,
+    as its compile cache and precompiled headers)."""
+    _cache_dir[:] = [cache_dir]
+
+
 def cache_path() -> Path:
     """The file cache of self-test results."""
-    return Path(os.environ.get("JUDGEBOX_CACHE_DIR", "/var/cache/judgebox")) / "languages.json"
+    directory = _cache_dir[0] if _cache_dir else \
+        Path(os.environ.get("JUDGEBOX_CACHE_DIR", "/var/cache/judgebox"))
+    return directory / "languages.json"
 
 
 def _fingerprint(lang: Language) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sandbox import Limits, Status
-from worker import compile_cache, pch
+from worker import compile_cache, pch, selftest
 from worker.compile import CompileLimits, compile_program, run_program
 from worker.compile_cache import counters
 from worker.languages import get_language
@@ -231,6 +231,7 @@ def test_build_flags_are_those_of_the_compile_command(lang_id):
 def test_a_worker_start_finds_the_built_pch_and_sets_up_the_cache(built):
     root, directory = built
     saved = dict(compile_cache._configured)
+    saved_selftest = list(selftest._cache_dir)
     try:
         started = pch.prepare_worker({"CACHE_DIR": str(root), "WORKER_LANGUAGES": "cpp17,c",
                                       "COMPILE_CACHE_MB": 16})
@@ -238,6 +239,10 @@ def test_a_worker_start_finds_the_built_pch_and_sets_up_the_cache(built):
         assert pch.lookup(get_language("cpp17")) == directory
         cache = compile_cache.default_cache()
         assert cache.directory == root / "compile" and cache.max_bytes == 16 * 1024 * 1024
+        # the languages' self-test results too: the worker's CACHE_DIR, not the environment's
+        assert Path(os.environ["JUDGEBOX_CACHE_DIR"]) != root
+        assert selftest.cache_path() == root / "languages.json"
     finally:
         compile_cache._configured.clear()
         compile_cache._configured.update(saved)
+        selftest._cache_dir[:] = saved_selftest

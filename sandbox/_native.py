@@ -59,11 +59,14 @@ def _build(path: str) -> None:
     partial = f"{path}.{os.getpid()}.tmp"
     errors = ""
     for link in LINKS:
-        done = subprocess.run([compiler, *FLAGS, *link, "-o", partial, str(SOURCE)],
-                              capture_output=True, text=True)
+        try:
+            done = subprocess.run([compiler, *FLAGS, *link, "-o", partial, str(SOURCE)],
+                                  capture_output=True, text=True)
+        except OSError as exc:
+            raise HostError(f"cannot build the box helper with {compiler}: {exc}") from exc
         if done.returncode == 0:
             os.chmod(partial, 0o700)
             os.rename(partial, path)
             return
-        errors = done.stderr.strip()
+        errors = done.stderr.strip() or f"exit status {done.returncode}"
     raise HostError(f"cannot build the box helper with {compiler}: {errors[-2000:]}")

@@ -129,3 +129,15 @@ def test_a_plan_that_binds_through_one_of_its_symlinks_is_refused(tmp_path):
         os.close(r)
         os.close(w)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_host_that_cannot_build_the_helper_gets_a_clear_error(tmp_path, monkeypatch):
+    from sandbox import _native
+
+    monkeypatch.setenv("CC", "/bin/false")
+    with pytest.raises(HostError, match="cannot build the box helper with /bin/false"):
+        _native._build(str(tmp_path / "jbox-test"))
+    assert list(tmp_path.iterdir()) == []  # nothing half-built left
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
+    with pytest.raises(HostError, match="cannot build the box helper"):
+        _native._build(str(tmp_path / "jbox-test"))

@@ -11,11 +11,11 @@ and under a lock (several workers may start at once).
 from __future__ import annotations
 
 import fcntl
-import functools
 import hashlib
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 from . import slots
@@ -26,11 +26,12 @@ __all__ = ["helper_path"]
 SOURCE = Path(__file__).resolve().parent / "native" / "jbox.c"
 FLAGS = ("-O2", "-Wall", "-Werror")
 LINKS = (("-static",), ())  # static if libc.a is there (libc6-dev), else dynamic
+STALE_S = 24 * 3600  # another source's helper built longer ago than this is removed
 
 
-@functools.lru_cache(maxsize=1)
 def helper_path() -> str:
-    """The built helper, built first if this source has not been built on this host."""
+    """The built helper, built first if this source has not been built on this host (or its
+    file went away). Called each time a fork server starts."""
     try:
         source = SOURCE.read_bytes()
     except OSError as exc:
@@ -67,6 +68,22 @@ def _build(path: str) -> None:
         if done.returncode == 0:
             os.chmod(partial, 0o700)
             os.rename(partial, path)
+            _remove_others(path)
             return
         errors = done.stderr.strip() or f"exit status {done.returncode}"
     raise HostError(f"cannot build the box helper with {compiler}: {errors[-2000:]}")
+
+
+def _remove_others(path: str) -> None:
+    """Remove helpers built from other sources (an older judgebox) more than a day ago. A
+    server still running one keeps its program (deleting the file does not stop it), and a
+    judgebox whose helper went builds it again when it next starts a server."""
+    directory, mine = os.path.split(path)
+    old = time.time() - STALE_S
+    for name in os.listdir(directory):
+        other = os.path.join(directory, name)
+        try:
+            if name.startswith("jbox-") and name != mine and os.stat(other).st_mtime < old:
+                os.unlink(other)
+        except OSError:
+            pass  # gone already: it only costs space

@@ -141,3 +141,18 @@ def test_a_host_that_cannot_build_the_helper_gets_a_clear_error(tmp_path, monkey
     monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
     with pytest.raises(HostError, match="cannot build the box helper"):
         _native._build(str(tmp_path / "jbox-test"))
+
+
+def test_the_helper_is_built_again_when_its_file_went_and_old_ones_go(tmp_path, monkeypatch):
+    from sandbox import _native
+
+    monkeypatch.setenv("JUDGEBOX_RUN_DIR", str(tmp_path))
+    path = Path(_native.helper_path())
+    assert path.parent == tmp_path and os.access(path, os.X_OK)
+    old, recent = tmp_path / "jbox-0000000000000000", tmp_path / "jbox-1111111111111111"
+    for other in (old, recent):
+        other.write_bytes(b"another judgebox's helper")
+    os.utime(old, (0, 0))  # built long ago
+    path.unlink()  # gone (someone cleaned the run directory)
+    assert Path(_native.helper_path()) == path and os.access(path, os.X_OK)
+    assert not old.exists() and recent.exists()

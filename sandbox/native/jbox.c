@@ -950,6 +950,10 @@ int main(int argc, char **argv) {
         return 2;
     }
     int conn = atoi(argv[1]);
+    /* 0, 1 and 2 open (on /dev/null if the judge had one closed), so that no fd received
+     * later takes their place: the keeper points them at /dev/null */
+    for (int fd = 0; fd < 3; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd) return 2;
     umask(022); /* the root's directories and /etc files, whatever the judge's umask */
     default_signals(); /* keepers stay unreaped until the supervisor says so */
     make_spare_net();

@@ -156,3 +156,26 @@ def test_the_helper_is_built_again_when_its_file_went_and_old_ones_go(tmp_path, 
     path.unlink()  # gone (someone cleaned the run directory)
     assert Path(_native.helper_path()) == path and os.access(path, os.X_OK)
     assert not old.exists() and recent.exists()
+
+
+JUDGE_WITHOUT_STDIO = """
+import os, sys
+out = sys.argv[1]
+for fd in (0, 1, 2):
+    os.close(fd)  # a judge started with its standard fds closed (a daemon, say)
+from sandbox import SandboxSpec, run
+status = run(SandboxSpec(("sh", "-c", "cat; echo out; echo err >&2"), stdin="/etc/hostname"))
+with open(out, "wb") as f:
+    f.write(b"%s|%s|%s" % (status.status.value.encode(), status.stdout, status.stderr))
+"""
+
+
+def test_a_judge_without_stdin_stdout_and_stderr_still_gets_the_program_s(tmp_path):
+    """The helper fills its closed standard fds with /dev/null first, so no fd it receives
+    (a box's stdout pipe, say) can sit at 0, 1 or 2, where the keeper points /dev/null."""
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-c", JUDGE_WITHOUT_STDIO, str(out)], cwd=REPO,
+                          timeout=60, stdin=subprocess.DEVNULL, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    hostname = Path("/etc/hostname").read_bytes()
+    assert out.read_bytes() == b"OK|" + hostname + b"out\n|err\n"

@@ -1,10 +1,12 @@
 """The supervisor half of a run: ``run(spec) -> Outcome``.
 
-In order: validate (the spec did, at construction); take a slot (uid/gid); create the box
-cgroup and set its limits; prepare ``/box`` (a detached tmpfs holding the caller's files); fork
-the child half (the box helper, ``_plan``); watch it — CPU time from the cgroup, wall time from the monotonic
-clock, output as it arrives — and kill the whole box when a limit passes; collect the result and
-the requested files; then clean up everything, also on exceptions and Ctrl-C.
+In order: validate (the spec did, at construction); take a slot (uid/gid); start the box (the
+helper, ``native/jbox.c``, builds its namespaces and root from the plan, ``_plan``) and
+meanwhile create the box cgroup and set its limits and prepare ``/box`` (a detached tmpfs
+holding the caller's files); send init the run's order; watch it — CPU time from the cgroup,
+wall time from the monotonic clock, output as it arrives — and kill the whole box when a limit
+passes; collect the result and the requested files; then clean up everything, also on
+exceptions and Ctrl-C.
 """
 
 from __future__ import annotations

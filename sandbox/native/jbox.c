@@ -26,8 +26,9 @@
  * Messages to the supervisor travel on two pipes, as lines. The setup pipe (close-on-exec):
  * "E<stage>: <error>" when a step fails before exec (the run is SE, never the program's fault),
  * "T<monotonic ns> <cpu ns>" once seccomp is loaded, just before exec (the CPU time the
- * program's process spent in the box cgroup until then, which the supervisor subtracts). The result pipe: "P<pid>" (init's
- * pid, from the keeper), "X<wait status> <monotonic ns>" when the program has ended (from init).
+ * program's process spent in the box cgroup until then, which the supervisor subtracts). The
+ * result pipe: "P<pid>" (init's pid, from the keeper), "X<wait status> <monotonic ns>" when the
+ * program has ended (from init).
  * Every path of a child ends in _exit or exec.
  */
 #define _GNU_SOURCE
@@ -611,7 +612,7 @@ static void exec_program(const struct plan *p) {
  * it was born there. It reports the CPU time it spent in the cgroup before exec. */
 static void __attribute__((noreturn)) program(struct plan *p) {
     default_signals();
-    CHECK(setsid(), p, "signals", "setsid"); /* a session of its own: nothing to signal in init's */
+    CHECK(setsid(), p, "signals", "setsid"); /* a session of its own, not init's */
     for (int i = 0; i < p->nrlimits; i++) {
         struct rlimit rl = {p->rlimits[i].soft, p->rlimits[i].hard};
         CHECK(setrlimit(p->rlimits[i].resource, &rl), p, "rlimits", "setrlimit");

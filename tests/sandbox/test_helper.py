@@ -19,7 +19,8 @@ REPO = Path(__file__).resolve().parents[2]
 LOOPBACK = ("python3", "-c",
             "import fcntl, os, socket, struct\n"
             "s = socket.socket(socket.AF_UNIX)\n"
-            "flags = struct.unpack('16sH14x', fcntl.ioctl(s, 0x8913, struct.pack('16sH14x', b'lo', 0)))[1]\n"
+            "ifreq = struct.pack('16sH14x', b'lo', 0)\n"
+            "flags = struct.unpack('16sH14x', fcntl.ioctl(s, 0x8913, ifreq))[1]\n"
             "assert flags & 1, 'lo is down'\n"
             "print(os.readlink('/proc/self/ns/net'))")
 LIMITS = Limits(cpu_time_ms=5000, wall_time_ms=10000)

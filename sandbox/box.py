@@ -244,18 +244,18 @@ class Box:
             if watch is None or watch.wait_status is None:
                 self._end_processes()
 
-        prepared = self._ahead.take(spec)
-        if prepared is None:
-            prepared = runner.prepare_run(spec, self._slot, host, self._ahead.name())
-        elif prepared[1] < 0:  # the cgroup fits, the files may not: a /box made now
-            try:
-                prepared = prepared[0], runner._prepare_box(spec, self._slot.uid,
-                                                            self._slot.gid)
-            except BaseException:
-                self._ahead.retire(prepared[0])
-                raise
-        fds = runner._RunFds(spec, stdin_fd, stdout_fd)
+        fds = runner._RunFds(spec, stdin_fd, stdout_fd)  # first: a bad stdin loses nothing
         try:
+            prepared = self._ahead.take(spec)
+            if prepared is None:
+                prepared = runner.prepare_run(spec, self._slot, host, self._ahead.name())
+            elif prepared[1] < 0:  # the cgroup fits, the files may not: a /box made now
+                try:
+                    prepared = prepared[0], runner._prepare_box(spec, self._slot.uid,
+                                                                self._slot.gid)
+                except BaseException:
+                    self._ahead.retire(prepared[0])
+                    raise
             return runner.run_in_box(
                 spec, self._slot, host, fds, send,
                 lambda cg: _RunWatchdog(spec.limits, live.init_pidfd, host.cgroups, cg),

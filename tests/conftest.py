@@ -301,3 +301,19 @@ def canary(canary_session):
     yield canary_session
     problems = canary_session.problems()
     assert not problems, f"a host canary changed: {problems}"
+
+
+@pytest.fixture
+def v2_backend(monkeypatch):
+    """The sandbox on cgroup v2 as far as this host allows: the v2 backend over this machine's
+    cgroup2 mount, beneath the judge's own cgroup there (skipped without a cgroup2 mount)."""
+    from sandbox import cgroup_v2, cgroups, runner
+
+    _, v2_mount = cgroups.mountinfo_cgroups()
+    if v2_mount is None:
+        pytest.skip("no cgroup2 mount")
+    backend = cgroup_v2.V2(os.path.join(v2_mount, cgroups.own_cgroups()[""].strip("/")), ())
+    host = runner._host()
+    monkeypatch.setattr(runner, "_host", lambda: runner._Host(host.run_dir, backend,
+                                                             host.last_cap))
+    return backend

@@ -141,20 +141,13 @@ def test_boxes_are_forked_by_the_fork_server_which_restarts_after_a_crash():
     assert keeper_parent() not in (first, os.getpid())
 
 
-def test_a_box_on_the_v2_backend_is_born_in_its_cgroup(monkeypatch):
+def test_a_box_on_the_v2_backend_is_born_in_its_cgroup(v2_backend):
     """A whole run through the v2 backend on this host's cgroup2 mount: the program is forked
     into the box cgroup (clone3 CLONE_INTO_CGROUP), whose cpu.stat measures it and whose CPU
     limit the watchdog enforces. This mount has no memory or pids controller, so those limits
     are not in force here: the programs are harmless."""
-    from sandbox import Limits, SandboxSpec, Status, run, runner
+    from sandbox import Limits, SandboxSpec, Status, run
 
-    _, v2_mount = cgroups.mountinfo_cgroups()
-    if v2_mount is None:
-        pytest.skip("no cgroup2 mount")
-    backend = cgroup_v2.V2(os.path.join(v2_mount, cgroups.own_cgroups()[""].strip("/")), ())
-    host = runner._host()
-    monkeypatch.setattr(runner, "_host", lambda: runner._Host(host.run_dir, backend,
-                                                             host.last_cap))
     out = run(SandboxSpec(("sh", "-c", "cat /proc/self/cgroup; i=0; "
                                        "while [ $i -lt 200000 ]; do i=$((i+1)); done"),
                           Limits(cpu_time_ms=5000)))

@@ -389,20 +389,11 @@ def test_adversarial_case_in_a_reused_box(name, warm_box, cc, box_processes, can
     assert not problems, "\n".join(problems) + f"\n{describe(out)}"
 
 
-def test_a_reused_box_on_the_v2_backend(monkeypatch, clean_host):
+def test_a_reused_box_on_the_v2_backend(v2_backend, clean_host):
     """Runs of one box through the v2 backend on this host's cgroup2 mount (which has no memory
     or pids controller: those limits are not in force here, the programs are harmless): each
     run's program is born in that run's cgroup, measured by its cpu.stat alone and killed for
     CPU time through it; the next run starts from zero."""
-    from sandbox import cgroup_v2, cgroups, runner
-
-    _, v2_mount = cgroups.mountinfo_cgroups()
-    if v2_mount is None:
-        pytest.skip("no cgroup2 mount")
-    backend = cgroup_v2.V2(os.path.join(v2_mount, cgroups.own_cgroups()[""].strip("/")), ())
-    host = runner._host()
-    monkeypatch.setattr(runner, "_host", lambda: runner._Host(host.run_dir, backend,
-                                                             host.last_cap))
     busy = ("cat /proc/self/cgroup; i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done")
     with open_box() as box:
         first = box.run(sh(busy, limits=Limits(cpu_time_ms=5000)))

@@ -636,16 +636,19 @@ def test_the_workers_own_disk_full(fstack):
         name = f"faults-disk@{socket.gethostname()}"
         worker = _start_workers(store, env, fstack.data_dir, [name], queues="batch")[name]
         try:
+            def submit_both() -> tuple[str, str]:  # an ad-hoc C run, a problem in Python
+                return (_submit(base, language="c", source=SPIN.replace("<CLOCKS", "<0*CLOCKS"),
+                                tests=[{"expected": "done"}], queue="batch"),
+                        _submit(base, language="python3", source=PY_APLUSB,
+                                problem="diskfull", queue="batch"))
+
             # its pool process picks its temp dir at its first judgement (Python's tempfile
             # skips a TMPDIR it cannot write to: filled before that, /tmp would be used)
             warm = _submit(base, language="python3", source=ECHO, queue="batch",
                            tests=[{"stdin": "w", "expected": "w"}])
             assert _done(store, warm).verdict == "AC"
             filler = _fill(disk)
-            adhoc = _submit(base, language="c", source=SPIN.replace("<CLOCKS", "<0*CLOCKS"),
-                            tests=[{"expected": "done"}], queue="batch")
-            onproblem = _submit(base, language="python3", source=PY_APLUSB,
-                                problem="diskfull", queue="batch")
+            adhoc, onproblem = submit_both()
             for token in (adhoc, onproblem):
                 row = _done(store, token)
                 assert row.verdict == "SE", (row.verdict, row.message)
@@ -655,10 +658,7 @@ def test_the_workers_own_disk_full(fstack):
             packages = disk / "cache" / "packages"
             assert not [p.name for p in packages.iterdir() if not p.name.endswith(".lock")]
             filler.unlink()  # room again
-            adhoc = _submit(base, language="c", source=SPIN.replace("<CLOCKS", "<0*CLOCKS"),
-                            tests=[{"expected": "done"}], queue="batch")
-            onproblem = _submit(base, language="python3", source=PY_APLUSB,
-                                problem="diskfull", queue="batch")
+            adhoc, onproblem = submit_both()
             for token in (adhoc, onproblem):
                 row = _done(store, token)
                 assert row.verdict == "AC", (row.verdict, row.message)

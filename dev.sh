@@ -8,6 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# Another apt (a second dev.sh, unattended upgrades) may hold the lock: wait for it.
+APT=(apt-get -o DPkg::Lock::Timeout=900)
+
 # postgresql: the tests start a throwaway cluster of their own (initdb + pg_ctl in a temp dir);
 # the system service Debian starts with it is not used.
 APT_PACKAGES=(python3 python3-venv python3-dev gcc libc6-dev libcap-dev libseccomp2
@@ -46,11 +49,11 @@ install_apt() {
   lean=$(missing_of "${APT_PACKAGES_LEAN[@]}")
   [ -z "$missing$lean" ] && return 0
   echo "dev.sh: installing Debian packages: $missing $lean"
-  apt-get update -qq
+  "${APT[@]}" update -qq
   # shellcheck disable=SC2086  # word splitting of the package lists is wanted
-  [ -z "$missing" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+  [ -z "$missing" ] || DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y -qq $missing >/dev/null
   # shellcheck disable=SC2086
-  [ -z "$lean" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+  [ -z "$lean" ] || DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y -qq \
     --no-install-recommends $lean >/dev/null
 }
 
@@ -59,11 +62,11 @@ install_toolchains() {
   mapfile -t missing < <(missing_of "${TOOLCHAIN_PACKAGES[@]}")
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "dev.sh: installing language toolchains (a few minutes the first time): ${missing[*]}"
-  apt-get update -qq
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  "${APT[@]}" update -qq
+  if ! DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y -qq --no-install-recommends \
        "${missing[@]}" >/dev/null; then
     for p in "${missing[@]}"; do  # one by one: skip what this Debian cannot install
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" \
+      DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y -qq --no-install-recommends "$p" \
         >/dev/null 2>&1 || echo "dev.sh: could not install $p: its language stays disabled" >&2
     done
   fi

@@ -14,7 +14,7 @@ APT=(apt-get -o DPkg::Lock::Timeout=900)
 # postgresql: the tests start a throwaway cluster of their own (initdb + pg_ctl in a temp dir);
 # the system service Debian starts with it is not used.
 APT_PACKAGES=(python3 python3-venv python3-dev gcc libc6-dev libcap-dev libseccomp2
-              util-linux iproute2 bubblewrap redis-server postgresql chromium)
+              util-linux iproute2 bubblewrap redis-server postgresql chromium openssl)
 # Installed without recommends: docker-compose's client validates the compose file in the tests;
 # its recommended Docker engine is not wanted.
 APT_PACKAGES_LEAN=(docker-compose)

@@ -116,6 +116,8 @@ class BenchStack:
             self.directory, self.redis_url, JUDGEBOX_WORKER_LANGUAGES=self.languages,
             JUDGEBOX_LEASE_MARGIN="15", JUDGEBOX_RECONCILE_INTERVAL="30",
             JUDGEBOX_QUEUED_TIMEOUT="300", JUDGEBOX_RATELIMIT_SUBMIT="100000/minute",
+            JUDGEBOX_RATELIMIT_SUBMIT_ANONYMOUS="100000/minute",
+            JUDGEBOX_QUOTA_ANONYMOUS_MB_PER_MINUTE="100000",
             JUDGEBOX_RATELIMIT_DEFAULT="1000000/minute", JUDGEBOX_MAX_QUEUE_SIZE="100000",
             **({"JUDGEBOX_CACHE_DIR": str(self.cache_dir)} if self.cache_dir else {}))
         self.env["PYTHONPATH"] = str(self.repo)
@@ -171,7 +173,7 @@ class BenchStack:
     def upload_problem(self) -> None:
         from worker.tokens import create_token
 
-        _row, secret = create_token(self.store, f"bench-{uuid.uuid4().hex[:8]}")
+        _row, secret = create_token(self.store, f"bench-{uuid.uuid4().hex[:8]}", scopes=["admin"])
         response = self.http.post(f"{self.url}/api/v1/problems", data={"name": PROBLEM},
                                   files={"package": ("aplusb10.zip", aplusb_package())},
                                   headers={"X-Auth-Token": secret}, timeout=60)

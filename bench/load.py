@@ -178,11 +178,12 @@ class LoadStack:
             self.directory, self.redis.url(0), JUDGEBOX_LEASE_MARGIN="15",
             JUDGEBOX_RECONCILE_INTERVAL="30", JUDGEBOX_QUEUED_TIMEOUT="300",
             JUDGEBOX_RATELIMIT_SUBMIT="1000000/minute",
+            JUDGEBOX_RATELIMIT_SUBMIT_ANONYMOUS="1000000/minute",
             JUDGEBOX_RATELIMIT_DEFAULT="1000000/minute", JUDGEBOX_MAX_QUEUE_SIZE="100000")
         self.database_url = env["DATABASE_URL"]
         store = Store(self.database_url)
         store.migrate()
-        self.token = create_token(store, f"load-{uuid.uuid4().hex[:8]}")[1]
+        self.token = create_token(store, f"load-{uuid.uuid4().hex[:8]}", scopes=["admin"])[1]
         name = f"load-{os.getpid()}@{jbstack.socket.gethostname()}"
         worker = jbstack.start_worker(env, name, self.directory, self.concurrency)
         self.procs.append(worker)

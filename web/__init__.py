@@ -22,6 +22,7 @@ from . import api, health, judge0, metrics
 from .auth import init_auth
 from .config import Defaults, derived
 from .errors import register_error_handler
+from .headers import init_headers
 from .logs import init_logs
 from .pages import init_pages
 
@@ -76,6 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["judgebox_store"] = store
 
     register_error_handler(app)
+    init_headers(app)
     init_auth(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)

@@ -1,10 +1,10 @@
-"""API tokens and rate limits.
+"""API tokens and the general rate limit.
 
 A request may carry a token in ``AUTH_HEADER`` (``X-Auth-Token``, as Judge0 names it). A
 valid token identifies the client; an invalid or revoked one is refused (401). Without one the
-client is anonymous, unless ``AUTH_REQUIRED``. Rate limits (flask-limiter, Redis storage) are
-kept per token, or per address for anonymous clients: ``RATELIMIT_SUBMIT`` on creating
-submissions (a token's own ``rate_limit`` overrides it), ``RATELIMIT_DEFAULT`` on the rest.
+client is anonymous, unless ``AUTH_REQUIRED``. What a token may do is its scopes
+(``web.access``). ``RATELIMIT_DEFAULT`` (flask-limiter, Redis storage) limits every request,
+per token or per address; creating submissions is limited and metered by ``web.quota``.
 Over a limit: 429 with ``Retry-After``.
 """
 
@@ -15,28 +15,18 @@ from flask_limiter import Limiter
 
 from worker.tokens import verify_token
 
+from .access import PAGE_BLUEPRINTS, Principal
 from .errors import ApiError
+from .quota import client_key
 
-__all__ = ["limiter", "init_auth", "submit_limit", "rate_limit_key"]
+__all__ = ["limiter", "init_auth", "rate_limit_key"]
 
 _OPEN_ENDPOINTS = {"health.healthz", "health.readyz", "static"}
-# The pages authenticate with a login (a token entered once, kept in the session), not with
-# the header: web.pages checks AUTH_REQUIRED itself.
-_PAGE_BLUEPRINTS = {"home", "problems", "submissions", "playground", "admin"}
 
 
 def rate_limit_key() -> str:
-    """Whom a request counts against: its token, or its address."""
-    token = g.get("api_token")
-    return f"token:{token.id}" if token is not None else f"addr:{request.remote_addr}"
-
-
-def submit_limit() -> str:
-    """The limit on creating submissions for this request's client."""
-    token = g.get("api_token")
-    if token is not None and token.rate_limit:
-        return token.rate_limit
-    return current_app.config["RATELIMIT_SUBMIT"]
+    """Whom a request counts against: its token, or its address (an IPv6 /64)."""
+    return client_key(Principal(g.get("api_token")))
 
 
 limiter = Limiter(key_func=rate_limit_key)
@@ -44,7 +34,7 @@ limiter = Limiter(key_func=rate_limit_key)
 
 def _authenticate() -> None:
     g.api_token = None
-    if request.endpoint in _OPEN_ENDPOINTS or request.blueprint in _PAGE_BLUEPRINTS:
+    if request.endpoint in _OPEN_ENDPOINTS or request.blueprint in PAGE_BLUEPRINTS:
         return
     header = current_app.config["AUTH_HEADER"]
     secret = request.headers.get(header)

@@ -22,7 +22,7 @@ from worker.db import DONE, Batch, Submission
 from worker.languages import LanguageError
 from worker.submissions import NewSubmission
 
-from . import services
+from . import access, services
 from .errors import ApiError
 from .schemas import RunLimitsIn
 
@@ -80,15 +80,14 @@ def create_batch(data: bytes, problem_name: str, options: CollectOptions,
     store = services.store()
     rows: list[Submission] = []
     celery = current_app.extensions["celery"]
+    news = services.admit([NewSubmission(
+        problem_id=problem.id, problem_name=problem.name,
+        package_sha256=problem.package_sha256, checker="package",
+        limits=services.native_limits(limits, languages[item.language], problem),
+        language=item.language, source=source, queue="batch", token_id=token_id,
+        options={"run_all": run_all}) for item, source in items])
     try:
-        for item, source in items:
-            language = languages[item.language]
-            new = NewSubmission(
-                problem_id=problem.id, problem_name=problem.name,
-                package_sha256=problem.package_sha256, checker="package",
-                limits=services.native_limits(limits, language, problem),
-                language=item.language, source=source, queue="batch", token_id=token_id,
-                options={"run_all": run_all})
+        for new in news:
             row = submissions.create(store, new)
             rows.append(row)
             enqueue(celery, row.token, "batch",
@@ -106,10 +105,16 @@ def create_batch(data: bytes, problem_name: str, options: CollectOptions,
 
 
 def get_batch(token: str) -> Batch:
-    """The batch; 404 when there is none."""
+    """The batch, which this request's token must be allowed to see (the token that made
+    it, an admin, or a manager of its problem); 404 when there is none, 401/403 when not
+    allowed."""
+    principal = access.require("submit")
     batch = batch_store.get_batch(services.store(), token)
     if batch is None:
         raise ApiError(404, f"no batch {token}")
+    if batch.token_id != principal.token_id and \
+            not principal.manages(services.find_problem(batch.problem_name)):
+        raise ApiError(403, f"batch {token} belongs to another token")
     return batch
 
 

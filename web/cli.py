@@ -5,7 +5,7 @@
 - ``judgebox serve``: the whole stack on one machine for a user trying it: Redis (a local
   ``redis-server`` is started when none answers at ``REDIS_URL``), a worker, the web app
   (threaded WSGI server); prints the URL; Ctrl-C stops what it started.
-- ``judgebox token create|revoke|list``: API tokens.
+- ``judgebox token create|update|revoke|list``: API tokens and their scopes.
 """
 
 from __future__ import annotations
@@ -225,17 +225,10 @@ def serve_command(host: str, port: int, concurrency: int | None) -> None:
 
 @click.group("token")
 def token_group() -> None:
-    """Create, revoke and list API tokens."""
+    """Create, change, revoke and list API tokens."""
 
 
-@token_group.command("create")
-@click.argument("name")
-@click.option("--rate-limit", default=None, metavar="LIMIT",
-              help='This token\'s limit on creating submissions, e.g. "100/minute".')
-def token_create(name: str, rate_limit: str | None) -> None:
-    """Create a token NAME; prints the token (shown only this once)."""
-    from worker.tokens import TokenError, create_token
-
+def _check_rate_limit(rate_limit: str | None) -> None:
     if rate_limit:
         from limits import parse_many
 
@@ -243,11 +236,61 @@ def token_create(name: str, rate_limit: str | None) -> None:
             parse_many(rate_limit)
         except ValueError as exc:
             raise click.ClickException(f"bad rate limit {rate_limit!r}: {exc}") from exc
+
+
+_SCOPE_HELP = ("What the token may do: submit (submissions and batches, its own), problems "
+               "(upload problems, manage its own, see their hidden data; implies submit), "
+               "admin (everything). Repeat or comma-separate. [default: submit]")
+
+
+def _scope_list(values: tuple[str, ...]) -> list[str]:
+    return [s for value in values for s in value.split(",") if s.strip()]
+
+
+@token_group.command("create")
+@click.argument("name")
+@click.option("--scope", "scopes", multiple=True, metavar="SCOPE", help=_SCOPE_HELP)
+@click.option("--rate-limit", default=None, metavar="LIMIT",
+              help='This token\'s limit on creating submissions, e.g. "100/minute".')
+@click.option("--value", default=None, metavar="SECRET",
+              help="Use this value as the token (an existing Judge0 deployment's token, so "
+                   "that its clients need no change); at least 8 characters. Also read from "
+                   "$JUDGEBOX_TOKEN_VALUE, which keeps it out of the process list.")
+def token_create(name: str, scopes: tuple[str, ...], rate_limit: str | None,
+                 value: str | None) -> None:
+    """Create a token NAME; prints the token (shown only this once)."""
+    from worker.tokens import TokenError, create_token
+
+    _check_rate_limit(rate_limit)
+    value = value if value is not None else os.environ.get("JUDGEBOX_TOKEN_VALUE") or None
     try:
-        _row, secret = create_token(_app().extensions["judgebox_store"], name, rate_limit)
+        _row, secret = create_token(_app().extensions["judgebox_store"], name, rate_limit,
+                                    _scope_list(scopes) or ["submit"], value)
     except TokenError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(secret)
+
+
+@token_group.command("update")
+@click.argument("name")
+@click.option("--scope", "scopes", multiple=True, metavar="SCOPE",
+              help="The token's new scopes (they replace the old ones): submit, problems, "
+                   "admin.")
+@click.option("--rate-limit", default=None, metavar="LIMIT",
+              help='A new limit on creating submissions ("" for the default).')
+def token_update(name: str, scopes: tuple[str, ...], rate_limit: str | None) -> None:
+    """Change the scopes or the rate limit of the token NAME (or id)."""
+    from worker.tokens import TokenError, update_token
+
+    if not scopes and rate_limit is None:
+        raise click.UsageError("nothing to change: give --scope and/or --rate-limit")
+    _check_rate_limit(rate_limit)
+    try:
+        row = update_token(_app().extensions["judgebox_store"], name,
+                           _scope_list(scopes) or None, rate_limit)
+    except TokenError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{row.name}: scopes {row.scopes}; {row.rate_limit or 'default limit'}")
 
 
 @token_group.command("revoke")
@@ -270,7 +313,8 @@ def token_list(as_json: bool) -> None:
     from worker.tokens import list_tokens
 
     rows = list_tokens(_app().extensions["judgebox_store"])
-    data = [{"id": r.id, "name": r.name, "prefix": r.prefix, "rate_limit": r.rate_limit,
+    data = [{"id": r.id, "name": r.name, "prefix": r.prefix, "scopes": r.scopes.split(),
+             "rate_limit": r.rate_limit,
              "created_at": r.created_at.isoformat(timespec="seconds") + "Z",
              "revoked": r.revoked_at is not None} for r in rows]
     if as_json:
@@ -279,7 +323,8 @@ def token_list(as_json: bool) -> None:
     for row in data:
         state = "revoked" if row["revoked"] else "active"
         click.echo(f"{row['id']:>4}  {row['name']:<24} {row['prefix']}...  {state:<8} "
-                   f"{row['rate_limit'] or 'default limit'}  {row['created_at']}")
+                   f"{','.join(row['scopes']):<22} {row['rate_limit'] or 'default limit'}  "
+                   f"{row['created_at']}")
 
 
 @click.group()

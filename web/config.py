@@ -56,11 +56,16 @@ class Defaults:
     OUTPUT_LIMIT = 64 * 1024     # KB of stdout (and of any file written)
     MAX_OUTPUT_LIMIT = 64 * 1024
 
-    # Authentication and rate limits (flask-limiter, Redis storage)
+    # Authentication, rate limits and quotas (web.access, web.quota; Redis storage)
     AUTH_HEADER = "X-Auth-Token"
     AUTH_REQUIRED = False        # False: no token is anonymous (limited by address)
-    RATELIMIT_SUBMIT = "300/minute"     # creating submissions, per token (or per address)
-    RATELIMIT_DEFAULT = "6000/minute"   # every other request, per token (or per address)
+    RATELIMIT_SUBMIT = "300/minute"     # submissions created per token (its own overrides)
+    RATELIMIT_SUBMIT_ANONYMOUS = "60/minute"  # ... per address without a token (IPv6: /64)
+    RATELIMIT_DEFAULT = "6000/minute"   # every request, per token (or per address)
+    QUOTA_MB_PER_MINUTE = 256           # bytes stored (sources, tests) per token a minute
+    QUOTA_ANONYMOUS_MB_PER_MINUTE = 16  # ... per address without a token
+    QUOTA_MB_TOTAL = 10240              # what a token's submissions may hold in all (0: any)
+    QUOTA_ANONYMOUS_MB_TOTAL = 256      # ... an address's anonymous submissions
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STORAGE_URI = None        # default: REDIS_URL
     RATELIMIT_SWALLOW_ERRORS = True     # Redis down: limit in memory, keep answering
@@ -72,6 +77,10 @@ class Defaults:
     SESSION_COOKIE_SECURE = False    # set true behind HTTPS
     WTF_CSRF_CHECK_DEFAULT = False   # CSRF tokens are checked by the pages' blueprints only
     WTF_CSRF_TIME_LIMIT = None       # a form's CSRF token lasts as long as its session
+    # Sent with every response (web.headers); pages load scripts from /static only
+    CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                               "img-src 'self' data:; font-src 'self'; object-src 'none'; "
+                               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
     # Judge0 compatibility
     CALLBACKS_ALLOW_PRIVATE = False  # allow callbacks to private/loopback/link-local addresses
@@ -83,14 +92,18 @@ class Defaults:
     SERVE_PACKAGES = False       # GET /api/v1/packages/<sha256> serves packages' bytes
 
 
-# Judge0's own defaults and maxima (its config_info); requests above a maximum get 422.
+# Judge0's defaults and maxima (its config_info); requests above a maximum get 422. The
+# defaults are what a submission that asks for nothing gets (one source: config_info and the
+# submission's own fields agree): Judge0's own, except memory_limit (Judge0: 128000 KB) and
+# max_processes_and_or_threads (60), which are every language's own (the box holds the
+# runtime too: a JVM needs its 256 MB and its threads).
 JUDGE0_LIMITS = {
     "cpu_time_limit": 5.0, "max_cpu_time_limit": 15.0,
     "cpu_extra_time": 1.0, "max_cpu_extra_time": 5.0,
     "wall_time_limit": 10.0, "max_wall_time_limit": 20.0,
-    "memory_limit": 128000, "max_memory_limit": 512000,
+    "memory_limit": 262144, "max_memory_limit": 512000,
     "stack_limit": 64000, "max_stack_limit": 128000,
-    "max_processes_and_or_threads": 60, "max_max_processes_and_or_threads": 120,
+    "max_processes_and_or_threads": 64, "max_max_processes_and_or_threads": 120,
     "max_file_size": 1024, "max_max_file_size": 4096,
     "number_of_runs": 1, "max_number_of_runs": 20,
     "max_submission_batch_size": 20,

@@ -19,7 +19,7 @@ from worker.celery_app import enqueue, task_time_limit
 from worker.db import Batch, Submission
 from worker.submissions import NewSubmission
 
-from . import batch_services, services
+from . import access, batch_services, services
 from .errors import ApiError
 from .schemas import RejudgeCreate, RunLimitsIn
 
@@ -54,8 +54,10 @@ def _check_room(count: int) -> None:
 
 def create_rejudge(body: RejudgeCreate, token_id: int | None) -> Batch | dict:
     """Copy and queue every matching submission and store the re-judge; with ``dry_run``,
-    only say how many match (``{"matched": n, ...}``). 422 when nothing matches."""
+    only say how many match (``{"matched": n, ...}``). 422 when nothing matches. The
+    request's token must manage the problem (admin, or its owner)."""
     problem = services.get_problem(body.problem)
+    access.require_manage(problem)
     wanted = _filter(body)
     most = int(current_app.config.get("MAX_BATCH_ITEMS", 5000))
     store = services.store()
@@ -102,10 +104,13 @@ def _forget(tokens: list[str]) -> None:
 
 
 def get_rejudge(token: str) -> Batch:
-    """The re-judge; 404 when there is none."""
+    """The re-judge, whose problem this request's token must manage; 404 when there is
+    none."""
+    access.require("problems")
     batch = batch_store.get_batch(services.store(), token, kind="rejudge")
     if batch is None:
         raise ApiError(404, f"no re-judge {token}")
+    access.require_manage(services.find_problem(batch.problem_name), batch.problem_name)
     return batch
 
 

@@ -65,7 +65,9 @@ class SubmissionCreate(BaseModel):
 
 
 class TestResultOut(BaseModel):
-    """One test's result."""
+    """One test's result. ``hidden``: a test of the problem whose data this client may not
+    see (its name is then its group and position, and its checker message, stdout and stderr
+    are empty)."""
 
     __test__ = False
 
@@ -82,6 +84,7 @@ class TestResultOut(BaseModel):
     checker_message: str
     stdout: str
     stderr: str
+    hidden: bool
 
 
 class SubmissionOut(BaseModel):
@@ -125,6 +128,8 @@ class ProblemOut(BaseModel):
     time_limit: float | None
     test_count: int
     type: str
+    feedback: Literal["samples", "all"] = Field(
+        description="what contestants see of the tests: the samples' data only, or all")
     created_at: str
 
 
@@ -153,6 +158,14 @@ class Health(BaseModel):
 
 
 Verdict = Literal["AC", "WA", "TLE", "MLE", "RE", "OLE", "CE", "SE"]
+
+
+class ProblemChange(BaseModel):
+    """What a problem's owner may change without a new package."""
+
+    model_config = {"extra": "forbid"}
+
+    feedback: Literal["samples", "all"] | None = None
 
 
 class RejudgeCreate(BaseModel):

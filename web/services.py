@@ -4,6 +4,7 @@ render; these functions talk to the store and the queue, and raise :class:`ApiEr
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import logging
 import re
@@ -24,12 +25,14 @@ from worker.logs import set_submission
 from worker.store import Store
 from worker.submissions import NewSubmission
 
+from . import access, quota
 from .errors import ApiError
 from .schemas import RunLimitsIn
 
-__all__ = ["store", "offered_languages", "resolve_language", "native_limits", "submit",
-           "submission_json", "problem_json", "upload_problem", "delete_problem",
-           "get_problem", "list_problems", "iso", "all_language_rows", "decode_b64"]
+__all__ = ["store", "offered_languages", "resolve_language", "native_limits", "admit",
+           "submit", "submission_json", "visible_results", "visible_message", "problem_json",
+           "upload_problem", "set_feedback", "delete_problem", "get_problem", "find_problem", "list_problems",
+           "iso", "all_language_rows", "decode_b64"]
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +99,21 @@ def _check_queue_room() -> None:
         raise ApiError(503, f"queue is full ({queued} submissions waiting)")
 
 
-def submit(new: NewSubmission, problem: Problem | None = None) -> Submission:
-    """Store a submission and queue it; 503 when the queue is full or the broker is down."""
+def admit(news: list[NewSubmission]) -> list[NewSubmission]:
+    """Count these submissions against the client's limits and quotas (all or none:
+    ``web.quota``; 429 or 413 when over) and stamp each with the client's key."""
+    key = quota.charge(access.current(), len(news), sum(n.stored_bytes for n in news))
+    return [dataclasses.replace(n, client=key) for n in news]
+
+
+def submit(new: NewSubmission, problem: Problem | None = None,
+           admitted: bool = False) -> Submission:
+    """Store a submission and queue it; 503 when the queue is full or the broker is down.
+    It is counted against the client's limits first (:func:`admit`) unless ``admitted``
+    says it was (with the others of its batch)."""
     _check_queue_room()
+    if not admitted:
+        new = admit([new])[0]
     row = submissions.create(store(), new)
     set_submission(row.token)
     if problem is not None:  # its validator compiles and runs on every test too
@@ -127,14 +142,58 @@ def _text(data: bytes | None) -> str:
     return (data or b"").decode("utf-8", "replace")
 
 
-def submission_json(row: Submission, with_tests: bool = True) -> dict:
-    """The native view of a submission."""
+def _test_json(result, hidden: bool, name: str) -> dict:
+    shown = {"index": result.index, "name": name, "group": result.group,
+             "verdict": result.verdict, "status": result.status, "time": result.time,
+             "wall_time": result.wall_time, "memory": result.memory,
+             "exit_code": result.exit_code, "signal": result.signal, "hidden": hidden}
+    if hidden:  # nothing that comes from the test's data
+        shown.update(checker_message="", stdout="", stderr="")
+    else:
+        shown.update(checker_message=result.checker_message, stdout=_text(result.stdout),
+                     stderr=_text(result.stderr))
+    return shown
+
+
+def visible_results(row: Submission, principal: access.Principal | None = None
+                    ) -> list[tuple[object, bool, str]]:
+    """The submission's test results as ``principal`` (default: this request's) may see
+    them: ``(result, hidden, name)``; a hidden test's name is its group and its position
+    there (``secret/3``), since a package's test names may say what the test holds."""
+    principal = principal or access.current()
+    shows = access.shows_hidden(principal, row)
+    shown, counts = [], {}
+    for result in row.results or []:
+        counts[result.group] = counts.get(result.group, 0) + 1
+        hidden = not shows and not access.is_sample(result)
+        name = f"{result.group or 'test'}/{counts[result.group]}" if hidden else result.name
+        shown.append((result, hidden, name))
+    return shown
+
+
+def visible_message(row: Submission, principal: access.Principal | None = None
+                    ) -> str | None:
+    """The submission's message as ``principal`` may see it: a judge error's message on a
+    problem may quote a hidden test (its validator's words), so it is replaced for those
+    who may not see hidden data."""
+    if row.message and row.verdict == "SE" and row.problem_name is not None and \
+            not access.shows_hidden(principal or access.current(), row):
+        return access.HIDDEN_MESSAGE
+    return row.message
+
+
+def submission_json(row: Submission, with_tests: bool = True,
+                    principal: access.Principal | None = None) -> dict:
+    """The native view of a submission, as ``principal`` (default: this request's) may see
+    it (``web.access``: a problem's hidden tests show only their verdicts and figures)."""
+    principal = principal or access.current()
     limits = row.limits or {}
     out = {
         "id": row.token, "state": row.state, "test_index": row.test_index,
         "test_count": row.test_count, "verdict": row.verdict, "score": row.score,
         "max_score": row.max_score, "time": row.time, "wall_time": row.wall_time,
-        "memory": row.memory, "compile_output": row.compile_output, "message": row.message,
+        "memory": row.memory, "compile_output": row.compile_output,
+        "message": visible_message(row, principal),
         "language": row.language, "problem": row.problem_name, "queue": row.queue,
         "limits": {"time_limit": limits.get("cpu_ms", 0) / 1000,
                    "memory_limit": limits.get("memory_kib", 0) // 1024,
@@ -143,12 +202,8 @@ def submission_json(row: Submission, with_tests: bool = True) -> dict:
         "finished_at": iso(row.finished_at),
     }
     if with_tests:
-        out["tests"] = [{
-            "index": r.index, "name": r.name, "group": r.group, "verdict": r.verdict,
-            "status": r.status, "time": r.time, "wall_time": r.wall_time, "memory": r.memory,
-            "exit_code": r.exit_code, "signal": r.signal,
-            "checker_message": r.checker_message, "stdout": _text(r.stdout),
-            "stderr": _text(r.stderr)} for r in row.results or []]
+        out["tests"] = [_test_json(result, hidden, name)
+                        for result, hidden, name in visible_results(row, principal)]
     return out
 
 
@@ -157,12 +212,22 @@ def submission_json(row: Submission, with_tests: bool = True) -> dict:
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 
 
+_TITLE_MAX = 300  # characters (the column's size)
+
+
 def problem_json(row: Problem) -> dict:
     """The view of a problem."""
+    info = row.info or {}
     return {"name": row.name, "title": row.title, "package_sha256": row.package_sha256,
             "time_limit": row.time_limit_ms / 1000 if row.time_limit_ms else None,
-            "test_count": row.test_count, "type": (row.info or {}).get("type", "pass-fail"),
-            "created_at": iso(row.created_at)}
+            "test_count": row.test_count, "type": info.get("type", "pass-fail"),
+            "feedback": info.get("feedback", "samples"), "created_at": iso(row.created_at)}
+
+
+def find_problem(name: str) -> Problem | None:
+    """The problem named ``name``, or ``None``."""
+    with store().read() as session:
+        return session.scalars(select(Problem).where(Problem.name == name)).first()
 
 
 def list_problems() -> list[Problem]:
@@ -173,8 +238,7 @@ def list_problems() -> list[Problem]:
 
 def get_problem(name: str) -> Problem:
     """The problem named ``name``; 404 when there is none."""
-    with store().read() as session:
-        row = session.scalars(select(Problem).where(Problem.name == name)).first()
+    row = find_problem(name)
     if row is None:
         raise ApiError(404, f"no problem named {name!r}")
     return row
@@ -228,9 +292,15 @@ def _read_package(data: bytes, stem: str) -> dict:
 
 
 def upload_problem(data: bytes, name: str | None, filename: str | None = None,
-                   replace: bool = False) -> Problem:
+                   replace: bool = False, owner_token_id: int | None = None,
+                   feedback: str | None = None) -> Problem:
     """Store a problem package (zip) and its problem; 409 when the name is taken, unless
-    ``replace`` (then the problem keeps its name and id and takes the new package)."""
+    ``replace`` (then the problem keeps its name, id and owner and takes the new package).
+    ``owner_token_id`` is the uploading token (a new problem's owner); ``feedback``
+    (``samples`` or ``all``) says what contestants see of its tests (``web.access``)."""
+    if feedback is not None and feedback not in access.FEEDBACK:
+        raise ApiError(422, "bad feedback", {"feedback": [
+            f"one of {', '.join(access.FEEDBACK)}"]})
     cap = int(current_app.config["MAX_PACKAGE_MB"]) * 1024 * 1024
     if len(data) > cap:
         raise ApiError(413, f"the package is larger than {cap // (1024 * 1024)} MB")
@@ -244,18 +314,26 @@ def upload_problem(data: bytes, name: str | None, filename: str | None = None,
         raise ApiError(422, "bad problem name", {"name": [
             "lowercase letters, digits, '-' and '_' (at most 100), starting with a letter or "
             "digit"]})
+    title = " ".join((info["title"] or name).split())
+    if len(title) > _TITLE_MAX:
+        raise ApiError(422, "the problem's title is too long", {"package": [
+            f"its name (title) has {len(title)} characters; at most {_TITLE_MAX}"]})
     digest = packages.put(store(), data)
     time_limit = info["time_limit"]
-    values = dict(title=info["title"] or name, package_sha256=digest,
+    values = dict(title=title, package_sha256=digest,
                   time_limit_ms=round(time_limit * 1000) if time_limit else None,
                   test_count=info["test_count"],
                   info={k: info[k] for k in ("type", "memory_mb", "output_mb")})
     with store().write() as session:
         row = session.scalars(select(Problem).where(Problem.name == name)).first()
         if row is not None and not replace:
-            raise ApiError(409, f"a problem named {name!r} exists already (delete it first)")
+            raise ApiError(409, f"a problem named {name!r} exists already (replace it, or "
+                                "delete it first)")
+        kept = (row.info or {}).get("feedback") if row is not None else None
+        if feedback or kept:
+            values["info"]["feedback"] = feedback or kept
         if row is None:
-            row = Problem(name=name, **values)
+            row = Problem(name=name, owner_token_id=owner_token_id, **values)
             session.add(row)
         else:
             for key, value in values.items():
@@ -263,6 +341,18 @@ def upload_problem(data: bytes, name: str | None, filename: str | None = None,
     if replace:
         packages.delete_unused(store())
     return row
+
+
+def set_feedback(problem: Problem, feedback: object) -> None:
+    """Set what contestants see of the problem's tests (``samples`` or ``all``)."""
+    if feedback not in access.FEEDBACK:
+        raise ApiError(422, "bad feedback", {"feedback": [
+            f"one of {', '.join(access.FEEDBACK)}"]})
+    with store().write() as session:
+        row = session.get(Problem, problem.id)
+        if row is None:
+            raise ApiError(404, f"no problem named {problem.name!r}")
+        row.info = {**(row.info or {}), "feedback": feedback}
 
 
 def delete_problem(name: str) -> None:

@@ -25,10 +25,8 @@ not judge is a result (``SE``), not an exception.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import hashlib
-import io
 import json
 import os
 import tempfile
@@ -40,6 +38,7 @@ from pathlib import Path
 
 from .languages import Language, LanguageError, all_languages, get_language, language_for_file
 from .problem import PackageError, extract_archive
+from .spreadsheet import write_csv
 
 __all__ = ["BatchError", "CollectOptions", "BatchItem", "BatchResult", "BatchState",
            "collect_submissions", "open_submissions", "problem_fingerprint", "item_key",
@@ -344,11 +343,7 @@ def render_report(results: list[BatchResult], fmt: str) -> str:
     """The report's text, ``fmt`` ``csv`` or ``json``."""
     if fmt == "json":
         return json.dumps([r.to_json() for r in results], indent=1) + "\n"
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=REPORT_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(report_rows(results))
-    return buffer.getvalue()
+    return write_csv(REPORT_FIELDS, report_rows(results))
 
 
 def write_report(path: Path, results: list[BatchResult]) -> None:

@@ -5,9 +5,11 @@ A callback goes only to a public address: the URL must be http(s), and every add
 resolves to must be global (not private, loopback, link-local, multicast or reserved, nor an
 IPv6 form of such an IPv4 address: mapped, 6to4, Teredo, NAT64), unless the configuration
 allows private targets. The check runs when the submission is created and
-again right before each try; for plain http the request then goes to the checked address
-itself (the Host header names the host), so a name that resolves differently the second time
-cannot redirect it. Redirects are not followed.
+again right before each try, and each try connects to the address that try checked (the
+Host header names the host; for https, the TLS server name and the certificate are checked
+against the host name, not the address), so a name that resolves differently between the
+check and the connection (DNS rebinding) cannot redirect it. Redirects are not followed, and
+no proxy from the environment is used (a proxy would resolve the name again).
 
 Errors: :class:`CallbackRefused` (a target not allowed), :class:`CallbackFailed` (the target
 did not answer 2xx).
@@ -20,12 +22,18 @@ import socket
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 
 __all__ = ["CallbackRefused", "CallbackFailed", "check_url", "send"]
 
 
 class CallbackRefused(Exception):
-    """The callback URL is not allowed (why in the message)."""
+    """The callback URL is not allowed (why in the message); ``private`` when only because
+    it points at a private address (``CALLBACKS_ALLOW_PRIVATE`` would allow it)."""
+
+    def __init__(self, message: str, private: bool = False) -> None:
+        super().__init__(message)
+        self.private = private
 
 
 class CallbackFailed(Exception):
@@ -71,24 +79,41 @@ def check_url(url: str, allow_private: bool = False) -> list[str]:
             ip = ipaddress.ip_address(address.split("%")[0])
             if not _public(ip):
                 raise CallbackRefused(f"{parts.hostname} resolves to {address}, which is not "
-                                      "a public address")
+                                      "a public address", private=True)
     return addresses
 
 
-def send(url: str, payload: dict, timeout_s: float, allow_private: bool = False) -> int:
-    """One try: PUT the payload as JSON; returns the HTTP status (2xx), else raises."""
+class _PinnedTLS(HTTPAdapter):
+    """An https adapter whose connections, made to an address, present ``hostname`` as the
+    TLS server name and check the certificate against it."""
+
+    def __init__(self, hostname: str) -> None:
+        self._hostname = hostname
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        kwargs.update(server_hostname=self._hostname, assert_hostname=self._hostname)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def send(url: str, payload: dict, timeout_s: float, allow_private: bool = False,
+         verify: bool | str = True) -> int:
+    """One try: PUT the payload as JSON to the address just checked; returns the HTTP status
+    (2xx), else raises. ``verify`` is requests' (a CA bundle's path, for tests)."""
     addresses = check_url(url, allow_private)
     parts = urlsplit(url)
-    target, headers = url, {}
-    if parts.scheme == "http":  # connect to the address that was checked
-        address = addresses[0]
-        host = f"[{address}]" if ":" in address else address
-        netloc = host + (f":{parts.port}" if parts.port else "")
-        target = urlunsplit(("http", netloc, parts.path or "/", parts.query, ""))
-        headers["Host"] = parts.netloc.rsplit("@", 1)[-1]
+    address = addresses[0]
+    host = f"[{address}]" if ":" in address else address
+    target = urlunsplit((parts.scheme, host + (f":{parts.port}" if parts.port else ""),
+                         parts.path or "/", parts.query, ""))
+    headers = {"Host": parts.netloc.rsplit("@", 1)[-1]}
+    auth = (parts.username or "", parts.password or "") if parts.username else None
     try:
-        response = requests.put(target, json=payload, headers=headers, timeout=timeout_s,
-                                allow_redirects=False)
+        with requests.Session() as session:
+            session.trust_env = False
+            session.mount("https://", _PinnedTLS(parts.hostname))
+            response = session.put(target, json=payload, headers=headers, auth=auth,
+                                   timeout=timeout_s, allow_redirects=False, verify=verify)
     except requests.RequestException as exc:
         raise CallbackFailed(f"PUT {url}: {exc.__class__.__name__}: {exc}") from exc
     if not 200 <= response.status_code < 300:

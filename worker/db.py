@@ -2,13 +2,13 @@
 
 - ``packages``: problem packages (zip files) by the SHA-256 of their bytes. Workers on other
   hosts fetch a package by hash (from this table, or from the web API) and cache it.
-- ``problems``: a name, a title and the package it was uploaded as.
+- ``problems``: a name, a title, the package it was uploaded as, and the token that owns it.
 - ``submissions``: what was sent (source, language, limits, Judge0 options), where judging is
   (``state``: queued, compiling, running test k of n, done), who holds it (``attempt``,
   ``lease_owner``, ``lease_until``) and the result (verdict, Judge0 status id, times).
 - ``submission_tests``: the ad-hoc tests of a submission (stdin, expected output).
 - ``test_results``: one row per test judged, stored as each test ends.
-- ``api_tokens``: API tokens (only a SHA-256 of each is kept).
+- ``api_tokens``: API tokens (only a SHA-256 of each is kept) and their scopes.
 - ``workers``: live workers, their languages and when they were last seen.
 - ``batches`` and ``batch_items``: batch grading jobs (``POST /api/v1/batches``): a problem,
   and per item its submitter, file name and the submission judging it (batch queue). A
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
                         String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -69,6 +69,8 @@ class Problem(Base):
     test_count: Mapped[int] = mapped_column(Integer, default=0)
     info: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    owner_token_id: Mapped[int | None] = mapped_column(  # the token that uploaded it
+        ForeignKey("api_tokens.id", ondelete="SET NULL"), nullable=True)
 
 
 class Submission(Base):
@@ -78,6 +80,8 @@ class Submission(Base):
     __table_args__ = (
         Index("ix_submissions_state_lease", "state", "lease_until"),
         Index("ix_submissions_created", "created_at"),
+        Index("ix_submissions_client_created", "client", "created_at"),
+        Index("ix_submissions_token_id", "token_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -99,6 +103,10 @@ class Submission(Base):
     token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"), nullable=True)
     rejudge_of: Mapped[int | None] = mapped_column(  # the original, for a re-judge's copy
         ForeignKey("submissions.id", ondelete="SET NULL"), nullable=True, index=True)
+    # who sent it, for quotas: "token:<id>" or "addr:<address or IPv6 /64>"; and the bytes
+    # it stored (source and tests), counted against that client's quota
+    client: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    stored_bytes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     state: Mapped[str] = mapped_column(String(12), default=QUEUED)
     test_index: Mapped[int] = mapped_column(Integer, default=0)   # running test k (1-based)
@@ -181,6 +189,8 @@ class ApiToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
     rate_limit: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    scopes: Mapped[str] = mapped_column(String(100), default="submit",
+                                        server_default="submit")  # space-separated
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from sandbox import Box, Limits, Outcome, SandboxError
+from sandbox import Box, Limits, Outcome, SandboxError, Status
 
 from . import submissions
 from .compile import (CompileLimits, CompileSystemError, Program, compile_program, program_box,
@@ -211,9 +211,18 @@ def _system_error(message: str) -> dict:
     return {"verdict": "SE", "judge0_status": 13, "message": message[:2000]}
 
 
-def _compile_error(program: Program) -> dict:
-    return {"verdict": "CE", "judge0_status": 6, "compile_output": program.report(),
-            "message": program.error}
+def _compile_error(program: Program, api: str) -> dict:
+    """The columns of a compile error. The native API shows the compiler's messages and why
+    the compile failed; Judge0 shows the compiler's messages alone, "Compilation time limit
+    exceeded." for a timeout, and no ``message`` (as Judge0's worker stores them); a failure
+    the compiler printed nothing about is said in words rather than shown as nothing."""
+    if api != "judge0":
+        return {"verdict": "CE", "judge0_status": 6, "compile_output": program.report(),
+                "message": program.error}
+    timed_out = program.outcome is not None and program.outcome.status is Status.TLE
+    output = "Compilation time limit exceeded." if timed_out else \
+        program.output or f"judgebox: {program.error}\n"
+    return {"verdict": "CE", "judge0_status": 6, "compile_output": output, "message": None}
 
 
 def _judge_adhoc(row: Submission, reporter: Reporter, settings: JudgeSettings) -> dict:
@@ -234,7 +243,7 @@ def _judge_adhoc(row: Submission, reporter: Reporter, settings: JudgeSettings) -
         program = compile_program(language, row.source, workdir, settings.compile_limits)
         reporter.seen.phase("compile", time.monotonic() - started)
         if not program.ok:
-            return _compile_error(program)
+            return _compile_error(program, row.api)
         results: list[tuple[Outcome, RunVerdict]] = []
         with program_box(program) as warm:  # one reusable box for every run of the tests
             for test in tests:

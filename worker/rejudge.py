@@ -22,9 +22,7 @@ in the same format (``read_report()``, ``diff_reports()``).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -35,6 +33,7 @@ from sqlalchemy.orm import lazyload
 
 from .batch import BatchResult, trim_message
 from .db import DONE, Batch, BatchEntry, Submission, TestResult, utcnow
+from .spreadsheet import read_csv, write_csv
 from .store import Store
 
 __all__ = ["RejudgeFilter", "select_originals", "before_of", "create_rejudge",
@@ -246,11 +245,8 @@ def render_diff(rows: list[dict[str, object]], fmt: str) -> str:
     rows)."""
     if fmt == "json":
         return json.dumps({"summary": summary(rows), "submissions": rows}, indent=1) + "\n"
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=DIFF_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: _cell(row.get(k)) for k in DIFF_FIELDS} for row in rows)
-    return buffer.getvalue()
+    return write_csv(DIFF_FIELDS, ({k: _cell(row.get(k)) for k in DIFF_FIELDS}
+                                   for row in rows))
 
 
 @dataclass
@@ -320,7 +316,7 @@ def read_report(path: Path) -> dict[tuple[str, str], dict[str, object]]:
                                            for t in r.get("tests") or [])}
                     for r in json.loads(text)]
         else:
-            rows = list(csv.DictReader(io.StringIO(text)))
+            rows = read_csv(text)
         return {(str(r["submitter"]), str(r["file"])): {
             "verdict": r["verdict"], "score": _float(r.get("score")),
             "time": _float(r.get("time")), "memory": int(_float(r.get("memory")) or 0),

@@ -31,14 +31,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, false, func, insert, or_, select, update
 from sqlalchemy.orm import lazyload
 
 from .db import (COMPILING, DONE, QUEUED, RUNNING, Submission, SubmissionTest, TestResult,
                  utcnow)
 from .store import Store
 
-__all__ = ["NewTest", "NewSubmission", "Claim", "NotClaimable", "LeaseLost", "create",
+__all__ = ["NewTest", "NewSubmission", "Visibility", "count_visible", "Claim", "NotClaimable", "LeaseLost", "create",
            "get", "get_many", "list_submissions", "mark_enqueued", "claim", "progress",
            "add_result", "report", "finish", "stuck", "counts", "count", "unsent_callbacks"]
 
@@ -72,6 +72,40 @@ class NewSubmission:
     callback_url: str | None = None
     token_id: int | None = None
     rejudge_of: int | None = None  # a re-judge's copy of this submission (its row id)
+    client: str | None = None      # whom it counts against (web.quota)
+
+    @property
+    def stored_bytes(self) -> int:
+        """What storing it takes: the source and the tests' input and expected output."""
+        return len(self.source) + sum(len(t.stdin) + len(t.expected or b"")
+                                      for t in self.tests)
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """The submissions a token may list: its own, and those on the problems it manages."""
+
+    token_id: int | None
+    problem_ids: tuple[int, ...] = ()
+
+    def condition(self):
+        """The SQL condition selecting them."""
+        own = Submission.token_id == self.token_id if self.token_id is not None else None
+        managed = Submission.problem_id.in_(self.problem_ids) if self.problem_ids else None
+        parts = [c for c in (own, managed) if c is not None]
+        return or_(*parts) if parts else false()
+
+
+def count_visible(store: Store, visible_to: Visibility | None, api: str | None = None) -> int:
+    """How many submissions ``list_submissions`` could list with these filters."""
+    query = select(func.count()).select_from(Submission).where(
+        Submission.rejudge_of.is_(None))
+    if visible_to is not None:
+        query = query.where(visible_to.condition())
+    if api is not None:
+        query = query.where(Submission.api == api)
+    with store.read() as session:
+        return session.scalar(query) or 0
 
 
 class NotClaimable(Exception):
@@ -111,7 +145,7 @@ def create(store: Store, new: NewSubmission) -> Submission:
         options=dict(new.options), callback_url=new.callback_url,
         callback_state="pending" if new.callback_url else None, token_id=new.token_id,
         rejudge_of=new.rejudge_of, state=QUEUED, judge0_status=1, test_count=len(new.tests),
-        attempt=0,
+        attempt=0, client=new.client, stored_bytes=new.stored_bytes,
         created_at=now, enqueued_at=now)
     row.tests = [SubmissionTest(index=i, name=t.name or str(i), stdin=t.stdin,
                                 expected=t.expected)
@@ -147,12 +181,16 @@ def get_many(store: Store, tokens: list[str]) -> dict[str, Submission]:
 def list_submissions(store: Store, *, state: str | None = None, verdict: str | None = None,
                      language: str | None = None, problem: str | None = None,
                      api: str | None = None, before_id: int | None = None,
-                     limit: int = 50) -> list[Submission]:
-    """Newest first, filtered, without per-test results; ``before_id`` pages on. A
+                     limit: int = 50, visible_to: Visibility | None = None,
+                     offset: int = 0) -> list[Submission]:
+    """Newest first, filtered, without per-test results; ``before_id`` (or ``offset``)
+    pages on; ``visible_to`` restricts to what a token may list (``None``: everything). A
     re-judge's copies are not listed (their re-judge's diff names them)."""
-    query = (select(Submission).order_by(Submission.id.desc()).limit(limit)
+    query = (select(Submission).order_by(Submission.id.desc()).limit(limit).offset(offset)
              .where(Submission.rejudge_of.is_(None))
              .options(lazyload(Submission.results)))
+    if visible_to is not None:
+        query = query.where(visible_to.condition())
     for column, value in ((Submission.state, state), (Submission.verdict, verdict),
                           (Submission.language, language), (Submission.problem_name, problem),
                           (Submission.api, api)):

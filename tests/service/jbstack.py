@@ -61,13 +61,14 @@ def stop_process(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
         proc.wait(5)
 
 
-def example_zip(name: str) -> bytes:
-    """``examples/<name>`` as a problem package zip (its files under ``<name>/``)."""
+def example_zip(name: str, top: str | None = None) -> bytes:
+    """``examples/<name>`` as a problem package zip (its files under ``<top>/``, by default
+    ``<name>/``)."""
     buffer = io.BytesIO()
     root = REPO / "examples" / name
     with zipfile.ZipFile(buffer, "w") as zf:
         for path in sorted(root.rglob("*")):
-            zf.write(path, f"{name}/{path.relative_to(root)}")
+            zf.write(path, f"{top or name}/{path.relative_to(root)}")
     return buffer.getvalue()
 
 

@@ -54,9 +54,10 @@ def bstack(tmp_path_factory, redis_server):
                         concurrency=1, WORKER_LANGUAGES="c,cpp17,python3")
     from worker.tokens import create_token
 
-    stack.token = create_token(stack.store, "batch-admin")[1]
+    stack.token = create_token(stack.store, "batch-admin", scopes=["admin"])[1]
     answer = requests.post(f"{stack.url}/api/v1/problems", headers=_auth(stack),
-                           files={"package": ("aplusb.zip", jbstack.example_zip("aplusb"))}, timeout=30)
+                           files={"package": ("aplusb.zip", jbstack.example_zip("aplusb"))},
+                           timeout=30)
     assert answer.status_code == 201, answer.text
     yield stack
     stop_stack(stack)
@@ -64,6 +65,13 @@ def bstack(tmp_path_factory, redis_server):
 
 def _auth(stack) -> dict:
     return {"X-Auth-Token": stack.token}
+
+
+def _get(stack, path: str) -> requests.Response:
+    """GET ``path`` (of the stack, or a whole URL) with the stack's admin token: batches,
+    re-judges and the lists need a token."""
+    url = path if path.startswith("http") else stack.url + path
+    return requests.get(url, headers=_auth(stack), timeout=10)
 
 
 def _post_batch(stack, data: bytes, **fields) -> requests.Response:
@@ -74,7 +82,7 @@ def _post_batch(stack, data: bytes, **fields) -> requests.Response:
 
 def _wait_batch(stack, batch_id: str, timeout: float = 120) -> dict:
     def done():
-        body = requests.get(f"{stack.url}/api/v1/batches/{batch_id}", timeout=10).json()
+        body = _get(stack, f"/api/v1/batches/{batch_id}").json()
         return body if body["state"] in ("done", "cancelled") and \
             body["done"] == body["total"] else None
     return jbstack.wait_until(done, timeout, 0.2, what=f"batch {batch_id}")
@@ -88,7 +96,7 @@ def test_batch_api_report(bstack):
     final = _wait_batch(bstack, body["id"])
     assert final["verdicts"] == {"AC": 1, "CE": 1, "RE": 1, "TLE": 1, "WA": 1}
     assert final["state"] == "done" and final["finished_at"]
-    report = requests.get(f"{bstack.url}/api/v1/batches/{body['id']}/report", timeout=10)
+    report = _get(bstack, f"/api/v1/batches/{body['id']}/report")
     assert report.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(report.text)))
     expected = {name: verdict for name, (_, verdict) in CLASS.items() if verdict}
@@ -97,8 +105,7 @@ def test_batch_api_report(bstack):
     assert "expected" in carol["compile_output"] and carol["tests"] == ""
     bob = next(r for r in rows if r["submitter"] == "bob")
     assert bob["score"] == "1" and bob["tests"].split()[0] == "sample/1:AC"
-    as_json = requests.get(f"{bstack.url}/api/v1/batches/{body['id']}/report?format=json",
-                           timeout=10).json()
+    as_json = _get(bstack, f"/api/v1/batches/{body['id']}/report?format=json").json()
     assert [r["file"] for r in as_json] == [r["file"] for r in rows]
     assert as_json[1]["tests"][0]["verdict"] == "AC"
 
@@ -116,7 +123,7 @@ def test_batch_api_bad_inputs(bstack):
     answer = requests.post(f"{bstack.url}/api/v1/batches", headers=_auth(bstack), files={
         "submissions": ("c.zip", class_zip())}, data={"problem": "nope"}, timeout=10)
     assert answer.status_code == 404
-    assert requests.get(f"{bstack.url}/api/v1/batches/nope", timeout=10).status_code == 404
+    assert _get(bstack, "/api/v1/batches/nope").status_code == 404
 
 
 def test_cli_through_the_server(bstack, tmp_path):
@@ -164,9 +171,8 @@ def test_interactive_submission_finishes_well_before_the_batch(bstack):
     from worker import submissions
 
     batch = _post_batch(bstack, _spins(8)).json()
-    jbstack.wait_until(lambda: requests.get(f"{bstack.url}/api/v1/batches/{batch['id']}",
-                                            timeout=10).json()["done"] >= 1, 60, 0.1,
-                       what="the batch to start")
+    jbstack.wait_until(lambda: _get(bstack, f"/api/v1/batches/{batch['id']}").json()[
+        "done"] >= 1, 60, 0.1, what="the batch to start")
     urgent = requests.post(f"{bstack.url}/api/v1/submissions", json={
         "language": "python3", "problem": "aplusb", "source": (SUBS / "accepted" / "sum.py")
         .read_text()}, timeout=10).json()["id"]
@@ -176,7 +182,7 @@ def test_interactive_submission_finishes_well_before_the_batch(bstack):
         return row if row.state == "done" else None
     row = jbstack.wait_until(finished, 60, 0.05, what="the interactive submission")
     assert row.verdict == "AC"
-    progress = requests.get(f"{bstack.url}/api/v1/batches/{batch['id']}", timeout=10).json()
+    progress = _get(bstack, f"/api/v1/batches/{batch['id']}").json()
     assert progress["total"] - progress["done"] >= 4, progress  # most of the batch is left
     final = _wait_batch(bstack, batch["id"])
     assert final["verdicts"] == {"TLE": 8}
@@ -191,8 +197,8 @@ def test_cancel_drops_what_has_not_started(bstack):
     assert answer.json()["dropped"] >= 4 and answer.json()["state"] == "cancelled"
     final = _wait_batch(bstack, batch["id"], timeout=60)
     assert final["verdicts"].get("cancelled", 0) == answer.json()["dropped"]
-    rows = list(csv.DictReader(io.StringIO(requests.get(
-        f"{bstack.url}/api/v1/batches/{batch['id']}/report", timeout=10).text)))
+    report = _get(bstack, f"/api/v1/batches/{batch['id']}/report").text
+    rows = list(csv.DictReader(io.StringIO(report)))
     assert sum(r["verdict"] == "cancelled" for r in rows) == answer.json()["dropped"]
 
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import http.server
 import json
+import socket
+import ssl
+import subprocess
 import threading
 import time
 
@@ -20,7 +23,7 @@ from worker import callbacks, submissions
 class _Target:
     """A local HTTP server answering each PUT with the next of ``codes`` (the last repeats)."""
 
-    def __init__(self, codes):
+    def __init__(self, codes, tls: ssl.SSLContext | None = None):
         self.codes, self.received = list(codes), []
         target = self
 
@@ -41,6 +44,8 @@ class _Target:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_port
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -54,8 +59,8 @@ class _Target:
 def target_factory():
     made = []
 
-    def make(*codes):
-        made.append(_Target(codes or (200,)))
+    def make(*codes, tls=None):
+        made.append(_Target(codes or (200,), tls))
         return made[-1]
 
     yield make
@@ -92,6 +97,62 @@ def test_send_fails_when_nothing_answers():
     port = jbstack.free_port()
     with pytest.raises(callbacks.CallbackFailed):
         callbacks.send(f"http://127.0.0.1:{port}/hook", {}, 2, allow_private=True)
+
+
+def _certificate(directory, host: str) -> tuple[str, str]:
+    """A self-signed certificate for ``host`` (openssl), as (cert, key) paths."""
+    cert, key = str(directory / f"{host}.pem"), str(directory / f"{host}.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", f"/CN={host}", "-addext", f"subjectAltName=DNS:{host}",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture
+def rebinding_dns(monkeypatch):
+    """``callback.test`` resolves to 127.0.0.1 the first time and to 127.0.0.3 (where
+    nothing listens) after that, as a DNS rebinding attacker would answer; the answers
+    given are counted."""
+    real, asked = socket.getaddrinfo, []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host == "callback.test":
+            asked.append(host)
+            host = "127.0.0.1" if len(asked) == 1 else "127.0.0.3"
+        return real(host, port, *args, **kwargs)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_try_connects_to_the_address_it_checked(tmp_path, target_factory, rebinding_dns,
+                                                  scheme):
+    """One resolution a try: the PUT reaches the address that was checked, whatever the
+    name resolves to afterwards; for https the TLS name and the certificate are the host's."""
+    tls, verify = None, True
+    if scheme == "https":
+        cert, key = _certificate(tmp_path, "callback.test")
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(cert, key)
+        verify = cert
+    target = target_factory(200, tls=tls)
+    url = f"{scheme}://callback.test:{target.port}/hook"
+    assert callbacks.send(url, {"token": "t"}, 5, allow_private=True, verify=verify) == 200
+    assert rebinding_dns == ["callback.test"]
+    (_, path, headers, _), = target.received
+    assert path == "/hook" and headers["Host"] == f"callback.test:{target.port}"
+
+
+def test_https_checks_the_certificate_against_the_host_name(tmp_path, target_factory,
+                                                             rebinding_dns):
+    cert, key = _certificate(tmp_path, "other.test")
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    target = target_factory(200, tls=tls)
+    with pytest.raises(callbacks.CallbackFailed, match="SSL|certificate|hostname"):
+        callbacks.send(f"https://callback.test:{target.port}/hook", {}, 5, allow_private=True,
+                       verify=cert)
+    assert target.received == []
 
 
 def _submit_with_callback(stack, url, source="print(6 * 7)"):

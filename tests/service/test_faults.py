@@ -311,11 +311,11 @@ def test_sqlite_file_unreachable_is_503(tmp_path):
     data = tmp_path / "data"
     app = create_app(jbstack.app_config(data, "redis://127.0.0.1:1/0"))
     client = app.test_client()
-    assert client.get("/api/v1/submissions").status_code == 200
+    assert client.get("/api/v1/problems").status_code == 200
     app.extensions["judgebox_store"].dispose()
     data.rename(tmp_path / "moved")
     try:
-        for path in ("/api/v1/submissions", "/api/v1/submissions/nope", "/submissions/nope",
+        for path in ("/api/v1/problems/x", "/api/v1/submissions/nope", "/submissions/nope",
                      "/api/v1/problems"):
             response = client.get(path)
             assert response.status_code == 503, (path, response.data[:300])
@@ -329,7 +329,7 @@ def test_sqlite_file_unreachable_is_503(tmp_path):
         assert ready.get_json()["checks"]["database"].startswith("error")
     finally:
         (tmp_path / "moved").rename(data)
-    assert client.get("/api/v1/submissions").status_code == 200
+    assert client.get("/api/v1/problems").status_code == 200
     app.extensions["judgebox_store"].engine.dispose()
 
 
@@ -624,7 +624,7 @@ def test_the_workers_own_disk_full(fstack):
     from worker.tokens import create_token
 
     base, store = fstack.url, fstack.store
-    admin = create_token(store, "faults-disk")[1]
+    admin = create_token(store, "faults-disk", scopes=["admin"])[1]
     problem = _upload(base, admin, "diskfull")
     disk = fstack.data_dir / "smalldisk"
     with small_disk(disk, 4096):
@@ -676,7 +676,7 @@ def test_a_problem_deleted_while_judged(fstack):
     from worker.tokens import create_token
 
     base, store = fstack.url, fstack.store
-    admin = create_token(store, "faults-delete")[1]
+    admin = create_token(store, "faults-delete", scopes=["admin"])[1]
     problem = _upload(base, admin, "doomed")
     token = _submit(base, language="python3", source=SLOW_APLUSB, problem="doomed")
     wait_until(lambda: submissions.get(store, token).test_index >= 2, 30, 0.02,

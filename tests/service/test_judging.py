@@ -112,9 +112,10 @@ def test_judge0_statuses_with_wait(stack, source, lang, stdin, expected, status)
     assert response.status_code == 201
     result = response.json()
     assert result["status"]["id"] == status, result
-    if status == 6:
-        assert "error" in base64.b64decode(result["compile_output"]).decode()
-        assert result["time"] is None
+    if status == 6:  # as Judge0: the compiler's words alone, and no message
+        compile_output = base64.b64decode(result["compile_output"]).decode()
+        assert "error" in compile_output and "judgebox" not in compile_output
+        assert result["message"] is None and result["time"] is None
     if status == 3:
         assert base64.b64decode(result["stdout"]) == b"42\n"
         assert float(result["time"]) >= 0 and isinstance(result["memory"], int)
@@ -122,6 +123,19 @@ def test_judge0_statuses_with_wait(stack, source, lang, stdin, expected, status)
         full = requests.get(f"{stack.url}/submissions/{result['token']}?fields=exit_code,"
                             "message", timeout=10).json()
         assert full == {"exit_code": 2, "message": "Exited with error status 2"}
+
+
+def test_judge0_wait_with_output_that_is_not_utf8_still_gives_the_token(stack):
+    """As Judge0: 201 with the token and the error, so the client can fetch it in base64."""
+    response = requests.post(f"{stack.url}/submissions?wait=true", json={
+        "source_code": "import sys\nsys.stdout.buffer.write(b'\\xff\\xfe\\x00ok')\n",
+        "language_id": 71}, timeout=60)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert set(body) == {"token", "error"} and "base64_encoded=true" in body["error"]
+    again = requests.get(f"{stack.url}/submissions/{body['token']}?base64_encoded=true",
+                         timeout=10).json()
+    assert base64.b64decode(again["stdout"]) == b"\xff\xfe\x00ok"
 
 
 def test_judge0_command_line_arguments_and_stderr_redirect(stack):
@@ -171,7 +185,7 @@ def test_judge0_number_of_runs_stops_at_the_first_failure(stack):
 def admin_token(stack):
     from worker.tokens import create_token
 
-    return create_token(stack.store, "judging-admin")[1]
+    return create_token(stack.store, "judging-admin", scopes=["admin"])[1]
 
 
 @pytest.mark.skipif(not (REPO / "examples" / "aplusb" / "problem.yaml").exists(),
@@ -196,7 +210,8 @@ def test_problem_submissions(stack, admin_token):
     assert [t["name"] for t in body["tests"]][0].startswith("sample/")
     body = wait_done(stack.url, wa)
     assert body["verdict"] == "WA" and body["tests"][-1]["verdict"] == "WA"
-    assert body["tests"][-1]["checker_message"]
+    assert body["tests"][-1]["checker_message"]  # a sample (the first to fail): shown
+    assert not body["tests"][-1]["hidden"]
 
 
 def test_workers_endpoint_shows_the_worker(stack):

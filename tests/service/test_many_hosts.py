@@ -157,7 +157,7 @@ def test_a_worker_on_another_host_judges_and_a_second_shares_the_queue(
         # a problem: its package reaches the far worker from the database, not from a disk
         from worker.tokens import create_token
 
-        admin = create_token(store, "many-hosts-admin")[1]
+        admin = create_token(store, "many-hosts-admin", scopes=["admin"])[1]
         response = requests.post(f"{server.url}/api/v1/problems", headers={
             "X-Auth-Token": admin}, files={"package": ("aplusb.zip", jbstack.example_zip("aplusb"))},
             timeout=30)

@@ -53,6 +53,13 @@ def _auth(stack) -> dict:
     return {"X-Auth-Token": stack.token}
 
 
+def _get(stack, path: str) -> requests.Response:
+    """GET ``path`` (of the stack, or a whole URL) with the stack's admin token: batches,
+    re-judges and the lists need a token."""
+    url = path if path.startswith("http") else stack.url + path
+    return requests.get(url, headers=_auth(stack), timeout=10)
+
+
 @pytest.fixture(scope="module")
 def rstack(tmp_path_factory, redis_server):
     """A stack of its own with problem ``rj`` (A+B) and one judged submission per program."""
@@ -62,7 +69,7 @@ def rstack(tmp_path_factory, redis_server):
                         concurrency=2, WORKER_LANGUAGES="c,python3")
     from worker.tokens import create_token
 
-    stack.token = create_token(stack.store, "rejudge-admin")[1]
+    stack.token = create_token(stack.store, "rejudge-admin", scopes=["admin"])[1]
     answer = requests.put(f"{stack.url}/api/v1/problems/rj", headers=_auth(stack),
                           files={"package": ("aplusb.zip", _package(False))}, timeout=30)
     assert answer.status_code == 200, answer.text
@@ -94,7 +101,7 @@ def _rejudge(stack, **body) -> requests.Response:
 
 def _wait_rejudge(stack, token: str, timeout: float = 120) -> dict:
     def done():
-        body = requests.get(f"{stack.url}/api/v1/rejudges/{token}", timeout=10).json()
+        body = _get(stack, f"/api/v1/rejudges/{token}").json()
         return body if body["state"] in ("done", "cancelled") and \
             body["done"] == body["total"] else None
     return jbstack.wait_until(done, timeout, 0.2, what=f"re-judge {token}")
@@ -125,10 +132,10 @@ def test_package_change_rejudge_diff_and_apply(rstack):
                                 "pending": 0, "transitions": {"AC->WA": 1, "WA->AC": 1}}
     # not applied yet: the originals keep their judgement; the copies are not listed
     assert _verdicts(stack) == {n: v[0] for n, v in PROGRAMS.items()}
-    listed = requests.get(f"{stack.url}/api/v1/submissions?problem=rj", timeout=10).json()
+    listed = _get(stack, "/api/v1/submissions?problem=rj").json()
     assert sorted(s["id"] for s in listed["submissions"]) == sorted(stack.tokens.values())
 
-    diff = requests.get(f"{stack.url}/api/v1/rejudges/{created['id']}/diff", timeout=10).json()
+    diff = _get(stack, f"/api/v1/rejudges/{created['id']}/diff").json()
     by_token = {row["submission"]: row for row in diff["submissions"]}
     for name, (before, after) in PROGRAMS.items():
         row = by_token[stack.tokens[name]]
@@ -140,8 +147,7 @@ def test_package_change_rejudge_diff_and_apply(rstack):
     assert summed["after_tests"].split()[0] == "sample/1:WA"
     assert summed["before_score"] == 1 and summed["after_score"] == 0
     assert "expected" in by_token[stack.tokens["compile_error/missing_semicolon.c"]]["message"]
-    text = requests.get(f"{stack.url}/api/v1/rejudges/{created['id']}/diff?format=csv",
-                        timeout=10).text
+    text = _get(stack, f"/api/v1/rejudges/{created['id']}/diff?format=csv").text
     rows = list(csv.DictReader(io.StringIO(text)))
     assert {r["submission"]: (r["before"], r["after"], r["changed"]) for r in rows} == {
         stack.tokens[n]: (b, a, "yes" if a != b else "no") for n, (b, a) in PROGRAMS.items()}
@@ -159,8 +165,8 @@ def test_package_change_rejudge_diff_and_apply(rstack):
     again = requests.post(f"{stack.url}/api/v1/rejudges/{created['id']}/apply",
                           headers=_auth(stack), timeout=10)
     assert again.status_code == 409 and "applied already" in again.json()["error"]
-    assert all(r["applied"] for r in requests.get(
-        f"{stack.url}/api/v1/rejudges/{created['id']}/diff", timeout=10).json()["submissions"])
+    diff = _get(stack, f"/api/v1/rejudges/{created['id']}/diff").json()
+    assert all(r["applied"] for r in diff["submissions"])
     # applied, they are judged on the current package: nothing is stale any more
     assert _rejudge(stack, stale=True, dry_run=True).json()["matched"] == 0
 
@@ -216,7 +222,7 @@ def test_cancel_and_apply_while_judging(rstack):
                               headers=_auth(stack), timeout=10).json()
     assert cancelled["state"] == "cancelled" and cancelled["dropped"] >= 1
     final = _wait_rejudge(stack, created["id"], timeout=60)
-    diff = requests.get(f"{stack.url}/api/v1/rejudges/{created['id']}/diff", timeout=10).json()
+    diff = _get(stack, f"/api/v1/rejudges/{created['id']}/diff").json()
     states = [row["state"] for row in diff["submissions"]]
     assert states.count("cancelled") == cancelled["dropped"] == final["verdicts"]["cancelled"]
     before = _verdicts(stack)
@@ -240,12 +246,12 @@ def test_bad_requests(rstack):
     assert nothing.status_code == 422 and "matches" in nothing.json()["error"]
     assert requests.post(url, headers={**_auth(stack), "Content-Type": "application/json"},
                          data="{", timeout=10).status_code == 400
-    assert requests.get(f"{url}/nope", timeout=10).status_code == 404
-    assert requests.get(f"{url}/nope/diff", timeout=10).status_code == 404
+    assert _get(stack, f"{url}/nope").status_code == 404
+    assert _get(stack, f"{url}/nope/diff").status_code == 404
     assert requests.post(f"{url}/nope/apply", headers=_auth(stack),
                          timeout=10).status_code == 404
     some = _rejudge(stack, verdicts=["CE"]).json()
-    assert requests.get(f"{url}/{some['id']}/diff?format=xml", timeout=10).status_code == 422
-    assert requests.get(f"{stack.url}/api/v1/batches/{some['id']}",
-                        timeout=10).status_code == 404  # a re-judge is not a batch
+    assert _get(stack, f"{url}/{some['id']}/diff?format=xml").status_code == 422
+    not_a_batch = _get(stack, f"/api/v1/batches/{some['id']}")
+    assert not_a_batch.status_code == 404  # a re-judge is not a batch
     _wait_rejudge(stack, some["id"])

@@ -78,3 +78,11 @@ def _no_env_leak(monkeypatch):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("REDIS_URL", raising=False)
+
+
+@pytest.fixture
+def admin_token(app):
+    """The secret of a token with the admin scope on ``app``'s store."""
+    from worker.tokens import create_token
+
+    return create_token(app.extensions["judgebox_store"], "test-admin", scopes=["admin"])[1]

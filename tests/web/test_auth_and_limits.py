@@ -1,4 +1,5 @@
-"""API tokens (optional or required, revoked) and per-token rate limits: 429 with Retry-After."""
+"""API tokens (optional or required, revoked, with scopes) and the submission limits and
+quotas (``web.quota``): 429 with Retry-After, 413 for what could never fit."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def test_auth_header_name_is_configurable(make_app):
 
 
 def test_rate_limit_per_token_with_retry_after(make_app):
-    app = make_app(RATELIMIT_SUBMIT="2/minute")
+    app = make_app(RATELIMIT_SUBMIT="2/minute", RATELIMIT_SUBMIT_ANONYMOUS="2/minute")
     store = app.extensions["judgebox_store"]
     _a, first = create_token(store, "first")
     _b, second = create_token(store, "second", rate_limit="4/minute")
@@ -74,9 +75,73 @@ def test_rate_limit_per_token_with_retry_after(make_app):
     assert client.get("/languages", headers={"X-Auth-Token": first}).status_code == 200
 
 
-def test_batch_counts_as_one_request(make_app):
-    client = make_app(RATELIMIT_SUBMIT="1/minute").test_client()
+def test_every_item_of_a_batch_counts(make_app):
+    """A Judge0 batch of 3 is 3 submissions: a 4/minute token gets one batch of 3 and one
+    single in, then nothing; a batch larger than the limit could never fit (413)."""
+    app = make_app()
+    _row, secret = create_token(app.extensions["judgebox_store"], "grader",
+                                rate_limit="4/minute")
+    client, auth = app.test_client(), {"X-Auth-Token": secret}
     batch = {"submissions": [BODY, BODY, BODY]}
-    assert client.post("/submissions/batch", json=batch).status_code == 201
-    limited = client.post("/submissions/batch", json=batch)
-    assert limited.status_code == 429 and limited.headers["Retry-After"]
+    assert client.post("/submissions/batch", json=batch, headers=auth).status_code == 201
+    limited = client.post("/submissions/batch", json=batch, headers=auth)
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+    assert "submissions" in limited.json["error"]
+    assert client.post("/submissions", json=BODY, headers=auth).status_code == 201
+    assert client.post("/submissions", json=BODY, headers=auth).status_code == 429
+    too_big = client.post("/submissions/batch", json={"submissions": [BODY] * 5},
+                          headers=auth)
+    assert too_big.status_code == 413 and "4" in too_big.json["error"]
+    from worker.db import Submission
+    with app.extensions["judgebox_store"].read() as session:
+        assert session.query(Submission).count() == 4  # nothing stored of the refusals
+
+
+def _stored(app) -> list[int]:
+    from worker.db import Submission
+    with app.extensions["judgebox_store"].read() as session:
+        return [row.stored_bytes for row in session.query(Submission).order_by(Submission.id)]
+
+
+def test_bytes_stored_per_minute_and_in_total(make_app):
+    """1 MB a minute and 3 MB in all for anonymous clients: a 2 MB request is 413 (it could
+    never fit a minute), the second 0.7 MB in a minute is 429 with Retry-After, and once 3 MB
+    are stored the client gets 413 naming the total; a token has its own, larger, quota."""
+    app = make_app(QUOTA_ANONYMOUS_MB_PER_MINUTE=1, QUOTA_ANONYMOUS_MB_TOTAL=3,
+                   QUOTA_MB_PER_MINUTE=8)
+    client = app.test_client()
+    mb = 1024 * 1024
+
+    def body(size):
+        return {"language": "c", "source": "int main(){}", "tests": [{"stdin": "x" * size}]}
+    huge = client.post("/api/v1/submissions", json=body(2 * mb))
+    assert huge.status_code == 413 and "QUOTA_ANONYMOUS_MB_PER_MINUTE" in huge.json["error"]
+    assert client.post("/api/v1/submissions", json=body(700 * 1024)).status_code == 202
+    later = client.post("/api/v1/submissions", json=body(700 * 1024))
+    assert later.status_code == 429 and int(later.headers["Retry-After"]) > 0
+    assert "bytes stored" in later.json["error"]
+    # the total: what is stored already counts, whatever the minute
+    from worker.db import Submission
+    with app.extensions["judgebox_store"].write() as session:
+        session.query(Submission).update({"stored_bytes": 3 * mb - 100})
+    full = app.test_client().post("/api/v1/submissions", json=body(200),
+                                  environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert full.status_code == 413 and "QUOTA_ANONYMOUS_MB_TOTAL" in full.json["error"]
+    _row, secret = create_token(app.extensions["judgebox_store"], "grader")
+    assert client.post("/api/v1/submissions", json=body(2 * mb),
+                       headers={"X-Auth-Token": secret}).status_code == 202
+    assert _stored(app)[-1] == 2 * mb + len("int main(){}")
+
+
+def test_anonymous_clients_have_their_own_lower_limit(make_app):
+    app = make_app(RATELIMIT_SUBMIT_ANONYMOUS="2/minute", RATELIMIT_SUBMIT="5/minute")
+    client = app.test_client()
+    assert [client.post("/submissions", json=BODY).status_code for _ in range(3)] == \
+        [201, 201, 429]
+    assert "RATELIMIT_SUBMIT_ANONYMOUS" in client.post("/submissions", json=BODY).json["error"]
+    # an IPv6 client is its /64: another address of the same /64 shares the limit
+    one = app.test_client()
+    for address, code in (("2001:db8:1:2::10", 201), ("2001:db8:1:2::11", 201),
+                          ("2001:db8:1:2:ffff::1", 429), ("2001:db8:1:3::1", 201)):
+        got = one.post("/submissions", json=BODY, environ_base={"REMOTE_ADDR": address})
+        assert got.status_code == code, address

@@ -65,10 +65,17 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    """A fresh browser context (no cookies) and page, 1100 px wide."""
+    """A fresh browser context (no cookies) and page, 1100 px wide. Whatever the page does
+    must fit the server's Content-Security-Policy: a refusal the browser reports fails the
+    test."""
     context = browser.new_context(viewport={"width": 1100, "height": 900})
-    yield context.new_page()
+    opened = context.new_page()
+    refused = []
+    opened.on("console", lambda message: refused.append(message.text)
+              if "Content Security Policy" in message.text else None)
+    yield opened
     context.close()
+    assert not refused, f"the browser refused under the CSP: {refused}"
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +106,7 @@ def _submit(page, url: str, language: str, source: str) -> None:
 def test_admin_logs_in_and_uploads_packages(stack, page, tmp_path, shots):
     from worker.tokens import create_token
 
-    _, secret = create_token(stack.store, "browser-admin")
+    _, secret = create_token(stack.store, "browser-admin", scopes=["admin"])
     page.goto(f"{stack.url}/admin")
     page.fill("#token", "jb_wrong")
     page.click("button[type=submit]")
@@ -205,7 +212,7 @@ def test_admin_sees_verify_reports_and_every_submission(stack, page, shots):
     """The background ``judgebox verify`` of each uploaded package ends, and says ok."""
     from worker.tokens import create_token
 
-    _, secret = create_token(stack.store, "browser-admin-2")
+    _, secret = create_token(stack.store, "browser-admin-2", scopes=["admin"])
     page.goto(f"{stack.url}/admin")
     page.fill("#token", secret)
     page.click("button[type=submit]")
@@ -263,7 +270,7 @@ def test_admin_replaces_a_package_and_rejudges(stack, page, tmp_path, shots):
     accepted = [s for s in submissions.list_submissions(stack.store, problem="aplusb",
                                                         verdict="AC")]
     assert accepted, "an earlier test judged A+B in C++"
-    _, secret = create_token(stack.store, "browser-admin-3")
+    _, secret = create_token(stack.store, "browser-admin-3", scopes=["admin"])
     page.goto(f"{stack.url}/admin")
     page.fill("#token", secret)
     page.click("button[type=submit]")

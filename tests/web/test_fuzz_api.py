@@ -21,7 +21,7 @@ SEED = 20241209
 def test_no_5xx_for_any_operation(make_app):
     # a generous rate limit: the fuzzer must reach the handlers, not stop at 429
     app = make_app(RATELIMIT_SUBMIT="100000/minute", RATELIMIT_DEFAULT="100000/minute")
-    _row, secret = create_token(app.extensions["judgebox_store"], "fuzz")
+    _row, secret = create_token(app.extensions["judgebox_store"], "fuzz", scopes=["admin"])
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 14

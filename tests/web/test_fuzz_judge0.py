@@ -64,7 +64,7 @@ def _judged(store, token: str, stdout: bytes) -> None:
 def test_judge0_api_conforms_to_its_document_and_never_5xx(make_app, no_dns):
     app = make_app(**GENEROUS)
     store = app.extensions["judgebox_store"]
-    _row, secret = create_token(store, "fuzz")
+    _row, secret = create_token(store, "fuzz", scopes=["admin"])
     client = app.test_client()
     # rows for the list and delete paths: one judged, one judged with output not UTF-8
     for stdout in (b"42\n", b"\xff\xfe"):

@@ -46,7 +46,31 @@ def test_config_info_has_every_key_the_sdk_needs(client):
     config = client.get("/config_info").json
     assert CONFIG_KEYS <= set(config)
     assert config["cpu_time_limit"] == 5.0 and config["max_cpu_time_limit"] == 15.0
-    assert config["memory_limit"] == 128000 and config["max_submission_batch_size"] == 20
+    assert config["memory_limit"] == 262144 and config["max_submission_batch_size"] == 20
+
+
+def test_a_submission_shows_the_defaults_config_info_says(client):
+    """One source of defaults: what a submission asking for nothing shows (fields=*) is what
+    /config_info says, for every limit, in every language offered."""
+    config = client.get("/config_info").json
+    keys = ("cpu_time_limit", "cpu_extra_time", "wall_time_limit", "memory_limit",
+            "stack_limit", "max_processes_and_or_threads", "max_file_size", "number_of_runs")
+    for language in client.get("/languages").json:
+        token = client.post("/submissions", json={"source_code": "x", "language_id":
+                                                  language["id"]}).json["token"]
+        shown = client.get(f"/submissions/{token}?fields=*").json
+        assert {k: float(shown[k]) for k in keys} == {k: float(config[k]) for k in keys}, \
+            language
+
+
+def test_a_batch_with_no_valid_item_is_422(client):
+    response = client.post("/submissions/batch", json={"submissions": [
+        {"language_id": 71}, {"source_code": "x", "language_id": 99999}]})
+    assert response.status_code == 422 and len(response.json) == 2
+    assert "source_code" in response.json[0] and "language_id" in response.json[1]
+    mixed = client.post("/submissions/batch", json={"submissions": [
+        {"language_id": 71}, {"source_code": "x", "language_id": 71}]})
+    assert mixed.status_code == 201 and "token" in mixed.json[1]
 
 
 def test_about_statuses_languages(client):
@@ -220,23 +244,31 @@ def test_unknown_token_and_delete(client):
     assert response.status_code == 400 and response.json == {"error": "delete not allowed"}
 
 
-def test_delete_needs_a_token(make_app):
+def test_delete_needs_the_admin_or_the_submitters_token(make_app):
     from worker.tokens import create_token
 
     app = make_app(ENABLE_SUBMISSION_DELETE=True)
     client = app.test_client()
+    store = app.extensions["judgebox_store"]
     token = client.post("/submissions", json={"source_code": "x", "language_id": 71}).json[
         "token"]
     assert client.delete(f"/submissions/{token}").status_code == 401
-    _row, secret = create_token(app.extensions["judgebox_store"], "grader")
-    response = client.delete(f"/submissions/{token}", headers={"X-Auth-Token": secret})
+    _row, grader = create_token(store, "grader")
+    refused = client.delete(f"/submissions/{token}", headers={"X-Auth-Token": grader})
+    assert refused.status_code == 403  # not the grader's submission
+    _row, admin = create_token(store, "admin", scopes=["admin"])
+    response = client.delete(f"/submissions/{token}", headers={"X-Auth-Token": admin})
+    assert response.status_code == 400 and "In Queue" in response.json["error"]
+    own = client.post("/submissions", json={"source_code": "x", "language_id": 71},
+                      headers={"X-Auth-Token": grader}).json["token"]
+    response = client.delete(f"/submissions/{own}", headers={"X-Auth-Token": grader})
     assert response.status_code == 400 and "In Queue" in response.json["error"]
 
 
-def test_list_pages(client):
+def test_list_pages(client, admin_token):
     for _ in range(3):
         client.post("/submissions", json={"source_code": "x", "language_id": 71})
-    page = client.get("/submissions?per_page=2").json
+    page = client.get("/submissions?per_page=2", headers={"X-Auth-Token": admin_token}).json
     assert len(page["submissions"]) == 2
     assert page["meta"] == {"current_page": 1, "next_page": 2, "prev_page": None,
                             "total_pages": 2, "total_count": 3}
@@ -250,6 +282,9 @@ def test_callbacks_to_private_targets_are_refused(client, url):
                                                  "callback_url": url})
     assert response.status_code == 422
     assert list(response.json) == ["callback_url"]
+    # a private address names the setting that would allow it; ftp:// is not about that
+    assert ("CALLBACKS_ALLOW_PRIVATE" in response.json["callback_url"][0]) == \
+        url.startswith("http")
 
 
 def test_callbacks_to_private_targets_when_allowed(make_app):

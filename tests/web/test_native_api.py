@@ -112,18 +112,19 @@ def test_unknown_submission_is_404(client):
     assert response.status_code == 404 and response.json["error"] == "no submission nope"
 
 
-def test_list_filters(client):
+def test_list_filters(client, admin_token):
     ids = [client.post("/api/v1/submissions", json={
         "language": lang, "source": "x", "tests": [{}]}).json["id"]
         for lang in ("c", "python3", "c")]
-    listed = client.get("/api/v1/submissions?language=c").json
+    auth = {"X-Auth-Token": admin_token}
+    listed = client.get("/api/v1/submissions?language=c", headers=auth).json
     assert [s["id"] for s in listed["submissions"]] == [ids[2], ids[0]]
-    page = client.get("/api/v1/submissions?limit=2").json
+    page = client.get("/api/v1/submissions?limit=2", headers=auth).json
     assert [s["id"] for s in page["submissions"]] == [ids[2], ids[1]]
-    rest = client.get(f"/api/v1/submissions?limit=2&before={page['next']}").json
+    rest = client.get(f"/api/v1/submissions?limit=2&before={page['next']}", headers=auth).json
     assert [s["id"] for s in rest["submissions"]] == [ids[0]]
-    assert client.get("/api/v1/submissions?state=done").json["submissions"] == []
-    assert client.get("/api/v1/submissions?state=weird").status_code == 422
+    assert client.get("/api/v1/submissions?state=done", headers=auth).json["submissions"] == []
+    assert client.get("/api/v1/submissions?state=weird", headers=auth).status_code == 422
 
 
 def _zip_of(directory: Path) -> bytes:
@@ -138,7 +139,7 @@ def _zip_of(directory: Path) -> bytes:
 def token(app):
     from worker.tokens import create_token
 
-    return create_token(app.extensions["judgebox_store"], "admin")[1]
+    return create_token(app.extensions["judgebox_store"], "admin", scopes=["admin"])[1]
 
 
 def test_problem_upload_needs_a_token(client):

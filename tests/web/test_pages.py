@@ -197,7 +197,7 @@ def test_submissions_are_listed_to_their_browser_and_to_admins(app):
     assert made[-1] not in alice.get("/s?language=c").get_data(as_text=True)
     assert "None matches" in alice.get("/s?verdict=AC").get_data(as_text=True)
     with app.app_context():
-        _, secret = create_token(services.store(), "lister")
+        _, secret = create_token(services.store(), "lister", scopes=["admin"])
     admin.post("/admin/login", data={"csrf_token": _csrf(admin, "/admin"), "token": secret})
     assert made[-1] in admin.get("/s").get_data(as_text=True)
 
@@ -206,7 +206,7 @@ def test_admin_login_upload_replace_and_logout(app, client):
     from web import services
 
     with app.app_context():
-        _, secret = create_token(services.store(), "admin")
+        _, secret = create_token(services.store(), "admin", scopes=["admin"])
     csrf = _csrf(client, "/admin")
     assert client.post("/admin/problems", data={"csrf_token": csrf}).status_code == 403
     bad = client.post("/admin/login", data={"csrf_token": csrf, "token": "jb_nope"})
@@ -239,7 +239,7 @@ def test_a_revoked_token_logs_the_admin_out(app, client):
     from web import services
 
     with app.app_context():
-        _, secret = create_token(services.store(), "soon-revoked")
+        _, secret = create_token(services.store(), "soon-revoked", scopes=["admin"])
     client.post("/admin/login", data={"csrf_token": _csrf(client, "/admin"), "token": secret})
     assert "Upload a problem package" in client.get("/admin").get_data(as_text=True)
     with app.app_context():

@@ -3,15 +3,14 @@ cancel). The items are judged on the batch queue (docs/batch.md)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 
 from worker.batch import CollectOptions
 
-from .. import batch_services
-from ..auth import limiter, submit_limit
+from .. import access, batch_services
 from ..errors import ApiError
 from ..schemas import RunLimitsIn
-from ._validate import parse, require_token
+from ._validate import parse
 
 __all__ = ["bp"]
 
@@ -34,12 +33,12 @@ def _languages(value: str) -> dict[str, str]:
 
 
 @bp.post("")
-@limiter.shared_limit(submit_limit, scope="submit")
 def create_batch():
     """Multipart: ``submissions`` (a zip: a file per submission or a folder per submitter),
     ``problem`` (a problem's name); optional ``lang``, ``all_files``, ``skip_unknown``,
-    ``run_all``, ``time_limit``. 202 with the batch's progress."""
-    require_token()
+    ``run_all``, ``time_limit``. 202 with the batch's progress. Needs a token with the
+    submit scope; every submission counts against its limits (``web.quota``)."""
+    principal = access.require("submit")
     upload = request.files.get("submissions")
     problem = request.values.get("problem")
     fields = {}
@@ -54,8 +53,7 @@ def create_batch():
                              _flag("skip_unknown"))
     batch = batch_services.create_batch(upload.read(), problem, options, limits,
                                         _flag("run_all"),
-                                        g.api_token.id if g.get("api_token") else None,
-                                        upload.filename)
+                                        principal.token_id, upload.filename)
     batch = batch_services.get_batch(batch.token)
     return jsonify(batch_services.batch_json(batch)), 202, {
         "Location": url_for(".get_batch", token=batch.token)}
@@ -82,7 +80,6 @@ def get_report(token: str):
 @bp.post("/<token>/cancel")
 def cancel(token: str):
     """Cancel: submissions not started yet are dropped, running ones finish."""
-    require_token()
     batch = batch_services.get_batch(token)
     dropped = batch_services.cancel_batch(batch)
     body = batch_services.batch_json(batch_services.get_batch(token))

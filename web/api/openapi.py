@@ -18,44 +18,48 @@ __all__ = ["bp", "document"]
 bp = Blueprint("openapi", __name__)
 
 _REF = "#/components/schemas/{model}"
-_ERRORS = {"400": "not JSON", "401": "bad or missing token", "404": "not found",
-           "413": "too large", "422": "invalid request", "429": "rate limit (see Retry-After)",
+_ERRORS = {"400": "not JSON", "401": "bad or missing token",
+           "403": "the token lacks the scope, or does not manage the problem",
+           "404": "not found", "413": "too large, or over the client's storage quota",
+           "422": "invalid request", "429": "rate limit (see Retry-After)",
            "503": "queue full or unavailable"}
 
 # (method, path, summary, request model or media type, response model, list?, status)
 _ROUTES: list[tuple] = [
     ("get", "/api/v1/languages", "List the languages", None, s.LanguageOut, True, "200"),
     ("get", "/api/v1/problems", "List the problems", None, s.ProblemList, False, "200"),
-    ("post", "/api/v1/problems", "Upload a problem package (zip; needs a token)",
-     "multipart/form-data", s.ProblemOut, False, "201"),
+    ("post", "/api/v1/problems", "Upload a problem package (zip; a token with the problems "
+     "scope, which then owns it)", "multipart/form-data", s.ProblemOut, False, "201"),
     ("get", "/api/v1/problems/{name}", "Get a problem", None, s.ProblemOut, False, "200"),
-    ("put", "/api/v1/problems/{name}", "Give a problem a new package (zip; needs a token)",
-     "multipart/form-data", s.ProblemOut, False, "200"),
-    ("delete", "/api/v1/problems/{name}", "Delete a problem (needs a token)", None, None,
-     False, "204"),
+    ("put", "/api/v1/problems/{name}", "Give a problem a new package (zip; its owner or an "
+     "admin)", "multipart/form-data", s.ProblemOut, False, "200"),
+    ("patch", "/api/v1/problems/{name}", "Change a problem's settings (its owner or an "
+     "admin)", s.ProblemChange, s.ProblemOut, False, "200"),
+    ("delete", "/api/v1/problems/{name}", "Delete a problem (its owner or an admin)", None,
+     None, False, "204"),
     ("post", "/api/v1/submissions", "Create a submission", s.SubmissionCreate,
      s.SubmissionOut, False, "202"),
-    ("get", "/api/v1/submissions", "List submissions (newest first)", None, s.SubmissionList,
-     False, "200"),
+    ("get", "/api/v1/submissions", "List the submissions this token may see (newest first; "
+     "needs a token)", None, s.SubmissionList, False, "200"),
     ("get", "/api/v1/submissions/{id}", "Get a submission", None, s.SubmissionOut, False,
      "200"),
-    ("post", "/api/v1/batches", "Grade a zip of submissions on a problem (needs a token)",
+    ("post", "/api/v1/batches", "Grade a zip of submissions on a problem (a submit token)",
      "multipart/form-data", None, False, "202"),
     ("get", "/api/v1/batches/{id}", "A batch's progress", None, None, False, "200"),
     ("get", "/api/v1/batches/{id}/report", "A batch's report (CSV, or ?format=json)", None,
      None, False, "200"),
-    ("post", "/api/v1/batches/{id}/cancel", "Cancel a batch (needs a token)", None, None,
-     False, "200"),
+    ("post", "/api/v1/batches/{id}/cancel", "Cancel a batch (its token, the problem's owner "
+     "or an admin)", None, None, False, "200"),
     ("post", "/api/v1/rejudges", "Re-judge a problem's submissions on its current package "
-     "(needs a token)", s.RejudgeCreate, None, False, "202"),
+     "(its owner or an admin)", s.RejudgeCreate, None, False, "202"),
     ("get", "/api/v1/rejudges/{id}", "A re-judge's progress and summary", None, None, False,
      "200"),
     ("get", "/api/v1/rejudges/{id}/diff", "Before and after per submission (JSON, or "
      "?format=csv)", None, None, False, "200"),
-    ("post", "/api/v1/rejudges/{id}/apply", "Give the originals their new judgements (needs "
-     "a token)", None, None, False, "200"),
-    ("post", "/api/v1/rejudges/{id}/cancel", "Cancel a re-judge (needs a token)", None, None,
-     False, "200"),
+    ("post", "/api/v1/rejudges/{id}/apply", "Give the originals their new judgements (the "
+     "problem's owner or an admin)", None, None, False, "200"),
+    ("post", "/api/v1/rejudges/{id}/cancel", "Cancel a re-judge (the problem's owner or an "
+     "admin)", None, None, False, "200"),
     ("get", "/healthz", "Liveness", None, s.Health, False, "200"),
     ("get", "/readyz", "Readiness (database, broker, a live worker)", None, s.Health, False,
      "200"),
@@ -97,7 +101,8 @@ def _operation(method, path, summary, request, response, many, status) -> dict:
                              "content": {"application/json": {"schema": _ref(request)}}}
     elif request:
         fields = _BATCH_FIELDS if path == "/api/v1/batches" else \
-            {"package": {"type": "string", "format": "binary"}, "name": {"type": "string"}}
+            {"package": {"type": "string", "format": "binary"}, "name": {"type": "string"},
+             "feedback": {"type": "string", "enum": ["samples", "all"]}}
         op["requestBody"] = {"required": True, "content": {request: {"schema": {
             "type": "object", "properties": fields}}}}
     ok: dict = {"description": "OK"}
@@ -119,7 +124,7 @@ def _operation(method, path, summary, request, response, many, status) -> dict:
 @functools.lru_cache(maxsize=1)
 def document() -> dict:
     """The OpenAPI document."""
-    models = [s.SubmissionCreate, s.RunLimitsIn, s.AdhocTest, s.RejudgeCreate]
+    models = [s.SubmissionCreate, s.RunLimitsIn, s.AdhocTest, s.RejudgeCreate, s.ProblemChange]
     outputs = [s.SubmissionOut, s.SubmissionList, s.TestResultOut, s.ProblemOut,
                s.ProblemList, s.LanguageOut, s.Error, s.Health]
     _, defs = models_json_schema([(m, "validation") for m in models]

@@ -1,6 +1,6 @@
 """``/api/v1/packages/<sha256>``: a problem package's bytes, for workers on other hosts.
 
-Packages hold secret test data: the endpoint needs an API token, and is off unless
+Packages hold secret test data: the endpoint needs an admin token, and is off unless
 ``SERVE_PACKAGES`` (workers that reach the database read packages from it directly).
 """
 
@@ -11,8 +11,8 @@ from flask import Blueprint, Response, current_app
 from worker import packages
 
 from ..errors import ApiError
+from ..access import require
 from ..services import store
-from ._validate import require_token
 
 __all__ = ["bp"]
 
@@ -24,7 +24,7 @@ def get_package(sha256: str):
     """The zip file whose SHA-256 is ``sha256``."""
     if not current_app.config.get("SERVE_PACKAGES"):
         raise ApiError(404, "packages are not served here (SERVE_PACKAGES is off)")
-    require_token()
+    require("admin")
     data = packages.get_bytes(store(), sha256.lower())
     if data is None:
         raise ApiError(404, f"no package {sha256}")

@@ -1,12 +1,17 @@
-"""``/api/v1/problems``: list, get, upload a package (zip), delete."""
+"""``/api/v1/problems``: list, get, upload a package (zip), replace, change settings, delete.
+
+Reading is open; uploading needs the ``problems`` scope, and the uploading token owns the
+problem; replacing, changing and deleting need an admin token or the owner
+(``web.access``)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
 
-from .. import services
+from .. import access, services
 from ..errors import ApiError
-from ._validate import require_token
+from ..schemas import ProblemChange
+from ._validate import json_body, parse
 
 __all__ = ["bp"]
 
@@ -37,11 +42,13 @@ def _package() -> tuple[bytes, str | None]:
 
 @bp.post("")
 def upload_problem():
-    """Upload a package: multipart field ``package`` (and optional ``name``), or the zip as
-    the body (``Content-Type: application/zip``, name in ``?name=``)."""
-    require_token()
+    """Upload a package: multipart field ``package`` (and optional ``name``, ``feedback``),
+    or the zip as the body (``Content-Type: application/zip``, those in the query)."""
+    principal = access.require("problems")
     data, filename = _package()
-    row = services.upload_problem(data, request.values.get("name"), filename)
+    row = services.upload_problem(data, request.values.get("name"), filename,
+                                  owner_token_id=principal.token_id,
+                                  feedback=request.values.get("feedback") or None)
     return jsonify(services.problem_json(row)), 201, {
         "Location": url_for(".get_problem", name=row.name)}
 
@@ -51,15 +58,31 @@ def replace_problem(name: str):
     """Give the problem ``name`` a new package (the same body as an upload); created when
     there is none. Its submissions keep the judgement they had on the old package: re-judge
     them with ``POST /api/v1/rejudges``."""
-    require_token()
+    existing = services.find_problem(name)
+    principal = access.require_manage(existing, name) if existing is not None else \
+        access.require("problems")
     data, filename = _package()
-    row = services.upload_problem(data, name, filename, replace=True)
+    row = services.upload_problem(data, name, filename, replace=True,
+                                  owner_token_id=principal.token_id,
+                                  feedback=request.values.get("feedback") or None)
     return jsonify(services.problem_json(row)), 200
+
+
+@bp.patch("/<name>")
+def change_problem(name: str):
+    """Change a problem's settings: JSON ``{"feedback": "samples" | "all"}`` (what
+    contestants see of its tests)."""
+    problem = services.get_problem(name)
+    access.require_manage(problem)
+    change = parse(ProblemChange, json_body())
+    if change.feedback is not None:
+        services.set_feedback(problem, change.feedback)
+    return jsonify(services.problem_json(services.get_problem(name)))
 
 
 @bp.delete("/<name>")
 def delete_problem(name: str):
     """Delete a problem (its submissions stay)."""
-    require_token()
+    access.require_manage(services.get_problem(name))
     services.delete_problem(name)
     return "", 204

@@ -3,13 +3,12 @@ package changed), follow it, diff before and after, apply, cancel (docs/batch.md
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 
-from .. import rejudge_services
-from ..auth import limiter, submit_limit
+from .. import access, rejudge_services
 from ..errors import ApiError
 from ..schemas import RejudgeCreate
-from ._validate import json_body, parse, require_token
+from ._validate import json_body, parse
 
 __all__ = ["bp"]
 
@@ -17,15 +16,14 @@ bp = Blueprint("rejudges", __name__, url_prefix="/rejudges")
 
 
 @bp.post("")
-@limiter.shared_limit(submit_limit, scope="submit")
 def create_rejudge():
     """JSON: ``problem`` and optional filters (``verdicts``, ``languages``,
     ``submissions``, ``since``, ``until``, ``stale``), ``time_limit``, ``dry_run``. 202 with
-    the re-judge's progress (200 with the count for a dry run)."""
-    require_token()
+    the re-judge's progress (200 with the count for a dry run). Needs a token that manages
+    the problem (admin, or its owner)."""
+    principal = access.require("problems")
     body = parse(RejudgeCreate, json_body())
-    created = rejudge_services.create_rejudge(
-        body, g.api_token.id if g.get("api_token") else None)
+    created = rejudge_services.create_rejudge(body, principal.token_id)
     if isinstance(created, dict):
         return jsonify(created)
     batch = rejudge_services.get_rejudge(created.token)
@@ -55,7 +53,6 @@ def get_diff(token: str):
 @bp.post("/<token>/apply")
 def apply(token: str):
     """Copy the new judgements onto the original submissions (all finished; once)."""
-    require_token()
     done = rejudge_services.apply(rejudge_services.get_rejudge(token))
     body = rejudge_services.rejudge_json(rejudge_services.get_rejudge(token))
     body.update(applied=done.applied, skipped=done.skipped)
@@ -65,7 +62,6 @@ def apply(token: str):
 @bp.post("/<token>/cancel")
 def cancel(token: str):
     """Cancel: copies not started yet are dropped; the originals are untouched."""
-    require_token()
     dropped = rejudge_services.cancel(rejudge_services.get_rejudge(token))
     body = rejudge_services.rejudge_json(rejudge_services.get_rejudge(token))
     body["dropped"] = dropped

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 
 from worker import submissions
 from worker.db import STATES
 from worker.submissions import NewSubmission, NewTest
 
-from .. import services
-from ..auth import limiter, submit_limit
+from .. import access, services
 from ..errors import ApiError
 from ..schemas import SubmissionCreate
 from ._validate import json_body, parse
@@ -41,16 +40,21 @@ def _check_sizes(body: SubmissionCreate) -> None:
         raise ApiError(413, "the request is too large", fields)
 
 
+def _submitter() -> access.Principal:
+    """Who submits: anyone (unless ``AUTH_REQUIRED``), but a token needs the submit scope."""
+    principal = access.current()
+    return access.require("submit") if principal.token is not None else principal
+
+
 @bp.post("")
-@limiter.shared_limit(submit_limit, scope="submit")
 def create_submission():
     """Queue a submission; 202 with its state (poll ``Location`` for the verdict)."""
+    principal = _submitter()
     body = parse(SubmissionCreate, json_body())
     language = services.resolve_language(body.language)
     _check_sizes(body)
     common = dict(language=language.id, source=body.source.encode(), queue=body.queue,
-                  token_id=g.api_token.id if g.get("api_token") else None,
-                  options={"run_all": body.run_all})
+                  token_id=principal.token_id, options={"run_all": body.run_all})
     if body.problem is not None:
         problem = services.get_problem(body.problem)
         new = NewSubmission(problem_id=problem.id, problem_name=problem.name,
@@ -71,7 +75,8 @@ def create_submission():
 
 @bp.get("/<token>")
 def get_submission(token: str):
-    """A submission, with each test's result so far."""
+    """A submission, with each test's result so far (a problem's hidden tests only as
+    ``web.access`` allows). Anyone with its id may read it."""
     row = submissions.get(services.store(), token, tests=False)
     if row is None:
         raise ApiError(404, f"no submission {token}")
@@ -83,8 +88,10 @@ _MAX_ID = 2**63 - 1
 
 @bp.get("")
 def list_submissions():
-    """Newest first. Filters: ``state``, ``verdict``, ``language``, ``problem``, ``api``;
+    """Newest first, those the token may see (its own, those on the problems it manages,
+    all for admin). Filters: ``state``, ``verdict``, ``language``, ``problem``, ``api``;
     ``limit`` (at most 100) and ``before`` (the ``next`` of the previous page)."""
+    principal = access.require("submit")
     args = request.args
     fields: dict[str, list[str]] = {}
     state = args.get("state")
@@ -102,7 +109,7 @@ def list_submissions():
     rows = submissions.list_submissions(
         services.store(), state=state, verdict=args.get("verdict"),
         language=args.get("language"), problem=args.get("problem"), api=args.get("api"),
-        before_id=before, limit=limit)
-    return jsonify({"submissions": [services.submission_json(r, with_tests=False)
+        before_id=before, limit=limit, visible_to=access.visibility(principal))
+    return jsonify({"submissions": [services.submission_json(r, False, principal)
                                     for r in rows],
                     "next": rows[-1].id if len(rows) == limit else None})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import shlex
 
-from flask import current_app, g
+from flask import current_app
 from pydantic import ValidationError
 
 from worker import judge0
@@ -14,6 +14,7 @@ from worker.callbacks import CallbackRefused, check_url
 from worker.languages import Language
 from worker.submissions import NewSubmission, NewTest
 
+from ..access import current
 from ..config import JUDGE0_LIMITS
 from ..errors import ApiError, fields_of
 from ..schemas import Judge0SubmissionIn
@@ -104,7 +105,9 @@ def _options(body: Judge0SubmissionIn, errors: dict) -> None:
         try:
             check_url(body.callback_url, bool(current_app.config["CALLBACKS_ALLOW_PRIVATE"]))
         except CallbackRefused as exc:
-            errors["callback_url"] = [str(exc)]
+            errors["callback_url"] = [str(exc) + (
+                " (a server that must call back on its own network sets "
+                "CALLBACKS_ALLOW_PRIVATE=true)" if exc.private else "")]
 
 
 def _sizes(source: bytes | None, stdin: bytes | None, expected: bytes | None,
@@ -189,4 +192,4 @@ def to_new_submission(data: object, b64: bool, queue: str = "interactive"
         language=language.id, source=source, api="judge0", queue=queue,
         judge0_language_id=body.language_id, tests=(NewTest(stdin or b"", expected),),
         checker="lines", limits=run, options=options, callback_url=body.callback_url,
-        token_id=g.api_token.id if g.get("api_token") else None)
+        token_id=current().token_id)

@@ -134,6 +134,12 @@ def _schemas(limits: dict) -> dict:
         "Submission": _submission_out(),
         "Token": {"type": "object", "required": ["token"],
                   "properties": {"token": {"type": "string"}}, "additionalProperties": False},
+        "TokenNotUtf8": {"type": "object", "required": ["token", "error"],
+                         "description": "wait=true, judged, but its output is not UTF-8: "
+                                        "fetch it with base64_encoded=true",
+                         "properties": {"token": {"type": "string"},
+                                        "error": {"type": "string"}},
+                         "additionalProperties": False},
         "Status": {"type": "object", "required": ["id", "description"],
                    "properties": {"id": {"type": "integer", "minimum": 1, "maximum": 14},
                                   "description": {"type": "string"}},
@@ -168,7 +174,11 @@ def _json(schema: dict, description: str = "OK") -> dict:
 
 
 _ERRORS = {"400": "bad request (not JSON, bad query, invalid fields, not UTF-8 without base64)",
-           "401": "bad or missing token", "404": "not found",
+           "401": "bad or missing token",
+           "403": "the token may not do this (another token's submission)",
+           "404": "not found",
+           "413": "over the client's storage quota, or more submissions than its rate limit "
+                  "allows in a minute",
            "429": "rate limit (see Retry-After)",
            "503": "queue full, maintenance, or the database or queue unavailable (see "
                   "Retry-After)"}
@@ -193,6 +203,11 @@ def _operation(summary: str, ok: tuple[str, dict], query: tuple[str, ...] = (),
     return op
 
 
+def _with(op: dict, code: str, response: dict) -> dict:
+    op["responses"][code] = response
+    return op
+
+
 def _paths() -> dict:
     one = ("200", _json(_ref("Submission")))
     token = ("token", {"type": "string"})
@@ -203,7 +218,7 @@ def _paths() -> dict:
         "type": "object", "required": ["submissions"],
         "properties": {"submissions": {"type": "array", "minItems": 1, "items": _ref(
             "SubmissionIn")}}}}}}
-    created = {"anyOf": [_ref("Token"), _ref("Submission")]}
+    created = {"anyOf": [_ref("Token"), _ref("Submission"), _ref("TokenNotUtf8")]}
     listing = {"type": "object", "required": ["submissions", "meta"], "properties": {
         "submissions": {"type": "array", "items": _ref("Submission")},
         "meta": {"type": "object", "properties": {
@@ -220,14 +235,16 @@ def _paths() -> dict:
             "post": _operation("Create a submission", (
                 "201", _json(created, "{token}, or with wait=true the judged submission")),
                 ("base64_encoded", "wait", "fields"), submission_body,
-                ("400", "422")),
-            "get": _operation("List submissions (newest first)", ("200", _json(listing)),
+                ("400", "413", "422")),
+            "get": _operation("List the submissions the token may see (newest first)",
+                              ("200", _json(listing)),
                               ("base64_encoded", "fields", "page", "per_page")),
         },
         "/submissions/batch": {
-            "post": _operation("Create up to max_submission_batch_size submissions", (
+            "post": _with(_operation("Create up to max_submission_batch_size submissions", (
                 "201", _json(batch_out, "a token or the item's errors, in order")),
-                ("base64_encoded",), batch_body, ("400",)),
+                ("base64_encoded",), batch_body, ("400", "413")),
+                "422", _json(batch_out, "no item is valid: each item's errors, in order")),
             "get": _operation("Get submissions by token, in the order asked", (
                 "200", _json(batch_get, "null for an unknown token")),
                 ("tokens", "base64_encoded", "fields")),
@@ -235,9 +252,10 @@ def _paths() -> dict:
         "/submissions/{token}": {
             "get": _operation("Get a submission", one, ("base64_encoded", "fields"),
                               errors=("400", "404"), path_param=token),
-            "delete": _operation("Delete a judged submission (ENABLE_SUBMISSION_DELETE and "
-                                 "a token)", one, ("base64_encoded", "fields"),
-                                 errors=("400", "404"), path_param=token),
+            "delete": _operation("Delete a judged submission (ENABLE_SUBMISSION_DELETE; the "
+                                 "token that made it, or an admin's)", one,
+                                 ("base64_encoded", "fields"),
+                                 errors=("400", "403", "404"), path_param=token),
         },
         "/languages": {"get": _operation("Languages live workers run", (
             "200", _json({"type": "array", "items": _ref("Language")})), errors=())},

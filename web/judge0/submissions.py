@@ -10,9 +10,7 @@ from flask import Blueprint, current_app, jsonify, request
 from worker import judge0, submissions
 from worker.db import DONE, Submission
 
-from .. import services
-from ..auth import limiter, submit_limit
-from ..api._validate import require_token
+from .. import access, services
 from ..errors import ApiError
 from ._validate import judge0_limits, parse_bool, to_new_submission
 
@@ -96,11 +94,17 @@ def _wait(token: str) -> Submission:
             pubsub.close()
 
 
+def _submitter() -> access.Principal:
+    """Anyone may submit (unless ``AUTH_REQUIRED``); a token needs the submit scope."""
+    principal = access.current()
+    return access.require("submit") if principal.token is not None else principal
+
+
 @bp.post("")
-@limiter.shared_limit(submit_limit, scope="submit")
 def create_submission():
     """``POST /submissions?base64_encoded=&wait=&fields=``: 201 ``{"token"}`` (or, with
     ``wait=true``, the finished submission)."""
+    _submitter()
     b64 = parse_bool(request.args.get("base64_encoded"))
     wait = parse_bool(request.args.get("wait"))
     fields = _fields(judge0.DEFAULT_FIELDS)
@@ -110,7 +114,11 @@ def create_submission():
     row = services.submit(new)
     if not wait:
         return jsonify({"token": row.token}), 201
-    return jsonify(_render(_wait(row.token), fields, b64)), 201
+    try:
+        return jsonify(judge0.render(_wait(row.token), fields, b64, _language_names().get(
+            row.judge0_language_id, row.language))), 201
+    except judge0.NotUtf8:  # judged all the same: the client gets its token, as from Judge0
+        return jsonify({"error": _NOT_UTF8, "token": row.token}), 201
 
 
 @bp.get("/<token>")
@@ -127,15 +135,19 @@ def get_submission(token: str):
 @bp.delete("/<token>")
 def delete_submission(token: str):
     """``DELETE /submissions/{token}``: only when ``ENABLE_SUBMISSION_DELETE``, and, as Judge0
-    asks for authorization there, only with an API token."""
+    asks for authorization there, only with an API token: an admin's, or the one that made
+    the submission."""
     if not current_app.config["ENABLE_SUBMISSION_DELETE"]:
         raise ApiError(400, "delete not allowed")
-    require_token()
+    principal = access.require("submit")
     fields = _fields(judge0.DEFAULT_FIELDS)
     b64 = parse_bool(request.args.get("base64_encoded"))
     row = submissions.get(services.store(), token)
     if row is None or row.api != "judge0":
         raise ApiError(404, "submission not found")
+    if not principal.admin and not principal.owns(row):
+        raise ApiError(403, "only an admin token or the token that made a submission may "
+                            "delete it")
     if row.state != DONE:
         raise ApiError(400, "submission cannot be deleted because its status is "
                             f"{judge0.JUDGE0_STATUSES[judge0.status_of(row)]}")
@@ -149,7 +161,9 @@ def delete_submission(token: str):
 
 @bp.get("")
 def list_submissions():
-    """``GET /submissions?page=&per_page=`` (newest first)."""
+    """``GET /submissions?page=&per_page=`` (newest first): as Judge0, only with a token;
+    it lists what the token may see (its own submissions; every one for admin)."""
+    principal = access.require("submit")
     b64 = parse_bool(request.args.get("base64_encoded"))
     fields = _fields(judge0.DEFAULT_FIELDS)
     try:
@@ -158,17 +172,11 @@ def list_submissions():
         per_page = min(100, max(1, int(request.args.get("per_page", 20))))
     except ValueError:
         raise ApiError(400, "page and per_page must be integers") from None
-    from sqlalchemy import func, select
-    from sqlalchemy.orm import lazyload
-
     store = services.store()
-    with store.read() as session:
-        total = session.scalar(select(func.count()).select_from(Submission)
-                               .where(Submission.api == "judge0"))
-        rows = session.scalars(select(Submission).where(Submission.api == "judge0")
-                               .options(lazyload(Submission.results))
-                               .order_by(Submission.id.desc())
-                               .offset((page - 1) * per_page).limit(per_page)).all()
+    visible = access.visibility(principal)
+    total = submissions.count_visible(store, visible, api="judge0")
+    rows = submissions.list_submissions(store, api="judge0", visible_to=visible,
+                                        limit=per_page, offset=(page - 1) * per_page)
     pages = max(1, -(-total // per_page))
     names = _language_names()
     return jsonify({"submissions": [_render(r, fields, b64, names) for r in rows],
@@ -179,9 +187,10 @@ def list_submissions():
 
 
 @bp.post("/batch")
-@limiter.shared_limit(submit_limit, scope="submit")
 def create_batch():
-    """``POST /submissions/batch``: 201 with ``{"token"}`` or the errors of each, in order."""
+    """``POST /submissions/batch``: 201 with ``{"token"}`` or the errors of each, in order.
+    Every valid item counts against the client's limits (``web.quota``)."""
+    _submitter()
     b64 = parse_bool(request.args.get("base64_encoded"))
     data = _body()
     items = data.get("submissions") if isinstance(data, dict) else None
@@ -195,11 +204,13 @@ def create_batch():
                             f"to {maximum}")
     checked = [to_new_submission(item, b64) for item in items]
     _check_room(sum(1 for new in checked if not isinstance(new, dict)))
+    admitted = iter(services.admit([new for new in checked if not isinstance(new, dict)]))
+    checked = [new if isinstance(new, dict) else next(admitted) for new in checked]
     stored: list[Submission] = []
     try:
         for new in checked:
             if not isinstance(new, dict):
-                stored.append(services.submit(new))
+                stored.append(services.submit(new, admitted=True))
     except ApiError:
         # the broker went away part-way (503): the whole batch is refused, so a client that
         # sends it again is not judged twice; what was queued finds its submission gone
@@ -208,7 +219,7 @@ def create_batch():
         raise
     tokens = iter(row.token for row in stored)
     return jsonify([new if isinstance(new, dict) else {"token": next(tokens)}
-                    for new in checked]), 201
+                    for new in checked]), 201 if stored else 422  # as Judge0: none valid
 
 
 def _check_room(count: int) -> None:

@@ -11,11 +11,11 @@ from werkzeug.exceptions import HTTPException
 
 from worker.db import ApiToken
 
-from .. import services
+from .. import access
 from ..errors import ApiError
 
-__all__ = ["csrf", "protect", "init_templates", "remember", "mine", "admin_token", "STATE_TEXT",
-           "VERDICT_TEXT", "submitter_token_id"]
+__all__ = ["csrf", "protect", "init_templates", "remember", "mine", "login_token",
+           "admin_token", "require_admin", "STATE_TEXT", "VERDICT_TEXT", "submitter_token_id"]
 
 csrf = CSRFProtect()  # checks only the pages' POSTs (see ``protect``)
 
@@ -67,17 +67,25 @@ def mine() -> list[str]:
     return list(session.get("mine", []))
 
 
+def login_token() -> ApiToken | None:
+    """The API token this browser logged in with, while it is not revoked."""
+    return access.page_principal().token
+
+
 def admin_token() -> ApiToken | None:
-    """The API token the admin logged in with, while it is not revoked."""
-    token_id = session.get("admin_token_id")
-    if token_id is None:
-        return None
-    with services.store().read() as db:
-        token = db.get(ApiToken, token_id)
-    if token is None or token.revoked_at is not None:
-        session.pop("admin_token_id", None)
-        return None
-    return token
+    """The token logged in with, when it has the admin scope."""
+    principal = access.page_principal()
+    return principal.token if principal.admin else None
+
+
+def require_admin() -> ApiToken:
+    """The logged-in admin token; 403 (an HTML page) otherwise."""
+    principal = access.page_principal()
+    if principal.token is None:
+        raise ApiError(403, "Log in first (on the admin page).")
+    if not principal.admin:
+        raise ApiError(403, f"The token {principal.token.name!r} lacks the admin scope.")
+    return principal.token
 
 
 def _seconds(value: float | None) -> str:
@@ -104,14 +112,20 @@ def init_templates(app: Flask) -> None:
 
     @app.context_processor
     def _page_globals():
-        return {"logged_in": "admin_token_id" in session}
+        principal = access.page_principal()
+        return {"logged_in": principal.token is not None, "is_admin": principal.admin}
 
 
 def submitter_token_id() -> int | None:
-    """The token a submission from the pages is made with: the logged-in one, if any. With
-    ``AUTH_REQUIRED``, submitting from the pages needs a login (401 otherwise)."""
-    token = admin_token()
-    if token is None and current_app.config["AUTH_REQUIRED"]:
-        raise ApiError(401, "This server needs an API token to submit: log in on the admin "
-                            "page first.")
-    return token.id if token is not None else None
+    """The token a submission from the pages is made with: the logged-in one, if any (it
+    needs the submit scope). With ``AUTH_REQUIRED``, submitting from the pages needs a login
+    (401 otherwise)."""
+    principal = access.page_principal()
+    if principal.token is None:
+        if current_app.config["AUTH_REQUIRED"]:
+            raise ApiError(401, "This server needs an API token to submit: log in on the "
+                                "admin page first.")
+        return None
+    if not principal.has("submit"):
+        raise ApiError(403, f"The token {principal.token.name!r} lacks the submit scope.")
+    return principal.token_id

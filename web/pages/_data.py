@@ -13,11 +13,12 @@ import nh3
 from flask import current_app
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import lazyload
 
 from worker import packages, registry
 from worker.db import DONE, QUEUED, Problem, Submission, utcnow
+from worker.submissions import Visibility
 
 from .. import services
 
@@ -106,15 +107,17 @@ def problem_text(problem: Problem) -> ProblemText:
 
 
 def find_submissions(*, tokens: list[str] | None, problem: str | None, language: str | None,
-                     verdict: str | None, before: int | None, limit: int
-                     ) -> list[Submission]:
-    """Newest first; ``tokens`` restricts to those submissions (``None``: all). A
-    re-judge's copies are left out (applied, their judgement is the original's)."""
+                     verdict: str | None, before: int | None, limit: int,
+                     visible_to: Visibility | None = None) -> list[Submission]:
+    """Newest first; ``tokens`` restricts to those submissions, and to those ``visible_to``
+    may list as well (both ``None``: all). A re-judge's copies are left out (applied, their
+    judgement is the original's)."""
     query = (select(Submission).order_by(Submission.id.desc()).limit(limit)
              .where(Submission.rejudge_of.is_(None))
              .options(lazyload(Submission.results), lazyload(Submission.tests)))
     if tokens is not None:
-        query = query.where(Submission.token.in_(tokens))
+        mine = Submission.token.in_(tokens)
+        query = query.where(or_(mine, visible_to.condition()) if visible_to else mine)
     for column, value in ((Submission.problem_name, problem), (Submission.language, language),
                           (Submission.verdict, verdict)):
         if value:

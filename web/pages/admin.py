@@ -1,6 +1,8 @@
-"""``/admin``: log in with an API token (``judgebox token create``), then upload or replace
-problem packages and see what ``judgebox verify`` says of each; re-judge a problem's
-submissions, follow the re-judge with its before/after diff, apply or cancel it."""
+"""``/admin``: log in with an API token (``judgebox token create``); with the admin scope,
+upload or replace problem packages and see what ``judgebox verify`` says of each; re-judge a
+problem's submissions, follow the re-judge with its before/after diff, apply or cancel it. A
+token without the admin scope may log in too (the pages then submit with it, and list its
+submissions), but administers nothing."""
 
 from __future__ import annotations
 
@@ -22,8 +24,11 @@ bp = _common.protect(Blueprint("admin", __name__, url_prefix="/admin"))
 @bp.get("")
 def index():
     """The login form, or the problems with their verify reports and the upload form."""
-    if _common.admin_token() is None:
+    token = _common.login_token()
+    if token is None:
         return render_template("admin_login.html")
+    if _common.admin_token() is None:
+        return render_template("admin_login.html", token=token), 403
     rows = [(p, *_verify.report(p)) for p in services.list_problems()]
     rejudges = [(b, rejudge_services.rejudge_json(b))
                 for b in batch_store.list_batches(services.store(), kind="rejudge")]
@@ -53,13 +58,14 @@ def logout():
 @bp.post("/problems")
 def upload():
     """Upload a package (zip); ``replace`` allows taking over an existing problem's name."""
-    if _common.admin_token() is None:
-        raise ApiError(403, "log in first")
+    token = _common.require_admin()
     upload = request.files.get("package")
     if upload is None or not upload.filename:
         raise ApiError(422, "choose a package (a zip file) to upload")
     row = services.upload_problem(upload.read(), request.form.get("name") or None,
-                                  upload.filename, replace=bool(request.form.get("replace")))
+                                  upload.filename, replace=bool(request.form.get("replace")),
+                                  owner_token_id=token.id,
+                                  feedback=request.form.get("feedback") or None)
     _verify.start(row)
     flash(f"Problem {row.name} stored; verifying its package now.")
     return redirect(url_for(".index"), 303)
@@ -68,18 +74,11 @@ def upload():
 _VERDICTS = ("AC", "WA", "TLE", "MLE", "RE", "OLE", "CE", "SE")
 
 
-def _logged_in():
-    token = _common.admin_token()
-    if token is None:
-        raise ApiError(403, "log in first")
-    return token
-
-
 @bp.post("/problems/<name>/rejudge")
 def start_rejudge(name: str):
     """Re-judge the problem's finished submissions (those judged on an older package, or
     all; optionally of one verdict) and show the re-judge."""
-    token = _logged_in()
+    token = _common.require_admin()
     verdict = request.form.get("verdict") or None
     if verdict is not None and verdict not in _VERDICTS:
         raise ApiError(422, f"unknown verdict {verdict!r}")
@@ -104,7 +103,7 @@ def show_rejudge(token: str):
 @bp.post("/rejudges/<token>/apply")
 def apply_rejudge(token: str):
     """Give the originals their new judgements."""
-    _logged_in()
+    _common.require_admin()
     done = rejudge_services.apply(rejudge_services.get_rejudge(token))
     skipped = ", ".join(f"{k}: {n}" for k, n in done.skipped.items())
     flash(f"Applied to {done.applied} submission(s)."
@@ -115,7 +114,7 @@ def apply_rejudge(token: str):
 @bp.post("/rejudges/<token>/cancel")
 def cancel_rejudge(token: str):
     """Drop the copies not started yet."""
-    _logged_in()
+    _common.require_admin()
     dropped = rejudge_services.cancel(rejudge_services.get_rejudge(token))
     flash(f"Cancelled: {dropped} submission(s) will not be judged again.")
     return redirect(url_for(".show_rejudge", token=token), 303)

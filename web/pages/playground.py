@@ -10,7 +10,6 @@ from worker import submissions
 from worker.submissions import NewSubmission, NewTest
 
 from .. import services
-from ..auth import limiter, submit_limit
 from ..errors import ApiError
 from ..schemas import RunLimitsIn
 from . import _common, _forms
@@ -43,7 +42,6 @@ def index():
 
 
 @bp.post("")
-@limiter.shared_limit(submit_limit, scope="submit")
 def run():
     """Queue one run of the form's program on the form's stdin."""
     form = _forms.read_source_form()
@@ -52,11 +50,12 @@ def run():
         _forms.check_source(form.source)
         if len(form.stdin.encode()) > int(current_app.config["MAX_STDIN_KB"]) * 1024:
             raise ApiError(422, "stdin is too large")
-        row = services.submit(NewSubmission(
+        new = NewSubmission(
             language=language.id, source=form.source.encode(),
             tests=(NewTest(stdin=form.stdin.encode(), name="stdin"),),
             token_id=_common.submitter_token_id(),
-            limits=services.native_limits(RunLimitsIn(), language)))
+            limits=services.native_limits(RunLimitsIn(), language))
+        row = services.submit(new)
     except ApiError as exc:
         if exc.status >= 500:
             raise

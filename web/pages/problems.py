@@ -10,7 +10,6 @@ from werkzeug.exceptions import NotFound
 from worker.submissions import NewSubmission
 
 from .. import services
-from ..auth import limiter, submit_limit
 from ..errors import ApiError
 from ..schemas import RunLimitsIn
 from . import _common, _data, _forms
@@ -43,7 +42,6 @@ def show(name: str):
 
 
 @bp.post("/<name>")
-@limiter.shared_limit(submit_limit, scope="submit")
 def submit(name: str):
     """Submit the form's source (or uploaded file); on to the submission's page."""
     problem = services.get_problem(name)

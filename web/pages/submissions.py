@@ -1,6 +1,7 @@
-"""``/s``: submissions (this browser's own; every one for a logged-in admin), filtered and
-paged; ``/s/<id>``: one submission, its progress live; ``/s/<id>/live``: the progress part
-alone, polled by ``live.js``."""
+"""``/s``: submissions (this browser's own and the logged-in token's; every one for a
+logged-in admin), filtered and paged; ``/s/<id>``: one submission, its progress live;
+``/s/<id>/live``: the progress part alone, polled by ``live.js``. A problem's hidden tests
+show only their verdicts and figures to those who do not manage it (``web.access``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from werkzeug.exceptions import NotFound
 
 from worker import submissions
 
-from .. import services
+from .. import access, services
 from . import _common, _data
 
 __all__ = ["bp"]
@@ -30,14 +31,17 @@ def _get(token: str):
 def index():
     """Newest first; filters ``problem``, ``language``, ``verdict``; ``before`` pages on."""
     args = request.args
-    admin = _common.admin_token() is not None
+    principal = access.page_principal()
+    admin = principal.admin
     try:
         before = int(args["before"]) if args.get("before") else None
     except ValueError:
         before = None
     filters = {k: args.get(k) or None for k in ("problem", "language", "verdict")}
-    rows = _data.find_submissions(tokens=None if admin else _common.mine(), before=before,
-                                  limit=PAGE_SIZE + 1, **filters)
+    rows = _data.find_submissions(
+        tokens=None if admin else _common.mine(),
+        visible_to=None if admin or principal.token is None else access.visibility(principal),
+        before=before, limit=PAGE_SIZE + 1, **filters)
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     return render_template(
@@ -53,10 +57,17 @@ def show(token: str):
     """A submission: its state or verdict, each test, compile output, source."""
     row = _get(token)
     return render_template("submission.html", s=row, source=row.source.decode(
-        "utf-8", "replace"))
+        "utf-8", "replace"), **_visible(row))
 
 
 @bp.get("/<token>/live")
 def live(token: str):
     """The live part of the submission's page (state, tests, compile output)."""
-    return render_template("_live.html", s=_get(token))
+    row = _get(token)
+    return render_template("_live.html", s=row, **_visible(row))
+
+
+def _visible(row) -> dict:
+    """What the templates show of the tests and the message (``web.access``)."""
+    return {"results": services.visible_results(row),
+            "message": services.visible_message(row)}

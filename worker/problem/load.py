@@ -44,6 +44,8 @@ def read_yaml(path: Path, required: bool = False) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise PackageError(path, f"invalid YAML: {' '.join(str(exc).split())}") from exc
+    except RecursionError:  # PyYAML's composer recurses once per level of nesting
+        raise PackageError(path, "invalid YAML: nested too deeply") from None
     except OSError as exc:
         raise PackageError(path, f"cannot read: {exc}") from exc
     if data is None:

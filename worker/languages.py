@@ -182,7 +182,14 @@ def java_main_class(source: bytes) -> dict[str, str]:
         (with_main[0] if with_main else "Main")
     if public and len(public) > _MAX_NAME:  # no such file name: javac will say what is wrong
         public = None
-    return {"source": f"{public or 'Main'}.java", "main_class": (prefix + main)[:_MAX_NAME]}
+    return _java_values(prefix + main) | {"source": f"{public or 'Main'}.java"}
+
+
+def _java_values(main_class: str) -> dict[str, str]:
+    """The class to run, and where javac puts its class file (the compile checks it is
+    there: a program without it is a compilation error, never a run-time error)."""
+    main_class = main_class[:_MAX_NAME]
+    return {"main_class": main_class, "main_class_file": main_class.replace(".", "/") + ".class"}
 
 
 def java_main_class_of_files(files: list[tuple[str, bytes]], entry: str | None
@@ -203,15 +210,15 @@ def java_main_class_of_files(files: list[tuple[str, bytes]], entry: str | None
             if len(candidates) != 1:
                 raise LanguageError(f"the entry point {entry} holds {len(candidates)} classes "
                                     f"with main(): name the class")
-            return {"main_class": candidates[0]}
+            return _java_values(candidates[0])
         if not re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*", entry):
             raise LanguageError(f"the entry point {entry!r} is not a Java class name")
-        return {"main_class": entry}
+        return _java_values(entry)
     if len(found) == 1:
-        return {"main_class": found[0]}
+        return _java_values(found[0])
     mains = [c for c in found if c.rsplit(".", 1)[-1] == "Main"]
     if len(mains) == 1:
-        return {"main_class": mains[0]}
+        return _java_values(mains[0])
     if not found:
         raise LanguageError("no class declares a static main method")
     raise LanguageError(f"several classes declare main ({', '.join(found)}): name the entry "

@@ -22,6 +22,7 @@ language it does not have) is ``skipped`` with the reason; the others are judged
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -120,6 +121,9 @@ METADATA_LANGUAGES = {"cpp": "cpp17", "c++": "cpp17", "py3": "python3", "python"
                       "rs": "rust", "ml": "ocaml", "cs": "csharp"}
 
 
+_PYTHON2 = re.compile(rb"#!.*python2\b")
+
+
 def submission_language(submission: Submission) -> Language:
     """The language of an example submission: the metadata's, else its files' extensions
     (LanguageError, or SourceError for a directory that is no program)."""
@@ -128,6 +132,9 @@ def submission_language(submission: Submission) -> Language:
         return get_language(METADATA_LANGUAGES.get(name, name))
     if submission.multi_file:
         return language_of(read_directory(submission.path, submission.entry))
+    if submission.path.suffix == ".py" and _PYTHON2.match(submission.path.read_bytes()[:200]):
+        raise LanguageError("Python 2 (its #! line says so, as problemtools reads it): "
+                            "Debian 12 packages no Python 2")
     return language_for_file(submission.path.name)
 
 

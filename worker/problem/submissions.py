@@ -112,6 +112,9 @@ def _annotation(data: bytes) -> Annotation | None:
         if results is not None:
             return Annotation(problem="results are given twice (@EXPECTED_RESULTS@ and "
                                       "@EXPECTED_SCORE@)")
+        # A comment's closer after the tag (``*/``, ``-->``) is not a result: DOMjudge would
+        # read it as one; judgebox lets it go.
+        text = re.sub(r"\s*(\*/|-->)\s*$", "", text)
         results = tuple(_normalize(word) for word in text.split(","))
     if results is None and score is None:
         return None

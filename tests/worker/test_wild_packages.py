@@ -221,3 +221,17 @@ def test_constants_included_files_and_submissions_yaml(clean_host):
     assert [r.tests for r in slow.rules] == [None, "secret/1", "secret/2"]
     assert glob_matches("secret/*", "secret/2") and glob_matches("{a,b}.py", "b.py")
     assert not glob_matches("secret/*", "sample/1")
+
+
+def test_batch_judges_a_submitters_folder_as_one_program(tmp_path, clean_host):
+    import shutil
+    base = PACKAGES / "multifile/submissions/accepted"
+    shutil.copytree(base / "python", tmp_path / "class/alice")
+    shutil.copytree(base / "cpp", tmp_path / "class/bob")
+    report = tmp_path / "report.json"
+    result = invoke("batch", str(PACKAGES / "multifile"), str(tmp_path / "class"),
+                    "--multi-file", "--out", str(report))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    rows = json.loads(report.read_text())
+    assert [(r["submitter"], r["language"], r["verdict"]) for r in rows] == \
+        [("alice", "python3", "AC"), ("bob", "cpp17", "AC")]

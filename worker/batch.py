@@ -38,6 +38,7 @@ from pathlib import Path
 
 from .languages import Language, LanguageError, all_languages, get_language, language_for_file
 from .problem import PackageError, extract_archive
+from .sources import SourceError, SourceFiles, language_of, read_directory
 from .spreadsheet import write_csv
 
 __all__ = ["BatchError", "CollectOptions", "BatchItem", "BatchResult", "BatchState",
@@ -59,27 +60,34 @@ class BatchError(Exception):
 class CollectOptions:
     """How to turn SUBMISSIONS into items. ``languages`` maps an extension (no dot, lower
     case) to a language id; the key ``"*"`` sets the language of every file. ``all_files``
-    judges every file of a submitter folder instead of the newest. ``skip_unknown`` skips
-    files whose language is unknown instead of refusing the batch."""
+    judges every file of a submitter folder instead of the newest; ``multi_file`` judges a
+    submitter folder's files as one program of several files (``worker.sources``).
+    ``skip_unknown`` skips files whose language is unknown instead of refusing the batch."""
 
     languages: dict[str, str] = field(default_factory=dict)
     all_files: bool = False
     skip_unknown: bool = False
+    multi_file: bool = False
 
 
 @dataclass(frozen=True)
 class BatchItem:
     """One submission to judge: who sent it, its path relative to SUBMISSIONS, its bytes'
-    path on disk and its language id."""
+    path on disk (a submitter's folder for a program of several files) and its language id."""
 
     submitter: str
     file: str
     path: Path
     language: str
 
-    def source(self) -> bytes:
-        """The submission's bytes."""
-        return self.path.read_bytes()
+    def source(self) -> bytes | SourceFiles:
+        """The submission's bytes, or its files (a folder: a program of several files)."""
+        return read_directory(self.path) if self.path.is_dir() else self.path.read_bytes()
+
+    def digest_input(self) -> bytes:
+        """The submission as bytes to hash (a program's files and their names)."""
+        source = self.source()
+        return source.digest_input() if isinstance(source, SourceFiles) else source
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,9 @@ def collect_submissions(root: Path, options: CollectOptions = CollectOptions(),
     for entry in sorted(p for p in root.iterdir() if not _ignored(p)):
         if entry.is_file():
             candidates = [(entry.stem, entry)]
+        elif entry.is_dir() and options.multi_file:
+            items.append(_program(root, entry, options))
+            continue
         elif entry.is_dir():
             candidates = [(entry.name, f) for f in _files(entry)]
         else:
@@ -172,6 +183,18 @@ def collect_submissions(root: Path, options: CollectOptions = CollectOptions(),
         raise BatchError("no submissions found (a file per submission, or a folder per "
                          "submitter)")
     return items
+
+
+def _program(root: Path, folder: Path, options: CollectOptions) -> BatchItem:
+    """A submitter's folder as one program of several files (BatchError when it is none)."""
+    try:
+        files = read_directory(folder)
+        chosen = options.languages.get("*")
+        language = get_language(chosen) if chosen else language_of(files)
+    except (SourceError, LanguageError, OSError) as exc:
+        raise BatchError(f"{folder.relative_to(root).as_posix()}: {exc}") from exc
+    return BatchItem(folder.name, folder.relative_to(root).as_posix() + "/", folder,
+                     language.id)
 
 
 @contextmanager
@@ -234,7 +257,7 @@ def problem_fingerprint(package: Path, extra: str = "") -> str:
 def item_key(fingerprint: str, item: BatchItem) -> str:
     """The state file's key of one item: problem, language and the file's content."""
     digest = hashlib.sha256(f"{fingerprint}\0{item.language}\0".encode())
-    digest.update(item.source())
+    digest.update(item.digest_input())
     return digest.hexdigest()
 
 
@@ -511,6 +534,9 @@ def judge_on_server(server: Server, problem: str, items: list[tuple[str, BatchIt
             key, item = waiting.pop()
             submission = state.pending.get(key)
             if submission is None:
+                if item.path.is_dir():
+                    raise BatchError(f"{item.file}: programs of several files are judged "
+                                     f"locally only (not through --server yet)")
                 body = {"language": item.language, "problem": problem,
                         "source": item.source().decode("utf-8", "replace"), "queue": "batch"}
                 body.update(extra or {})

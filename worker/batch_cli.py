@@ -150,6 +150,9 @@ class _Interrupts:
                    "[default: from the extension].")
 @click.option("--all-files", is_flag=True,
               help="Judge every file of a submitter's folder, not only the newest.")
+@click.option("--multi-file", is_flag=True,
+              help="Each submitter's folder is one program of several files (judged "
+                   "together, as `judgebox judge PROBLEM DIR` does).")
 @click.option("--skip-unknown", is_flag=True,
               help="Skip files whose language is unknown instead of refusing the batch.")
 @click.option("--time-limit", type=click.FloatRange(min=0.001), default=None,
@@ -163,8 +166,8 @@ class _Interrupts:
                    "and write the diff next to the report (REPORT-diff.csv|json).")
 def batch_command(problem: str, submissions: str, out: str | None, server: str | None,
                   token: str | None, jobs: int | None, langs: tuple[str, ...],
-                  all_files: bool, skip_unknown: bool, time_limit: float | None,
-                  judge_all: bool, compare: str | None) -> None:
+                  all_files: bool, multi_file: bool, skip_unknown: bool,
+                  time_limit: float | None, judge_all: bool, compare: str | None) -> None:
     """Judge every submission in SUBMISSIONS (a folder or a zip: a file per submission, or
     a folder per submitter) on PROBLEM (a package: directory, .zip or .kpp) and write a
     report."""
@@ -180,7 +183,10 @@ def batch_command(problem: str, submissions: str, out: str | None, server: str |
             before = read_report(Path(compare))
         except ReportError as exc:
             raise click.ClickException(one_line(exc)) from exc
-    options = CollectOptions(_language_options(langs), all_files, skip_unknown)
+    if multi_file and all_files:
+        raise click.UsageError("--multi-file and --all-files: a folder is one program, or "
+                               "each of its files is one")
+    options = CollectOptions(_language_options(langs), all_files, skip_unknown, multi_file)
     stop = Stop()
     started = time.monotonic()
     try:

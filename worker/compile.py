@@ -31,7 +31,8 @@ from sandbox import Box, Limits, Mount, Outcome, SandboxSpec, Status, open_box, 
 
 from . import pch as _pch
 from .compile_cache import CacheEntry, CompileCache, cacheable, counters, default_cache
-from .languages import Language
+from .languages import Language, LanguageError
+from .sources import SourceError, SourceFiles, entry_file, program_files
 
 __all__ = ["CompileLimits", "Program", "CompileSystemError", "compile_program", "run_program",
            "program_box"]
@@ -82,6 +83,7 @@ class Program:
     values: dict[str, str] = dataclasses.field(default_factory=dict)
     outcome: Outcome | None = None
     cached: bool = False  # from the compile cache (worker.compile_cache): no compiler ran
+    files: tuple[tuple[str, Path], ...] = ()  # a program of several files: the others, in /box
 
     def report(self) -> str:
         """What a contestant sees of the compilation: the messages, then why it failed."""
@@ -120,7 +122,8 @@ def _failure(outcome: Outcome, limits: CompileLimits,
 
 
 def _compile_box(language: Language, step: tuple[str, ...], values: dict[str, str],
-                 source: bytes, limits: CompileLimits, use_pch: bool = True) -> Outcome:
+                 files: tuple[tuple[str, bytes], ...], limits: CompileLimits,
+                 use_pch: bool = True, every_source: bool = False) -> Outcome:
     """One box that sees the toolchain and the source, and hands back the artifact.
 
     With the language's precompiled header (``worker.pch``) mounted when it has a ready one;
@@ -128,8 +131,8 @@ def _compile_box(language: Language, step: tuple[str, ...], values: dict[str, st
     contestant sees always comes from a plain compile."""
     directory = _pch.lookup(language) if use_pch and step == language.compile else None
     if directory is not None:
-        outcome = _box(language, _pch.with_pch(language, step), values, source, limits,
-                       (_pch.mount(directory),))
+        outcome = _box(language, _pch.with_pch(language, step), values, files, limits,
+                       (_pch.mount(directory),), every_source)
         if outcome.status is Status.SE or _pch.keep(outcome, values["artifact"],
                                                     limits.wall_time_ms):
             counters.pch_compiles += outcome.status is not Status.SE
@@ -137,24 +140,30 @@ def _compile_box(language: Language, step: tuple[str, ...], values: dict[str, st
         counters.pch_reruns += 1
         log.info("%s: the compile with the PCH ended %s with messages: compiling again "
                  "without it", language.id, outcome.status.value)
-    return _box(language, step, values, source, limits)
+    return _box(language, step, values, files, limits, every_source=every_source)
 
 
-def _box(language: Language, step: tuple[str, ...], values: dict[str, str], source: bytes,
-         limits: CompileLimits, mounts: tuple[Mount, ...] = ()) -> Outcome:
+def _box(language: Language, step: tuple[str, ...], values: dict[str, str],
+         files: tuple[tuple[str, bytes], ...], limits: CompileLimits,
+         mounts: tuple[Mount, ...] = (), every_source: bool = False) -> Outcome:
     counters.compiler_runs += 1
     return run(SandboxSpec(
-        command=language.argv(step, values, limits.memory_kib // 1024),
+        command=language.argv(step, values, limits.memory_kib // 1024,
+                              every_source=every_source),
         limits=limits.sandbox_limits(), template=language.template,
-        files=((values["source"], source),), mounts=mounts,
+        files=files, mounts=mounts,
         collect=(values["artifact"],) if language.compiled else (),
         collect_max_kib=limits.artifact_kib))
 
 
-def compile_program(language: Language, source: bytes, workdir: Path,
+def compile_program(language: Language, source: bytes | SourceFiles, workdir: Path,
                     limits: CompileLimits = CompileLimits(), *,
                     cache: CompileCache | bool = True, pch: bool = True) -> Program:
     """Compile (or syntax-check) ``source`` in a box of its own; the artifact goes to workdir.
+
+    ``source`` is one file's bytes, or a program of several files (``SourceFiles``: the
+    compile step gets the files its language's ``multi_file`` says; an entry point that
+    cannot be decided is a compilation error that says why).
 
     ``cache``: this process's compile cache (``True``, see ``worker.compile_cache``), another
     one, or none (``False``): a hit returns what the box produced before, without a box.
@@ -162,13 +171,15 @@ def compile_program(language: Language, source: bytes, workdir: Path,
     Raises :class:`CompileSystemError` when the sandbox failed (``SE``), and
     :class:`sandbox.SandboxError` when it could not even start.
     """
+    if isinstance(source, SourceFiles):
+        return _compile_files(language, source, workdir, limits, cache, pch)
     values = language.values(source)
     step = language.compile or language.check
     store = default_cache() if cache is True else (cache or None)
     key = store.key(language, step, values, source, limits) if store and step else None
     entry = store.get(key) if store and key else None
     if entry is None:
-        entry = _compile(language, step, values, source, limits, pch)
+        entry = _compile(language, step, values, ((values["source"], source),), limits, pch)
         if store and key and cacheable(entry.outcome):
             store.put(key, entry)
         cached = False
@@ -185,13 +196,72 @@ def compile_program(language: Language, source: bytes, workdir: Path,
                    values=values, outcome=entry.outcome, cached=cached)
 
 
+def _multi_values(language: Language, sources: SourceFiles) -> dict[str, str]:
+    """The placeholder values of a program of several files (SourceError or LanguageError
+    when its entry point or main class cannot be decided)."""
+    own = program_files(language, sources)
+    if not own:
+        raise SourceError(f"no {language.name} source file among {', '.join(sources.names)}")
+    entry, why = entry_file(language, sources)
+    if entry is None and not (language.compiled and language.multi_file == "all"):
+        raise SourceError(why)
+    values = language.multi_values([(n, sources.content(n)) for n in own], entry,
+                                   sources.entry)
+    values["sources"] = "\0".join(own if language.multi_file != "entry" else [entry])
+    return values
+
+
+def _compile_files(language: Language, sources: SourceFiles, workdir: Path,
+                   limits: CompileLimits, cache: CompileCache | bool, pch: bool) -> Program:
+    """``compile_program`` for a program of several files."""
+    try:
+        values = _multi_values(language, sources)
+    except (SourceError, LanguageError) as exc:
+        return Program(language, False, "", f"{exc}")
+    step = language.compile or language.check
+    store = default_cache() if cache is True else (cache or None)
+    digest = sources.digest_input()
+    key = store.key(language, step, values, digest, limits) if store and step else None
+    entry = store.get(key) if store and key else None
+    cached = entry is not None
+    if entry is None:
+        entry = _compile(language, step, values, sources.files, limits, pch, multi=True)
+        if store and key and cacheable(entry.outcome):
+            store.put(key, entry)
+    if not entry.ok:
+        return Program(language, False, entry.output, entry.error, outcome=entry.outcome,
+                       cached=cached)
+    artifact = values["artifact"]
+    files = []
+    for name, data in sources.files:
+        (workdir / name).write_bytes(data)
+        if name != artifact:
+            files.append((name, workdir / name))
+    path = workdir / artifact
+    if language.compiled and entry.artifact is not None:
+        path.write_bytes(entry.artifact)
+    os.chmod(path, 0o755)
+    return Program(language, True, entry.output, artifact=path, artifact_name=artifact,
+                   values=values, outcome=entry.outcome, cached=cached, files=tuple(files))
+
+
 def _compile(language: Language, step: tuple[str, ...] | None, values: dict[str, str],
-             source: bytes, limits: CompileLimits, use_pch: bool) -> CacheEntry:
-    """Run the compile box: what it produced, as the cache keeps it."""
+             files: tuple[tuple[str, bytes], ...], limits: CompileLimits, use_pch: bool,
+             multi: bool = False) -> CacheEntry:
+    """Run the compile box: what it produced, as the cache keeps it. ``multi``: a program of
+    several files (``values["sources"]`` are the ones the step takes)."""
     outcome = None
     output = ""
     if step is not None:
-        outcome = _compile_box(language, step, values, source, limits, use_pch)
+        every = multi and language.multi_file == "all"
+        names = values["sources"].split("\0") if multi and language.multi_file == "each" \
+            else [values["source"]]
+        for name in names:  # "each": the check runs once per file, the first failure counts
+            outcome = _compile_box(language, step, values | {"source": name}, files, limits,
+                                   use_pch, every)
+            if outcome.status is not Status.OK:
+                break
+        assert outcome is not None
         if outcome.status is Status.SE:
             raise CompileSystemError(f"{language.id}: the compile box failed: {outcome.message}")
         output = _messages(outcome, limits.output_kib)
@@ -236,7 +306,8 @@ def run_program(program: Program, limits: Limits, stdin: str | None = None, *,
     command = lang.argv(lang.run, program.values, limits.memory_kib // 1024) + tuple(args)
     outcome = (box.run if box is not None else run)(SandboxSpec(
         command=command, limits=limits, template=lang.template,
-        files=((program.artifact_name, program.artifact), *files), mounts=mounts, stdin=stdin,
+        files=((program.artifact_name, program.artifact), *program.files, *files),
+        mounts=mounts, stdin=stdin,
         collect=collect, collect_max_kib=collect_max_kib),
         stdin_fd=stdin_fd, stdout_fd=stdout_fd)
     if outcome.status is Status.RE and any(p.encode() in outcome.stderr

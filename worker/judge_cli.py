@@ -20,15 +20,16 @@ from sandbox import SandboxError
 
 from ._click import one_line, table
 from .compile import CompileSystemError
-from .judging import (Judgement, JudgeOptions, PreparedChecker, TestResult, judge,
-                      prepare_checker)
+from .judging import (SAMPLE_ONLY_NOTE, Judgement, JudgeOptions, PreparedChecker, TestResult,
+                      judge, prepare_checker)
 from .languages import Language, LanguageError, get_language, language_for_file
 from .problem import PackageError, Problem, open_problem, read_source
 from .selftest import language_status
+from .sources import SourceFiles, language_of, read_directory, read_paths
 from .verify import (SubmissionReport, VerifyOptions, VerifyReport, derive_problem_time_limit,
                      verify_problem)
 
-__all__ = ["judge_command", "verify_command"]
+__all__ = ["judge_command", "verify_command", "read_submission"]
 
 _ERRORS = (PackageError, LanguageError, SandboxError, CompileSystemError, OSError, ValueError)
 
@@ -39,10 +40,29 @@ def _score(value: float | None) -> str:
 
 def _language(source: str, lang_id: str | None) -> Language:
     language = get_language(lang_id) if lang_id else language_for_file(source)
+    return _enabled(language)
+
+
+def _enabled(language: Language) -> Language:
     status = language_status(language.id)
     if not status.enabled:
         raise LanguageError(f"language {language.id} is disabled: {status.reason}")
     return language
+
+
+def read_submission(paths: list[Path], lang_id: str | None, entry: str | None
+                    ) -> tuple[bytes | SourceFiles, Language]:
+    """What ``judgebox judge`` was given: one file (its bytes, local headers inlined), or a
+    directory or several files (a program of several files), and its language."""
+    if len(paths) == 1 and paths[0].is_file() and entry is None:
+        language = _language(str(paths[0]), lang_id)
+        return read_source(paths[0], language), language
+    if len(paths) == 1 and paths[0].is_dir():
+        files = read_directory(paths[0], entry)
+    else:
+        files = read_paths(paths, entry)
+    language = get_language(lang_id) if lang_id else language_of(files)
+    return files, _enabled(language)
 
 
 def _describe(problem: Problem) -> str:
@@ -67,6 +87,8 @@ def _print_judgement(judgement: Judgement, problem: Problem) -> None:
                  + (_first_line(t.checker_message),) for t in judgement.tests]
         for line in table(rows):
             click.echo(line)
+    if problem.sample_only:
+        click.echo(f"note: {SAMPLE_ONLY_NOTE}")
     judged = f"{len(judgement.tests)}/{len(problem.cases)} tests judged"
     click.echo(f"verdict {judgement.verdict}  score {_score(judgement.score)}/"
                f"{_score(judgement.max_score)}  time {judgement.time:.3f}s  memory "
@@ -76,9 +98,12 @@ def _print_judgement(judgement: Judgement, problem: Problem) -> None:
 
 @click.command("judge")
 @click.argument("problem", type=click.Path(exists=True))
-@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--lang", "lang_id", default=None, metavar="ID",
               help="Language id (see `judgebox languages`) [default: from the extension].")
+@click.option("--entry", default=None, metavar="NAME",
+              help="The entry point of a program of several files: a file, or a Java or "
+                   "Kotlin class [default: decided as DOMjudge does].")
 @click.option("--time-limit", type=click.FloatRange(min=0.001), default=None,
               help="CPU time limit per test in seconds [default: the package's; derived from "
                    "its accepted submissions when it gives none].")
@@ -86,12 +111,13 @@ def _print_judgement(judgement: Judgement, problem: Problem) -> None:
               help="Judge every test of a pass-fail problem (default: stop at the first "
                    "failure).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-def judge_command(problem: str, source: str, lang_id: str | None, time_limit: float | None,
-                  judge_all: bool, as_json: bool) -> None:
-    """Judge SOURCE on the problem package PROBLEM (a directory, .zip or .kpp)."""
+def judge_command(problem: str, sources: tuple[str, ...], lang_id: str | None,
+                  entry: str | None, time_limit: float | None, judge_all: bool,
+                  as_json: bool) -> None:
+    """Judge SOURCES on the problem package PROBLEM (a directory, .zip or .kpp): one source
+    file, or a program of several files (a directory of them, or the files)."""
     try:
-        language = _language(source, lang_id)
-        code = read_source(Path(source), language)
+        code, language = read_submission([Path(s) for s in sources], lang_id, entry)
         with open_problem(Path(problem)) as package, \
                 tempfile.TemporaryDirectory(prefix="judgebox-judge-") as tmp:
             checker = prepare_checker(package, Path(tmp))
@@ -114,7 +140,8 @@ def judge_command(problem: str, source: str, lang_id: str | None, time_limit: fl
         sys.exit(1)
 
 
-def _judge(package: Problem, code: bytes, language: Language, time_limit: float | None,
+def _judge(package: Problem, code: bytes | SourceFiles, language: Language,
+           time_limit: float | None,
            judge_all: bool, as_json: bool, checker: PreparedChecker) -> Judgement:
     def progress(test: TestResult) -> None:
         click.echo(f"  {test.name}: {test.verdict} ({test.time:.3f}s)", err=True)
@@ -130,7 +157,8 @@ def _report_rows(report: VerifyReport) -> list[tuple[str, ...]]:
     rows = [("submission", "expected", "got", "score", "time", "result")]
     for item in report.reports:
         sub, judgement = item.submission, item.judgement
-        expected = "partial score" if sub.partial else "/".join(sorted(sub.expected)) or "?"
+        expected = "partial score" if sub.partial else "submissions.yaml" if sub.rules else \
+            "/".join(sorted(sub.expected)) or "?"
         result = {"ok": "ok", "mismatch": "MISMATCH", "error": "ERROR",
                   "skipped": "skipped"}[item.status]
         rows.append((sub.name, expected, item.verdict,
@@ -170,15 +198,25 @@ def _verify_with_progress(package: Problem, time_limit: float | None) -> VerifyR
 @click.option("--time-limit", type=click.FloatRange(min=0.001), default=None,
               help="CPU time limit per test in seconds [default: the package's; derived from "
                    "the slowest accepted submission when it gives none].")
-def verify_command(problem: str, time_limit: float | None) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object on stdout (per submission: expected, got, time).")
+def verify_command(problem: str, time_limit: float | None, as_json: bool) -> None:
     """Judge every submission in PROBLEM's submissions/ and check each gets the verdict its
-    folder (or its @EXPECTED_RESULTS@ tag) expects."""
+    folder (or its @EXPECTED_RESULTS@ tag, or submissions.yaml) expects."""
     try:
         with open_problem(Path(problem)) as package:
-            click.echo(_describe(package))
+            if not as_json:
+                click.echo(_describe(package))
+                if package.sample_only:
+                    click.echo(f"note: {SAMPLE_ONLY_NOTE}")
             report = _verify_with_progress(package, time_limit)
     except _ERRORS as exc:
         raise click.ClickException(one_line(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(report.to_json()))
+        if not report.ok:
+            sys.exit(1)
+        return
     source = report.time_limit_from
     how = report.derivation if source == "derived" else f"from {source}"
     if source == "derived":
@@ -188,8 +226,7 @@ def verify_command(problem: str, time_limit: float | None) -> None:
         click.echo(line)
     for warning in report.warnings:
         click.echo(f"warning: {warning}")
-    counts = {s: sum(r.status == s for r in report.reports)
-              for s in ("ok", "mismatch", "error", "skipped")}
+    counts = report.counts()
     click.echo(f"{len(report.reports)} submissions: {counts['ok']} as expected, "
                f"{counts['mismatch']} mismatched, {counts['error']} judge errors, "
                f"{counts['skipped']} skipped")

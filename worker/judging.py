@@ -35,13 +35,15 @@ from .compile import (CompileLimits, CompileSystemError, Program, compile_progra
                       program_box, run_program)
 from .interactive import run_interactive
 from .languages import Language, get_language
-from .problem import PackageError, Problem, TestCase, TestGroup, read_source
+from .problem import (DEFAULT_OUTPUT_MB, PackageError, Problem, TestCase, TestGroup,
+                      kattis_code, read_source, substitute_constants)
 from .problem.sources import SOURCE_LANGUAGES
+from .sources import SourceFiles
 
 __all__ = ["JudgeOptions", "TestResult", "Judgement", "PreparedChecker", "prepare_checker",
-           "judge", "submission_limits"]
+           "judge", "submission_limits", "with_includes", "SAMPLE_ONLY_NOTE"]
 
-DEFAULT_OUTPUT_MB = 64
+SAMPLE_ONLY_NOTE = "the package has no secret test data: judged on its samples (as DOMjudge does)"
 _WORST = ("SE", "RE", "MLE", "TLE", "OLE", "WA")  # legacy "worst_error" order
 
 
@@ -132,7 +134,7 @@ def prepare_checker(problem: Problem, workdir: Path,
     language = get_language(SOURCE_LANGUAGES[spec.source.suffix.lower()])
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        source = read_source(spec.source, language)
+        source = substitute_constants(read_source(spec.source, language), problem.constants)
     except OSError as exc:
         raise PackageError(spec.source, f"cannot read the validator: {exc}") from exc
     program = compile_program(language, source, workdir, limits)
@@ -143,7 +145,28 @@ def prepare_checker(problem: Problem, workdir: Path,
     if language.id == "python3":
         files = tuple((p.name, p) for p in sorted(spec.directory.glob("*.py"))
                       if p != spec.source and p.name != program.artifact_name)
+        if problem.constants:  # the package's constants go into every file of the validator
+            for name, path in files:
+                (workdir / name).write_bytes(substitute_constants(path.read_bytes(),
+                                                                  problem.constants))
+            files = tuple((name, workdir / name) for name, _ in files)
     return PreparedChecker(spec.kind, program, files)
+
+
+def with_includes(problem: Problem, language: Language, source: bytes | SourceFiles
+                  ) -> bytes | SourceFiles:
+    """``source`` with the package's included files for its language (2025-09
+    ``include/<language>/`` or ``include/default/``; they win a name clash); unchanged when
+    there are none. A single file keeps the name its language gives it."""
+    found = problem.includes(kattis_code(language.id))
+    if not found:
+        return source
+    extra = tuple((name, substitute_constants(path.read_bytes(), problem.constants))
+                  for name, path in found)
+    if isinstance(source, bytes):
+        name = language.values(source)["source"]
+        source = SourceFiles(((name, source),), entry=name)
+    return source.with_files(extra)
 
 
 def submission_limits(problem: Problem, language: Language, options: JudgeOptions) -> Limits:
@@ -153,15 +176,20 @@ def submission_limits(problem: Problem, language: Language, options: JudgeOption
         raise ValueError(f"{problem.short_name}: the package gives no time limit: give one, "
                          f"or derive it with `judgebox verify`")
     memory = options.memory_limit_mb or problem.limits.memory_mb or language.memory_mb
+    # A package that gives no output limit has the format's default (8 MiB), not the 64 MB
+    # of judgebox's ad-hoc runs.
     output = options.output_limit_mb or problem.limits.output_mb or DEFAULT_OUTPUT_MB
     return Limits(cpu_time_ms=max(1, round(time_limit * 1000)), memory_kib=memory * 1024,
                   processes=language.processes, output_kib=output * 1024)
 
 
-def judge(problem: Problem, source: bytes, language: Language,
+def judge(problem: Problem, source: bytes | SourceFiles, language: Language,
           options: JudgeOptions = JudgeOptions(),
           checker: PreparedChecker | None = None) -> Judgement:
-    """Judge ``source`` (in ``language``) on ``problem``.
+    """Judge ``source`` (in ``language``; one file's bytes or ``SourceFiles``) on ``problem``.
+
+    The package's included files join the source (``with_includes``). A package without
+    secret data is judged on its samples, and the judgement's ``message`` says so.
 
     ``checker`` is the problem's prepared checker (compiled here when not given). Raises
     ``PackageError`` for a broken package, ``ValueError`` without a time limit, and what the
@@ -169,6 +197,7 @@ def judge(problem: Problem, source: bytes, language: Language,
     """
     limits = submission_limits(problem, language, options)
     time_limit = limits.cpu_time_ms / 1000
+    source = with_includes(problem, language, source)
     with tempfile.TemporaryDirectory(prefix="judgebox-judge-") as tmp:
         workdir = Path(tmp)
         checker = checker or prepare_checker(problem, workdir / "checker",
@@ -191,11 +220,16 @@ def judge(problem: Problem, source: bytes, language: Language,
         return Judgement(verdict, score, _max_score(problem),
                          max((t.time for t in tests), default=0.0),
                          max((t.memory for t in tests), default=0), program.report(), tests,
-                         time_limit, language.id, run.error)
+                         time_limit, language.id,
+                         run.error or (SAMPLE_ONLY_NOTE if problem.sample_only else ""))
 
 
 def _max_score(problem: Problem) -> float | None:
-    return problem.secret.scoring.max_score if problem.scoring else 1.0
+    if not problem.scoring:
+        return 1.0
+    if problem.data_scoring is not None:
+        return problem.data_scoring.max_score
+    return problem.secret.scoring.max_score
 
 
 @dataclass
@@ -235,6 +269,11 @@ class _Judging:
                       if self.results[n].verdict != "AC"]
             verdict = "SE" if "SE" in failed else (failed[0] if failed else "AC")
             return verdict, 1.0 if verdict == "AC" else 0.0
+        if self.problem.data_scoring is not None:  # problemtools' grader, from data/ down
+            root = TestGroup("data", self.problem.root / "data", tuple(self.problem.groups),
+                             self.problem.data_scoring)
+            part = self.group(root)
+            return ("SE" if self.error else part.verdict), part.score
         sample = self._sample()
         secret = self.group(self.problem.secret) if not self.error else _Part("SE", 0.0)
         if self.error:
@@ -272,6 +311,13 @@ class _Judging:
             if part.verdict != "AC" and stop_early:
                 break
         complete = len(parts) == len(group.items) and all(p.complete for p in parts)
+        if scoring.ignore_sample:  # problemtools' grader then grades the last part alone
+            if len(parts) > 2:  # ... and fails (JE) on a group of more parts
+                self.error = self.error or (f"{group.name}: grader_flags ignore_sample on a "
+                                            f"group of {len(parts)} parts (problemtools' "
+                                            f"grader takes one or two)")
+                return _Part("SE", 0.0, complete)
+            parts = parts[-1:]
         verdict = _group_verdict(parts, group)
         self.passed[group.name] = complete and all(p.verdict == "AC" for p in parts)
         return _Part(verdict, self._aggregate(parts, group, complete), complete)

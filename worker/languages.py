@@ -19,6 +19,12 @@ they see, their environment); its ``[language]`` table says how to build and run
     memory_reserve_mb = 0           # the runtime's own share: {heap_mb} = {memory_mb} - this
     memory_errors = ["java.lang.OutOfMemoryError"]   # stderr of a failed run meaning MLE
     hook = "java_main_class"        # optional: one function of HOOKS below
+    multi_file = "all"              # a program of several files: the compile (or check) step
+                                    # gets them all as {source} ("all"), each in turn ("each"),
+                                    # or only the entry point, finding the rest ("entry", default)
+    entry_pattern = '^if __name__'  # optional: how a main file looks (the entry point of
+                                    # several files, when nothing else decides it)
+    entry_defaults = ["__main__.py"]  # optional: entry file names besides `source`
     selftest = '''...'''            # prints "hello world", then echoes stdin
 
 Commands are argv lists (never a shell line built from user input). Placeholders, filled in by
@@ -66,6 +72,9 @@ class Language:
     memory_reserve_mb: int = 0
     memory_errors: tuple[str, ...] = ()
     hook: str | None = None
+    multi_file: str = "entry"
+    entry_pattern: str | None = None
+    entry_defaults: tuple[str, ...] = ()
     path: Path = field(default=Path(), compare=False)
 
     @property
@@ -86,14 +95,36 @@ class Language:
         values["artifact"] = self.artifact or values["source"]  # interpreted: the source
         return values
 
-    def argv(self, template: tuple[str, ...], values: dict[str, str], memory_mb: int = 0
-             ) -> tuple[str, ...]:
-        """Fill the placeholders of one of this language's commands."""
+    def multi_values(self, files: list[tuple[str, bytes]], entry: str | None,
+                     named_entry: str | None) -> dict[str, str]:
+        """Placeholder values of a program of several files: ``{source}`` is the entry file
+        (``entry``, when one was decided), ``sources`` every file the compile step takes
+        (NUL-separated). A hook may add its own (Java: the class to run, from
+        ``named_entry`` or detected); ``LanguageError`` when it cannot decide."""
+        names = [name for name, _ in files]
+        values = {"source": entry or names[0], "sources": "\0".join(names)}
+        if self.hook:
+            values |= MULTI_HOOKS[self.hook](files, named_entry)
+            values["source"] = entry or names[0]
+        values["artifact"] = self.artifact or values["source"]
+        return values
+
+    def argv(self, template: tuple[str, ...], values: dict[str, str], memory_mb: int = 0,
+             *, every_source: bool = False) -> tuple[str, ...]:
+        """Fill the placeholders of one of this language's commands. ``every_source``: an
+        argument that is exactly ``{source}`` stands for every file in ``values["sources"]``
+        (the compile step of a program of several files, ``multi_file = "all"``)."""
         heap = max(16, memory_mb - self.memory_reserve_mb)
         values = values | {"memory_mb": str(memory_mb), "heap_mb": str(heap),
                            "stack_mb": str(max(8, memory_mb))}
         try:
-            return tuple(arg.format_map(values) for arg in template)
+            out: list[str] = []
+            for arg in template:
+                if every_source and arg == "{source}" and values.get("sources"):
+                    out.extend(values["sources"].split("\0"))
+                else:
+                    out.append(arg.format_map(values))
+            return tuple(out)
         except (KeyError, ValueError) as exc:
             raise LanguageError(f"{self.path}: bad placeholder in {list(template)}: {exc}") \
                 from exc
@@ -112,14 +143,16 @@ _JAVA_TOKENS = re.compile(rb'[{}]|\bstatic\s+void\s+main\b'
 _MAX_NAME = 200  # a file name has at most 255 bytes
 
 
-def java_main_class(source: bytes) -> dict[str, str]:
-    """The class to run and the file name javac wants, as DOMjudge detects them.
+_JAVA_PACKAGE = re.compile(rb'^\s*package\s+([A-Za-z_$][A-Za-z0-9_$]*(?:\s*\.\s*'
+                           rb'[A-Za-z_$][A-Za-z0-9_$]*)*)\s*;')
 
-    A public top-level class must live in ``<Name>.java``; the class to run is the top-level
-    class that declares ``static void main`` (the public one when it is ambiguous); without
-    any, ``Main``.
-    """
+
+def _java_classes(source: bytes) -> tuple[str, str | None, list[str]]:
+    """(package prefix ``"pkg."`` or ``""``, the public top-level class, the top-level
+    classes that declare ``static void main``) of one Java source."""
     text = _JAVA_NOISE.sub(b" ", source)
+    package = _JAVA_PACKAGE.match(text)
+    prefix = re.sub(rb"\s", b"", package.group(1)).decode() + "." if package else ""
     depth, current, public, with_main = 0, None, None, []
     for match in _JAVA_TOKENS.finditer(text):
         token = match.group(0)
@@ -133,15 +166,71 @@ def java_main_class(source: bytes) -> dict[str, str]:
                 public = current
         elif token.startswith(b"static") and current and current not in with_main:
             with_main.append(current)
+    return prefix, public, with_main
+
+
+def java_main_class(source: bytes) -> dict[str, str]:
+    """The class to run and the file name javac wants, as DOMjudge detects them.
+
+    A public top-level class must live in ``<Name>.java``; the class to run is the top-level
+    class that declares ``static void main`` (the public one when it is ambiguous); without
+    any, ``Main``. A ``package`` declaration names it in full (``bin.Main``): the class files
+    go where javac puts them, and the JVM is told the full name.
+    """
+    prefix, public, with_main = _java_classes(source)
     main = public if public in with_main or (public and not with_main) else \
         (with_main[0] if with_main else "Main")
     if public and len(public) > _MAX_NAME:  # no such file name: javac will say what is wrong
         public = None
-    return {"source": f"{public or 'Main'}.java", "main_class": main[:_MAX_NAME]}
+    return _java_values(prefix + main) | {"source": f"{public or 'Main'}.java"}
+
+
+def _java_values(main_class: str) -> dict[str, str]:
+    """The class to run, and where javac puts its class file (the compile checks it is
+    there: a program without it is a compilation error, never a run-time error)."""
+    main_class = main_class[:_MAX_NAME]
+    return {"main_class": main_class, "main_class_file": main_class.replace(".", "/") + ".class"}
+
+
+def java_main_class_of_files(files: list[tuple[str, bytes]], entry: str | None
+                             ) -> dict[str, str]:
+    """The class to run of a Java program of several files: the named entry point (a class,
+    ``pkg.Main``; a file name names the class it holds), else the one class with ``main``
+    (DOMjudge's detection; ``Main`` wins a tie, as the Kattis format's default entry point);
+    LanguageError when none or several remain."""
+    found: list[str] = []
+    by_file: dict[str, list[str]] = {}
+    for name, data in files:
+        prefix, _, with_main = _java_classes(data)
+        by_file[name] = [prefix + cls for cls in with_main]
+        found += by_file[name]
+    if entry:
+        if entry in by_file:
+            candidates = by_file[entry]
+            if len(candidates) != 1:
+                raise LanguageError(f"the entry point {entry} holds {len(candidates)} classes "
+                                    f"with main(): name the class")
+            return _java_values(candidates[0])
+        if not re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*", entry):
+            raise LanguageError(f"the entry point {entry!r} is not a Java class name")
+        return _java_values(entry)
+    if len(found) == 1:
+        return _java_values(found[0])
+    mains = [c for c in found if c.rsplit(".", 1)[-1] == "Main"]
+    if len(mains) == 1:
+        return _java_values(mains[0])
+    if not found:
+        raise LanguageError("no class declares a static main method")
+    raise LanguageError(f"several classes declare main ({', '.join(found)}): name the entry "
+                        f"point")
 
 
 HOOKS: dict[str, Callable[[bytes], dict[str, str]]] = {
     "java_main_class": java_main_class,
+}
+# The same hooks for programs of several files: (files, the entry point named) -> values.
+MULTI_HOOKS: dict[str, Callable[[list[tuple[str, bytes]], str | None], dict[str, str]]] = {
+    "java_main_class": java_main_class_of_files,
 }
 
 
@@ -177,13 +266,17 @@ def _load(path: Path) -> Language | None:
             processes=int(table.get("processes", 64)), memory_mb=int(table.get("memory_mb", 256)),
             memory_reserve_mb=int(table.get("memory_reserve_mb", 0)),
             memory_errors=tuple(str(s) for s in table.get("memory_errors", ())),
-            hook=table.get("hook"), path=path)
+            hook=table.get("hook"), multi_file=str(table.get("multi_file", "entry")),
+            entry_pattern=table.get("entry_pattern"),
+            entry_defaults=tuple(str(n) for n in table.get("entry_defaults", ())), path=path)
     except KeyError as exc:
         raise LanguageError(f"{where} lacks {exc}") from None
     except (TypeError, ValueError) as exc:
         raise LanguageError(f"{where}: {exc}") from exc
     if lang.compiled != bool(lang.artifact):
         raise LanguageError(f"{where}: compile and artifact go together")
+    if lang.multi_file not in ("entry", "all", "each"):
+        raise LanguageError(f"{where}: multi_file must be entry, all or each")
     if lang.hook is not None and lang.hook not in HOOKS:
         raise LanguageError(f"{where}: unknown hook {lang.hook!r} (known: {', '.join(HOOKS)})")
     if "/" in lang.source or (lang.artifact and "/" in lang.artifact):

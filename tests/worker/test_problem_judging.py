@@ -97,9 +97,43 @@ def test_scoring_groups():
     assert [t.name for t in partial.tests][-1] == "secret/group2/02"
 
 
+LEGACY_GROUPS = {
+    "problem.yaml": "type: scoring\nlimits:\n  time_limit: 1\n",
+    "data/secret/1.in": None, "data/secret/1.ans": None,
+    "data/secret/g1/testdata.yaml": "accept_score: 10\n",
+    "data/secret/g1/1.in": "1\n", "data/secret/g1/1.ans": "1\n",
+    "data/secret/g1/2.in": "2\n", "data/secret/g1/2.ans": "2\n",
+    "data/secret/g2/testdata.yaml": "accept_score: 30\ngrader_flags: min\non_reject: continue\n",
+    "data/secret/g2/1.in": "3\n", "data/secret/g2/1.ans": "3\n",
+    "data/secret/g2/2.in": "4\n", "data/secret/g2/2.ans": "4\n",
+}
+
+
+def test_legacy_scoring_counts_the_samples_as_problemtools_does(tmp_path):
+    """problemtools' default grader grades data/ itself over sample and secret: each sample
+    test scores accept_score (1) too, and a failed sample stops data/ (on_reject: break)."""
+    problem = load_problem(package(tmp_path, LEGACY_GROUPS | {
+        "data/sample/1.in": "5\n", "data/sample/1.ans": "5\n"}))
+    assert problem.data_scoring is not None and problem.data_scoring.max_score == 51.0
+    echo = "print(input())\n"
+    assert (judge_python(problem, echo).verdict, judge_python(problem, echo).score) == \
+        ("AC", 51.0)
+    not_five = judge_python(problem, "n = input()\nprint(n if n != '5' else 0)\n")
+    assert (not_five.verdict, not_five.score, len(not_five.tests)) == ("WA", 0.0, 1)
+    ignored = load_problem(package(tmp_path / "ignored", LEGACY_GROUPS | {
+        "data/sample/1.in": "5\n", "data/sample/1.ans": "5\n",
+        "data/testdata.yaml": "on_reject: continue\ngrader_flags: ignore_sample\n",
+        # secret would inherit ignore_sample (and grade its last group alone) otherwise
+        "data/secret/testdata.yaml": "grader_flags: sum\n"}))
+    assert ignored.data_scoring.max_score == 50.0
+    graded = judge_python(ignored, "n = input()\nprint(n if n != '5' else 0)\n")
+    assert (graded.verdict, graded.score) == ("AC", 50.0)  # the sample's WA is ignored
+
+
 def test_legacy_scoring(tmp_path):
     root = package(tmp_path, {
         "problem.yaml": "type: scoring\nlimits:\n  time_limit: 1\n",
+        "data/sample": None,
         "data/secret/1.in": None, "data/secret/1.ans": None,
         "data/secret/g1/testdata.yaml": "accept_score: 10\n",
         "data/secret/g1/1.in": "1\n", "data/secret/g1/1.ans": "1\n",

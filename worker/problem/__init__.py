@@ -19,9 +19,10 @@ from pathlib import Path
 
 from .archive import ArchiveLimits, extract_archive
 from .errors import PackageError
-from .load import load_problem, parse_domjudge_ini, read_yaml
-from .model import (VERDICTS, Problem, ProblemLimits, Scoring, Submission, TestCase, TestGroup,
-                    ValidatorSpec)
+from ._yaml import read_yaml
+from .load import load_problem, parse_domjudge_ini, substitute_constants
+from .model import (DEFAULT_OUTPUT_MB, VERDICTS, Problem, ProblemLimits, Rule, Scoring,
+                    Submission, TestCase, TestGroup, ValidatorSpec)
 from .sources import main_source, read_source
 from .timelimit import derive_time_limit, tle_margin_problem
 
@@ -29,8 +30,15 @@ __all__ = [
     "open_problem", "load_problem", "extract_archive", "ArchiveLimits", "PackageError",
     "Problem", "ProblemLimits", "Scoring", "Submission", "TestCase", "TestGroup",
     "ValidatorSpec", "VERDICTS", "derive_time_limit", "tle_margin_problem", "read_source",
-    "main_source", "parse_domjudge_ini", "read_yaml",
+    "main_source", "parse_domjudge_ini", "read_yaml", "substitute_constants", "Rule",
+    "DEFAULT_OUTPUT_MB", "kattis_code",
 ]
+
+
+def kattis_code(language_id: str) -> str:
+    """The Kattis format's code of a judgebox language (``include/<code>/``): the same id,
+    but one ``cpp`` for both C++ standards and one ``python3`` for both interpreters."""
+    return {"cpp17": "cpp", "cpp20": "cpp", "pypy3": "python3"}.get(language_id, language_id)
 
 ARCHIVE_SUFFIXES = (".zip", ".kpp")
 

@@ -19,10 +19,10 @@ from typing import Any
 
 import yaml
 
+from ._yaml import read_yaml
 from .errors import PackageError
 from .model import Problem, ProblemLimits, Scoring, TestCase, TestGroup, ValidatorSpec
 from .sources import is_ignored, main_source
-from .submissions import find_submissions
 
 __all__ = ["load_problem", "read_yaml"]
 
@@ -32,27 +32,10 @@ _TYPES = ("pass-fail", "scoring", "multi-pass", "interactive", "submit-answer")
 _CHECKERS = ("default", "exact", "kattis", "testlib")
 _GROUP_FILES = ("test_group.yaml", "testdata.yaml")
 _AGGREGATIONS = ("pass-fail", "sum", "min", "max", "avg")
-
-
-def read_yaml(path: Path, required: bool = False) -> dict[str, Any]:
-    """A YAML mapping from ``path`` (an empty file is an empty mapping)."""
-    if not path.is_file():
-        if required:
-            raise PackageError(path, "missing (every package needs one)")
-        return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise PackageError(path, f"invalid YAML: {' '.join(str(exc).split())}") from exc
-    except RecursionError:  # PyYAML's composer recurses once per level of nesting
-        raise PackageError(path, "invalid YAML: nested too deeply") from None
-    except OSError as exc:
-        raise PackageError(path, f"cannot read: {exc}") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise PackageError(path, f"must be a YAML mapping, not a {type(data).__name__}")
-    return data
+# testdata.yaml keys of problemtools' default grader: a package that uses any is graded by it.
+_LEGACY_GRADING_KEYS = ("accept_score", "reject_score", "range", "on_reject", "grader_flags",
+                        "grading")
+_CONSTANT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def load_problem(root: Path) -> Problem:
@@ -66,27 +49,90 @@ def load_problem(root: Path) -> Problem:
     legacy = fmt in LEGACY_FORMATS
     scoring, interactive, multi_pass, custom, custom_score = _types(config, config_path,
                                                                     legacy)
+    submit_answer = "submit-answer" in _words(config.get("type", "pass-fail"), config_path,
+                                              "type") and not legacy
     limits = _limits(config, config_path, root, legacy)
+    constants = _constants(config, config_path) if not legacy else ()
     validator = _validator(root, config, config_path, legacy, custom,
                            interactive or multi_pass)
     flags = _args(config.get("validator_flags"), config_path, "validator_flags")
     data = root / "data"
     if not data.is_dir():
-        raise PackageError(data, "missing: a package needs data/secret")
-    reader = _DataReader(root, legacy, scoring, custom_score)
-    base = reader.config(data) if legacy else {}
+        raise PackageError(data, "missing: a package needs data/secret (or data/sample)")
+    graded = legacy or _uses_legacy_grading(data)
+    reader = _DataReader(root, graded, scoring, custom_score, dict(constants), legacy)
+    base = reader.config(data) if graded else {}
     sample = reader.group(data / "sample", "sample", flags, base, depth=1) \
         if (data / "sample").is_dir() else None
-    if not (data / "secret").is_dir():
-        raise PackageError(data / "secret", "missing: a package needs secret test data")
-    secret = reader.group(data / "secret", "secret", flags, base, depth=0)
-    if not secret.cases:
-        raise PackageError(data / "secret", "no test cases (no .in files)")
+    secret, sample_only = _secret(reader, data, flags, base, sample)
+    data_scoring = reader.data_scoring(data, base, sample, secret) \
+        if graded and scoring and not sample_only else None
     return Problem(root=root, short_name=root.name, name=_name(config, root), format=fmt,
                    legacy=legacy, scoring=scoring, interactive=interactive,
                    multi_pass=multi_pass, limits=limits, validator=validator, sample=sample,
-                   secret=secret, submissions=find_submissions(root, scoring),
-                   custom_score=custom_score and validator.kind in ("kattis", "testlib"))
+                   secret=secret,
+                   custom_score=custom_score and validator.kind in ("kattis", "testlib"),
+                   sample_only=sample_only, submit_answer=submit_answer, constants=constants,
+                   legacy_grading=graded, data_scoring=data_scoring)
+
+
+def _secret(reader: "_DataReader", data: Path, flags: tuple[str, ...], base: dict,
+            sample: TestGroup | None) -> tuple[TestGroup, bool]:
+    """The secret group, or the samples' when there is no secret data (DOMjudge judges the
+    samples then; the judgement says so)."""
+    secret = reader.group(data / "secret", "secret", flags, base, depth=0) \
+        if (data / "secret").is_dir() else None
+    if secret is not None and secret.cases:
+        return secret, False
+    if sample is not None and sample.cases and not reader.scoring:
+        return sample, True
+    if secret is None:
+        raise PackageError(data / "secret", "missing: a package needs secret test data (or, "
+                           "for a pass-fail problem, samples to judge instead)")
+    raise PackageError(data / "secret", "no test cases (no .in files)")
+
+
+def _uses_legacy_grading(data: Path) -> bool:
+    """Whether a package of a newer format still grades with problemtools' ``testdata.yaml``
+    keys (its own scoring example does, in 2023-07-draft)."""
+    for path in [data / "testdata.yaml", *data.glob("*/testdata.yaml"),
+                 *data.glob("*/*/testdata.yaml")]:
+        if path.is_file() and any(k in read_yaml(path) for k in _LEGACY_GRADING_KEYS):
+            return True
+    return False
+
+
+def _constants(config: dict, path: Path) -> tuple[tuple[str, str], ...]:
+    """``constants`` (2025-09) as ``(name or name.variant, text)`` pairs."""
+    table = config.get("constants") or {}
+    if not isinstance(table, dict):
+        raise PackageError(path, "constants must be a mapping")
+    found: list[tuple[str, str]] = []
+    for name, value in table.items():
+        if not isinstance(name, str) or not _CONSTANT.fullmatch(name):
+            raise PackageError(path, f"constants: bad name {name!r}")
+        variants = value if isinstance(value, dict) else {"value": value}
+        if "value" not in variants:
+            raise PackageError(path, f"constants.{name} needs a value")
+        for variant, text in variants.items():
+            if not isinstance(text, (str, int, float)) or isinstance(text, bool):
+                raise PackageError(path, f"constants.{name}.{variant} must be a number or "
+                                   f"a string")
+            found.append((f"{name}.{variant}", str(text)))
+            if variant == "value":
+                found.append((name, str(text)))
+    return tuple(found)
+
+
+def substitute_constants(data: bytes, constants: tuple[tuple[str, str], ...] | dict) -> bytes:
+    """``data`` with every ``{{name}}`` / ``{{name.variant}}`` of a known constant replaced
+    (unknown ones stay, as the format says)."""
+    table = dict(constants)
+    if not table or b"{{" not in data:
+        return data
+    return re.sub(rb"\{\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)?)\}\}",
+                  lambda m: table.get(m.group(1).decode(), m.group(0).decode()).encode(),
+                  data)
 
 
 # --- problem.yaml ----------------------------------------------------------------------
@@ -126,21 +172,28 @@ def _types(config: dict, path: Path, legacy: bool
         if words[0] not in ("default", "custom") or (words[0] == "default" and words[1:]):
             raise PackageError(path, f"validation must be 'default' or 'custom [score] "
                                f"[interactive]', got {' '.join(words)!r}")
-        unknown = set(words[1:]) - {"score", "interactive"}
+        unknown = set(words[1:]) - {"score", "interactive", "multi-pass"}
         if unknown:
             raise PackageError(path, f"unknown validation parameter(s): {', '.join(unknown)}")
         if "score" in words and ptype != "scoring":
             raise PackageError(path, "validation 'custom score' is only for scoring problems")
-        return (ptype == "scoring", "interactive" in words, False, words[0] == "custom",
-                "score" in words)
+        return (ptype == "scoring", "interactive" in words, "multi-pass" in words,
+                words[0] == "custom", "score" in words)
     types = _words(ptype, path, "type")
+    if "validation" in config:  # 2023-07-draft: validation: custom [interactive] [multi-pass]
+        words = _words(config["validation"], path, "validation")
+        unknown = set(words) - {"default", "custom", "score", "interactive", "multi-pass"}
+        if unknown:
+            raise PackageError(path, f"unknown validation parameter(s): {', '.join(unknown)}")
+        types += [w for w in words if w in ("interactive", "multi-pass")]
     for word in types:
         if word not in _TYPES:
             raise PackageError(path, f"unknown type {word!r} (known: {', '.join(_TYPES)})")
     if "pass-fail" in types and "scoring" in types:
         raise PackageError(path, "type: pass-fail and scoring cannot go together")
-    if "submit-answer" in types:
-        raise PackageError(path, "type submit-answer is not supported by judgebox")
+    if "submit-answer" in types and ("interactive" in types or "multi-pass" in types):
+        raise PackageError(path, "type: submit-answer cannot go with interactive or "
+                           "multi-pass")
     return ("scoring" in types, "interactive" in types, "multi-pass" in types, None,
             "scoring" in types)
 
@@ -218,20 +271,25 @@ def _domjudge_time_limit(root: Path) -> tuple[float | None, str]:
 
 
 def parse_domjudge_ini(path: Path) -> dict[str, str]:
-    """``key = value`` lines of a DOMjudge ``domjudge-problem.ini`` (quotes stripped)."""
+    """``key = value`` lines of a DOMjudge ``domjudge-problem.ini``: quotes stripped, keys in
+    lower case with ``-`` read as ``_`` (``short-name`` is ``short_name``); keys judgebox
+    does not use are kept and ignored, as DOMjudge ignores what it does not know."""
     settings: dict[str, str] = {}
     for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace")
                                   .splitlines(), 1):
         line = line.strip()
         if not line or line.startswith((";", "#")):
             continue
-        match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)", line)
+        if line.startswith("[") and line.endswith("]"):
+            continue  # a section header: DOMjudge reads the keys alone
+        match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)", line)
         if not match:
             raise PackageError(path, f"line {number}: expected 'key = value', got {line!r}")
         value = match.group(2).strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1]
-        settings[match.group(1)] = value
+        # DOMjudge's keys are spelt with '_' or '-' (short-name, short_name): one spelling
+        settings[match.group(1).replace("-", "_").lower()] = value
     return settings
 
 
@@ -309,15 +367,28 @@ def _program_directory(directory: Path) -> Path:
 class _DataReader:
     """Reads ``data/``: groups, their settings (inherited as the layout says) and tests."""
 
-    def __init__(self, root: Path, legacy: bool, scoring: bool, custom_score: bool) -> None:
+    def __init__(self, root: Path, legacy: bool, scoring: bool, custom_score: bool,
+                 constants: dict[str, str] | None = None, legacy_format: bool | None = None
+                 ) -> None:
+        # ``legacy``: groups nest and inherit, and are graded, as problemtools does (legacy
+        # packages, and newer ones that use its testdata.yaml keys); ``legacy_format``: the
+        # package's own format is legacy (no per-test .yaml files).
         self.root, self.legacy, self.scoring = root, legacy, scoring
         self.custom_score = custom_score
+        self.constants = constants or {}
+        self.legacy_format = legacy if legacy_format is None else legacy_format
 
     def config(self, directory: Path) -> dict[str, Any]:
         found = [directory / n for n in _GROUP_FILES if (directory / n).is_file()]
         if len(found) > 1:
             raise PackageError(found[0], "both test_group.yaml and testdata.yaml: keep one")
-        return read_yaml(found[0]) if found else {}
+        return read_yaml(found[0], constants=self.constants) if found else {}
+
+    def data_scoring(self, data: Path, base: dict[str, Any], sample: TestGroup | None,
+                     secret: TestGroup) -> Scoring:
+        """The grading of ``data/`` itself (problemtools' root group over sample, secret)."""
+        items = [g for g in (sample, secret) if g is not None]
+        return self._legacy_scoring(base, self.config_path(data), "data", items)
 
     def config_path(self, directory: Path) -> Path:
         return next((directory / n for n in _GROUP_FILES if (directory / n).is_file()),
@@ -408,7 +479,7 @@ class _DataReader:
         self._check_inside(answer)
         args = _args(settings.get("args"), infile, "args")
         case_yaml = infile.with_suffix(".yaml")
-        if not self.legacy and case_yaml.is_file():
+        if not self.legacy_format and case_yaml.is_file():
             own = read_yaml(case_yaml)
             if "output_validator_args" in own:
                 flags = _args(own["output_validator_args"], case_yaml, "output_validator_args")
@@ -431,24 +502,27 @@ class _DataReader:
         if settings.get("grading", "default") != "default":
             raise PackageError(path, "grading: custom (graders/) is not supported by judgebox")
         flags = _args(settings.get("grader_flags"), path, "grader_flags")
-        aggregation, mode = "sum", "first_error"
+        # problemtools' default grader: sum of scores, worst error, unless a flag says else
+        aggregation, mode = "sum", "worst_error"
         for flag in flags:
             if flag in ("sum", "avg", "min", "max"):
                 aggregation = flag
-            elif flag in ("first_error", "worst_error", "always_accept"):
-                mode = flag
+            elif flag in ("first_error", "worst_error", "no_errors", "always_accept"):
+                mode = "worst_error" if flag == "no_errors" else flag
             elif flag not in ("ignore_sample", "accept_if_any_accepted"):
                 raise PackageError(path, f"unknown grader flag {flag!r}")
+        ignore = "ignore_sample" in flags
         if not self.scoring:
             for key in ("accept_score", "reject_score", "range"):
                 if key in settings:
                     raise PackageError(path, f"{key} is only for scoring problems")
             return Scoring("pass-fail", None, on_reject, mode,
-                           "accept_if_any_accepted" in flags)
+                           "accept_if_any_accepted" in flags, ignore_sample=ignore)
         accept = _number(settings, "accept_score", path, "", minimum=-math.inf)
         reject = _number(settings, "reject_score", path, "", minimum=-math.inf) or 0.0
         accept = 1.0 if accept is None else accept
-        max_score = _legacy_max(items, aggregation, accept, self.custom_score)
+        max_score = _legacy_max(items[-1:] if ignore else items, aggregation, accept,
+                                self.custom_score)
         if "range" in settings:
             try:
                 low, high = (float(x) for x in str(settings["range"]).split())
@@ -457,7 +531,7 @@ class _DataReader:
                                    f"{settings['range']!r}") from None
             max_score = high if math.isfinite(high) else None
         return Scoring(aggregation, max_score, on_reject, mode,
-                       "accept_if_any_accepted" in flags, accept, reject)
+                       "accept_if_any_accepted" in flags, accept, reject, ignore_sample=ignore)
 
     def _new_scoring(self, own: dict, path: Path, name: str, items: list) -> Scoring:
         nested = own.get("scoring", {}) if isinstance(own.get("scoring"), dict) else {}

@@ -10,11 +10,16 @@ extension (``secret/group1/01``), a test group by its directory (``secret/group1
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["Verdict", "VERDICTS", "TestCase", "Scoring", "TestGroup", "ValidatorSpec",
-           "Submission", "ProblemLimits", "Problem"]
+           "Rule", "Submission", "ProblemLimits", "Problem", "DEFAULT_OUTPUT_MB"]
+
+# The format's output limit when a package gives none (the Kattis format's typical system
+# default, DOMjudge's default output limit): 8 MiB.
+DEFAULT_OUTPUT_MB = 8
 
 Verdict = str  # one of VERDICTS
 VERDICTS = ("AC", "WA", "TLE", "MLE", "RE", "OLE", "CE", "SE")
@@ -57,6 +62,7 @@ class Scoring:
     accept_score: float | None = None
     reject_score: float = 0.0
     require_pass: tuple[str, ...] = ()
+    ignore_sample: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,13 +105,34 @@ class ValidatorSpec:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """One requirement of ``submissions.yaml`` (2025-09) on a submission's test verdicts.
+
+    ``tests``: the glob of the test cases or groups it covers (``None``: all). Verdicts are
+    the format's (``AC``, ``WA``, ``TLE``, ``RTE``): every covered test's must be in
+    ``permitted``, at least one in ``required`` (each ``None`` when not given); ``score`` an
+    inclusive range of the submission's score; ``message`` a text some test's checker
+    message must contain."""
+
+    tests: str | None
+    permitted: frozenset[str] | None = None
+    required: frozenset[str] | None = None
+    score: tuple[float, float] | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
 class Submission:
     """An example submission of the package and the verdicts it is expected to get.
 
     ``category`` is its folder (``accepted``, ``wrong_answer``...); ``expected`` the verdicts
     that count as a match (``{"RE", "MLE"}`` for ``run_time_error``); ``partial`` marks
     ``partially_accepted`` (a score above 0 and below the maximum). ``problem`` is set when the
-    submission cannot be judged here (unknown language, several source files...).
+    submission cannot be judged here (an unknown tag result, an unknown folder...).
+    ``files`` are its files (one, or a directory's); ``language`` and ``entry`` what the
+    package's metadata says (``submissions.yaml``, DOMjudge's ``submissions.json``);
+    ``rules`` the requirements of ``submissions.yaml`` (then they decide, not ``expected``);
+    ``expected_score`` a DOMjudge ``@EXPECTED_SCORE@`` tag.
     """
 
     name: str
@@ -115,6 +142,16 @@ class Submission:
     partial: bool = False
     expected_from: str = "folder"
     problem: str = ""
+    files: tuple[Path, ...] = ()
+    language: str | None = None
+    entry: str | None = None
+    rules: tuple[Rule, ...] = ()
+    expected_score: float | None = None
+
+    @property
+    def multi_file(self) -> bool:
+        """A directory of files (a program of several files)."""
+        return self.path.is_dir()
 
 
 @dataclass(frozen=True)
@@ -151,7 +188,13 @@ class Problem:
     ``legacy`` is true for the legacy family (``legacy``, ``legacy-icpc``), whose time limit
     rule and grading differ. ``sample`` may be ``None``; ``secret`` always has tests.
     ``custom_score``: the validator gives the scores (legacy ``validation: custom score``;
-    always allowed in scoring problems of the newer layouts).
+    always allowed in scoring problems of the newer layouts). ``sample_only``: the package has
+    no secret data, and its samples are judged instead (as DOMjudge does); ``secret`` is then
+    the samples' group. ``submit_answer``: a submission is the answer files, not a program.
+    ``constants`` (2025-09) are replaced in validators, included files, example submissions
+    and ``test_group.yaml``. ``legacy_grading``: groups are graded by problemtools' default
+    grader (legacy packages, and newer ones that still use its ``testdata.yaml`` keys);
+    ``data_scoring`` is then the grading of ``data/`` itself, over ``sample`` and ``secret``.
     """
 
     root: Path
@@ -166,12 +209,33 @@ class Problem:
     validator: ValidatorSpec
     sample: TestGroup | None
     secret: TestGroup
-    submissions: tuple[Submission, ...] = ()
     custom_score: bool = False
+    sample_only: bool = False
+    submit_answer: bool = False
+    constants: tuple[tuple[str, str], ...] = ()
+    legacy_grading: bool = False
+    data_scoring: Scoring | None = None
+
+    @functools.cached_property
+    def submissions(self) -> tuple[Submission, ...]:
+        """The example submissions (``submissions/``), read when first asked for."""
+        from .submissions import find_submissions
+        return find_submissions(self.root, self.scoring)
+
+    def includes(self, code: str) -> tuple[tuple[str, Path], ...]:
+        """The files ``include/<code>/`` (else ``include/default/``) adds to every submission
+        in the language of that Kattis code (2025-09 "included files")."""
+        for name in (code, "default"):
+            directory = self.root / "include" / name
+            if directory.is_dir():
+                return tuple((p.name, p) for p in sorted(directory.iterdir()) if p.is_file())
+        return ()
 
     @property
     def groups(self) -> list[TestGroup]:
         """The top-level groups in judging order: ``sample`` (when present), then ``secret``."""
+        if self.sample_only:
+            return [self.secret]
         return [g for g in (self.sample, self.secret) if g is not None]
 
     @property
@@ -184,5 +248,6 @@ class Problem:
         """The problem's type as one line: ``pass-fail`` or ``scoring``, plus modifiers."""
         parts = ["scoring" if self.scoring else "pass-fail"]
         parts += [name for name, on in (("interactive", self.interactive),
-                                        ("multi-pass", self.multi_pass)) if on]
+                                        ("multi-pass", self.multi_pass),
+                                        ("submit-answer", self.submit_answer)) if on]
         return " ".join(parts)

@@ -1,0 +1,2 @@
+def main():
+    print(int(input()) + {{offset}})

@@ -1,0 +1,2 @@
+from offset import OFFSET
+print(int(input()) + OFFSET)

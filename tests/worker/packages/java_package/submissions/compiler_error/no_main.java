@@ -1,0 +1,5 @@
+package bin;
+
+class Helper {
+    static int x = 1;
+}

@@ -1,0 +1,3 @@
+# @EXPECTED_RESULTS@: ACCEPTED
+from words import first
+print(first(input()))

@@ -1,0 +1,2 @@
+def first(line):
+    return line.split()[0]

@@ -1,0 +1,2 @@
+# Mentions @EXPECTED_RESULTS@ in prose only.
+print('bye')

@@ -1,0 +1,2 @@
+#include "greet.h"
+std::string greet(const std::string& n) { return "Hello " + n; }

@@ -1,0 +1,5 @@
+package util;
+
+public class Greeter {
+    public static String greet(String name) { return "Hello " + name; }
+}

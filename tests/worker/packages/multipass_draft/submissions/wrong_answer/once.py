@@ -1,0 +1,2 @@
+w = input().split()
+print(w[-1])

@@ -1,0 +1,2 @@
+import sys
+sys.stdout.write(input() + ' ' * (10 * 1000 * 1000) + '\n')

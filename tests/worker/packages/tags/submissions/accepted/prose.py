@@ -1,0 +1,2 @@
+# The @EXPECTED_RESULTS@ tag needs a colon: this line is prose.
+print(input())

@@ -1,0 +1,2 @@
+# @EXPECTED_SCORE@: CORRECT
+print(input())

@@ -1,0 +1,3 @@
+# @EXPECTED_RESULTS@: TIMELIMIT,WRONG_ANSWER
+while True:
+    pass

@@ -1,0 +1,237 @@
+"""Packages as they exist in the wild (issue 16): a fixture package of our own for each thing
+the reference examples of the Kattis and DOMjudge formats do, and one that mixes them.
+
+Each is verified through ``judgebox verify --json`` (every labelled submission gets its label;
+the ones judgebox cannot judge are skipped with the reason), and the rules behind them are
+checked one by one: DOMjudge's tags, ``domjudge-problem.ini``, problemtools' grader, the
+default output limit, programs of several files, Java packages, 2025-09 constants, included
+files and ``submissions.yaml``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from worker.cli import main as judgebox
+from worker.languages import get_language, java_main_class
+from worker.problem import load_problem, parse_domjudge_ini, substitute_constants
+from worker.problem.submissions import _annotation, glob_matches
+from worker.sources import SourceError, SourceFiles, entry_file, language_of, read_zip
+
+PACKAGES = Path(__file__).parent / "packages"
+
+# package -> (as expected, skipped with the reason in the note)
+EXPECTED = {
+    "sample_only": (2, {}),
+    "tags": (6, {"check_manually/manual.py": "CHECK-MANUALLY"}),
+    "multipass_draft": (2, {}),
+    "domjudge_ini": (1, {}),
+    "legacy_scoring": (3, {}),
+    "output_limit": (3, {}),
+    "multifile": (6, {}),
+    "java_package": (3, {}),
+    "format_2025": (6, {}),
+    "mixed": (4, {"run_time_error/py2.py": "Python 2"}),
+}
+
+
+def invoke(*args: str):
+    return CliRunner(mix_stderr=False).invoke(judgebox, list(args))
+
+
+def verify_json(name: str) -> dict:
+    result = invoke("verify", "--json", str(PACKAGES / name))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_labelled_submission_gets_its_label(name, clean_host):
+    report = verify_json(name)
+    ok, skipped = EXPECTED[name]
+    assert report["counts"] == {"ok": ok, "mismatch": 0, "error": 0,
+                                "skipped": len(skipped)}, report
+    for entry in report["submissions"]:
+        if entry["status"] == "skipped":
+            assert skipped[entry["name"]] in entry["note"]
+        else:
+            assert entry["got"] is not None and entry["time"] is not None
+    assert report["ok"] is True
+
+
+def test_verify_json_has_expected_got_and_time(clean_host):
+    report = verify_json("tags")
+    by_name = {s["name"]: s for s in report["submissions"]}
+    slow = by_name["multiple/slow_or_wrong.py"]
+    assert (slow["expected"], slow["got"], slow["expected_from"]) == ("TLE/WA", "TLE", "tag")
+    assert slow["time"] >= 1.0 and report["time_limit"] == 1.0
+    # the tag listed the folder's own result: the folder's result alone is expected
+    assert by_name["accepted/either.py"]["expected"] == "AC"
+    assert by_name["run_time_error/alias.c"]["got"] == "RE"
+
+
+# --- 1. samples only -----------------------------------------------------------------------
+
+def test_a_package_with_only_samples_is_judged_on_them_and_says_so(clean_host):
+    problem = load_problem(PACKAGES / "sample_only")
+    assert problem.sample_only and [c.name for c in problem.cases] == ["sample/1", "sample/2"]
+    result = invoke("judge", str(PACKAGES / "sample_only"),
+                    str(PACKAGES / "sample_only/submissions/accepted/echo.py"))
+    assert result.exit_code == 0, result.stderr
+    assert "no secret test data: judged on its samples" in result.stdout
+    assert "verdict AC" in result.stdout
+
+
+# --- 2. tags -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, results, problem", [
+    (b"// @EXPECTED_RESULTS@: CORRECT\n", ("CORRECT",), ""),
+    (b"# @expected_results@:   run_time_error , ACCEPTED   \n", ("RUN-ERROR", "CORRECT"), ""),
+    (b"/* @EXPECTED_RESULTS@: WRONG_ANSWER */\n", ("WRONG-ANSWER",), ""),
+    (b"the @EXPECTED_RESULTS@ tag, in prose\n", None, ""),
+    (b"@EXPECTED_RESULTS@: CORRECT\n@EXPECTED_RESULTS@: CORRECT\n", None, "twice"),
+    (b"@EXPECTED_SCORE@: 42\n", None, ""),
+])
+def test_tags_are_read_by_domjudges_rules(text, results, problem):
+    found = _annotation(text)
+    if results is None and not problem and b"SCORE" not in text:
+        assert found is None
+        return
+    assert found is not None and problem in found.problem
+    assert found.results == results
+    if b"SCORE" in text:
+        assert found.score == 42.0
+
+
+def test_judging_one_source_reads_no_other_tag(tmp_path, clean_host):
+    """A tag judgebox does not know, in another file, stops nothing."""
+    result = invoke("judge", "--json", str(PACKAGES / "tags"),
+                    str(PACKAGES / "tags/submissions/accepted/prose.py"))
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["verdict"] == "AC"
+
+
+# --- 3, 4. multi-pass in 2023-07-draft; domjudge-problem.ini --------------------------------
+
+def test_draft_multi_pass_and_domjudge_ini():
+    assert load_problem(PACKAGES / "multipass_draft").multi_pass
+    problem = load_problem(PACKAGES / "domjudge_ini")
+    assert (problem.limits.time_limit, problem.limits.time_limit_from) == \
+        (2.0, "domjudge-problem.ini")
+    settings = parse_domjudge_ini(PACKAGES / "domjudge_ini/domjudge-problem.ini")
+    assert settings["short_name"] == "echo" and settings["name"] == "Echo"
+    assert settings["externalid"] == "echo-1" and settings["special_compare"] == ""
+
+
+# --- 5. problemtools' grader ---------------------------------------------------------------
+
+def test_legacy_groups_are_graded_as_problemtools_grades_them(clean_host):
+    problem = load_problem(PACKAGES / "legacy_scoring")
+    assert problem.legacy_grading and problem.data_scoring.ignore_sample
+    assert problem.data_scoring.max_score == 100.0
+    by_name = {s["name"]: s for s in verify_json("legacy_scoring")["submissions"]}
+    # accept_if_any_accepted: one subtask passed is AC, with its 50 points
+    assert (by_name["partially_accepted/small.py"]["got"],
+            by_name["partially_accepted/small.py"]["score"]) == ("AC", 50.0)
+    assert by_name["wrong_answer/zero.py"]["score"] == 0.0
+
+
+# --- 6. the default output limit -----------------------------------------------------------
+
+def test_the_default_output_limit_is_the_formats_8_mib(clean_host):
+    by_name = {s["name"]: s for s in verify_json("output_limit")["submissions"]}
+    assert by_name["accepted/seven_mb.py"]["got"] == "AC"
+    assert by_name["output_limit/ten_mb.py"]["got"] == "OLE"
+
+
+# --- 7. programs of several files ----------------------------------------------------------
+
+def test_judge_takes_a_directory_or_several_files(clean_host):
+    base = PACKAGES / "multifile/submissions/accepted"
+    for args in ([str(base / "cpp")],
+                 [str(base / "python/solve.py"), str(base / "python/greeting.py")],
+                 ["--entry", "start.js", str(base / "js")]):
+        result = invoke("judge", "--json", str(PACKAGES / "multifile"), *args)
+        assert result.exit_code == 0, result.stderr
+        assert json.loads(result.stdout)["verdict"] == "AC", args
+
+
+def test_an_undecidable_entry_point_is_a_compile_error_with_the_reason(clean_host):
+    result = invoke("judge", "--json", str(PACKAGES / "multifile"),
+                    str(PACKAGES / "multifile/submissions/compiler_error/two_mains"))
+    judgement = json.loads(result.stdout)
+    assert judgement["verdict"] == "CE"
+    assert "cannot decide the entry point among a.py, b.py" in judgement["compile_output"]
+
+
+def test_entry_points_are_decided_as_domjudge_and_kattis_do():
+    python = get_language("python3")
+    main_guard = SourceFiles((("lib.py", b"x = 1\n"),
+                              ("run.py", b"if __name__ == '__main__':\n    pass\n")))
+    assert entry_file(python, main_guard) == ("run.py", "")
+    dunder = SourceFiles((("__main__.py", b""), ("lib.py", b"")))
+    assert entry_file(python, dunder)[0] == "__main__.py"
+    named = SourceFiles((("a.py", b""), ("b.py", b"")), entry="b.py")
+    assert entry_file(python, named)[0] == "b.py"
+    pascal = SourceFiles((("unit1.pas", b"unit unit1;\n"), ("hello.pp", b"program hello;\n")))
+    assert entry_file(get_language("pascal"), pascal)[0] == "hello.pp"
+    with pytest.raises(Exception, match="several languages"):
+        language_of(SourceFiles((("a.c", b""), ("b.py", b""))))
+
+
+def test_a_zip_of_files_and_bad_names(tmp_path):
+    import io
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("prog/main.py", "print(1)\n")
+        zf.writestr("prog/util.py", "x = 1\n")
+    files = read_zip(buffer.getvalue())
+    assert files.names == ["main.py", "util.py"]
+    for bad in ("../x.py", "a/b.py", ".hidden", "with space.py"):
+        with pytest.raises(SourceError):
+            SourceFiles(((bad, b""),))
+
+
+# --- 8. Java packages ----------------------------------------------------------------------
+
+def test_java_package_declarations_name_the_class_in_full():
+    values = java_main_class(b"package bin;\nclass Main { public static void main(String[] a) {} }")
+    assert values["main_class"] == "bin.Main" and values["main_class_file"] == "bin/Main.class"
+    assert java_main_class(b"/* x */ package a . b ;\npublic class Deep {\n"
+                           b"static public void main(String[] a) {} }")["main_class"] == "a.b.Deep"
+
+
+# --- 9. the 2025-09 format's features ------------------------------------------------------
+
+def test_constants_included_files_and_submissions_yaml(clean_host):
+    problem = load_problem(PACKAGES / "format_2025")
+    assert dict(problem.constants) == {"offset": "7", "offset.value": "7", "offset.tex": "7"}
+    assert substitute_constants(b"{{offset}} {{offset.tex}} {{other}}",
+                                problem.constants) == b"7 7 {{other}}"
+    assert [name for name, _ in problem.includes("python3")] == ["offset.py"]
+    assert [name for name, _ in problem.includes("php")] == ["offset.txt"]
+    by_name = {s.name: s for s in problem.submissions}
+    assert by_name["accepted/two_files"].entry == "run.py"
+    slow = by_name["time_limit_exceeded/slow_on_two.py"]
+    assert [r.tests for r in slow.rules] == [None, "secret/1", "secret/2"]
+    assert glob_matches("secret/*", "secret/2") and glob_matches("{a,b}.py", "b.py")
+    assert not glob_matches("secret/*", "sample/1")
+
+
+def test_batch_judges_a_submitters_folder_as_one_program(tmp_path, clean_host):
+    import shutil
+    base = PACKAGES / "multifile/submissions/accepted"
+    shutil.copytree(base / "python", tmp_path / "class/alice")
+    shutil.copytree(base / "cpp", tmp_path / "class/bob")
+    report = tmp_path / "report.json"
+    result = invoke("batch", str(PACKAGES / "multifile"), str(tmp_path / "class"),
+                    "--multi-file", "--out", str(report))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    rows = json.loads(report.read_text())
+    assert [(r["submitter"], r["language"], r["verdict"]) for r in rows] == \
+        [("alice", "python3", "AC"), ("bob", "cpp17", "AC")]

@@ -17,7 +17,6 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from ._yaml import read_yaml
 from .errors import PackageError

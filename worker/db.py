@@ -8,7 +8,11 @@
   ``lease_owner``, ``lease_until``) and the result (verdict, Judge0 status id, times).
 - ``submission_tests``: the ad-hoc tests of a submission (stdin, expected output).
 - ``test_results``: one row per test judged, stored as each test ends.
-- ``api_tokens``: API tokens (only a SHA-256 of each is kept) and their scopes.
+- ``api_tokens``: API tokens (only a SHA-256 of each is kept), their scopes and the account
+  each belongs to, if any.
+- ``users``: accounts (admin, instructor, student; a password hash); ``courses`` and
+  ``course_members``: classes and who is in them; ``assignments`` and
+  ``assignment_problems``: a course's assignments and contests, their problems and points.
 - ``workers``: live workers, their languages and when they were last seen.
 - ``batches`` and ``batch_items``: batch grading jobs (``POST /api/v1/batches``): a problem,
   and per item its submitter, file name and the submission judging it (batch queue). A
@@ -29,11 +33,13 @@ from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = ["Base", "Package", "Problem", "Submission", "SubmissionTest", "TestResult",
-           "ApiToken", "WorkerRecord", "Batch", "BatchEntry", "utcnow", "STATES", "QUEUED",
-           "COMPILING", "RUNNING", "DONE"]
+           "ApiToken", "WorkerRecord", "Batch", "BatchEntry", "User", "Course", "CourseMember",
+           "Assignment", "AssignmentProblem", "utcnow", "STATES", "QUEUED", "COMPILING",
+           "RUNNING", "DONE", "ROLES"]
 
 QUEUED, COMPILING, RUNNING, DONE = "queued", "compiling", "running", "done"
 STATES = (QUEUED, COMPILING, RUNNING, DONE)
+ROLES = ("admin", "instructor", "student")  # an account's role on the whole site
 
 
 def utcnow() -> dt.datetime:
@@ -71,6 +77,8 @@ class Problem(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     owner_token_id: Mapped[int | None] = mapped_column(  # the token that uploaded it
         ForeignKey("api_tokens.id", ondelete="SET NULL"), nullable=True)
+    owner_user_id: Mapped[int | None] = mapped_column(  # the account that uploaded it
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
 
 
 class Submission(Base):
@@ -107,6 +115,17 @@ class Submission(Base):
     # it stored (source and tests), counted against that client's quota
     client: Mapped[str | None] = mapped_column(String(80), nullable=True)
     stored_bytes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # the account that made it (then it is private to that account and its course staff),
+    # the assignment it was made in (late: after the end, in the late window), whether it
+    # was a run on the samples only (never scored), and what the judging found beyond the
+    # tests' rows (a scoring problem's groups)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True)
+    assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assignments.id", ondelete="SET NULL"), nullable=True, index=True)
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    samples_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    details: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     state: Mapped[str] = mapped_column(String(12), default=QUEUED)
     test_index: Mapped[int] = mapped_column(Integer, default=0)   # running test k (1-based)
@@ -191,6 +210,8 @@ class ApiToken(Base):
     rate_limit: Mapped[str | None] = mapped_column(String(100), nullable=True)
     scopes: Mapped[str] = mapped_column(String(100), default="submit",
                                         server_default="submit")  # space-separated
+    user_id: Mapped[int | None] = mapped_column(  # the account it belongs to, if any
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
@@ -253,3 +274,96 @@ class BatchEntry(Base):
     original_id: Mapped[int | None] = mapped_column(
         ForeignKey("submissions.id", ondelete="SET NULL"), nullable=True)
     before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+class User(Base):
+    """An account: a person who logs in on the pages (``role``: admin, instructor, student).
+    Only a hash of the password is kept (werkzeug's scrypt); ``disabled_at`` locks it out."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20), default="student")
+    password_hash: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class Course(Base):
+    """A class: its members (instructors and students) and its assignments. ``join_code``
+    lets a new account sign up into it as a student (when sign-up is by invitation)."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    join_code: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    members: Mapped[list["CourseMember"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin")
+
+
+class CourseMember(Base):
+    """A user in a course, as ``instructor`` or ``student``."""
+
+    __tablename__ = "course_members"
+    __table_args__ = (UniqueConstraint("course_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    role: Mapped[str] = mapped_column(String(20), default="student")
+
+
+class Assignment(Base):
+    """An assignment or a contest of a course: its problems, when it is open (``starts_at``
+    to ``ends_at``, then until ``late_until`` with points times ``late_factor``), its
+    scoreboard (``scoring``: ``icpc`` solved and penalty, ``ioi`` the sum of each problem's
+    best score; frozen from ``freeze_at`` for contestants), what students see of the tests
+    (``feedback``) and whether they see each other's submissions after the end
+    (``share_after_end``)."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
+                                           index=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    kind: Mapped[str] = mapped_column(String(20), default="assignment")  # or contest
+    scoring: Mapped[str] = mapped_column(String(10), default="ioi")      # or icpc
+    starts_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    late_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    late_factor: Mapped[float] = mapped_column(Float, default=1.0)
+    freeze_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    feedback: Mapped[str] = mapped_column(String(10), default="samples")  # or all
+    share_after_end: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    problems: Mapped[list["AssignmentProblem"]] = relationship(
+        order_by="AssignmentProblem.position", cascade="all, delete-orphan", lazy="selectin")
+
+
+class AssignmentProblem(Base):
+    """A problem of an assignment: its label (``A``), its points, its place in the list."""
+
+    __tablename__ = "assignment_problems"
+    __table_args__ = (UniqueConstraint("assignment_id", "label"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"))
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(10))
+    points: Mapped[float] = mapped_column(Float, default=100.0)
+    position: Mapped[int] = mapped_column(Integer, default=0)

@@ -40,11 +40,22 @@ def _authenticate() -> None:
     secret = request.headers.get(header)
     if secret:
         token = verify_token(current_app.extensions["judgebox_store"], secret.strip())
-        if token is None:
+        if token is None or _account_disabled(token):
             raise ApiError(401, f"invalid or revoked token in {header}")
         g.api_token = token
     elif current_app.config["AUTH_REQUIRED"]:
         raise ApiError(401, f"a token is required in {header} (see `judgebox token create`)")
+
+
+def _account_disabled(token) -> bool:
+    """A token of a disabled account stops working with it."""
+    if token.user_id is None:
+        return False
+    from worker.db import User
+
+    with current_app.extensions["judgebox_store"].read() as session:
+        user = session.get(User, token.user_id)
+    return user is None or user.disabled_at is not None
 
 
 def init_auth(app: Flask) -> None:

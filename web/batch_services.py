@@ -71,7 +71,7 @@ def create_batch(data: bytes, problem_name: str, options: CollectOptions,
     cap = int(current_app.config["MAX_PACKAGE_MB"]) * 1024 * 1024
     if len(data) > cap:
         raise ApiError(413, f"the zip is larger than {cap // (1024 * 1024)} MB")
-    problem = services.get_problem(problem_name)
+    problem = access.require_problem(services.get_problem(problem_name))
     services.check_unpacked_size(data, services.unpacked_cap(), "submissions")
     items = _items(data, options, filename)
     languages = {lang: services.resolve_language(lang, field="submissions")

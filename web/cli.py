@@ -6,6 +6,7 @@
   ``redis-server`` is started when none answers at ``REDIS_URL``), a worker, the web app
   (threaded WSGI server); prints the URL; Ctrl-C stops what it started.
 - ``judgebox token create|update|revoke|list``: API tokens and their scopes.
+- ``judgebox users import|list|create|passwd``: accounts (class lists).
 """
 
 from __future__ import annotations
@@ -252,20 +253,29 @@ def _scope_list(values: tuple[str, ...]) -> list[str]:
 @click.option("--scope", "scopes", multiple=True, metavar="SCOPE", help=_SCOPE_HELP)
 @click.option("--rate-limit", default=None, metavar="LIMIT",
               help='This token\'s limit on creating submissions, e.g. "100/minute".')
+@click.option("--user", "username", default=None, metavar="USERNAME",
+              help="The account the token belongs to: it acts as that account, its scopes "
+                   "within the account's role.")
 @click.option("--value", default=None, metavar="SECRET",
               help="Use this value as the token (an existing Judge0 deployment's token, so "
                    "that its clients need no change); at least 8 characters. Also read from "
                    "$JUDGEBOX_TOKEN_VALUE, which keeps it out of the process list.")
 def token_create(name: str, scopes: tuple[str, ...], rate_limit: str | None,
-                 value: str | None) -> None:
+                 username: str | None, value: str | None) -> None:
     """Create a token NAME; prints the token (shown only this once)."""
     from worker.tokens import TokenError, create_token
+    from worker.users import get_user
 
     _check_rate_limit(rate_limit)
     value = value if value is not None else os.environ.get("JUDGEBOX_TOKEN_VALUE") or None
+    store = _app().extensions["judgebox_store"]
+    user = get_user(store, username) if username else None
+    if username and user is None:
+        raise click.ClickException(f"no user named {username!r}")
     try:
-        _row, secret = create_token(_app().extensions["judgebox_store"], name, rate_limit,
-                                    _scope_list(scopes) or ["submit"], value)
+        _row, secret = create_token(store, name, rate_limit,
+                                    _scope_list(scopes) or ["submit"], value,
+                                    user.id if user else None)
     except TokenError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(secret)
@@ -327,6 +337,87 @@ def token_list(as_json: bool) -> None:
                    f"{row['created_at']}")
 
 
+# --- judgebox users -------------------------------------------------------------------------
+
+@click.group("users")
+def users_group() -> None:
+    """Accounts: import a class list, list, create, give a new password."""
+
+
+@users_group.command("import")
+@click.argument("class_list", type=click.File("r", encoding="utf-8-sig"), metavar="CLASS.csv")
+@click.option("--course", default=None, metavar="NAME",
+              help="Also put everyone in this course (made when it does not exist): "
+                   "instructors as instructors, the others as students.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+def users_import(class_list, course: str | None, as_json: bool) -> None:
+    """Create or update the accounts of CLASS.csv (columns username,name,email,role and an
+    optional password, a header line first). Passwords generated for new accounts are
+    printed once: hand them out."""
+    from worker import users
+
+    store = _app().extensions["judgebox_store"]
+    try:
+        if course and users.get_course(store, course) is None:
+            users.create_course(store, course)
+            click.echo(f"made the course {course}", err=True)
+        done = users.import_users(store, class_list.read(), course)
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps({"created": [{"username": n, "password": p or None}
+                                           for n, p in done.created],
+                               "updated": done.updated}, indent=1))
+        return
+    for name, password in done.created:
+        click.echo(f"{name}\t{password or '(the password of the list)'}")
+    click.echo(f"{len(done.created)} created, {len(done.updated)} updated", err=True)
+
+
+@users_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def users_list(as_json: bool) -> None:
+    """List the accounts (never their passwords)."""
+    from worker import users
+
+    rows = [users.user_json(u) for u in users.list_users(_app().extensions["judgebox_store"])]
+    if as_json:
+        click.echo(json.dumps(rows, indent=1))
+        return
+    for row in rows:
+        click.echo(f"{row['username']:<20} {row['role']:<11} {row['name']:<30} {row['email']}")
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "instructor", "student"]),
+              default="student", show_default=True)
+@click.option("--name", default="")
+@click.option("--email", default="")
+def users_create(username: str, role: str, name: str, email: str) -> None:
+    """Make an account; prints its generated password once."""
+    from worker import users
+
+    try:
+        _user, password = users.create_user(_app().extensions["judgebox_store"], username,
+                                            role, name, email)
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(password)
+
+
+@users_group.command("passwd")
+@click.argument("username")
+def users_passwd(username: str) -> None:
+    """Give USERNAME a new generated password; prints it once."""
+    from worker import users
+
+    try:
+        click.echo(users.set_password(_app().extensions["judgebox_store"], username))
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @click.group()
 def cli() -> None:
     """judgebox's service commands (until worker.cli registers them)."""
@@ -335,6 +426,7 @@ def cli() -> None:
 cli.add_command(worker_command)
 cli.add_command(serve_command)
 cli.add_command(token_group)
+cli.add_command(users_group)
 
 if __name__ == "__main__":
     cli()

@@ -72,6 +72,8 @@ class Defaults:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
     # Pages (docs/web.md)
+    SIGNUP = "closed"            # closed (accounts from class lists), invite (a join code), open
+    RATELIMIT_LOGIN = "20/minute"  # log-in, sign-up and password tries per address
     SECRET_KEY = None            # signs the session cookie; default: <DATA_DIR>/secret_key
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False    # set true behind HTTPS

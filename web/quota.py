@@ -11,8 +11,8 @@ batches, the pages) calls :func:`charge` once per request, before anything is st
 
 Over a rate: 429 with ``Retry-After``; a request larger than a cap it could never fit, or a
 client whose total is used up: 413. The answer names the limit and its setting. A client is
-its token (``token:<id>``), else its address (``addr:<ip>``; an IPv6 address counts as its
-/64, which one host usually holds whole). The counters live in the rate limiter's storage
+its token (``token:<id>``), its account on the pages (``user:<id>``), else its address
+(``addr:<ip>``; an IPv6 address counts as its /64, which one host usually holds whole). The counters live in the rate limiter's storage
 (Redis); when it cannot be reached the per-minute checks are skipped, as flask-limiter's own
 are (``RATELIMIT_SWALLOW_ERRORS``), and the total is still checked in the store.
 """
@@ -39,9 +39,12 @@ _MB = 1024 * 1024
 
 
 def client_key(principal: Principal) -> str:
-    """Whom this request counts against: ``token:<id>``, else ``addr:<address>``."""
+    """Whom this request counts against: ``token:<id>``, ``user:<id>`` (an account on the
+    pages), else ``addr:<address>``."""
     if principal.token_id is not None:
         return f"token:{principal.token_id}"
+    if principal.user_id is not None:
+        return f"user:{principal.user_id}"
     address = request.remote_addr or "unknown"
     try:
         ip = ipaddress.ip_address(address)
@@ -131,11 +134,10 @@ def charge(principal: Principal, items: int, stored: int) -> str:
     """Count ``items`` new submissions that store ``stored`` bytes against ``principal``'s
     client; 429 or 413 when over a limit (then nothing is counted). Returns the client's
     key, which the submissions record."""
-    token = principal.token
-    anonymous = token is None
+    anonymous = principal.anonymous
     key = client_key(principal)
-    submit_limit, per_minute, total = _settings(anonymous,
-                                                None if anonymous else token.rate_limit)
+    submit_limit, per_minute, total = _settings(
+        anonymous, principal.token.rate_limit if principal.token is not None else None)
     _total(stored, key, anonymous, total)
     _per_minute(items, stored, key, anonymous, submit_limit, per_minute)
     return key

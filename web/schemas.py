@@ -54,11 +54,22 @@ class SubmissionCreate(BaseModel):
     limits: RunLimitsIn = Field(default_factory=RunLimitsIn)
     queue: Literal["interactive", "batch"] = "interactive"
     run_all: bool = Field(False, description="run every test even after one failed")
+    assignment: str | None = Field(
+        None, max_length=100, description="the name of an assignment the problem is in: the "
+        "submission counts there (as the token's account, or as ``user``)")
+    user: str | None = Field(
+        None, max_length=64, description="with ``assignment``, for the course's staff: the "
+        "student the submission is of (a grader filling in work handed in elsewhere)")
+    late: bool = Field(False, description="with ``user``: count it as handed in late")
 
     @model_validator(mode="after")
     def _problem_or_tests(self) -> "SubmissionCreate":
         if (self.problem is None) == (self.tests is None):
             raise ValueError("give either problem or tests")
+        if self.assignment is not None and self.problem is None:
+            raise ValueError("an assignment needs its problem")
+        if (self.user is not None or self.late) and self.assignment is None:
+            raise ValueError("user and late go with an assignment")
         if self.tests is not None and not self.tests:
             raise ValueError("tests must not be empty")
         return self
@@ -130,6 +141,9 @@ class ProblemOut(BaseModel):
     type: str
     feedback: Literal["samples", "all"] = Field(
         description="what contestants see of the tests: the samples' data only, or all")
+    visibility: Literal["public", "private"] = Field(
+        description="who sees the problem: everyone, or its managers and the courses whose "
+                    "assignments use it once they start")
     created_at: str
 
 
@@ -166,6 +180,7 @@ class ProblemChange(BaseModel):
     model_config = {"extra": "forbid"}
 
     feedback: Literal["samples", "all"] | None = None
+    visibility: Literal["public", "private"] | None = None
 
 
 class RejudgeCreate(BaseModel):

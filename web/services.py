@@ -30,9 +30,9 @@ from .errors import ApiError
 from .schemas import RunLimitsIn
 
 __all__ = ["store", "offered_languages", "resolve_language", "native_limits", "admit",
-           "submit", "submission_json", "visible_results", "visible_message", "problem_json",
-           "upload_problem", "set_feedback", "delete_problem", "get_problem", "find_problem", "list_problems",
-           "iso", "all_language_rows", "decode_b64"]
+           "submit", "in_assignment", "submission_json", "visible_results", "visible_message",
+           "problem_json", "upload_problem", "change_problem", "delete_problem", "get_problem",
+           "find_problem", "list_problems", "iso", "all_language_rows", "decode_b64"]
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,50 @@ def submit(new: NewSubmission, problem: Problem | None = None,
     return row
 
 
+def in_assignment(principal: access.Principal, name: str, problem: Problem,
+                  username: str | None = None, late: bool = False) -> dict:
+    """The fields of a submission on ``problem`` that counts in assignment ``name``: as
+    ``principal``'s account (a student of its course, while it is open or late), or, for
+    its staff, as the student ``username`` (``late`` as they say). 404 for an assignment
+    the principal is not in (or whose problems are not out yet), 403 or 422 otherwise."""
+    from worker import assignments
+    from worker.users import get_user
+
+    found = assignments.get_assignment(store(), name)
+    staff = found is not None and (principal.admin or found.course_id in principal.staff)
+    if found is None or not (staff or found.course_id in principal.member):
+        raise ApiError(404, f"no assignment {name!r}")
+    phase = assignments.phase(found)
+    if not staff and phase == "upcoming":
+        raise ApiError(404, f"no assignment {name!r}")
+    if problem.id not in {p.problem_id for p in found.problems}:
+        raise ApiError(422, f"problem {problem.name!r} is not in assignment {name!r}",
+                       {"problem": [f"not in assignment {name!r}"]})
+    if username is not None:
+        if not staff:
+            raise ApiError(403, "only the course's staff submit for others")
+        student = get_user(store(), username)
+        if student is None or student.id not in _members(found.course_id):
+            raise ApiError(422, f"{username!r} is not in the assignment's course",
+                           {"user": [f"not in the course of {name!r}"]})
+        return {"assignment_id": found.id, "user_id": student.id, "late": late}
+    if principal.user_id is None:
+        raise ApiError(422, "an assignment needs an account: a token of the student's, or "
+                            "user (for staff)", {"assignment": ["needs an account"]})
+    if not staff and phase not in ("open", "late"):
+        raise ApiError(403, f"this {found.kind} is {phase}: no more submissions")
+    return {"assignment_id": found.id, "user_id": principal.user_id,
+            "late": phase == "late" and not staff}
+
+
+def _members(course_id: int) -> set[int]:
+    from worker.db import CourseMember
+
+    with store().read() as session:
+        return set(session.scalars(select(CourseMember.user_id).where(
+            CourseMember.course_id == course_id)).all())
+
+
 def _forget(row: Submission) -> None:
     with store().write() as session:
         found = session.get(Submission, row.id)
@@ -221,7 +265,8 @@ def problem_json(row: Problem) -> dict:
     return {"name": row.name, "title": row.title, "package_sha256": row.package_sha256,
             "time_limit": row.time_limit_ms / 1000 if row.time_limit_ms else None,
             "test_count": row.test_count, "type": info.get("type", "pass-fail"),
-            "feedback": info.get("feedback", "samples"), "created_at": iso(row.created_at)}
+            "feedback": info.get("feedback", "samples"),
+            "visibility": info.get("visibility", "public"), "created_at": iso(row.created_at)}
 
 
 def find_problem(name: str) -> Problem | None:
@@ -230,10 +275,14 @@ def find_problem(name: str) -> Problem | None:
         return session.scalars(select(Problem).where(Problem.name == name)).first()
 
 
-def list_problems() -> list[Problem]:
-    """Every problem, by name."""
+def list_problems(visible: bool = False) -> list[Problem]:
+    """Every problem, by name (``visible``: those this request's principal may see)."""
     with store().read() as session:
-        return list(session.scalars(select(Problem).order_by(Problem.name)).all())
+        rows = list(session.scalars(select(Problem).order_by(Problem.name)).all())
+    if visible:
+        principal = access.current()
+        rows = [row for row in rows if access.may_see_problem(principal, row)]
+    return rows
 
 
 def get_problem(name: str) -> Problem:
@@ -293,14 +342,14 @@ def _read_package(data: bytes, stem: str) -> dict:
 
 def upload_problem(data: bytes, name: str | None, filename: str | None = None,
                    replace: bool = False, owner_token_id: int | None = None,
-                   feedback: str | None = None) -> Problem:
+                   feedback: str | None = None, owner_user_id: int | None = None,
+                   visibility: str | None = None) -> Problem:
     """Store a problem package (zip) and its problem; 409 when the name is taken, unless
     ``replace`` (then the problem keeps its name, id and owner and takes the new package).
-    ``owner_token_id`` is the uploading token (a new problem's owner); ``feedback``
-    (``samples`` or ``all``) says what contestants see of its tests (``web.access``)."""
-    if feedback is not None and feedback not in access.FEEDBACK:
-        raise ApiError(422, "bad feedback", {"feedback": [
-            f"one of {', '.join(access.FEEDBACK)}"]})
+    ``owner_token_id`` / ``owner_user_id`` is the uploading token / account (a new
+    problem's owner); ``feedback`` (``samples`` or ``all``) says what contestants see of its
+    tests and ``visibility`` (``public`` or ``private``) who sees it (``web.access``)."""
+    settings = _settings({"feedback": feedback, "visibility": visibility})
     cap = int(current_app.config["MAX_PACKAGE_MB"]) * 1024 * 1024
     if len(data) > cap:
         raise ApiError(413, f"the package is larger than {cap // (1024 * 1024)} MB")
@@ -329,11 +378,12 @@ def upload_problem(data: bytes, name: str | None, filename: str | None = None,
         if row is not None and not replace:
             raise ApiError(409, f"a problem named {name!r} exists already (replace it, or "
                                 "delete it first)")
-        kept = (row.info or {}).get("feedback") if row is not None else None
-        if feedback or kept:
-            values["info"]["feedback"] = feedback or kept
+        kept = {k: v for k, v in (row.info or {}).items() if k in _SETTINGS} \
+            if row is not None else {}
+        values["info"].update(kept | settings)
         if row is None:
-            row = Problem(name=name, owner_token_id=owner_token_id, **values)
+            row = Problem(name=name, owner_token_id=owner_token_id,
+                          owner_user_id=owner_user_id, **values)
             session.add(row)
         else:
             for key, value in values.items():
@@ -343,16 +393,26 @@ def upload_problem(data: bytes, name: str | None, filename: str | None = None,
     return row
 
 
-def set_feedback(problem: Problem, feedback: object) -> None:
-    """Set what contestants see of the problem's tests (``samples`` or ``all``)."""
-    if feedback not in access.FEEDBACK:
-        raise ApiError(422, "bad feedback", {"feedback": [
-            f"one of {', '.join(access.FEEDBACK)}"]})
+_SETTINGS = {"feedback": access.FEEDBACK, "visibility": access.VISIBILITY}
+
+
+def _settings(given: dict) -> dict:
+    """A problem's settings (``feedback``, ``visibility``) that are given, checked (422)."""
+    for key, value in given.items():
+        if value is not None and value not in _SETTINGS[key]:
+            raise ApiError(422, f"bad {key}", {key: [f"one of {', '.join(_SETTINGS[key])}"]})
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def change_problem(problem: Problem, **given: object) -> None:
+    """Change the problem's settings: what contestants see of its tests (``feedback``:
+    ``samples`` or ``all``) and who sees it (``visibility``: ``public`` or ``private``)."""
+    settings = _settings(given)
     with store().write() as session:
         row = session.get(Problem, problem.id)
         if row is None:
             raise ApiError(404, f"no problem named {problem.name!r}")
-        row.info = {**(row.info or {}), "feedback": feedback}
+        row.info = {**(row.info or {}), **settings}
 
 
 def delete_problem(name: str) -> None:

@@ -520,11 +520,13 @@ class Server:
 
 def judge_on_server(server: Server, problem: str, items: list[tuple[str, BatchItem]],
                     state: BatchState, jobs: int, on_result: Progress, stop: Stop,
-                    extra: dict | None = None, poll: float = 0.25) -> None:
+                    extra: dict | None = None, poll: float = 0.25,
+                    assignment: str | None = None) -> None:
     """Judge ``(key, item)`` pairs on the server's problem ``problem`` through the batch
     queue (``extra``: more fields of each request, e.g. ``limits``, ``run_all``), at most
     ``jobs`` in flight; items sent by an earlier, interrupted run are polled
-    rather than sent again."""
+    rather than sent again. With ``assignment``, each counts there as its submitter's (a
+    username of the assignment's course)."""
     import time
 
     waiting = list(reversed(items))
@@ -540,6 +542,8 @@ def judge_on_server(server: Server, problem: str, items: list[tuple[str, BatchIt
                 body = {"language": item.language, "problem": problem,
                         "source": item.source().decode("utf-8", "replace"), "queue": "batch"}
                 body.update(extra or {})
+                if assignment is not None:
+                    body.update(assignment=assignment, user=item.submitter)
                 submission = server.call("POST", "/api/v1/submissions", json=body)["id"]
                 state.sent(key, submission)
             flying[submission] = (key, item)

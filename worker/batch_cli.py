@@ -160,6 +160,10 @@ class _Interrupts:
 @click.option("--all", "judge_all", is_flag=True,
               help="Judge every test of a pass-fail problem (default: stop at the first "
                    "failure).")
+@click.option("--assignment", default=None, metavar="NAME",
+              help="With --server: each submission counts in this assignment as its "
+                   "submitter's (the folder's name is the student's username; the token is "
+                   "of the course's staff).")
 @click.option("--compare", type=click.Path(exists=True, dir_okay=False), default=None,
               metavar="OLD_REPORT",
               help="An earlier report (e.g. before the package changed): show what changed "
@@ -167,7 +171,8 @@ class _Interrupts:
 def batch_command(problem: str, submissions: str, out: str | None, server: str | None,
                   token: str | None, jobs: int | None, langs: tuple[str, ...],
                   all_files: bool, multi_file: bool, skip_unknown: bool,
-                  time_limit: float | None, judge_all: bool, compare: str | None) -> None:
+                  time_limit: float | None, judge_all: bool, assignment: str | None,
+                  compare: str | None) -> None:
     """Judge every submission in SUBMISSIONS (a folder or a zip: a file per submission, or
     a folder per submitter) on PROBLEM (a package: directory, .zip or .kpp) and write a
     report."""
@@ -183,6 +188,8 @@ def batch_command(problem: str, submissions: str, out: str | None, server: str |
             before = read_report(Path(compare))
         except ReportError as exc:
             raise click.ClickException(one_line(exc)) from exc
+    if assignment and not server:
+        raise click.UsageError("--assignment goes with --server (assignments live there)")
     if multi_file and all_files:
         raise click.UsageError("--multi-file and --all-files: a folder is one program, or "
                                "each of its files is one")
@@ -196,7 +203,7 @@ def batch_command(problem: str, submissions: str, out: str | None, server: str |
                 report.with_name(report.name + ".tmp")))
             run = _remote if server else _local
             results = run(problem, items, report, stop, server=server, token=token, jobs=jobs,
-                          time_limit=time_limit, judge_all=judge_all)
+                          time_limit=time_limit, judge_all=judge_all, assignment=assignment)
     except KeyboardInterrupt:
         click.echo("judgebox: stopped; run the same command again to resume", err=True)
         sys.exit(130)
@@ -286,7 +293,7 @@ def _local(problem: str, items: list[BatchItem], report: Path, stop: Stop, *, jo
 
 
 def _remote(problem: str, items: list[BatchItem], report: Path, stop: Stop, *, server, token,
-            jobs, time_limit, judge_all, **_) -> list[BatchResult]:
+            jobs, time_limit, judge_all, assignment=None, **_) -> list[BatchResult]:
     if "/" in problem or Path(problem).suffix.lower() in (".zip", ".kpp"):
         raise BatchError(f"{problem}: with --server, PROBLEM is the name of a problem uploaded "
                          f"to the server (POST /api/v1/problems), not a package")
@@ -301,7 +308,7 @@ def _remote(problem: str, items: list[BatchItem], report: Path, stop: Stop, *, s
     try:
         with _Interrupts(stop):
             judge_on_server(api, problem, [(keys[i], i) for i in todo], state, jobs or 8,
-                            progress, stop, extra)
+                            progress, stop, extra, assignment=assignment)
     finally:
         progress.close()
     return _collect(items, state, keys, progress)

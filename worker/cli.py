@@ -27,6 +27,7 @@ COMMANDS = {
     "serve": "web.cli:serve_command",
     "worker": "web.cli:worker_command",
     "token": "web.cli:token_group",
+    "users": "web.cli:users_group",
 }
 
 

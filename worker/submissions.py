@@ -73,6 +73,10 @@ class NewSubmission:
     token_id: int | None = None
     rejudge_of: int | None = None  # a re-judge's copy of this submission (its row id)
     client: str | None = None      # whom it counts against (web.quota)
+    user_id: int | None = None     # the account that made it (then it is private)
+    assignment_id: int | None = None
+    late: bool = False             # made in the assignment's late window
+    samples_only: bool = False     # a run on the samples: judged on them only, never scored
 
     @property
     def stored_bytes(self) -> int:
@@ -83,16 +87,25 @@ class NewSubmission:
 
 @dataclass(frozen=True)
 class Visibility:
-    """The submissions a token may list: its own, and those on the problems it manages."""
+    """The submissions a token or account may list: its own (by token or by account), those
+    on the problems it manages, and those in the assignments of the courses it teaches."""
 
     token_id: int | None
     problem_ids: tuple[int, ...] = ()
+    user_id: int | None = None
+    assignment_ids: tuple[int, ...] = ()
 
     def condition(self):
         """The SQL condition selecting them."""
-        own = Submission.token_id == self.token_id if self.token_id is not None else None
-        managed = Submission.problem_id.in_(self.problem_ids) if self.problem_ids else None
-        parts = [c for c in (own, managed) if c is not None]
+        parts = []
+        if self.token_id is not None:
+            parts.append(Submission.token_id == self.token_id)
+        if self.user_id is not None:
+            parts.append(Submission.user_id == self.user_id)
+        if self.problem_ids:
+            parts.append(Submission.problem_id.in_(self.problem_ids))
+        if self.assignment_ids:
+            parts.append(Submission.assignment_id.in_(self.assignment_ids))
         return or_(*parts) if parts else false()
 
 
@@ -145,7 +158,8 @@ def create(store: Store, new: NewSubmission) -> Submission:
         options=dict(new.options), callback_url=new.callback_url,
         callback_state="pending" if new.callback_url else None, token_id=new.token_id,
         rejudge_of=new.rejudge_of, state=QUEUED, judge0_status=1, test_count=len(new.tests),
-        attempt=0, client=new.client, stored_bytes=new.stored_bytes,
+        attempt=0, client=new.client, stored_bytes=new.stored_bytes, user_id=new.user_id,
+        assignment_id=new.assignment_id, late=new.late, samples_only=new.samples_only,
         created_at=now, enqueued_at=now)
     row.tests = [SubmissionTest(index=i, name=t.name or str(i), stdin=t.stdin,
                                 expected=t.expected)

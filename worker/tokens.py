@@ -75,10 +75,11 @@ def _check_value(value: str) -> str:
 
 
 def create_token(store: Store, name: str, rate_limit: str | None = None,
-                 scopes: Iterable[str] = ("submit",), value: str | None = None
-                 ) -> tuple[ApiToken, str]:
+                 scopes: Iterable[str] = ("submit",), value: str | None = None,
+                 user_id: int | None = None) -> tuple[ApiToken, str]:
     """A new token named ``name`` with ``scopes`` (its secret is ``value`` when given, else
-    random): returns its row and the secret (shown once)."""
+    random; ``user_id`` the account it belongs to): returns its row and the secret (shown
+    once)."""
     secret = _check_value(value) if value is not None else "jb_" + secrets.token_urlsafe(32)
     scope_text = _scopes(scopes)
     with store.write() as session:
@@ -89,7 +90,7 @@ def create_token(store: Store, name: str, rate_limit: str | None = None,
             raise TokenError("another token has that value already")
         row = ApiToken(name=name, token_sha256=_digest(secret),
                        prefix=secret[:min(8, len(secret) // 4)], rate_limit=rate_limit,
-                       scopes=scope_text, created_at=utcnow())
+                       scopes=scope_text, user_id=user_id, created_at=utcnow())
         session.add(row)
     return row, secret
 

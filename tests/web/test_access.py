@@ -306,8 +306,9 @@ TABLE: list[Row] = [
     Row("DELETE", "/api/v1/problems/<name>", "/api/v1/problems/aplusb",
         by(401, 403, 403, 204, 403, 204)),
 ]
-# /admin/login is the login itself: test_admin_login_* below.
-NOT_IN_TABLE = {("POST", "/admin/login")}
+# /admin/login and /login are the logins themselves: test_admin_login_* below, and
+# test_accounts.py.
+NOT_IN_TABLE = {("POST", "/admin/login"), ("POST", "/login")}
 
 
 def _one_file_zip() -> bytes:
@@ -330,10 +331,13 @@ def _label(row: Row) -> str:
 
 
 def test_every_route_is_in_the_table(app):
+    """This table (token holders) and test_access_accounts.py's (accounts) cover every
+    route of the app between them, and name no route it does not have."""
+    from test_access_accounts import TABLE as ACCOUNT_TABLE
     routes = {(method, rule.rule) for rule in app.url_map.iter_rules()
               for method in rule.methods - {"HEAD", "OPTIONS"}}
-    covered = {(row.method, row.rule) for row in TABLE} | NOT_IN_TABLE
-    assert routes - covered == set(), "routes with no row in the access table"
+    covered = {(row.method, row.rule) for row in TABLE + ACCOUNT_TABLE} | NOT_IN_TABLE
+    assert routes - covered == set(), "routes with no row in the access tables"
     assert covered - routes == set(), "rows for routes the app does not have"
 
 

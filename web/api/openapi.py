@@ -102,7 +102,8 @@ def _operation(method, path, summary, request, response, many, status) -> dict:
     elif request:
         fields = _BATCH_FIELDS if path == "/api/v1/batches" else \
             {"package": {"type": "string", "format": "binary"}, "name": {"type": "string"},
-             "feedback": {"type": "string", "enum": ["samples", "all"]}}
+             "feedback": {"type": "string", "enum": ["samples", "all"]},
+             "visibility": {"type": "string", "enum": ["public", "private"]}}
         op["requestBody"] = {"required": True, "content": {request: {"schema": {
             "type": "object", "properties": fields}}}}
     ok: dict = {"description": "OK"}

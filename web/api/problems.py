@@ -20,14 +20,15 @@ bp = Blueprint("problems", __name__, url_prefix="/problems")
 
 @bp.get("")
 def list_problems():
-    """Every problem, by name."""
-    return jsonify({"problems": [services.problem_json(p) for p in services.list_problems()]})
+    """Every problem this client may see, by name."""
+    return jsonify({"problems": [services.problem_json(p)
+                                 for p in services.list_problems(visible=True)]})
 
 
 @bp.get("/<name>")
 def get_problem(name: str):
-    """One problem."""
-    return jsonify(services.problem_json(services.get_problem(name)))
+    """One problem (404 for a private one this client may not see)."""
+    return jsonify(services.problem_json(access.require_problem(services.get_problem(name))))
 
 
 def _package() -> tuple[bytes, str | None]:
@@ -40,6 +41,10 @@ def _package() -> tuple[bytes, str | None]:
         "send the zip as multipart field 'package' or as an application/zip body"]})
 
 
+def _settings() -> dict:
+    return {key: request.values.get(key) or None for key in ("feedback", "visibility")}
+
+
 @bp.post("")
 def upload_problem():
     """Upload a package: multipart field ``package`` (and optional ``name``, ``feedback``),
@@ -48,7 +53,7 @@ def upload_problem():
     data, filename = _package()
     row = services.upload_problem(data, request.values.get("name"), filename,
                                   owner_token_id=principal.token_id,
-                                  feedback=request.values.get("feedback") or None)
+                                  owner_user_id=principal.user_id, **_settings())
     return jsonify(services.problem_json(row)), 201, {
         "Location": url_for(".get_problem", name=row.name)}
 
@@ -64,19 +69,18 @@ def replace_problem(name: str):
     data, filename = _package()
     row = services.upload_problem(data, name, filename, replace=True,
                                   owner_token_id=principal.token_id,
-                                  feedback=request.values.get("feedback") or None)
+                                  owner_user_id=principal.user_id, **_settings())
     return jsonify(services.problem_json(row)), 200
 
 
 @bp.patch("/<name>")
 def change_problem(name: str):
-    """Change a problem's settings: JSON ``{"feedback": "samples" | "all"}`` (what
-    contestants see of its tests)."""
+    """Change a problem's settings: JSON ``{"feedback": "samples" | "all", "visibility":
+    "public" | "private"}`` (what contestants see of its tests; who sees it)."""
     problem = services.get_problem(name)
     access.require_manage(problem)
     change = parse(ProblemChange, json_body())
-    if change.feedback is not None:
-        services.set_feedback(problem, change.feedback)
+    services.change_problem(problem, feedback=change.feedback, visibility=change.visibility)
     return jsonify(services.problem_json(services.get_problem(name)))
 
 

@@ -54,9 +54,13 @@ def create_submission():
     language = services.resolve_language(body.language)
     _check_sizes(body)
     common = dict(language=language.id, source=body.source.encode(), queue=body.queue,
-                  token_id=principal.token_id, options={"run_all": body.run_all})
+                  token_id=principal.token_id, user_id=principal.user_id,
+                  options={"run_all": body.run_all})
     if body.problem is not None:
-        problem = services.get_problem(body.problem)
+        problem = access.require_problem(services.get_problem(body.problem))
+        if body.assignment is not None:
+            common.update(services.in_assignment(principal, body.assignment, problem,
+                                                 body.user, body.late))
         new = NewSubmission(problem_id=problem.id, problem_name=problem.name,
                             package_sha256=problem.package_sha256, checker="package",
                             limits=services.native_limits(body.limits, language, problem),
@@ -78,7 +82,7 @@ def get_submission(token: str):
     """A submission, with each test's result so far (a problem's hidden tests only as
     ``web.access`` allows). Anyone with its id may read it."""
     row = submissions.get(services.store(), token, tests=False)
-    if row is None:
+    if row is None or not access.may_read(access.current(), row):
         raise ApiError(404, f"no submission {token}")
     return jsonify(services.submission_json(row))
 

@@ -192,4 +192,4 @@ def to_new_submission(data: object, b64: bool, queue: str = "interactive"
         language=language.id, source=source, api="judge0", queue=queue,
         judge0_language_id=body.language_id, tests=(NewTest(stdin or b"", expected),),
         checker="lines", limits=run, options=options, callback_url=body.callback_url,
-        token_id=current().token_id)
+        token_id=current().token_id, user_id=current().user_id)

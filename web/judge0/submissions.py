@@ -127,7 +127,7 @@ def get_submission(token: str):
     b64 = parse_bool(request.args.get("base64_encoded"))
     fields = _fields(judge0.DEFAULT_FIELDS)
     row = submissions.get(services.store(), token, results=False)
-    if row is None or row.api != "judge0":
+    if row is None or row.api != "judge0" or not access.may_read(access.current(), row):
         raise ApiError(404, "submission not found")
     return jsonify(_render(row, fields, b64))
 
@@ -249,6 +249,7 @@ def get_batch():
                             f"to {maximum}")
     found = submissions.get_many(services.store(), tokens)
     names = _language_names()
+    principal = access.current()
     return jsonify({"submissions": [
         _render(found[t], fields, b64, names) if t in found and found[t].api == "judge0"
-        else None for t in tokens]})
+        and access.may_read(principal, found[t]) else None for t in tokens]})

@@ -4,7 +4,9 @@ Everything works without JavaScript; progress then needs a reload.
 
 One blueprint per resource: ``home`` (``/``, ``/status``, ``/status/languages``),
 ``problems`` (``/problems``, ``/problems/<name>``), ``submissions`` (``/s``, ``/s/<id>``),
-``playground`` (``/playground``), ``admin`` (``/admin``). Every POST of these blueprints
+``playground`` (``/playground``), ``admin`` (``/admin``, ``/admin/users``), ``account``
+(``/login``, ``/logout``, ``/signup``, ``/account``), ``courses`` (``/courses``, ``/a/<name>``:
+assignments, contests and their scoreboards). Every POST of these blueprints
 needs the form's CSRF token (Flask-WTF's ``CSRFProtect``, checked by the pages only: the
 JSON APIs authenticate with ``X-Auth-Token`` and take no cookies).
 """
@@ -16,7 +18,7 @@ import secrets
 
 from flask import Flask
 
-from . import _common, admin, home, playground, problems, submissions
+from . import _common, account, admin, courses, home, playground, problems, submissions
 
 __all__ = ["init_pages"]
 
@@ -47,5 +49,5 @@ def init_pages(app: Flask) -> None:
     _secret_key(app)
     _common.csrf.init_app(app)  # checks nothing by itself: WTF_CSRF_CHECK_DEFAULT is false
     _common.init_templates(app)
-    for module in (home, problems, submissions, playground, admin):
+    for module in (home, problems, submissions, playground, admin, account, courses):
         app.register_blueprint(module.bp)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Flask, current_app, render_template, request, session
+from flask import (Blueprint, Flask, abort, current_app, redirect, render_template, request,
+                   session, url_for)
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -15,7 +16,8 @@ from .. import access
 from ..errors import ApiError
 
 __all__ = ["csrf", "protect", "init_templates", "remember", "mine", "login_token",
-           "admin_token", "require_admin", "STATE_TEXT", "VERDICT_TEXT", "submitter_token_id"]
+           "admin_token", "require_login", "require_admin", "who", "STATE_TEXT",
+           "VERDICT_TEXT", "submitter"]
 
 csrf = CSRFProtect()  # checks only the pages' POSTs (see ``protect``)
 
@@ -78,14 +80,32 @@ def admin_token() -> ApiToken | None:
     return principal.token if principal.admin else None
 
 
-def require_admin() -> ApiToken:
-    """The logged-in admin token; 403 (an HTML page) otherwise."""
+def who(principal: access.Principal) -> str:
+    """How the pages name a login: the account's username, or the token's name."""
+    if principal.user is not None:
+        return principal.user.username
+    return f"token {principal.token.name}" if principal.token is not None else ""
+
+
+def require_login() -> access.Principal:
+    """The logged-in principal. Nobody logged in: a page (GET) redirects to the log-in
+    page, which comes back here; anything else is 403."""
     principal = access.page_principal()
-    if principal.token is None:
-        raise ApiError(403, "Log in first (on the admin page).")
+    if principal.anonymous:
+        if request.method == "GET":
+            abort(redirect(url_for("account.login_form", next=request.full_path.rstrip("?")),
+                           303))
+        raise ApiError(403, "Log in first.")
+    return principal
+
+
+def require_admin() -> access.Principal:
+    """The logged-in admin (account or token); 403 (an HTML page) otherwise."""
+    principal = require_login()
     if not principal.admin:
-        raise ApiError(403, f"The token {principal.token.name!r} lacks the admin scope.")
-    return principal.token
+        raise ApiError(403, f"{who(principal).capitalize()} may not administer this site "
+                            "(the admin role or scope is needed).")
+    return principal
 
 
 def _seconds(value: float | None) -> str:
@@ -113,19 +133,20 @@ def init_templates(app: Flask) -> None:
     @app.context_processor
     def _page_globals():
         principal = access.page_principal()
-        return {"logged_in": principal.token is not None, "is_admin": principal.admin}
+        return {"logged_in": not principal.anonymous, "is_admin": principal.admin,
+                "viewer": principal, "viewer_name": who(principal),
+                "signup_open": current_app.config.get("SIGNUP", "closed") != "closed"}
 
 
-def submitter_token_id() -> int | None:
-    """The token a submission from the pages is made with: the logged-in one, if any (it
-    needs the submit scope). With ``AUTH_REQUIRED``, submitting from the pages needs a login
+def submitter() -> access.Principal:
+    """Who a submission from the pages is made by: the logged-in account or token, if any
+    (with the submit scope). With ``AUTH_REQUIRED``, submitting from the pages needs a login
     (401 otherwise)."""
     principal = access.page_principal()
-    if principal.token is None:
+    if principal.anonymous:
         if current_app.config["AUTH_REQUIRED"]:
-            raise ApiError(401, "This server needs an API token to submit: log in on the "
-                                "admin page first.")
-        return None
+            raise ApiError(401, "This server needs a login to submit: log in first.")
+        return principal
     if not principal.has("submit"):
-        raise ApiError(403, f"The token {principal.token.name!r} lacks the submit scope.")
-    return principal.token_id
+        raise ApiError(403, f"{who(principal).capitalize()} may not submit.")
+    return principal

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
-from worker import batch_store, rejudge
+from worker import batch_store, rejudge, users
 from worker.tokens import verify_token
 
-from .. import rejudge_services, services
+from .. import access, rejudge_services, services
 from ..errors import ApiError
 from ..schemas import RejudgeCreate
 from . import _common, _verify
@@ -24,16 +24,15 @@ bp = _common.protect(Blueprint("admin", __name__, url_prefix="/admin"))
 @bp.get("")
 def index():
     """The login form, or the problems with their verify reports and the upload form."""
-    token = _common.login_token()
-    if token is None:
+    principal = access.page_principal()
+    if principal.anonymous:
         return render_template("admin_login.html")
-    if _common.admin_token() is None:
-        return render_template("admin_login.html", token=token), 403
+    if not principal.admin:
+        return render_template("admin_login.html", principal=principal), 403
     rows = [(p, *_verify.report(p)) for p in services.list_problems()]
     rejudges = [(b, rejudge_services.rejudge_json(b))
                 for b in batch_store.list_batches(services.store(), kind="rejudge")]
-    return render_template("admin.html", rows=rows, token=_common.admin_token(),
-                           rejudges=rejudges, verdicts=_VERDICTS)
+    return render_template("admin.html", rows=rows, rejudges=rejudges, verdicts=_VERDICTS)
 
 
 @bp.post("/login")
@@ -58,13 +57,15 @@ def logout():
 @bp.post("/problems")
 def upload():
     """Upload a package (zip); ``replace`` allows taking over an existing problem's name."""
-    token = _common.require_admin()
+    principal = _common.require_admin()
     upload = request.files.get("package")
     if upload is None or not upload.filename:
         raise ApiError(422, "choose a package (a zip file) to upload")
     row = services.upload_problem(upload.read(), request.form.get("name") or None,
                                   upload.filename, replace=bool(request.form.get("replace")),
-                                  owner_token_id=token.id,
+                                  owner_token_id=principal.token_id,
+                                  owner_user_id=principal.user_id,
+                                  visibility=request.form.get("visibility") or None,
                                   feedback=request.form.get("feedback") or None)
     _verify.start(row)
     flash(f"Problem {row.name} stored; verifying its package now.")
@@ -78,13 +79,13 @@ _VERDICTS = ("AC", "WA", "TLE", "MLE", "RE", "OLE", "CE", "SE")
 def start_rejudge(name: str):
     """Re-judge the problem's finished submissions (those judged on an older package, or
     all; optionally of one verdict) and show the re-judge."""
-    token = _common.require_admin()
+    principal = _common.require_admin()
     verdict = request.form.get("verdict") or None
     if verdict is not None and verdict not in _VERDICTS:
         raise ApiError(422, f"unknown verdict {verdict!r}")
     body = RejudgeCreate(problem=name, stale=bool(request.form.get("stale")),
                          verdicts=[verdict] if verdict else [])
-    created = rejudge_services.create_rejudge(body, token.id)
+    created = rejudge_services.create_rejudge(body, principal.token_id)
     flash(f"Re-judging {created.item_count} submission(s) of {name}.")
     return redirect(url_for(".show_rejudge", token=created.token), 303)
 
@@ -92,7 +93,7 @@ def start_rejudge(name: str):
 @bp.get("/rejudges/<token>")
 def show_rejudge(token: str):
     """A re-judge: progress, verdict transitions, the diff; apply or cancel."""
-    if _common.admin_token() is None:
+    if not access.page_principal().admin:
         return redirect(url_for(".index"), 303)
     batch = rejudge_services.get_rejudge(token)
     rows = rejudge.diff_rows(services.store(), batch)
@@ -119,3 +120,86 @@ def cancel_rejudge(token: str):
     flash(f"Cancelled: {dropped} submission(s) will not be judged again.")
     return redirect(url_for(".show_rejudge", token=token), 303)
 
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+@bp.get("/users")
+def users_page():
+    """Every account; forms to import a class list and to make one."""
+    _common.require_admin()
+    return render_template("admin_users.html", users=users.list_users(services.store()),
+                           courses=_course_names())
+
+
+def _course_names() -> list[str]:
+    from sqlalchemy import select
+
+    from worker.db import Course
+    with services.store().read() as db:
+        return list(db.scalars(select(Course.name).order_by(Course.name)).all())
+
+
+def _handed_out(created: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The passwords generated, to show this once (never stored in the clear)."""
+    return [(name, password) for name, password in created if password]
+
+
+@bp.post("/users/import")
+def import_users():
+    """Import a class list (CSV ``username,name,email,role[,password]``), optionally into a
+    course; the generated passwords are shown once."""
+    _common.require_admin()
+    upload = request.files.get("file")
+    text = upload.read().decode("utf-8-sig", "replace") if upload and upload.filename \
+        else request.form.get("csv", "")
+    try:
+        done = users.import_users(services.store(), text,
+                                  request.form.get("course") or None)
+    except users.UserError as exc:
+        raise ApiError(422, str(exc)) from None
+    return render_template("admin_users.html", users=users.list_users(services.store()),
+                           courses=_course_names(), passwords=_handed_out(done.created),
+                           imported=done)
+
+
+@bp.post("/users/new")
+def create_user():
+    """Make one account; its password is shown once."""
+    _common.require_admin()
+    form = request.form
+    try:
+        user, password = users.create_user(services.store(), form.get("username", ""),
+                                           form.get("role", "student"), form.get("name", ""),
+                                           form.get("email", ""))
+    except users.UserError as exc:
+        raise ApiError(422, str(exc)) from None
+    return render_template("admin_users.html", users=users.list_users(services.store()),
+                           courses=_course_names(), passwords=[(user.username, password)])
+
+
+@bp.post("/users/<username>/password")
+def reset_password(username: str):
+    """Give the account a new password, shown once."""
+    _common.require_admin()
+    try:
+        password = users.set_password(services.store(), username)
+    except users.UserError as exc:
+        raise ApiError(404, str(exc)) from None
+    return render_template("admin_users.html", users=users.list_users(services.store()),
+                           courses=_course_names(), passwords=[(username, password)])
+
+
+@bp.post("/users/<username>/disable")
+def disable_user(username: str):
+    """Lock the account out (its tokens too), or let it in again."""
+    principal = _common.require_admin()
+    if principal.user is not None and principal.user.username == username:
+        raise ApiError(422, "You cannot lock yourself out.")
+    try:
+        user = users.set_disabled(services.store(), username,
+                                  request.form.get("enable") is None)
+    except users.UserError as exc:
+        raise ApiError(404, str(exc)) from None
+    flash(f"{user.username} is {'locked out' if user.disabled_at else 'let in again'}.")
+    return redirect(url_for(".users_page"), 303)

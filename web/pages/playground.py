@@ -9,7 +9,7 @@ from werkzeug.exceptions import NotFound
 from worker import submissions
 from worker.submissions import NewSubmission, NewTest
 
-from .. import services
+from .. import access, services
 from ..errors import ApiError
 from ..schemas import RunLimitsIn
 from . import _common, _forms
@@ -35,7 +35,8 @@ def index():
     if not token:
         return _render(EXAMPLE, "20 22\n", None)
     run = submissions.get(services.store(), token)
-    if run is None or run.problem_name is not None:
+    if run is None or run.problem_name is not None or \
+            not access.may_read(access.page_principal(), run):
         raise NotFound("no such run")
     stdin = run.tests[0].stdin.decode("utf-8", "replace") if run.tests else ""
     return _render(run.source.decode("utf-8", "replace"), stdin, run.language, run)
@@ -50,10 +51,11 @@ def run():
         _forms.check_source(form.source)
         if len(form.stdin.encode()) > int(current_app.config["MAX_STDIN_KB"]) * 1024:
             raise ApiError(422, "stdin is too large")
+        who = _common.submitter()
         new = NewSubmission(
             language=language.id, source=form.source.encode(),
             tests=(NewTest(stdin=form.stdin.encode(), name="stdin"),),
-            token_id=_common.submitter_token_id(),
+            token_id=who.token_id, user_id=who.user_id,
             limits=services.native_limits(RunLimitsIn(), language))
         row = services.submit(new)
     except ApiError as exc:

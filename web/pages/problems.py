@@ -9,57 +9,69 @@ from werkzeug.exceptions import NotFound
 
 from worker.submissions import NewSubmission
 
-from .. import services
+from .. import access, services
 from ..errors import ApiError
 from ..schemas import RunLimitsIn
 from . import _common, _data, _forms
 
-__all__ = ["bp"]
+__all__ = ["bp", "render_problem", "submit_form"]
 
 bp = _common.protect(Blueprint("problems", __name__, url_prefix="/problems"))
 
 
 @bp.get("")
 def index():
-    """Every problem."""
-    return render_template("problems.html", problems=services.list_problems())
+    """Every problem this viewer may see."""
+    return render_template("problems.html", problems=services.list_problems(visible=True))
 
 
-def _render(problem, source: str = "", language: str | None = None, error=None,
-            status: int = 200):
+def render_problem(problem, source: str = "", language: str | None = None, error=None,
+                   status: int = 200, **context):
+    """The problem page (``context``: an assignment's, its ``action``, ``label``...)."""
     text = _data.problem_text(problem)
     limits = services.native_limits(RunLimitsIn(), _forms.any_language(), problem)
     return render_template(
         "problem.html", problem=problem, text=text, limits=limits, source=source,
         languages=_forms.enabled_languages(),
-        selected=language or session.get("language"), error=error), status
+        selected=language or session.get("language"), error=error, **context), status
+
+
 
 
 @bp.get("/<name>")
 def show(name: str):
     """The problem page and its submit form."""
-    return _render(services.get_problem(name))
+    return render_problem(access.require_problem(services.get_problem(name)))
 
 
 @bp.post("/<name>")
 def submit(name: str):
     """Submit the form's source (or uploaded file); on to the submission's page."""
-    problem = services.get_problem(name)
+    return submit_form(access.require_problem(services.get_problem(name)))
+
+
+def submit_form(problem, late: bool = False, **context):
+    """Store and queue the submit form's program on ``problem`` (in ``context``'s
+    ``assignment``, late or not), as the logged-in account or token; the problem page again
+    (with ``context``) and the error when it is refused."""
+    assignment = context.get("assignment")
     form = _forms.read_source_form()
     try:
         language = services.resolve_language(form.language)
         _forms.check_source(form.source)
+        who = _common.submitter()
         new = NewSubmission(
             language=language.id, source=form.source.encode(), problem_id=problem.id,
             problem_name=problem.name, package_sha256=problem.package_sha256,
-            checker="package",
-            token_id=_common.submitter_token_id(),
+            checker="package", token_id=who.token_id, user_id=who.user_id,
+            assignment_id=assignment.id if assignment is not None else None, late=late,
             limits=services.native_limits(RunLimitsIn(), language, problem))
         row = services.submit(new, problem)
     except ApiError as exc:
         if exc.status >= 500:
             raise
-        return _render(problem, form.source, form.language, exc, exc.status)
+        return render_problem(problem, form.source, form.language, exc, exc.status,
+                              **context)
     session["language"] = language.id
     _common.remember(row.token)
     return redirect(url_for("submissions.show", token=row.token), 303)
@@ -68,7 +80,7 @@ def submit(name: str):
 @bp.get("/<name>/<filename>")
 def statement_file(name: str, filename: str):
     """The package's PDF statement, when it has one."""
-    problem = services.get_problem(name)
+    problem = access.require_problem(services.get_problem(name))
     text = _data.problem_text(problem)
     if text.pdf is None or filename != text.pdf:
         raise NotFound("no such statement file")

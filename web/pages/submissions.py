@@ -22,7 +22,7 @@ PAGE_SIZE = 25
 
 def _get(token: str):
     row = submissions.get(services.store(), token)
-    if row is None:
+    if row is None or not access.may_read(access.page_principal(), row):
         raise NotFound("no such submission")
     return row
 
@@ -40,7 +40,7 @@ def index():
     filters = {k: args.get(k) or None for k in ("problem", "language", "verdict")}
     rows = _data.find_submissions(
         tokens=None if admin else _common.mine(),
-        visible_to=None if admin or principal.token is None else access.visibility(principal),
+        visible_to=None if admin or principal.anonymous else access.visibility(principal),
         before=before, limit=PAGE_SIZE + 1, **filters)
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]

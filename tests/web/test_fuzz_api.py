@@ -7,6 +7,7 @@ Bounded examples, no deadline, a fixed seed and no example database: reproducibl
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis.errors import Unsatisfiable
@@ -18,6 +19,7 @@ MAX_EXAMPLES = 100
 SEED = 20241209
 
 
+@pytest.mark.timeout(600)  # under a minute on an idle machine; the machine is shared
 def test_no_5xx_for_any_operation(make_app):
     # a generous rate limit: the fuzzer must reach the handlers, not stop at 429
     app = make_app(RATELIMIT_SUBMIT="100000/minute", RATELIMIT_DEFAULT="100000/minute")

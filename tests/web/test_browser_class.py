@@ -103,7 +103,7 @@ def test_a_class_runs_an_assignment(stack, browser, page, tmp_path, shots):
     _log_in(teacher, url, "teach", passwords["teach"])
     teacher.goto(f"{url}/courses/cs101")
     members = teacher.locator("h2:text-is('Members') ~ div.scroll table tbody tr")
-    assert members.count() == STUDENTS + 1
+    assert members.count() == STUDENTS + 2  # and two instructors: teach, root (its maker)
     teacher.click("text=New assignment or contest")
     teacher.fill("#name", "hw1")
     teacher.fill("#title", "Homework 1")

@@ -16,8 +16,10 @@ APT=(apt-get -o DPkg::Lock::Timeout=900)
 APT_PACKAGES=(python3 python3-venv python3-dev gcc libc6-dev libcap-dev libseccomp2
               util-linux iproute2 bubblewrap redis-server postgresql chromium openssl)
 # Installed without recommends: docker-compose's client validates the compose file in the tests;
-# its recommended Docker engine is not wanted.
-APT_PACKAGES_LEAN=(docker-compose)
+# tests/vm boots a kernel in QEMU (virtme-ng wants busybox and depmod); tests/compose runs
+# Docker's engine (started by the test itself, on a socket of its own) and builds its base
+# image with debootstrap.
+APT_PACKAGES_LEAN=(docker-compose qemu-system-x86 busybox-static kmod docker.io debootstrap)
 # The languages' toolchains (rootfs-templates/<id>.toml). Each one is optional: judgebox runs
 # without it and `judgebox languages` lists that language as disabled, with the reason. They
 # are installed without recommends; a package this Debian lacks is reported and skipped.
@@ -72,6 +74,28 @@ install_toolchains() {
   fi
 }
 
+# tests/vm's kernel: Debian's own (linux-image-amd64's, 6.1 on Debian 12), unpacked into .vm/
+# with its modules and their modules.dep; nothing is installed into /boot or /lib/modules.
+install_vm_kernel() {
+  local package deb
+  compgen -G ".vm/kernel/lib/modules/*/modules.dep" >/dev/null && return 0
+  package=$(apt-cache depends linux-image-amd64 2>/dev/null |
+            awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+  if [ -z "$package" ]; then
+    "${APT[@]}" update -qq
+    package=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+  fi
+  echo "dev.sh: unpacking Debian's kernel $package into .vm/ (tests/vm)"
+  rm -rf .vm/download .vm/kernel
+  mkdir -p .vm/download
+  # (as root apt warns that its _apt user cannot write here, and downloads anyway)
+  (cd .vm/download && "${APT[@]}" download "$package" 2>&1 | grep -v unsandboxed || true)
+  deb=$(ls .vm/download/*.deb)
+  dpkg-deb -x "$deb" .vm/kernel
+  depmod -b .vm/kernel "${package#linux-image-}"
+  rm -rf .vm/download
+}
+
 install_venv() {
   local extras="$1" stamp
   stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-$extras"
@@ -96,7 +120,7 @@ case "${1:-}" in
     exec .venv/bin/judgebox serve "$@"
     ;;
   test)
-    need_root; install_apt; install_toolchains; install_venv test
+    need_root; install_apt; install_toolchains; install_venv test; install_vm_kernel
     shift
     exec .venv/bin/python -m pytest "$@"
     ;;

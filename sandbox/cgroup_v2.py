@@ -3,18 +3,20 @@
 Limits: ``memory.max``, ``memory.swap.max`` = 0, ``pids.max``, ``memory.oom.group`` = 1.
 Measures: ``cpu.stat`` (``usage_usec``, a core file), ``memory.peak``, ``memory.events``
 (``oom_kill``). Kill: ``cgroup.kill``. v2 forbids processes in a cgroup whose controllers are
-delegated to children, so when the judge's own cgroup holds processes the judge moves itself
-into a ``judgebox-supervisor`` leaf beneath it (never out of its subtree) before enabling
-``memory`` and ``pids`` for the box cgroups.
+delegated to children, so when the judge's own cgroup holds processes (the judge, its worker
+pool, a container's init) they move into a ``judgebox-supervisor`` leaf beneath it (never out
+of its subtree) before ``memory`` and ``pids`` are enabled for the box cgroups.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import time
 
-from .cgroups import BoxCgroup, CgroupStats, read_int, write_value
+from .cgroups import (SUPERVISOR, BoxCgroup, CgroupStats, judge_cgroup_v2, mountinfo_cgroups,
+                      read_int, write_value)
 from .errors import CgroupError
 
 CONTROLLERS = ("memory", "pids")
@@ -49,18 +51,45 @@ class V2:
         try:
             write_value(control, wanted)
         except OSError as exc:
-            if exc.errno != 16:  # EBUSY: processes live in the parent itself
+            if exc.errno != errno.EBUSY:  # EBUSY: processes live in the parent itself
                 raise CgroupError(f"cannot enable {wanted} in {control}: {exc}") from exc
-            leaf = os.path.join(self.parent, "judgebox-supervisor")
-            os.makedirs(leaf, exist_ok=True)
-            write_value(os.path.join(leaf, "cgroup.procs"), os.getpid())
+            self._move_into_leaf()
             try:
                 write_value(control, wanted)
             except OSError as exc2:
-                raise CgroupError(f"cannot enable {wanted} in {control} ({exc2}): other "
-                                  "processes share the judge's cgroup; set "
+                raise CgroupError(f"cannot enable {wanted} in {control} ({exc2}): processes "
+                                  "keep coming into the judge's cgroup; set "
                                   "JUDGEBOX_CGROUP_PARENT to a delegated cgroup") from exc2
         self._enabled = True
+
+    def _move_into_leaf(self) -> None:
+        """Move every process of the parent into its ``judgebox-supervisor`` leaf.
+
+        Only when the parent is the judge's own cgroup, which is then its own subtree (a
+        ``Delegate=yes`` service, a container's cgroup namespace): the worker's pool, its
+        siblings and a container's init move with it, one level down and never out of it, as
+        container inits do before enabling controllers. A configured parent
+        (``JUDGEBOX_CGROUP_PARENT``) holding other processes is an error instead.
+        """
+        own = os.path.join(mountinfo_cgroups()[1] or "", judge_cgroup_v2().strip("/"))
+        if os.path.normpath(own) != os.path.normpath(self.parent):
+            raise CgroupError(f"cgroup {self.parent} holds processes, and it is not the "
+                              "judge's own: box cgroups need a parent without processes")
+        leaf = os.path.join(self.parent, SUPERVISOR)
+        os.makedirs(leaf, exist_ok=True)
+        procs = os.path.join(self.parent, "cgroup.procs")
+        for _ in range(100):  # a process forked meanwhile is moved on the next pass
+            with open(procs) as f:
+                pids = f.read().split()
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    write_value(os.path.join(leaf, "cgroup.procs"), pid)
+                except ProcessLookupError:
+                    pass  # it ended meanwhile
+                except OSError as exc:
+                    raise CgroupError(f"cannot move process {pid} into {leaf}: {exc}") from exc
 
     def existing(self, name: str) -> BoxCgroup:
         """The box cgroup of that name (its directory may or may not exist)."""

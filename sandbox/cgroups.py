@@ -18,8 +18,8 @@ from typing import Protocol
 
 from .errors import CgroupError
 
-__all__ = ["CgroupStats", "BoxCgroup", "Backend", "backend", "mountinfo_cgroups",
-           "own_cgroups", "read_int", "write_value"]
+__all__ = ["CgroupStats", "BoxCgroup", "Backend", "backend", "judge_cgroup_v2", "mountinfo_cgroups",
+           "own_cgroups", "read_int", "SUPERVISOR", "write_value"]
 
 
 @dataclass(frozen=True)
@@ -68,32 +68,66 @@ def read_int(path: str) -> int:
         return int(f.read().split()[0])
 
 
-def mountinfo_cgroups() -> tuple[dict[str, str], str | None]:
-    """Mount points of the v1 controllers (controller -> path) and of cgroup2 (or None)."""
-    v1: dict[str, str] = {}
-    v2: str | None = None
+def _cgroup_mounts() -> list[tuple[str, str, str]]:
+    """(controller or "" for cgroup2, mount point, the mount's root in its hierarchy)."""
+    found = []
     with open("/proc/self/mountinfo") as f:
         for line in f:
             left, _, right = line.partition(" - ")
             fstype, _source, options = (right.split() + ["", ""])[:3]
-            mountpoint = left.split()[4]
-            if fstype == "cgroup2" and v2 is None:
-                v2 = mountpoint
+            fields = left.split()
+            if fstype == "cgroup2":
+                found.append(("", fields[4], fields[3]))
             elif fstype == "cgroup":
-                for opt in options.split(","):
-                    v1.setdefault(opt, mountpoint)
+                found += [(opt, fields[4], fields[3]) for opt in options.split(",")]
+    return found
+
+
+def mountinfo_cgroups() -> tuple[dict[str, str], str | None]:
+    """Mount points of the v1 controllers (controller -> path) and of cgroup2 (or None)."""
+    v1: dict[str, str] = {}
+    v2: str | None = None
+    for controller, mountpoint, _root in _cgroup_mounts():
+        if controller == "" and v2 is None:
+            v2 = mountpoint
+        elif controller:
+            v1.setdefault(controller, mountpoint)
     return v1, v2
 
 
 def own_cgroups() -> dict[str, str]:
-    """This process's cgroup per controller ("" for the v2 hierarchy), from /proc/self/cgroup."""
+    """This process's cgroup per controller ("" for the v2 hierarchy), from /proc/self/cgroup,
+    as a path beneath that hierarchy's mount point.
+
+    The two differ where only part of a hierarchy is mounted: a container on a v1 host sees
+    ``/docker/<id>`` in /proc/self/cgroup, and that same directory mounted at
+    /sys/fs/cgroup/<controller> (the mount's root in mountinfo), so its own cgroup is the
+    mount point itself.
+    """
+    roots: dict[str, str] = {}
+    for controller, _mountpoint, root in _cgroup_mounts():
+        roots.setdefault(controller, root)
     own: dict[str, str] = {}
     with open("/proc/self/cgroup") as f:
         for line in f:
             _id, controllers, path = line.rstrip("\n").split(":", 2)
             for controller in controllers.split(",") if controllers else [""]:
+                root = roots.get(controller, "/").rstrip("/")
+                if root and (path == root or path.startswith(root + "/")):
+                    path = path[len(root):] or "/"
                 own[controller] = path
     return own
+
+
+SUPERVISOR = "judgebox-supervisor"  # v2: the leaf the judge's own processes move into
+
+
+def judge_cgroup_v2(own: dict[str, str] | None = None) -> str:
+    """The judge's own v2 cgroup (a path from the hierarchy's root). A judge in the supervisor
+    leaf (moved there, or forked by a process that was) belongs to the cgroup above it, where
+    the boxes go."""
+    path = (own or own_cgroups()).get("", "/")
+    return os.path.dirname(path) if os.path.basename(path) == SUPERVISOR else path
 
 
 def _parent_for(own_path: str) -> str:
@@ -121,5 +155,5 @@ def backend() -> Backend:
         return cgroup_v1.V1(parents)
     if v2_mount is None:
         raise CgroupError("no usable cgroups: neither v1 memory+pids+cpuacct nor a cgroup2 mount")
-    parent = os.path.join(v2_mount, _parent_for(own.get("", "/")))
+    parent = os.path.join(v2_mount, _parent_for(judge_cgroup_v2(own)))
     return cgroup_v2.V2(parent)

@@ -2,8 +2,13 @@
 # Build from the repository root: docker build -f deploy/worker.Dockerfile -t judgebox-worker .
 # Run it with the capabilities docs/deploy.md lists (docker-compose.yml has them). The boxes
 # bind the toolchains read-only from this image's /usr, so the image is the judging host.
+# Build arguments BASE_IMAGE, PIP_NO_INDEX, PIP_FIND_LINKS: as in web.Dockerfile (a site
+# without a registry); TOOLCHAINS below.
 
-FROM debian:bookworm-slim
+ARG BASE_IMAGE=debian:bookworm-slim
+FROM ${BASE_IMAGE}
+ARG PIP_NO_INDEX
+ARG PIP_FIND_LINKS
 
 # The toolchains of rootfs-templates/ (dev.sh's TOOLCHAIN_PACKAGES), without recommends: about
 # 3 GB. Leave some out to make a smaller image: the worker self-tests its languages and offers

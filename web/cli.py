@@ -39,6 +39,17 @@ def _app():
 
 # --- judgebox worker -------------------------------------------------------------------------
 
+def _default_name() -> str:
+    """``judgebox-<pid>.<pid namespace>@<host>``: containers on the host's network share its
+    host name and their workers' pids are alike (``--scale worker=2`` made two workers of one
+    name); the pid namespace tells them apart."""
+    try:
+        namespace = f".{os.stat('/proc/self/ns/pid').st_ino:x}"
+    except OSError:
+        namespace = ""
+    return f"judgebox-{os.getpid()}{namespace}@{socket.gethostname()}"
+
+
 @click.command("worker")
 @click.option("--concurrency", "-c", type=click.IntRange(min=1), default=None,
               help="Boxes judged at once [default: the number of cores].")
@@ -60,7 +71,7 @@ def worker_command(concurrency: int | None, queues: str | None, hostname: str | 
     tasks.bind_flask_app(app)
     celery_app = app.extensions["celery"]
     queues = queues or ",".join(app.config["QUEUES"])
-    name = hostname or f"judgebox-{os.getpid()}@{socket.gethostname()}"
+    name = hostname or _default_name()
     # The sandbox needs root; tasks carry JSON only (no pickle), the case Celery warns about.
     warnings.filterwarnings("ignore", category=SecurityWarning)
     celery_app.worker_main([

@@ -2,7 +2,9 @@
 (vmkit.py), running inside it the tests where v1 and v2 differ, the kernel feature probes and a
 judgement of every example (vmkit.GUEST_TESTS), each reported here as a test of its own with
 the guest's output when it fails. One boot serves the whole module (about 40 s of boot; the
-tests take the rest); its console, pytest's output and junit file are kept in .vm/last/.
+tests take the rest); it starts in the background as soon as the session's tests are
+collected (conftest.py), so that in a whole run it overlaps the compose test. Its console,
+pytest's output and junit file are kept in .vm/last/.
 
 Skipped, saying what is missing, on a machine without QEMU, virtme-ng or the kernel; a
 failure instead where ``JUDGEBOX_REQUIRE`` names ``vm`` (.ci/run sets it).
@@ -11,62 +13,33 @@ failure instead where ``JUDGEBOX_REQUIRE`` names ``vm`` (.ci/run sets it).
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 
 import pytest
 
 import vmkit
+from deploy_kit import need
 
 pytestmark = [pytest.mark.vm, pytest.mark.timeout(1800)]
 
 BOOT_TIMEOUT_S = 1500
 
 
-def required(kind: str) -> bool:
-    """Whether a missing piece fails the suite rather than skipping it (CI)."""
-    return kind in os.environ.get("JUDGEBOX_REQUIRE", "").replace(",", " ").split()
-
-
-def helper_for_the_guest(shared: Path) -> Path:
-    """The box helper built here, for the guest to copy (the same source and static binary;
-    building it under emulation would take a minute of every run)."""
-    from sandbox import _native
-
-    helper = Path(_native.helper_path())
-    (shared / helper.name).write_bytes(helper.read_bytes())
-    return shared / helper.name
-
-
 @pytest.fixture(scope="module")
-def guest(tmp_path_factory):
-    """One boot running every GUEST_TESTS entry: (facts, results, boot)."""
-    gaps = vmkit.missing()
-    if gaps:
-        message = "cannot boot the cgroup v2 guest: missing " + "; ".join(gaps)
-        if required("vm"):
-            pytest.fail(message + " (JUDGEBOX_REQUIRE names vm)")
-        pytest.skip(message)
-    shared = tmp_path_factory.mktemp("guest")
-    os.chmod(shared, 0o755)
-    helper = helper_for_the_guest(shared)
-    junit = shared / "junit.xml"
-    pytest_args = ["-p", "no:cacheprovider", "-p", "pytest_timeout", "-q", "-rfEs",
-                   "-o", "junit_family=xunit1", "-o", "junit_logging=all",
-                   f"--junitxml={junit}", "-m", "not vm and not compose", *vmkit.GUEST_TESTS]
-    command = ["env", "PYTHONDONTWRITEBYTECODE=1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1",
-               sys.executable, str(Path(__file__).with_name("guest_main.py")), str(shared),
-               str(helper), "--", *pytest_args]
-    booted = vmkit.boot(command, shared, BOOT_TIMEOUT_S)
-    (shared / "console.log").write_text(booted.console)
+def guest():
+    """The boot that runs every GUEST_TESTS entry (started in the background when the session's
+    collection ended: conftest.py): (facts, results, boot, shared folder)."""
+    need("vm", "boot the cgroup v2 guest", vmkit.missing())
+    run = vmkit.guest_run()
+    booted = run.wait(BOOT_TIMEOUT_S)
+    shared = run.shared
     vmkit.keep(shared)
     facts_file = shared / "guest.json"
-    assert facts_file.exists() and junit.exists(), (
+    assert facts_file.exists() and run.junit.exists(), (
         f"the guest ran nothing (exit {booted.returncode} after {booted.seconds:.0f} s); its "
         f"console:\n{booted.console[-6000:]}\npytest:\n{_tail(shared / 'pytest.log')}")
     facts = json.loads(facts_file.read_text())
-    return facts, vmkit.read_junit(junit), booted, shared
+    return facts, vmkit.read_junit(run.junit), booted, shared
 
 
 def _tail(path: Path, chars: int = 6000) -> str:

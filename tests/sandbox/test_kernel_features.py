@@ -25,8 +25,8 @@ from sandbox import _libc, cgroups, namespaces
 from sandbox.doctor import _in_child
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-_syscall = ctypes.CDLL(None, use_errno=True).syscall
-_syscall.restype = ctypes.c_long
+_syscall = _libc._libc.syscall  # restype long, errno kept (sandbox/_libc.py)
+_ok = _libc._check
 
 SYS_OPEN_TREE = 428
 SYS_CLONE3 = 435
@@ -35,13 +35,6 @@ SYS_KEYCTL = 250
 OPEN_TREE_CLONE = 1
 CLONE_INTO_CGROUP = 0x200000000
 KEYCTL_JOIN_SESSION_KEYRING = 1
-
-
-def _ok(result: int) -> int:
-    if result < 0:
-        err = ctypes.get_errno()
-        raise OSError(err, os.strerror(err))
-    return result
 
 
 def _private_mounts() -> None:

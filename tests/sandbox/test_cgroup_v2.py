@@ -12,15 +12,21 @@ and any v2 host runs them with a plain ``pytest tests/sandbox/test_cgroup_v2.py`
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from sandbox import Limits, SandboxSpec, Status, cgroups, open_box, run
 
 pytestmark = [pytest.mark.usefixtures("clean_host"), pytest.mark.timeout(120)]
+
+REPO = Path(__file__).resolve().parents[2]
 
 PROG = r"""
 #include <pthread.h>
@@ -233,6 +239,18 @@ def test_the_compile_step_and_its_program(tmp_path, v2):
     broken = compile_program(get_language("c"), b"int main(void) { return }\n", tmp_path,
                              roomy, cache=False, pch=False)
     assert not broken.ok and "error" in broken.report()
+
+
+@pytest.mark.timeout(300)  # a fresh Python process, on an emulated machine
+def test_a_judge_started_in_the_supervisor_leaf_boxes_beside_it(prog, v2):
+    """``judgebox sandbox`` started by a process that already sits in the supervisor leaf (a
+    pool child, a CLI called from a worker) boxes beneath the judge's cgroup, not the leaf."""
+    out = subprocess.run([sys.executable, "-m", "worker.cli", "sandbox", "--json",
+                          "--memory-limit", "64", "--wall-time-limit", "60", "--ro-bind",
+                          f"{prog}:/opt/prog", "--", "/opt/prog", "hog", "400"],
+                         capture_output=True, text=True, timeout=280, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["status"] == "MLE", out.stdout
 
 
 def test_nothing_is_left_beneath_the_judges_cgroup(prog, v2):

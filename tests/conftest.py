@@ -15,17 +15,33 @@ import pytest
 BOX_UIDS = range(61000, 62000)
 
 
+def _own_cgroup_tops() -> list[str]:
+    """The directories beneath which this judge makes its box cgroups: its own cgroup in each
+    mounted hierarchy (the v2 one: the cgroup above a supervisor leaf). Another session's
+    cgroups elsewhere on the machine are not this run's to judge."""
+    from sandbox import cgroups
+
+    own = cgroups.own_cgroups()
+    tops = set()
+    for controller, mountpoint, _root in cgroups._cgroup_mounts():
+        if controller not in own:  # a mount option, not a controller
+            continue
+        path = cgroups.judge_cgroup_v2(own) if controller == "" else own.get(controller, "/")
+        tops.add(os.path.join(mountpoint, path.strip("/")))
+    return sorted(tops)
+
+
 def leftover_cgroups() -> list[str]:
-    """Box cgroup directories (``judgebox-*``) anywhere under the v1 and v2 hierarchies."""
+    """Box cgroup directories (``judgebox-*``) beneath the judge's own cgroups, v1 and v2."""
     found = []
-    for top in ("/sys/fs/cgroup",):
+    for top in _own_cgroup_tops():
         for dirpath, dirnames, _ in os.walk(top):
             for d in dirnames:
                 # box cgroups are judgebox-<slot> (a reusable box's: judgebox-<slot>.<run>);
                 # the layer tests' own judgebox-test-<pid> are removed and checked by those tests
                 if re.fullmatch(r"judgebox-\d+(\.\d+)?", d):
                     found.append(os.path.join(dirpath, d))
-    return found
+    return sorted(set(found))
 
 
 def leftover_processes() -> list[str]:

@@ -31,9 +31,10 @@ CONTEXT = 3            # unchanged lines shown around a change
 COMPARED_LINES = 400   # lines of each side compared once the common ends are skipped
 DIFF_ROWS = 120        # rows of a diff shown
 LINE_CHARS = 200       # characters of a line shown
-# how whitespace and control characters show in a changed line
-_VISIBLE = {" ": "·", "\t": "→", "\r": "␍", "\x7f": "␡"} | {
-    chr(c): chr(0x2400 + c) for c in range(32) if chr(c) not in "\t\r\n"}
+# how whitespace and control characters show in a changed line (as escapes in ASCII rather
+# than Unicode's control pictures, which few fonts have)
+_VISIBLE = {" ": "·", "\t": "→", "\r": "\\r", "\0": "\\0", "\x7f": "\\x7f"} | {
+    chr(c): f"\\x{c:02x}" for c in range(1, 32) if chr(c) not in "\t\r\n"}
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,57 @@ def test_compile_error_shows_the_compilers_message(stack, page, shots):
     page.screenshot(path=shots / "compile-error.png", full_page=True)
 
 
+WA_C = """#include <stdio.h>
+int main(void) {
+    long a, b;
+    scanf("%ld %ld", &a, &b);
+    fprintf(stderr, "debug: a=%ld b=%ld\\n", a, b);
+    printf("%ld\\n", a + b + 1);
+    return 0;
+}
+"""
+
+
+def test_a_wrong_answer_on_a_sample_shows_its_diff(stack, browser, page, shots):
+    """The first sample fails: its checker message, the diff of expected and received
+    output, and stderr arrive with the verdict (live), behind the test row's link; the page
+    fits a phone."""
+    _submit(page, f"{stack.url}/problems/aplusb", "c", WA_C)
+    page.wait_for_selector(".state .v-WA", timeout=VERDICT_TIMEOUT)
+    page.click("tr.test-row a[href='#test-1']")
+    assert page.url.endswith("#test-1")
+    feedback = page.locator("section#test-1")
+    assert "Wrong answer" in feedback.locator("h3").inner_text()
+    assert feedback.locator("table.diff tr.d-expected td.text").inner_text() == "3"
+    assert feedback.locator("table.diff tr.d-received td.text").inner_text() == "4"
+    assert "debug: a=1 b=2" in feedback.locator("pre.stderr").inner_text()
+    assert feedback.locator(".checker-message").inner_text().startswith("Checker:")
+    page.screenshot(path=shots / "wrong-answer.png", full_page=True)
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        mobile = phone.new_page()
+        mobile.goto(page.url)
+        assert mobile.locator("section#test-1 table.diff").is_visible()
+        width = mobile.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
+        mobile.screenshot(path=shots / "phone-wrong-answer.png", full_page=True)
+    finally:
+        phone.close()
+
+
+def test_run_on_samples(stack, page, shots):
+    """The problem page's second button: every sample judged, nothing else; no score."""
+    page.goto(f"{stack.url}/problems/aplusb")
+    page.select_option("#language", "c")
+    page.fill("#source", '#include <stdio.h>\nint main(void) { puts("3"); return 0; }\n')
+    page.click("button[name=run][value=samples]")
+    assert page.inner_text("h1") == "Run on samples"
+    page.wait_for_selector(".state .v-WA", timeout=VERDICT_TIMEOUT)
+    assert page.locator("tr.test-row .verdict").all_inner_texts() == ["AC", "WA"]
+    assert page.locator("section#test-2 tr.d-received td.text").inner_text() == "3"
+    page.screenshot(path=shots / "run-on-samples.png", full_page=True)
+
+
 def test_playground_runs_python_with_stdin(stack, page, shots):
     page.goto(f"{stack.url}/playground")
     page.select_option("#language", "python3")

@@ -55,23 +55,18 @@ def judged(stack):
     the same program in a batch of the student's."""
     owner = create_token(stack.store, "hidden-owner", scopes=["problems"])[1]
     student = create_token(stack.store, "hidden-student")[1]
-    response = requests.post(f"{stack.url}/api/v1/problems", headers={
-        "X-Auth-Token": owner}, files={"package": ("hidden.zip", example_zip("aplusb", "hidden"))},
-        data={"name": "hidden"}, timeout=30)
-    assert response.status_code == 201, response.text
-    response = requests.post(f"{stack.url}/api/v1/submissions", headers={
-        "X-Auth-Token": student}, json={"language": "python3", "problem": "hidden",
-                                        "run_all": True, "source": ECHO}, timeout=10)
-    assert response.status_code == 202, response.text
-    token = response.json()["id"]
-    response = requests.post(f"{stack.url}/api/v1/problems", headers={
-        "X-Auth-Token": owner}, files={"package": ("fib.zip", example_zip("fibonacci"))},
-        data={"name": "hidden-fib"}, timeout=30)
-    assert response.status_code == 201, response.text
-    fib = requests.post(f"{stack.url}/api/v1/submissions", headers={
-        "X-Auth-Token": student}, json={"language": "python3", "problem": "hidden-fib",
-                                        "run_all": True, "source": ECHO}, timeout=10)
-    assert fib.status_code == 202, fib.text
+    def echoed_on(example: str, name: str) -> str:
+        """``example`` uploaded as ``name`` by the owner; the student's ECHO on it."""
+        response = requests.post(f"{stack.url}/api/v1/problems", headers={
+            "X-Auth-Token": owner}, files={"package": (f"{name}.zip", example_zip(
+                example, name))}, data={"name": name}, timeout=30)
+        assert response.status_code == 201, response.text
+        response = requests.post(f"{stack.url}/api/v1/submissions", headers={
+            "X-Auth-Token": student}, json={"language": "python3", "problem": name,
+                                            "run_all": True, "source": ECHO}, timeout=10)
+        assert response.status_code == 202, response.text
+        return response.json()["id"]
+    token, fib = echoed_on("aplusb", "hidden"), echoed_on("fibonacci", "hidden-fib")
     classzip = io.BytesIO()
     with zipfile.ZipFile(classzip, "w") as zf:
         zf.writestr("class/erin/echo.py", ECHO)
@@ -87,12 +82,12 @@ def judged(stack):
             return body if body.get("state") == "done" else None
         return check
     wait_until(done(f"{stack.url}/api/v1/submissions/{token}"), 120, 0.2, what="judgement")
-    wait_until(done(f"{stack.url}/api/v1/submissions/{fib.json()['id']}"), 120, 0.2,
+    wait_until(done(f"{stack.url}/api/v1/submissions/{fib}"), 120, 0.2,
                what="fibonacci's judgement")
     wait_until(done(f"{stack.url}/api/v1/batches/{batch.json()['id']}"), 120, 0.2,
                what="batch")
     return {"token": token, "batch": batch.json()["id"], "owner": owner, "student": student,
-            "fib": fib.json()["id"]}
+            "fib": fib}
 
 
 def _views(stack, judged, secret: str | None) -> dict[str, str]:

@@ -96,6 +96,20 @@ def _zip(problem: str, dest: Path) -> Path:
     return archive
 
 
+def _on_a_phone(browser, url: str, shot: Path):
+    """``url`` opened 390 px wide (a new context: close its ``.context``); it must not
+    scroll sideways. Its screenshot goes to ``shot``."""
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    mobile = phone.new_page()
+    mobile.goto(url)
+    width = mobile.evaluate("document.documentElement.scrollWidth")
+    mobile.screenshot(path=shot, full_page=True)
+    if width > 390:
+        phone.close()
+        raise AssertionError(f"{url} scrolls sideways on a phone ({width} px)")
+    return mobile
+
+
 def _submit(page, url: str, language: str, source: str) -> None:
     page.goto(url)
     page.select_option("#language", language)
@@ -179,16 +193,9 @@ def test_a_wrong_answer_on_a_sample_shows_its_diff(stack, browser, page, shots):
     assert "debug: a=1 b=2" in feedback.locator("pre.stderr").inner_text()
     assert feedback.locator(".checker-message").inner_text().startswith("Checker:")
     page.screenshot(path=shots / "wrong-answer.png", full_page=True)
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    try:
-        mobile = phone.new_page()
-        mobile.goto(page.url)
-        assert mobile.locator("section#test-1 table.diff").is_visible()
-        width = mobile.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
-        mobile.screenshot(path=shots / "phone-wrong-answer.png", full_page=True)
-    finally:
-        phone.close()
+    mobile = _on_a_phone(browser, page.url, shots / "phone-wrong-answer.png")
+    assert mobile.locator("section#test-1 table.diff").is_visible()
+    mobile.context.close()
 
 
 def test_run_on_samples(stack, page, shots):
@@ -248,15 +255,8 @@ def test_main_pages_and_a_phone(stack, browser, page, shots):
         page.goto(stack.url + path)
         page.screenshot(path=shots / f"{name}.png", full_page=True)
     assert "Workers online (1)" in page.inner_text("main")
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    try:
-        mobile = phone.new_page()
-        mobile.goto(f"{stack.url}/problems/aplusb")
-        width = mobile.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
-        mobile.screenshot(path=shots / "phone-problem.png", full_page=True)
-    finally:
-        phone.close()
+    _on_a_phone(browser, f"{stack.url}/problems/aplusb", shots / "phone-problem.png"
+                ).context.close()
 
 
 def test_admin_sees_verify_reports_and_every_submission(stack, page, shots):

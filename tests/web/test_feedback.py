@@ -3,8 +3,8 @@ output, bounded, whitespace made visible; the checker's message, stdout and stde
 pages and in the API to whom they may be shown, and nothing of a hidden test, not even read,
 to the others; a scoring problem's groups; runs on the samples.
 
-No worker here: judgements are stored as a worker stores them (``tests/service/
-test_feedback.py`` judges for real)."""
+No worker here: judgements are stored as a worker stores them
+(``tests/service/test_feedback_worker.py`` judges for real)."""
 
 from __future__ import annotations
 

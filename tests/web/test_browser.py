@@ -192,8 +192,8 @@ def test_a_wrong_answer_on_a_sample_shows_its_diff(stack, browser, page, shots):
     assert feedback.locator("table.diff tr.d-received td.text").inner_text() == "4"
     assert "debug: a=1 b=2" in feedback.locator("pre.stderr").inner_text()
     assert feedback.locator(".checker-message").inner_text().startswith("Checker:")
-    page.screenshot(path=shots / "wrong-answer.png", full_page=True)
-    mobile = _on_a_phone(browser, page.url, shots / "phone-wrong-answer.png")
+    page.screenshot(path=shots / "sample-diff.png", full_page=True)
+    mobile = _on_a_phone(browser, page.url, shots / "phone-sample-diff.png")
     assert mobile.locator("section#test-1 table.diff").is_visible()
     mobile.context.close()
 

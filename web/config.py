@@ -38,6 +38,10 @@ class Defaults:
     MAX_JUDGEMENT = 3600         # the longest judgement; the broker's visibility timeout > it
     WORKER_LANGUAGES = ""        # comma-separated language ids a worker offers ("": all)
     WORKER_STALE = 120.0         # a worker not seen for this long is not live
+    # stdout and stderr kept per test (KB) for feedback: an ad-hoc test's and a problem's
+    # sample's; a problem's other tests' (shown only where their data may be)
+    KEEP_OUTPUT_KB = 64
+    KEEP_OUTPUT_HIDDEN_KB = 8
 
     # Size caps of requests
     MAX_SOURCE_KB = 256

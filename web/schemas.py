@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["Error", "RunLimitsIn", "AdhocTest", "SubmissionCreate", "TestResultOut",
-           "SubmissionOut", "SubmissionList", "ProblemOut", "ProblemList", "LanguageOut",
+           "GroupOut", "SubmissionOut", "SubmissionList", "ProblemOut", "ProblemList", "LanguageOut",
            "Judge0SubmissionIn", "Judge0BatchIn", "Health", "RejudgeCreate"]
 
 
@@ -61,6 +61,8 @@ class SubmissionCreate(BaseModel):
         None, max_length=64, description="with ``assignment``, for the course's staff: the "
         "student the submission is of (a grader filling in work handed in elsewhere)")
     late: bool = Field(False, description="with ``user``: count it as handed in late")
+    samples_only: bool = Field(False, description="judge the problem's samples only: a run "
+                               "that is not a submission (never scored); needs problem")
 
     @model_validator(mode="after")
     def _problem_or_tests(self) -> "SubmissionCreate":
@@ -70,6 +72,8 @@ class SubmissionCreate(BaseModel):
             raise ValueError("an assignment needs its problem")
         if (self.user is not None or self.late) and self.assignment is None:
             raise ValueError("user and late go with an assignment")
+        if self.samples_only and self.problem is None:
+            raise ValueError("samples_only needs a problem")
         if self.tests is not None and not self.tests:
             raise ValueError("tests must not be empty")
         return self
@@ -77,8 +81,8 @@ class SubmissionCreate(BaseModel):
 
 class TestResultOut(BaseModel):
     """One test's result. ``hidden``: a test of the problem whose data this client may not
-    see (its name is then its group and position, and its checker message, stdout and stderr
-    are empty)."""
+    see (its name is then its group and position, its checker message, stdout and stderr
+    are empty and its diff null)."""
 
     __test__ = False
 
@@ -96,6 +100,18 @@ class TestResultOut(BaseModel):
     stdout: str
     stderr: str
     hidden: bool
+    diff: str | None = Field(description="a wrong answer on a problem's test: its expected "
+                             "output (the package's answer, ---) against the program's "
+                             "(+++), as a unified diff, bounded; else null")
+
+
+class GroupOut(BaseModel):
+    """A scoring problem's test group as judged; ``verdict`` null: not judged."""
+
+    name: str
+    verdict: str | None
+    score: float
+    max_score: float | None
 
 
 class SubmissionOut(BaseModel):
@@ -120,6 +136,10 @@ class SubmissionOut(BaseModel):
     created_at: str
     started_at: str | None
     finished_at: str | None
+    samples_only: bool = Field(description="a run on the problem's samples, not a "
+                               "submission: never scored")
+    groups: list[GroupOut] | None = Field(description="a scoring problem's groups: points "
+                                          "and verdict of each; else null")
     tests: list[TestResultOut] | None = None
 
 

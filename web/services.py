@@ -25,14 +25,15 @@ from worker.logs import set_submission
 from worker.store import Store
 from worker.submissions import NewSubmission
 
-from . import access, quota
+from . import access, feedback, quota
 from .errors import ApiError
 from .schemas import RunLimitsIn
 
 __all__ = ["store", "offered_languages", "resolve_language", "native_limits", "admit",
-           "submit", "in_assignment", "submission_json", "visible_results", "visible_message",
-           "problem_json", "upload_problem", "change_problem", "delete_problem", "get_problem",
-           "find_problem", "list_problems", "iso", "all_language_rows", "decode_b64"]
+           "require_samples", "submit", "in_assignment", "submission_json", "visible_results",
+           "visible_message", "problem_json", "upload_problem", "change_problem",
+           "delete_problem", "get_problem", "find_problem", "list_problems", "iso",
+           "all_language_rows", "decode_b64"]
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,13 @@ def native_limits(requested: RunLimitsIn, language: Language,
     output = min(output, int(config["MAX_OUTPUT_LIMIT"]))
     return {"cpu_ms": max(1, round(time_limit * 1000)), "memory_kib": memory * 1024,
             "output_kib": output}
+
+
+def require_samples(problem: Problem) -> None:
+    """422 when the problem has no sample tests to run on (``samples_only``)."""
+    if feedback.sample_count(problem.package_sha256) == 0:
+        raise ApiError(422, "this problem has no sample tests to run on", {
+            "samples_only": [f"problem {problem.name!r} has no sample tests"]})
 
 
 def _check_queue_room() -> None:
@@ -186,16 +194,17 @@ def _text(data: bytes | None) -> str:
     return (data or b"").decode("utf-8", "replace")
 
 
-def _test_json(result, hidden: bool, name: str) -> dict:
+def _test_json(row: Submission, result, hidden: bool, name: str) -> dict:
     shown = {"index": result.index, "name": name, "group": result.group,
              "verdict": result.verdict, "status": result.status, "time": result.time,
              "wall_time": result.wall_time, "memory": result.memory,
              "exit_code": result.exit_code, "signal": result.signal, "hidden": hidden}
-    if hidden:  # nothing that comes from the test's data
-        shown.update(checker_message="", stdout="", stderr="")
+    if hidden:  # nothing that comes from the test's data, and nothing read from it
+        shown.update(checker_message="", stdout="", stderr="", diff=None)
     else:
+        diff = feedback.test_diff(row, result, access.is_sample(result))
         shown.update(checker_message=result.checker_message, stdout=_text(result.stdout),
-                     stderr=_text(result.stderr))
+                     stderr=_text(result.stderr), diff=diff.unified if diff else None)
     return shown
 
 
@@ -243,10 +252,11 @@ def submission_json(row: Submission, with_tests: bool = True,
                    "memory_limit": limits.get("memory_kib", 0) // 1024,
                    "output_limit": limits.get("output_kib")},
         "created_at": iso(row.created_at), "started_at": iso(row.started_at),
-        "finished_at": iso(row.finished_at),
+        "finished_at": iso(row.finished_at), "samples_only": bool(row.samples_only),
+        "groups": feedback.groups(row) or None,
     }
     if with_tests:
-        out["tests"] = [_test_json(result, hidden, name)
+        out["tests"] = [_test_json(row, result, hidden, name)
                         for result, hidden, name in visible_results(row, principal)]
     return out
 

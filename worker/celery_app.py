@@ -89,6 +89,8 @@ def judge_settings(config: dict, store) -> JudgeSettings:
     return JudgeSettings(lease_margin_s=float(config["LEASE_MARGIN"]),
                          max_attempts=int(config["MAX_ATTEMPTS"]),
                          compile_limits=CompileLimits(),
+                         keep_output_kib=int(config["KEEP_OUTPUT_KB"]),
+                         keep_hidden_output_kib=int(config["KEEP_OUTPUT_HIDDEN_KB"]),
                          package_cache=Path(config["CACHE_DIR"]),
                          fetch_package=lambda digest: packages.get_bytes(store, digest),
                          metrics_url=config["REDIS_URL"])

@@ -17,6 +17,13 @@ Rules (docs/problems.md has the whole story):
   test); the verdict is the first failure's (AC when every judged test passed).
 - a judge error anywhere (a validator that crashed, a sandbox failure) makes the judgement
   ``SE`` and stops judging.
+- ``JudgeOptions.samples_only`` (a "run on samples"): every sample is judged, nothing else;
+  no score.
+
+What feedback needs is kept with each ``TestResult``: the program's stdout and stderr, cut to
+``keep_output_kib`` on samples and ``keep_hidden_output_kib`` on the other tests (0 keeps
+nothing, as ``judgebox judge`` does); and a scoring problem's groups, each with its verdict and
+score, in ``Judgement.groups``.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ from .problem import (DEFAULT_OUTPUT_MB, PackageError, Problem, TestCase, TestGr
 from .problem.sources import SOURCE_LANGUAGES
 from .sources import SourceFiles
 
-__all__ = ["JudgeOptions", "TestResult", "Judgement", "PreparedChecker", "prepare_checker",
+__all__ = ["JudgeOptions", "TestResult", "GroupResult", "Judgement", "PreparedChecker", "prepare_checker",
            "judge", "submission_limits", "with_includes", "SAMPLE_ONLY_NOTE"]
 
 SAMPLE_ONLY_NOTE = "the package has no secret test data: judged on its samples (as DOMjudge does)"
@@ -52,12 +59,17 @@ class JudgeOptions:
     """How to judge. ``time_limit`` (seconds) overrides the package's; ``judge_all`` judges
     every test of a pass-fail problem instead of stopping at the first failure; ``on_test`` is
     called with each test's result as it arrives; ``seen`` (a ``worker.metrics.Observations``)
-    is told how long the compile, each run and each check took."""
+    is told how long the compile, each run and each check took. ``samples_only`` judges
+    the samples alone (all of them); ``keep_output_kib`` and ``keep_hidden_output_kib``: how
+    much of the program's stdout and stderr each sample and each other test keeps."""
 
     time_limit: float | None = None
     memory_limit_mb: int | None = None
     output_limit_mb: int | None = None
     judge_all: bool = False
+    samples_only: bool = False
+    keep_output_kib: int = 0
+    keep_hidden_output_kib: int = 0
     compile_limits: CompileLimits = CompileLimits()
     on_test: Callable[["TestResult"], None] | None = None
     seen: object | None = None
@@ -66,7 +78,8 @@ class JudgeOptions:
 @dataclass(frozen=True)
 class TestResult:
     """One test's result: the submission's run (times in seconds, memory in KiB) and the
-    checker's message. ``score`` is the test's score in scoring problems."""
+    checker's message. ``score`` is the test's score in scoring problems. ``stdout`` and
+    ``stderr``: the program's, as much as ``JudgeOptions`` keeps."""
 
     name: str
     group: str
@@ -78,6 +91,8 @@ class TestResult:
     signal: int | None = None
     checker_message: str = ""
     score: float | None = None
+    stdout: bytes = field(default=b"", repr=False)
+    stderr: bytes = field(default=b"", repr=False)
 
     def to_json(self) -> dict[str, object]:
         """One entry of ``tests`` in ``judgebox judge --json``."""
@@ -88,10 +103,28 @@ class TestResult:
 
 
 @dataclass(frozen=True)
+class GroupResult:
+    """A scoring problem's test group after judging: its verdict (``None``: not judged, as
+    when an earlier failure stopped its parent), its score and its maximum (``None``:
+    unbounded)."""
+
+    name: str
+    verdict: str | None
+    score: float
+    max_score: float | None
+
+    def to_json(self) -> dict[str, object]:
+        """As stored with the submission (``details.groups``) and shown by the API."""
+        return {"name": self.name, "verdict": self.verdict, "score": round(self.score, 6),
+                "max_score": None if self.max_score is None else round(self.max_score, 6)}
+
+
+@dataclass(frozen=True)
 class Judgement:
     """The verdict on a submission. ``time`` is the slowest test's CPU time, ``memory`` the
     largest peak (KiB); ``max_score`` is ``None`` when unbounded. ``time_limit`` is the limit
-    judged with; ``message`` says what failed for ``SE``."""
+    judged with; ``message`` says what failed for ``SE``. ``groups``: a scoring problem's
+    groups in judging order, each after its subgroups' parent (empty for pass-fail)."""
 
     verdict: str
     score: float | None
@@ -103,6 +136,7 @@ class Judgement:
     time_limit: float | None = None
     language: str = ""
     message: str = ""
+    groups: tuple[GroupResult, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         """The ``judgebox judge --json`` object, exactly as DESIGN.md specifies it."""
@@ -208,23 +242,26 @@ def judge(problem: Problem, source: bytes | SourceFiles, language: Language,
             if options.seen is not None:
                 options.seen.phase("compile", time.monotonic() - started)
         except CompileSystemError as exc:
-            return Judgement("SE", 0.0, _max_score(problem), time_limit=time_limit,
+            return Judgement("SE", 0.0, _max_score(problem, options), time_limit=time_limit,
                              language=language.id, message=str(exc))
         if not program.ok:
-            return Judgement("CE", 0.0, _max_score(problem), compile_output=program.report(),
+            return Judgement("CE", 0.0, _max_score(problem, options),
+                             compile_output=program.report(),
                              time_limit=time_limit, language=language.id)
         with program_box(program) as box:  # one reusable box for the submission's runs
             run = _Judging(problem, program, checker, limits, options, workdir, box=box)
             verdict, score = run.problem_verdict()
         tests = tuple(run.results[name] for name in run.order)
-        return Judgement(verdict, score, _max_score(problem),
+        note = SAMPLE_ONLY_NOTE if problem.sample_only and not options.samples_only else ""
+        return Judgement(verdict, score, _max_score(problem, options),
                          max((t.time for t in tests), default=0.0),
                          max((t.memory for t in tests), default=0), program.report(), tests,
-                         time_limit, language.id,
-                         run.error or (SAMPLE_ONLY_NOTE if problem.sample_only else ""))
+                         time_limit, language.id, run.error or note, run.group_results())
 
 
-def _max_score(problem: Problem) -> float | None:
+def _max_score(problem: Problem, options: JudgeOptions = JudgeOptions()) -> float | None:
+    if options.samples_only:  # a run on the samples is never scored
+        return None
     if not problem.scoring:
         return 1.0
     if problem.data_scoring is not None:
@@ -255,10 +292,13 @@ class _Judging:
     passed: dict[str, bool] = field(default_factory=dict)
     error: str = ""
     box: Box | None = None  # the submission's reusable box (checkers run in boxes of their own)
+    parts: dict[str, _Part] = field(default_factory=dict)  # each group judged, by name
 
     # --- the problem ------------------------------------------------------------------
 
     def problem_verdict(self) -> tuple[str, float | None]:
+        if self.options.samples_only:
+            return self._samples_only()
         if not self.problem.scoring:
             for case in self.problem.cases:
                 result = self.case(case)
@@ -281,6 +321,40 @@ class _Judging:
         verdict = secret.verdict if secret.verdict != "AC" else sample
         return verdict, secret.score
 
+    def _samples_only(self) -> tuple[str, None]:
+        """Every sample, whatever fails (nothing else is judged, nothing is scored)."""
+        cases = self.problem.sample.cases if self.problem.sample is not None else []
+        if not cases:
+            self.error = "the problem has no sample tests to run on"
+        for case in cases:
+            if self.case(case).verdict == "SE":
+                break
+        failed = [self.results[n].verdict for n in self.order
+                  if self.results[n].verdict != "AC"]
+        return ("SE" if self.error else failed[0] if failed else "AC"), None
+
+    def group_results(self) -> tuple[GroupResult, ...]:
+        """The groups of a scoring problem, judged or not, in judging order."""
+        if not self.problem.scoring or self.options.samples_only:
+            return ()
+        if self.problem.data_scoring is not None:
+            roots = [TestGroup("data", self.problem.root / "data", tuple(self.problem.groups),
+                               self.problem.data_scoring)]
+        else:
+            roots = [self.problem.secret]
+        found: list[GroupResult] = []
+
+        def walk(group: TestGroup) -> None:
+            part = self.parts.get(group.name)
+            found.append(GroupResult(group.name, part.verdict if part else None,
+                                     (part.score or 0.0) if part else 0.0,
+                                     group.scoring.max_score))
+            for sub in group.groups:
+                walk(sub)
+        for root in roots:
+            walk(root)
+        return tuple(found)
+
     def _sample(self) -> str:
         if self.problem.sample is None:
             self.passed["sample"] = True
@@ -293,6 +367,11 @@ class _Judging:
     # --- groups -----------------------------------------------------------------------
 
     def group(self, group: TestGroup) -> _Part:
+        part = self._group(group)
+        self.parts[group.name] = part
+        return part
+
+    def _group(self, group: TestGroup) -> _Part:
         scoring = group.scoring
         if not all(self.passed.get(name, False) for name in scoring.require_pass):
             self.passed[group.name] = False
@@ -449,8 +528,11 @@ class _Judging:
             (outcome.message if outcome.status is Status.SE else "")
         if number > 1 and message:
             message = f"[pass {number}] {message}"
+        keep = 1024 * (self.options.keep_output_kib if _is_sample(case)
+                       else self.options.keep_hidden_output_kib)
         return TestResult(case.name, case.group, verdict, outcome.time, outcome.wall_time,
-                          outcome.memory_kib, outcome.exit_code, outcome.signal, message)
+                          outcome.memory_kib, outcome.exit_code, outcome.signal, message,
+                          stdout=outcome.stdout[:keep], stderr=outcome.stderr[:keep])
 
     def _observe(self, phase: str, started: float, outcome: Outcome | None = None) -> None:
         seen = self.options.seen
@@ -504,6 +586,11 @@ class _Judging:
                               case.args, feedback if feedback is not None else
                               kattis.Feedback())
         return run.submission, run.check, run.verdict
+
+
+def _is_sample(case: TestCase) -> bool:
+    """Whether the test is a sample (public data: its output is kept at the larger cap)."""
+    return case.group.split("/")[0] == "sample"
 
 
 def _group_verdict(parts: list[_Part], group: TestGroup) -> str:

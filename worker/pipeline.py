@@ -48,7 +48,8 @@ class JudgeSettings:
     lease_margin_s: float = 15.0
     max_attempts: int = 3
     compile_limits: CompileLimits = CompileLimits()
-    keep_output_kib: int = 64          # stdout/stderr kept per test of a native submission
+    keep_output_kib: int = 64          # stdout/stderr kept per ad-hoc test and per sample
+    keep_hidden_output_kib: int = 8    # ... per other test of a problem (its managers see it)
     package_cache: Path | None = None  # where problem packages are unpacked (by hash)
     fetch_package: Callable[[str], bytes] | None = None  # bytes of a package by hash
     metrics_url: str | None = None     # Redis that keeps the cluster's metrics (worker.metrics)

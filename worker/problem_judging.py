@@ -1,6 +1,10 @@
 """Judging a stored submission against a problem package: the package comes by content hash
 (``worker.packages``: from the database, cached unpacked on this worker), ``worker.judging``
-judges, and each test's result is stored as it arrives (``JudgeOptions.on_test``)."""
+judges, and each test's result is stored as it arrives (``JudgeOptions.on_test``), with the
+program's stdout and stderr as far as ``JudgeSettings`` keeps them (more of a sample's than
+of another test's, whose data only the problem's managers may see). A scoring problem's
+groups go to ``submissions.details``; a run on the samples (``submissions.samples_only``)
+judges the samples alone."""
 
 from __future__ import annotations
 
@@ -25,7 +29,8 @@ def _test_row(index: int, result: TestResult) -> dict:
             ("TLE", "MLE", "OLE", "RE", "SE") else "OK", "time": round(result.time, 3),
             "wall_time": round(result.wall_time, 3), "memory": result.memory,
             "exit_code": result.exit_code, "signal": result.signal,
-            "checker_message": result.checker_message[:4096], "stdout": b"", "stderr": b""}
+            "checker_message": result.checker_message[:4096], "stdout": result.stdout,
+            "stderr": result.stderr}
 
 
 def _values(judgement: Judgement) -> dict:
@@ -39,7 +44,9 @@ def _values(judgement: Judgement) -> dict:
             "memory": judgement.memory, "compile_output": judgement.compile_output or None,
             "message": judgement.message or None,
             "exit_code": last.exit_code if last else None,
-            "exit_signal": last.signal if last else None}
+            "exit_signal": last.signal if last else None,
+            "details": {"groups": [g.to_json() for g in judgement.groups]}
+            if judgement.groups else None}
 
 
 def judge_problem_submission(row: Submission, reporter: Reporter,
@@ -55,7 +62,9 @@ def judge_problem_submission(row: Submission, reporter: Reporter,
     problem = load_problem(root)
     language = get_language(row.language)
     limits = RunLimits.from_json(row.limits or {})
-    count = len(problem.cases)
+    samples_only = bool(row.samples_only)
+    count = len(problem.sample.cases if problem.sample is not None else ()) if samples_only \
+        else len(problem.cases)
     box = limits.sandbox(language)
     per_test_s = box.wall_ms / 1000 + _VALIDATION_S
     # the validator compiles too, then the first test runs before the next report
@@ -73,6 +82,9 @@ def judge_problem_submission(row: Submission, reporter: Reporter,
                            memory_limit_mb=max(1, limits.memory_kib // 1024),
                            output_limit_mb=max(1, limits.output_kib // 1024),
                            judge_all=bool((row.options or {}).get("run_all")),
+                           samples_only=samples_only,
+                           keep_output_kib=settings.keep_output_kib,
+                           keep_hidden_output_kib=settings.keep_hidden_output_kib,
                            compile_limits=settings.compile_limits, on_test=on_test,
                            seen=reporter.seen)
     try:

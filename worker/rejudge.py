@@ -44,7 +44,7 @@ __all__ = ["RejudgeFilter", "select_originals", "before_of", "create_rejudge",
 # The judgement's columns a re-judge copies onto the original when applied.
 _JUDGEMENT = ("verdict", "judge0_status", "score", "max_score", "time", "wall_time", "memory",
               "exit_code", "exit_signal", "message", "compile_output", "stdout", "stderr",
-              "package_sha256", "limits", "test_count", "finished_at")
+              "package_sha256", "limits", "test_count", "finished_at", "details")
 _RESULT = ("index", "name", "group", "verdict", "status", "time", "wall_time", "memory",
            "exit_code", "signal", "checker_message", "stdout", "stderr")
 
@@ -92,7 +92,8 @@ def select_originals(store: Store, problem_name: str, current_package: str,
     query = (select(Submission)
              .where(Submission.problem_name == problem_name, Submission.state == DONE,
                     Submission.verdict.is_not(None), Submission.rejudge_of.is_(None),
-                    Submission.package_sha256.is_not(None))
+                    Submission.package_sha256.is_not(None),
+                    Submission.samples_only.is_(False))  # a run on samples grades nothing
              .order_by(Submission.id).limit(limit + 1)
              .options(lazyload(Submission.tests), lazyload(Submission.results)))
     if wanted.verdicts:

@@ -72,6 +72,35 @@ def example_zip(name: str, top: str | None = None) -> bytes:
     return buffer.getvalue()
 
 
+_READERS: list[list[str]] = []  # the open files_read() contexts
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event != "open" or not _READERS or not isinstance(args[0], (str, bytes, os.PathLike)):
+        return
+    mode, flags = args[1], args[2]
+    reading = "r" in mode and "+" not in mode if isinstance(mode, str) else \
+        isinstance(flags, int) and flags & os.O_ACCMODE == os.O_RDONLY
+    if reading:
+        for seen in _READERS:
+            seen.append(os.fsdecode(args[0]))
+
+
+@contextlib.contextmanager
+def files_read():
+    """The paths this process opens for reading inside the ``with`` (any thread's, the
+    in-process web server's too), seen by a Python audit hook: what a view really read."""
+    if not getattr(files_read, "hooked", False):
+        sys.addaudithook(_audit)  # hooks stay for the process: it records only inside
+        files_read.hooked = True
+    seen: list[str] = []
+    _READERS.append(seen)
+    try:
+        yield seen
+    finally:
+        _READERS.remove(seen)
+
+
 def _live_processes() -> dict[int, tuple[int, int]]:
     """Every live (not zombie) process: pid -> (parent pid, process group)."""
     found = {}

@@ -367,12 +367,14 @@ def test_hidden_data_reaches_no_field_a_contestant_reads(world):
                       "checker_message": "sample-message", "stdout": "IN:1_2|"}
     assert hidden["hidden"] is True and hidden["verdict"] == "WA"
     assert hidden["name"] == "secret/1" and hidden["time"] == 0.01
-    assert (hidden["checker_message"], hidden["stdout"], hidden["stderr"]) == ("", "", "")
+    assert (hidden["checker_message"], hidden["stdout"], hidden["stderr"], hidden["diff"]) \
+        == ("", "", "", None)
     error = world.client("bob").get(f"/api/v1/submissions/{world.ids['P2']}").json
     assert error["verdict"] == "SE" and SECRET_ANSWER not in error["message"]
     as_owner = world.client("owner").get(f"/api/v1/submissions/{world.ids['P']}").json
     assert as_owner["tests"][1]["name"] == f"secret/{SECRET_NAME}"
     assert as_owner["tests"][1]["stderr"] == f"echoed {SECRET_INPUT}"
+    assert f"-{SECRET_ANSWER}\n+{SECRET_INPUT}\n" in as_owner["tests"][1]["diff"]
 
 
 def test_a_problem_can_show_every_test(world):

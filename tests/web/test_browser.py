@@ -96,6 +96,20 @@ def _zip(problem: str, dest: Path) -> Path:
     return archive
 
 
+def _on_a_phone(browser, url: str, shot: Path):
+    """``url`` opened 390 px wide (a new context: close its ``.context``); it must not
+    scroll sideways. Its screenshot goes to ``shot``."""
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    mobile = phone.new_page()
+    mobile.goto(url)
+    width = mobile.evaluate("document.documentElement.scrollWidth")
+    mobile.screenshot(path=shot, full_page=True)
+    if width > 390:
+        phone.close()
+        raise AssertionError(f"{url} scrolls sideways on a phone ({width} px)")
+    return mobile
+
+
 def _submit(page, url: str, language: str, source: str) -> None:
     page.goto(url)
     page.select_option("#language", language)
@@ -153,6 +167,50 @@ def test_compile_error_shows_the_compilers_message(stack, page, shots):
     page.screenshot(path=shots / "compile-error.png", full_page=True)
 
 
+WA_C = """#include <stdio.h>
+int main(void) {
+    long a, b;
+    scanf("%ld %ld", &a, &b);
+    fprintf(stderr, "debug: a=%ld b=%ld\\n", a, b);
+    printf("%ld\\n", a + b + 1);
+    return 0;
+}
+"""
+
+
+def test_a_wrong_answer_on_a_sample_shows_its_diff(stack, browser, page, shots):
+    """The first sample fails: its checker message, the diff of expected and received
+    output, and stderr arrive with the verdict (live), behind the test row's link; the page
+    fits a phone."""
+    _submit(page, f"{stack.url}/problems/aplusb", "c", WA_C)
+    page.wait_for_selector(".state .v-WA", timeout=VERDICT_TIMEOUT)
+    page.click("tr.test-row a[href='#test-1']")
+    assert page.url.endswith("#test-1")
+    feedback = page.locator("section#test-1")
+    assert "Wrong answer" in feedback.locator("h3").inner_text()
+    assert feedback.locator("table.diff tr.d-expected td.text").inner_text() == "3"
+    assert feedback.locator("table.diff tr.d-received td.text").inner_text() == "4"
+    assert "debug: a=1 b=2" in feedback.locator("pre.stderr").inner_text()
+    assert feedback.locator(".checker-message").inner_text().startswith("Checker:")
+    page.screenshot(path=shots / "sample-diff.png", full_page=True)
+    mobile = _on_a_phone(browser, page.url, shots / "phone-sample-diff.png")
+    assert mobile.locator("section#test-1 table.diff").is_visible()
+    mobile.context.close()
+
+
+def test_run_on_samples(stack, page, shots):
+    """The problem page's second button: every sample judged, nothing else; no score."""
+    page.goto(f"{stack.url}/problems/aplusb")
+    page.select_option("#language", "c")
+    page.fill("#source", '#include <stdio.h>\nint main(void) { puts("3"); return 0; }\n')
+    page.click("button[name=run][value=samples]")
+    assert page.inner_text("h1") == "Run on samples"
+    page.wait_for_selector(".state .v-WA", timeout=VERDICT_TIMEOUT)
+    assert page.locator("tr.test-row .verdict").all_inner_texts() == ["AC", "WA"]
+    assert page.locator("section#test-2 tr.d-received td.text").inner_text() == "3"
+    page.screenshot(path=shots / "run-on-samples.png", full_page=True)
+
+
 def test_playground_runs_python_with_stdin(stack, page, shots):
     page.goto(f"{stack.url}/playground")
     page.select_option("#language", "python3")
@@ -197,15 +255,8 @@ def test_main_pages_and_a_phone(stack, browser, page, shots):
         page.goto(stack.url + path)
         page.screenshot(path=shots / f"{name}.png", full_page=True)
     assert "Workers online (1)" in page.inner_text("main")
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    try:
-        mobile = phone.new_page()
-        mobile.goto(f"{stack.url}/problems/aplusb")
-        width = mobile.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
-        mobile.screenshot(path=shots / "phone-problem.png", full_page=True)
-    finally:
-        phone.close()
+    _on_a_phone(browser, f"{stack.url}/problems/aplusb", shots / "phone-problem.png"
+                ).context.close()
 
 
 def test_admin_sees_verify_reports_and_every_submission(stack, page, shots):

@@ -95,6 +95,61 @@ def test_scoring_groups():
     assert (partial.verdict, partial.score) == ("TLE", 30.0)
     # group2 stopped at its first failure (a pass-fail group)
     assert [t.name for t in partial.tests][-1] == "secret/group2/02"
+    assert [g.to_json() for g in partial.groups] == [
+        {"name": "secret", "verdict": "TLE", "score": 30.0, "max_score": 100.0},
+        {"name": "secret/group1", "verdict": "AC", "score": 30.0, "max_score": 30.0},
+        {"name": "secret/group2", "verdict": "TLE", "score": 0.0, "max_score": 70.0}]
+    assert judge_file(load_problem(EXAMPLES / "aplusb"), EXAMPLES / "aplusb/submissions/"
+                      "accepted/sum.py", time_limit=1.0).groups == ()  # pass-fail: none
+
+
+def test_a_group_left_unjudged_says_so(tmp_path):
+    """secret is pass-fail: its first failing group stops it, the next is never judged."""
+    problem = load_problem(package(tmp_path, {
+        "problem.yaml": "problem_format_version: 2025-09\ntype: scoring\n"
+                        "limits:\n  time_limit: 1\n",
+        "data/secret/1.in": None, "data/secret/1.ans": None,
+        "data/secret/test_group.yaml": "score_aggregation: pass-fail\nmax_score: 100\n",
+        "data/secret/g1/test_group.yaml": "max_score: 40\n",
+        "data/secret/g1/1.in": "1\n", "data/secret/g1/1.ans": "1\n",
+        "data/secret/g2/test_group.yaml": "max_score: 60\n",
+        "data/secret/g2/1.in": "2\n", "data/secret/g2/1.ans": "2\n"}))
+    groups = judge_python(problem, "print(0)\n").groups
+    assert [(g.name, g.verdict, g.score, g.max_score) for g in groups] == [
+        ("secret", "WA", 0.0, 100.0), ("secret/g1", "WA", 0.0, 40.0),
+        ("secret/g2", None, 0.0, 60.0)]
+
+
+def test_runs_on_the_samples_judge_every_sample_and_nothing_else(aplusb):
+    wrong = judge_python(aplusb, "print(0)\n", samples_only=True)
+    assert [(t.name, t.verdict) for t in wrong.tests] == [("sample/1", "WA"),
+                                                          ("sample/2", "WA")]
+    assert (wrong.verdict, wrong.score, wrong.max_score, wrong.message) == \
+        ("WA", None, None, "")
+    fibonacci = load_problem(EXAMPLES / "fibonacci")
+    run = judge_file(fibonacci, EXAMPLES / "fibonacci/submissions/partially_accepted/"
+                                           "linear.c", samples_only=True)
+    assert (run.verdict, [t.name for t in run.tests], run.groups) == ("AC", ["sample/1"], ())
+
+
+def test_no_samples_to_run_on_is_a_judge_error(tmp_path):
+    problem = load_problem(package(tmp_path, {
+        "problem.yaml": "limits:\n  time_limit: 1\n", "data/sample": None}))
+    run = judge_python(problem, "print(input())\n", samples_only=True)
+    assert (run.verdict, run.tests) == ("SE", ())
+    assert "no sample tests" in run.message
+
+
+def test_output_is_kept_for_feedback_more_of_a_sample(aplusb):
+    code = ("import sys\nprint('x' * 5000)\nprint('y' * 5000, file=sys.stderr)\n"
+            "sys.stdout.flush()\nsys.stdout.buffer.write(b'\\0\\xff')\n")
+    judged = judge_python(aplusb, code, judge_all=True, keep_output_kib=8,
+                          keep_hidden_output_kib=1)
+    sample, secret = judged.tests[0], judged.tests[2]
+    assert sample.stdout == b"x" * 5000 + b"\n\0\xff"  # whole, bytes as printed
+    assert sample.stderr == b"y" * 5000 + b"\n"
+    assert (secret.group, secret.stdout, secret.stderr) == ("secret", b"x" * 1024, b"y" * 1024)
+    assert judge_python(aplusb, code).tests[0].stdout == b""  # judgebox judge keeps none
 
 
 LEGACY_GROUPS = {

@@ -126,7 +126,7 @@ def _operation(method, path, summary, request, response, many, status) -> dict:
 def document() -> dict:
     """The OpenAPI document."""
     models = [s.SubmissionCreate, s.RunLimitsIn, s.AdhocTest, s.RejudgeCreate, s.ProblemChange]
-    outputs = [s.SubmissionOut, s.SubmissionList, s.TestResultOut, s.ProblemOut,
+    outputs = [s.SubmissionOut, s.SubmissionList, s.TestResultOut, s.GroupOut, s.ProblemOut,
                s.ProblemList, s.LanguageOut, s.Error, s.Health]
     _, defs = models_json_schema([(m, "validation") for m in models]
                                  + [(m, "serialization") for m in outputs], ref_template=_REF)

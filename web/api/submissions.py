@@ -58,13 +58,15 @@ def create_submission():
                   options={"run_all": body.run_all})
     if body.problem is not None:
         problem = access.require_problem(services.get_problem(body.problem))
+        if body.samples_only:
+            services.require_samples(problem)
         if body.assignment is not None:
             common.update(services.in_assignment(principal, body.assignment, problem,
                                                  body.user, body.late))
         new = NewSubmission(problem_id=problem.id, problem_name=problem.name,
                             package_sha256=problem.package_sha256, checker="package",
                             limits=services.native_limits(body.limits, language, problem),
-                            **common)
+                            samples_only=body.samples_only, **common)
         row = services.submit(new, problem)
     else:
         tests = tuple(NewTest(stdin=t.stdin.encode(),

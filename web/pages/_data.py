@@ -16,11 +16,11 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import lazyload
 
-from worker import packages, registry
+from worker import registry
 from worker.db import DONE, QUEUED, Problem, Submission, utcnow
 from worker.submissions import Visibility
 
-from .. import services
+from .. import feedback, services
 
 __all__ = ["ProblemText", "problem_text", "package_root", "find_submissions", "status_figures"]
 
@@ -41,12 +41,7 @@ class ProblemText:
 
 def package_root(problem: Problem) -> Path:
     """The problem's package, unpacked in this host's cache."""
-    from worker.problem import extract_archive
-
-    cache = Path(current_app.config["CACHE_DIR"])
-    store = services.store()
-    return packages.unpacked(cache, problem.package_sha256,
-                             lambda digest: packages.get_bytes(store, digest), extract_archive)
+    return feedback.package_root(problem.package_sha256)
 
 
 def _math(content: str, options: dict) -> str:

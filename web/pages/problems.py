@@ -3,8 +3,8 @@ form (POST there to submit)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, send_file, session, \
-    url_for
+from flask import Blueprint, current_app, redirect, render_template, request, send_file, \
+    session, url_for
 from werkzeug.exceptions import NotFound
 
 from worker.submissions import NewSubmission
@@ -53,19 +53,24 @@ def submit(name: str):
 def submit_form(problem, late: bool = False, **context):
     """Store and queue the submit form's program on ``problem`` (in ``context``'s
     ``assignment``, late or not), as the logged-in account or token; the problem page again
-    (with ``context``) and the error when it is refused."""
+    (with ``context``) and the error when it is refused. The "Run on samples" button
+    (``run=samples``) judges it on the samples only, as no submission."""
     assignment = context.get("assignment")
     form = _forms.read_source_form()
+    samples_only = request.form.get("run") == "samples"
     try:
         language = services.resolve_language(form.language)
         _forms.check_source(form.source)
+        if samples_only:
+            services.require_samples(problem)
         who = _common.submitter()
         new = NewSubmission(
             language=language.id, source=form.source.encode(), problem_id=problem.id,
             problem_name=problem.name, package_sha256=problem.package_sha256,
             checker="package", token_id=who.token_id, user_id=who.user_id,
             assignment_id=assignment.id if assignment is not None else None, late=late,
-            limits=services.native_limits(RunLimitsIn(), language, problem))
+            limits=services.native_limits(RunLimitsIn(), language, problem),
+            samples_only=samples_only)
         row = services.submit(new, problem)
     except ApiError as exc:
         if exc.status >= 500:

@@ -10,7 +10,7 @@ from werkzeug.exceptions import NotFound
 
 from worker import submissions
 
-from .. import access, services
+from .. import access, feedback, services
 from . import _common, _data
 
 __all__ = ["bp"]
@@ -68,6 +68,15 @@ def live(token: str):
 
 
 def _visible(row) -> dict:
-    """What the templates show of the tests and the message (``web.access``)."""
-    return {"results": services.visible_results(row),
-            "message": services.visible_message(row)}
+    """What the templates show of the tests and the message (``web.access``), and the
+    feedback on a problem's tests: the tests whose data the viewer may see that failed or
+    wrote to stderr get a section (``detailed``), a wrong answer's with its diff (computed
+    for those alone), and a scoring problem's groups."""
+    results = services.visible_results(row)
+    detailed = {r.index for r, hidden, _ in results
+                if row.problem_name and not hidden and (r.verdict != "AC" or r.stderr)}
+    diffs = {r.index: feedback.test_diff(row, r, access.is_sample(r))
+             for r, _, _ in results if r.index in detailed}
+    return {"results": results, "message": services.visible_message(row),
+            "detailed": detailed, "diffs": {i: d for i, d in diffs.items() if d},
+            "groups": feedback.groups(row)}

@@ -48,6 +48,9 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, web_redis):
     """A live stack whose worker offers C, C++17 and Python 3."""
+    if not (jbstack.REPO / "web" / "static" / "editor.js").is_file():
+        pytest.fail("web/static/editor.js is missing: ./dev.sh builds it (in web/editor: "
+                    "npm ci --ignore-scripts && npm run build)")
     built = jbstack.build_stack(tmp_path_factory, web_redis, 14, "browser", workers=1,
                                 concurrency=2, WORKER_LANGUAGES="c,cpp17,python3")
     yield built

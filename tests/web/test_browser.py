@@ -99,21 +99,23 @@ def _zip(problem: str, dest: Path) -> Path:
     return archive
 
 
-def _type_source(page, source: str) -> None:
-    """Put ``source`` in the form: into the code editor (replacing what it holds), or into
-    the textarea when there is no editor (no JavaScript)."""
-    if page.locator(".cm-editor").count():
-        page.click(".cm-content")
+def _type_source(page, source: str, editor: bool = True) -> None:
+    """Put ``source`` in the form: into the code editor (once its deferred script has made
+    it), replacing what it holds; or, without JavaScript (``editor=False``), the textarea."""
+    if editor:
+        page.click(".cm-content")  # waits for the editor
         page.keyboard.press("Control+A")
         page.keyboard.insert_text(source)
     else:
         page.fill("#source", source)
 
 
-def _submit(page, url: str, language: str, source: str) -> None:
+def _submit(page, url: str, language: str, source: str, editor: bool = True) -> None:
     page.goto(url)
+    if editor:  # its script sets the language too (the one this browser used last)
+        page.wait_for_selector(".cm-editor")
     page.select_option("#language", language)
-    _type_source(page, source)
+    _type_source(page, source, editor)
     page.click("button[type=submit]")
 
 
@@ -169,6 +171,7 @@ def test_compile_error_shows_the_compilers_message(stack, page, shots):
 
 def test_playground_runs_python_with_stdin(stack, page, shots):
     page.goto(f"{stack.url}/playground")
+    page.wait_for_selector(".cm-editor")
     page.select_option("#language", "python3")
     _type_source(page, "import sys\nn = int(input())\nprint(n * 2)\n"
                        "print('to stderr', file=sys.stderr)\n")
@@ -188,7 +191,7 @@ def test_without_javascript_a_reload_shows_the_verdict(stack, browser):
     try:
         page = context.new_page()
         _submit(page, f"{stack.url}/problems/aplusb", "python3",
-                "a, b = map(int, input().split())\nprint(a - b)\n")
+                "a, b = map(int, input().split())\nprint(a - b)\n", editor=False)
         assert re.search(r"/s/[0-9a-f-]{36}$", page.url)
         for _ in range(120):
             if page.locator(".state .v-WA").count():
@@ -329,6 +332,7 @@ def test_a_files_extension_picks_the_language_and_the_pick_is_remembered(stack, 
     page.wait_for_selector(".state .v-AC", timeout=VERDICT_TIMEOUT)
     assert "Python 3 (CPython)" in page.inner_text("dl.meta")
     page.goto(problem)
+    page.wait_for_selector(".cm-editor")
     assert page.input_value("#language") == "python3"  # the session remembers
     page.select_option("#language", "c")  # the user's own pick...
     assert page.get_attribute(".cm-editor", "data-mode") == "cpp"
@@ -484,6 +488,7 @@ def test_admin_upload_errors_keep_the_form_and_offer_replace_or_delete(stack, pa
 
 def test_the_playground_shows_the_signal_that_killed_a_run(stack, page, shots):
     page.goto(f"{stack.url}/playground")
+    page.wait_for_selector(".cm-editor")
     page.select_option("#language", "c")
     _type_source(page, SEGFAULT_C)
     page.click("button[type=submit]")

@@ -124,6 +124,7 @@ def test_a_class_runs_an_assignment(stack, browser, page, tmp_path, shots):
         _log_in(spage, url, student, passwords[student])
         spage.goto(f"{url}/a/hw1")
         spage.click(f"table a:text-is('{label}')")
+        spage.wait_for_selector(".cm-editor")  # its script may set the language too
         spage.select_option("#language", language)
         _type_source(spage, source)  # into the code editor
         spage.click("form[enctype] button:text-is('Submit')")

@@ -3,8 +3,10 @@
 #   ./dev.sh run    install what is missing, check the host, list the languages, then serve:
 #                   Redis, a worker and the web app (APIs) on http://127.0.0.1:2358
 #   ./dev.sh test   install what is missing (test extras too), run the whole test suite
-# Installs Debian packages with apt (judgebox's own, then the languages' toolchains) and the
-# Python packages into ./.venv (pinned in pyproject.toml); each step is skipped when done.
+# Installs Debian packages with apt (judgebox's own, then the languages' toolchains), the
+# Python packages into ./.venv (pinned in pyproject.toml) and the code editor's npm packages
+# (pinned in web/editor/package-lock.json), which it bundles into web/static/editor.js; each
+# step is skipped when done.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -107,9 +109,34 @@ install_venv() {
   touch "$stamp"
 }
 
+# The pages' code editor: CodeMirror 6 from npm (web/editor/package-lock.json), bundled by
+# esbuild into web/static/editor.js (git-ignored). npm ci runs again when the lock file
+# changes, the bundle when any of its inputs do. No package's install script runs.
+build_editor() {
+  local editor=web/editor installed built
+  if ! command -v npm >/dev/null; then
+    echo "dev.sh: installing Debian's npm (the code editor is built with it)"
+    "${APT[@]}" update -qq
+    DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y -qq npm >/dev/null
+  fi
+  installed="$editor/node_modules/.installed-$(cat "$editor/package.json" \
+    "$editor/package-lock.json" | sha256sum | cut -c1-16)"
+  if [ ! -f "$installed" ]; then
+    echo "dev.sh: installing the code editor's npm packages (web/editor)"
+    (cd "$editor" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+    touch "$installed"
+  fi
+  built="$editor/node_modules/.built-$(cat "$editor/package-lock.json" "$editor/modes.json" \
+    "$editor"/src/*.js | sha256sum | cut -c1-16)"
+  [ -f "$built" ] && [ -f web/static/editor.js ] && return 0
+  (cd "$editor" && npm run --silent build -- --log-level=warning)
+  rm -f "$editor"/node_modules/.built-*
+  touch "$built"
+}
+
 case "${1:-}" in
   run)
-    need_root; install_apt; install_toolchains; install_venv test
+    need_root; install_apt; install_toolchains; install_venv test; build_editor
     shift
     .venv/bin/judgebox doctor
     echo
@@ -121,6 +148,7 @@ case "${1:-}" in
     ;;
   test)
     need_root; install_apt; install_toolchains; install_venv test; install_vm_kernel
+    build_editor
     shift
     exec .venv/bin/python -m pytest "$@"
     ;;

@@ -25,6 +25,11 @@ COPY pyproject.toml README.md ./
 COPY sandbox sandbox
 COPY worker worker
 COPY web web
+# The pages' code editor is bundled before the build, as the image takes it (./dev.sh does it;
+# by hand: cd web/editor && npm ci --ignore-scripts && npm run build): web/static/editor.js.
+RUN test -f web/static/editor.js \
+ || { echo "web/static/editor.js is missing: build the editor first (web/editor/README.md)" >&2; \
+      exit 1; }
 # Debian's python3 in a venv, carried whole into the final stage
 RUN python3 -m venv /opt/judgebox/venv \
  && /opt/judgebox/venv/bin/pip install --no-cache-dir ".[postgres]"

@@ -78,6 +78,7 @@ class Defaults:
     # Pages (docs/web.md)
     SIGNUP = "closed"            # closed (accounts from class lists), invite (a join code), open
     RATELIMIT_LOGIN = "20/minute"  # log-in, sign-up and password tries per address
+    DEFAULT_LANGUAGE = "cpp17"   # the submit form's language until the user picks one
     SECRET_KEY = None            # signs the session cookie; default: <DATA_DIR>/secret_key
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False    # set true behind HTTPS

@@ -6,13 +6,17 @@ alone; other errors ``{"error": "..."}``.
 
 A database or broker that cannot be reached is 503 with ``Retry-After`` (the client may try
 again; nothing was stored half-way), never a 500 with a traceback.
+
+A URL that matches no route, asked for by a browser (it prefers ``text/html``) outside the
+APIs' paths, is answered with the pages' HTML error page instead (the pages' own blueprints
+answer their errors as pages themselves, ``web.pages._common``).
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 from kombu.exceptions import OperationalError as BrokerError
 from pydantic import ValidationError
 from redis.exceptions import RedisError
@@ -55,6 +59,21 @@ def fields_of(exc: ValidationError) -> dict[str, list[str]]:
 # (404, 405) is answered the Judge0 way too
 _JUDGE0_ROOTS = ("submissions", "languages", "statuses", "about", "version", "config_info",
                  "system_info", "workers", "judge0")
+
+
+# the paths of the JSON APIs and of the probes, besides the Judge0 roots: always JSON
+_API_ROOTS = ("api", "healthz", "readyz", "metrics")
+
+
+def _page_request() -> bool:
+    """A browser's request for a URL no route serves, outside the APIs' paths."""
+    if request.blueprint is not None:
+        return False
+    root = request.path.strip("/").split("/", 1)[0]
+    if root in _JUDGE0_ROOTS or root in _API_ROOTS:
+        return False
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == \
+        "text/html"
 
 
 def _judge0_request() -> bool:
@@ -105,4 +124,8 @@ def register_error_handler(app: Flask) -> None:
         description = exc.description or exc.name
         if exc.code == 429:
             description = f"rate limit exceeded ({exc.description})"
+        if _page_request():
+            message = "There is no page at this address." if exc.code == 404 else description
+            return render_template("error.html", status=exc.code or 500, message=message,
+                                   fields={}), exc.code or 500, headers
         return _respond(exc.code or 500, description, {}, headers)

@@ -31,7 +31,7 @@ from .schemas import RunLimitsIn
 
 __all__ = ["store", "offered_languages", "resolve_language", "native_limits", "admit",
            "require_samples", "submit", "in_assignment", "submission_json", "visible_results",
-           "visible_message", "problem_json", "upload_problem", "change_problem",
+           "visible_message", "problem_json", "upload_problem", "NameTaken", "change_problem",
            "delete_problem", "get_problem", "find_problem", "list_problems", "iso",
            "all_language_rows", "decode_b64"]
 
@@ -350,6 +350,15 @@ def _read_package(data: bytes, stem: str) -> dict:
                 "test_count": len(problem.cases), "type": problem.type}
 
 
+class NameTaken(ApiError):
+    """409: a problem of that ``name`` exists, and the upload did not say to replace it."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(409, f"a problem named {name!r} exists already (replace it, or "
+                              "delete it first)")
+        self.name = name
+
+
 def upload_problem(data: bytes, name: str | None, filename: str | None = None,
                    replace: bool = False, owner_token_id: int | None = None,
                    feedback: str | None = None, owner_user_id: int | None = None,
@@ -386,8 +395,7 @@ def upload_problem(data: bytes, name: str | None, filename: str | None = None,
     with store().write() as session:
         row = session.scalars(select(Problem).where(Problem.name == name)).first()
         if row is not None and not replace:
-            raise ApiError(409, f"a problem named {name!r} exists already (replace it, or "
-                                "delete it first)")
+            raise NameTaken(name)
         kept = {k: v for k, v in (row.info or {}).items() if k in _SETTINGS} \
             if row is not None else {}
         values["info"].update(kept | settings)

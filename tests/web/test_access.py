@@ -305,6 +305,8 @@ TABLE: list[Row] = [
         by(403, 403, 403, 403, 403, 303), page=True, body=lambda: {"data": {}}),
     Row("DELETE", "/api/v1/problems/<name>", "/api/v1/problems/aplusb",
         by(401, 403, 403, 204, 403, 204)),
+    Row("POST", "/admin/problems/<name>/delete", "/admin/problems/division/delete",
+        by(403, 403, 403, 403, 403, 303), page=True, body=lambda: {"data": {"confirm": "1"}}),
 ]
 # /admin/login and /login are the logins themselves: test_admin_login_* below, and
 # test_accounts.py.

@@ -17,8 +17,8 @@ import pytest
 import requests
 
 import _jbstack_for_web as jbstack  # loaded by conftest.py
-from test_browser import (VERDICT_TIMEOUT, _zip, browser, page, pytestmark,  # noqa: F401
-                          shots)
+from test_browser import (VERDICT_TIMEOUT, _type_source, _zip, browser, page,  # noqa: F401
+                          pytestmark, shots)
 
 STUDENTS = 30
 AB_CPP = ("#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;"
@@ -124,8 +124,9 @@ def test_a_class_runs_an_assignment(stack, browser, page, tmp_path, shots):
         _log_in(spage, url, student, passwords[student])
         spage.goto(f"{url}/a/hw1")
         spage.click(f"table a:text-is('{label}')")
+        spage.wait_for_selector(".cm-editor")  # its script may set the language too
         spage.select_option("#language", language)
-        spage.fill("#source", source)
+        _type_source(spage, source)  # into the code editor
         spage.click("form[enctype] button:text-is('Submit')")
         assert re.search(r"/s/[0-9a-f-]{36}$", spage.url)
         spage.wait_for_selector(".state .verdict:not(.v-queued):not(.v-compiling)"

@@ -41,6 +41,43 @@ def test_the_pages_run_no_inline_script():
         assert "style=" not in text, f"{template.name}: an inline style"
 
 
+def _style_src(response) -> str:
+    policy = response.headers["Content-Security-Policy"]
+    return next(d.strip() for d in policy.split(";") if d.strip().startswith("style-src"))
+
+
+def test_the_editor_gets_a_fresh_style_nonce_and_nothing_else_does(client):
+    """CodeMirror puts its styles in a <style> element: the pages with the editor allow the
+    one that carries this response's nonce (the script tag hands it over), never inline
+    styles in general."""
+    import re
+
+    nonces = []
+    for _ in range(2):
+        response = client.get("/playground")
+        style_src = _style_src(response)
+        assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
+        nonce = re.fullmatch(r"style-src 'self' 'nonce-([A-Za-z0-9_-]{22,})'", style_src).group(1)
+        page = response.get_data(as_text=True)
+        assert f'src="/static/editor.js" nonce="{nonce}"' in page
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1]  # one per response
+    for path in ("/status", "/api/v1/languages", "/no-such-page", "/static/style.css"):
+        assert "nonce" not in client.get(path).headers["Content-Security-Policy"], path
+
+
+@pytest.mark.parametrize("policy, expected", [
+    ("default-src 'self'; style-src 'self'", "default-src 'self'; style-src 'self' 'nonce-N'"),
+    ("default-src 'self' data:", "default-src 'self' data:; style-src 'self' data: 'nonce-N'"),
+    ("style-src 'none'; img-src 'self'", "img-src 'self'; style-src 'nonce-N'"),
+    ("script-src 'self'", "script-src 'self'; style-src 'nonce-N'"),
+])
+def test_a_style_nonce_joins_the_policy_it_is_given(policy, expected):
+    from web.headers import with_style_nonce
+
+    assert with_style_nonce(policy, "N") == expected
+
+
 def _package(files: dict[str, str]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:

@@ -278,3 +278,174 @@ def test_with_auth_required_the_pages_need_a_login_to_submit(make_app):
 def test_session_cookie_is_httponly_and_samesite(client):
     cookie = client.get("/playground").headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def _selected(page: str) -> str | None:
+    """The language the submit form's select starts at."""
+    found = re.search(r'<option value="([^"]+)"[^>]* selected>', page)
+    return found.group(1) if found else None
+
+
+def test_the_form_starts_at_a_sensible_language_then_the_last_one_used(app, client):
+    _upload(app, "aplusb")
+    page = client.get("/problems/aplusb").get_data(as_text=True)
+    # no choice yet: DEFAULT_LANGUAGE (cpp17) is not offered here, Python is; never the
+    # first in the list (c)
+    assert _selected(page) == "python3" and 'data-chosen="0"' in page
+    assert 'name="language_default" value="python3"' in page
+    assert 'data-extensions="py"' in page  # the editor picks the language of a file by these
+    client.post("/problems/aplusb", data={"csrf_token": _csrf(client, "/problems/aplusb"),
+                                          "language": "c", "source": "int main(){}"})
+    page = client.get("/problems/aplusb").get_data(as_text=True)
+    assert _selected(page) == "c" and 'data-chosen="1"' in page
+    assert 'name="language_default" value=""' in page
+    assert _selected(client.get("/playground").get_data(as_text=True)) == "c"
+
+
+def test_the_default_language_is_configurable(make_app):
+    app = make_app(DEFAULT_LANGUAGE="c")
+    _upload(app, "aplusb")
+    assert _selected(app.test_client().get("/problems/aplusb").get_data(as_text=True)) == "c"
+    # the playground's example is Python: it starts there
+    assert _selected(app.test_client().get("/playground").get_data(as_text=True)) == "python3"
+
+
+def _post_file(client, language: str, untouched: str, filename: str):
+    return client.post("/problems/aplusb", data={
+        "csrf_token": _csrf(client, "/problems/aplusb"), "language": language,
+        "language_default": untouched, "source": "",
+        "file": (io.BytesIO(b"int main(void){return 0;}\n"), filename)})
+
+
+def test_an_uploaded_files_extension_picks_the_language_the_user_left_alone(app, client):
+    _upload(app, "aplusb")
+    store = app.extensions["judgebox_store"]
+    left_alone = _post_file(client, "python3", "python3", "sum.c")
+    assert left_alone.status_code == 303
+    row = submissions.get(store, left_alone.headers["Location"].rsplit("/", 1)[1])
+    assert row.language == "c"
+    chosen = _post_file(client, "python3", "", "sum.c")  # the user picked Python: kept
+    row = submissions.get(store, chosen.headers["Location"].rsplit("/", 1)[1])
+    assert row.language == "python3"
+    unknown = _post_file(client, "python3", "python3", "sum.xyz")  # no language has .xyz
+    row = submissions.get(store, unknown.headers["Location"].rsplit("/", 1)[1])
+    assert row.language == "python3"
+    disabled = _post_file(client, "python3", "python3", "main.rs")  # Rust: not offered
+    assert disabled.status_code == 422
+    assert "language &#39;rust&#39; is disabled" in disabled.get_data(as_text=True)
+
+
+def test_pages_show_language_names_not_ids(app, client):
+    _upload(app, "aplusb")
+    response = client.post("/problems/aplusb", data={
+        "csrf_token": _csrf(client, "/problems/aplusb"), "language": "python3",
+        "source": "print(1)"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<dt>Language</dt><dd>Python 3 (CPython)</dd>" in page
+    listing = client.get("/s").get_data(as_text=True)
+    assert "<td>Python 3 (CPython)</td>" in listing and "<td>python3</td>" not in listing
+    assert '<option value="python3">Python 3 (CPython)</option>' in listing  # the filter
+
+
+def test_an_unknown_url_is_an_html_page_for_a_browser_and_json_for_the_apis(client):
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    page = client.get("/no-such-page", headers=browser)
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert "There is no page at this address." in text and '<a class="skip"' in text
+    assert client.post("/no-such-page", headers=browser).status_code == 404
+    for path in ("/no-such-page", "/static/nope.js"):  # a client that asks for no HTML
+        assert client.get(path).is_json
+        assert client.get(path, headers={"Accept": "application/json"}).is_json
+    for path in ("/api/v1/nope", "/api/v1/submissions/nope", "/submissions/nope",
+                 "/languages/999999", "/healthz/x"):  # the APIs keep their JSON
+        answer = client.get(path, headers=browser)
+        assert answer.status_code == 404 and answer.is_json, path
+    assert client.delete("/status", headers=browser).status_code == 405
+
+
+def _admin(app, client, scopes=("admin",)) -> str:
+    """Log ``client`` in with a new token; the admin page's CSRF token."""
+    from web import services
+
+    with app.app_context():
+        _, secret = create_token(services.store(), f"t{len(client.get('/').data)}-{scopes[0]}",
+                                 scopes=list(scopes))
+    client.post("/admin/login", data={"csrf_token": _csrf(client, "/admin"), "token": secret})
+    return CSRF.search(client.get("/admin").get_data(as_text=True)).group(1)
+
+
+def test_a_refused_upload_shows_the_admin_page_with_the_error_and_the_form(app, client):
+    csrf = _admin(app, client)
+    broken = client.post("/admin/problems", data={
+        "csrf_token": csrf, "package": (io.BytesIO(b"not a zip"), "x.zip"), "name": "mine",
+        "replace": "1"})
+    assert broken.status_code == 422
+    page = broken.get_data(as_text=True)
+    assert 'id="upload-error"' in page and "Not uploaded: not a zip file" in page
+    assert 'id="name" name="name"' in page and 'value="mine"' in page  # the form as sent
+    assert 'name="replace" value="1" checked' in page
+    assert "Re-judges" in page  # the whole admin page, not a bare error
+    nothing = client.post("/admin/problems", data={"csrf_token": csrf})
+    assert nothing.status_code == 422 and "choose a package" in nothing.get_data(as_text=True)
+
+
+def test_a_name_taken_offers_replace_and_delete(app, client):
+    csrf = _admin(app, client)
+    client.post("/admin/problems", data={
+        "csrf_token": csrf, "package": (io.BytesIO(_zip("aplusb")), "aplusb.zip")})
+    taken = client.post("/admin/problems", data={
+        "csrf_token": csrf, "package": (io.BytesIO(_zip("division")), "division.zip"),
+        "name": "aplusb"})
+    assert taken.status_code == 409
+    page = taken.get_data(as_text=True)
+    assert 'id="name-taken"' in page and "exists already" in page
+    assert "Replace aplusb with division.zip" in page
+    assert 'action="/admin/problems/aplusb/delete"' in page
+    # replace without choosing the file again: the refused upload was kept for this session
+    other = app.test_client()
+    other_csrf = _admin(app, other)
+    stranger = other.post("/admin/problems", data={
+        "csrf_token": other_csrf, "pending": "1", "name": "aplusb", "replace": "1"})
+    assert stranger.status_code == 422 and "choose the package again" in stranger.get_data(
+        as_text=True)
+    replaced = client.post("/admin/problems", data={
+        "csrf_token": csrf, "pending": "1", "name": "aplusb", "replace": "1"},
+        follow_redirects=True)
+    assert "Problem aplusb stored" in replaced.get_data(as_text=True)
+    assert "Division" in client.get("/problems/aplusb").get_data(as_text=True)
+    again = client.post("/admin/problems", data={"csrf_token": csrf, "pending": "1",
+                                                 "name": "aplusb", "replace": "1"})
+    assert again.status_code == 422  # used up
+    unconfirmed = client.post("/admin/problems/aplusb/delete", data={"csrf_token": csrf})
+    assert unconfirmed.status_code == 422 and "confirm" in unconfirmed.get_data(as_text=True)
+    deleted = client.post("/admin/problems/aplusb/delete",
+                          data={"csrf_token": csrf, "confirm": "1"}, follow_redirects=True)
+    assert "Problem aplusb deleted" in deleted.get_data(as_text=True)
+    assert client.get("/problems/aplusb").status_code == 404
+    assert client.post("/admin/problems/aplusb/delete", data={
+        "csrf_token": csrf, "confirm": "1"}).status_code == 404
+
+
+def test_only_an_admin_deletes_a_problem(app, client):
+    _upload(app, "aplusb")
+    anonymous = client.post("/admin/problems/aplusb/delete", data={
+        "csrf_token": _csrf(client, "/admin"), "confirm": "1"})
+    assert anonymous.status_code == 403
+    submitter = app.test_client()
+    csrf = _admin(app, submitter, scopes=("submit",))
+    assert submitter.post("/admin/problems/aplusb/delete", data={
+        "csrf_token": csrf, "confirm": "1"}).status_code == 403
+    assert client.get("/problems/aplusb").status_code == 200
+
+
+def test_a_run_killed_by_a_signal_shows_the_signal_not_exit_code_0(app, client):
+    from types import SimpleNamespace
+
+    from web.pages._common import _run_exit
+
+    # the API's view gives such a run Judge0's exit code 0 as well
+    assert _run_exit(SimpleNamespace(exit_code=0, signal=11)) == \
+        "killed by SIGSEGV (segmentation fault), signal 11"
+    assert _run_exit(SimpleNamespace(exit_code=3, signal=None)) == "exit code 3"
+    assert _run_exit(SimpleNamespace(exit_code=None, signal=None)) == "–"

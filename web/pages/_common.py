@@ -4,6 +4,7 @@ submissions are whose, who is logged in as admin) and the templates' filters."""
 from __future__ import annotations
 
 import datetime as dt
+import signal
 
 from flask import (Blueprint, Flask, abort, current_app, redirect, render_template, request,
                    session, url_for)
@@ -11,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from worker.db import ApiToken
+from worker.languages import LanguageError, get_language
 
 from .. import access
 from ..errors import ApiError
@@ -122,8 +124,38 @@ def _when(value: dt.datetime | None) -> str:
     return "–" if value is None else value.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _language_name(lang_id: str | None) -> str:
+    """A language's name (``C++17 (GCC)``) for its id (``cpp17``); the id when unknown."""
+    if not lang_id:
+        return "–"
+    try:
+        return get_language(lang_id).name
+    except LanguageError:
+        return lang_id
+
+
+def _signal_name(number: int) -> str:
+    """``SIGSEGV (segmentation fault)`` for 11; ``signal 64`` for one Python does not name."""
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+    description = signal.strsignal(number) or ""
+    return f"{name} ({description[:1].lower()}{description[1:]})" if description else name
+
+
+def _run_exit(result) -> str:
+    """How a run ended: killed by a signal (named), its exit code, or ``–``. A signal comes
+    first: the API gives such a run Judge0's exit code 0 as well."""
+    if result.signal:
+        return f"killed by {_signal_name(result.signal)}, signal {result.signal}"
+    return "–" if result.exit_code is None else f"exit code {result.exit_code}"
+
+
 def init_templates(app: Flask) -> None:
     """Filters and globals of the page templates."""
+    app.add_template_filter(_language_name, "language_name")
+    app.add_template_filter(_run_exit, "run_exit")
     app.add_template_filter(_seconds, "seconds")
     app.add_template_filter(_kib, "kib")
     app.add_template_filter(_when, "when")

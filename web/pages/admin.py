@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
-from worker import batch_store, rejudge, users
+from worker import batch_store, packages, rejudge, users
 from worker.tokens import verify_token
 
 from .. import access, rejudge_services, services
@@ -29,10 +29,18 @@ def index():
         return render_template("admin_login.html")
     if not principal.admin:
         return render_template("admin_login.html", principal=principal), 403
+    return _admin_page()
+
+
+def _admin_page(error: ApiError | None = None, sent: dict | None = None, status: int = 200):
+    """The admin page; with an upload's ``error``, next to the form filled in as ``sent``."""
     rows = [(p, *_verify.report(p)) for p in services.list_problems()]
     rejudges = [(b, rejudge_services.rejudge_json(b))
                 for b in batch_store.list_batches(services.store(), kind="rejudge")]
-    return render_template("admin.html", rows=rows, rejudges=rejudges, verdicts=_VERDICTS)
+    taken = error.name if isinstance(error, services.NameTaken) else None
+    return render_template("admin.html", rows=rows, rejudges=rejudges, verdicts=_VERDICTS,
+                           upload_error=error, sent=sent or {}, taken=taken,
+                           pending=session.get(_PENDING) if taken else None), status
 
 
 @bp.post("/login")
@@ -54,21 +62,66 @@ def logout():
     return redirect(url_for("home.index"), 303)
 
 
-@bp.post("/problems")
-def upload():
-    """Upload a package (zip); ``replace`` allows taking over an existing problem's name."""
-    principal = _common.require_admin()
+# The package of an upload refused because its name was taken, kept (by its hash, in the
+# package store) so that "replace" needs no second upload; this browser's session only.
+_PENDING = "pending_package"
+
+
+def _package_sent() -> tuple[bytes, str]:
+    """The uploaded package and its file name; with ``pending``, the one kept from this
+    session's refused upload."""
+    if request.form.get("pending"):
+        kept = session.get(_PENDING) or {}
+        data = packages.get_bytes(services.store(), kept.get("sha256", ""))
+        if data is None:
+            raise ApiError(422, "that upload is no longer kept: choose the package again",
+                           {"package": ["choose the zip file again"]})
+        return data, kept.get("filename", "")
     upload = request.files.get("package")
     if upload is None or not upload.filename:
-        raise ApiError(422, "choose a package (a zip file) to upload")
-    row = services.upload_problem(upload.read(), request.form.get("name") or None,
-                                  upload.filename, replace=bool(request.form.get("replace")),
-                                  owner_token_id=principal.token_id,
-                                  owner_user_id=principal.user_id,
-                                  visibility=request.form.get("visibility") or None,
-                                  feedback=request.form.get("feedback") or None)
+        raise ApiError(422, "choose a package (a zip file) to upload",
+                       {"package": ["choose a zip file"]})
+    return upload.read(), upload.filename
+
+
+@bp.post("/problems")
+def upload():
+    """Upload a package (zip); ``replace`` allows taking over an existing problem's name.
+    A refused upload shows the admin page again, its error by the form and the form as
+    sent; a name taken offers to replace that problem (without uploading again) or to
+    delete it."""
+    principal = _common.require_admin()
+    form = request.form
+    sent = {key: form.get(key, "") for key in ("name", "replace", "feedback", "visibility")}
+    try:
+        data, filename = _package_sent()
+        row = services.upload_problem(data, form.get("name") or None, filename,
+                                      replace=bool(form.get("replace")),
+                                      owner_token_id=principal.token_id,
+                                      owner_user_id=principal.user_id,
+                                      visibility=form.get("visibility") or None,
+                                      feedback=form.get("feedback") or None)
+    except ApiError as exc:
+        if exc.status >= 500:
+            raise
+        if isinstance(exc, services.NameTaken):
+            session[_PENDING] = {"sha256": packages.sha256_of(data), "filename": filename}
+        return _admin_page(exc, sent, exc.status)
+    session.pop(_PENDING, None)
     _verify.start(row)
     flash(f"Problem {row.name} stored; verifying its package now.")
+    return redirect(url_for(".index"), 303)
+
+
+@bp.post("/problems/<name>/delete")
+def delete_problem(name: str):
+    """Delete a problem (its submissions stay); the form must tick ``confirm``."""
+    _common.require_admin()
+    if not request.form.get("confirm"):
+        raise ApiError(422, f"tick the box to confirm deleting {name}",
+                       {"confirm": ["tick it to confirm"]})
+    services.delete_problem(name)
+    flash(f"Problem {name} deleted (its submissions stay).")
     return redirect(url_for(".index"), 303)
 
 

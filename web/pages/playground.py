@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
 from worker import submissions
@@ -19,13 +19,15 @@ __all__ = ["bp"]
 bp = _common.protect(Blueprint("playground", __name__, url_prefix="/playground"))
 
 EXAMPLE = 'a, b = map(int, input().split())\nprint(a + b)\n'
+EXAMPLE_LANGUAGE = "python3"
 
 
-def _render(source: str, stdin: str, language: str | None, run=None, error=None,
-            status: int = 200):
-    return render_template("playground.html", source=source, stdin=stdin, run=run,
-                           languages=_forms.enabled_languages(), error=error,
-                           selected=language or session.get("language") or "python3"), status
+def _render(sent: _forms.SourceForm | None, run=None, error=None, status: int = 200):
+    if sent is None:
+        sent = _forms.SourceForm("", EXAMPLE, "20 22\n")
+    return render_template("playground.html", source=sent.source, stdin=sent.stdin, run=run,
+                           choice=_forms.language_choice(sent, prefer=EXAMPLE_LANGUAGE),
+                           error=error), status
 
 
 @bp.get("")
@@ -33,13 +35,14 @@ def index():
     """The form; with ``?s=<id>``, that run (and its source and stdin in the form)."""
     token = request.args.get("s")
     if not token:
-        return _render(EXAMPLE, "20 22\n", None)
+        return _render(None)
     run = submissions.get(services.store(), token)
     if run is None or run.problem_name is not None or \
             not access.may_read(access.page_principal(), run):
         raise NotFound("no such run")
     stdin = run.tests[0].stdin.decode("utf-8", "replace") if run.tests else ""
-    return _render(run.source.decode("utf-8", "replace"), stdin, run.language, run)
+    return _render(_forms.SourceForm(run.language, run.source.decode("utf-8", "replace"),
+                                     stdin), run)
 
 
 @bp.post("")
@@ -61,7 +64,7 @@ def run():
     except ApiError as exc:
         if exc.status >= 500:
             raise
-        return _render(form.source, form.stdin, form.language, error=exc, status=exc.status)
-    session["language"] = language.id
+        return _render(form, error=exc, status=exc.status)
+    _forms.remember_language(language)
     _common.remember(row.token)
     return redirect(url_for(".index", s=row.token, _anchor="run"), 303)

@@ -25,17 +25,16 @@ def index():
     return render_template("problems.html", problems=services.list_problems(visible=True))
 
 
-def render_problem(problem, source: str = "", language: str | None = None, error=None,
+def render_problem(problem, sent: _forms.SourceForm | None = None, error=None,
                    status: int = 200, **context):
-    """The problem page (``context``: an assignment's, its ``action``, ``label``...)."""
+    """The problem page (``context``: an assignment's, its ``action``, ``label``...);
+    ``sent``: the form as it was sent, shown again with its ``error``."""
     text = _data.problem_text(problem)
     limits = services.native_limits(RunLimitsIn(), _forms.any_language(), problem)
     return render_template(
-        "problem.html", problem=problem, text=text, limits=limits, source=source,
-        languages=_forms.enabled_languages(),
-        selected=language or session.get("language"), error=error, **context), status
-
-
+        "problem.html", problem=problem, text=text, limits=limits,
+        source=sent.source if sent else "", choice=_forms.language_choice(sent),
+        error=error, **context), status
 
 
 @bp.get("/<name>")
@@ -75,9 +74,8 @@ def submit_form(problem, late: bool = False, **context):
     except ApiError as exc:
         if exc.status >= 500:
             raise
-        return render_problem(problem, form.source, form.language, exc, exc.status,
-                              **context)
-    session["language"] = language.id
+        return render_problem(problem, form, exc, exc.status, **context)
+    _forms.remember_language(language)
     _common.remember(row.token)
     return redirect(url_for("submissions.show", token=row.token), 303)
 

@@ -22,17 +22,19 @@ clean, so what a contestant sees is never the PCH's doing.
 from __future__ import annotations
 
 import dataclasses
+import io
 import logging
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox import Box, Limits, Mount, Outcome, SandboxSpec, Status, open_box, run
+from sandbox import COLLECT_ALL, Box, Limits, Mount, Outcome, SandboxSpec, Status, open_box, run
 
 from . import pch as _pch
 from .compile_cache import CacheEntry, CompileCache, cacheable, counters, default_cache
 from .languages import Language, LanguageError
-from .sources import SourceError, SourceFiles, entry_file, program_files
+from .sources import SourceError, SourceFiles, entry_file, program_files, to_zip
 
 __all__ = ["CompileLimits", "Program", "CompileSystemError", "compile_program", "run_program",
            "program_box"]
@@ -188,6 +190,8 @@ def compile_program(language: Language, source: bytes | SourceFiles, workdir: Pa
     if not entry.ok:
         return Program(language, False, entry.output, entry.error, outcome=entry.outcome,
                        cached=cached)
+    if values["artifact"] == COLLECT_ALL:
+        return _bundle_program(language, entry, values, workdir, cached)
     path = workdir / values["artifact"]
     path.write_bytes(entry.artifact if language.compiled and entry.artifact is not None
                      else source)
@@ -199,6 +203,13 @@ def compile_program(language: Language, source: bytes | SourceFiles, workdir: Pa
 def _multi_values(language: Language, sources: SourceFiles) -> dict[str, str]:
     """The placeholder values of a program of several files (SourceError or LanguageError
     when its entry point or main class cannot be decided)."""
+    if language.artifact == COLLECT_ALL:  # a project: its own scripts build and run it
+        return {"source": language.source, "sources": "", "artifact": COLLECT_ALL}
+    if sources.entry_only and sources.entry in sources.names:
+        # one source and files that are only there: the source's own values, as if alone
+        values = language.values(sources.content(sources.entry))
+        return values | {"source": sources.entry, "sources": sources.entry,
+                         "artifact": language.artifact or sources.entry}
     own = program_files(language, sources)
     if not own:
         raise SourceError(f"no {language.name} source file among {', '.join(sources.names)}")
@@ -231,6 +242,8 @@ def _compile_files(language: Language, sources: SourceFiles, workdir: Path,
     if not entry.ok:
         return Program(language, False, entry.output, entry.error, outcome=entry.outcome,
                        cached=cached)
+    if values["artifact"] == COLLECT_ALL:
+        return _bundle_program(language, entry, values, workdir, cached)
     artifact = values["artifact"]
     files = []
     for name, data in sources.files:
@@ -270,6 +283,9 @@ def _compile(language: Language, step: tuple[str, ...] | None, values: dict[str,
                               None, "", values,
                               _stripped(outcome))
     artifact = None
+    if language.compiled and values["artifact"] == COLLECT_ALL:  # a project: every file
+        return CacheEntry(True, output, "", to_zip(tuple(sorted(outcome.files.items()))),
+                          COLLECT_ALL, values, _stripped(outcome))
     if language.compiled:
         artifact = outcome.files.get(values["artifact"]) if outcome else None
         if artifact is None:
@@ -277,6 +293,32 @@ def _compile(language: Language, step: tuple[str, ...] | None, values: dict[str,
                               f"of at most {limits.artifact_kib} KiB", None, "", values,
                               _stripped(outcome))
     return CacheEntry(True, output, "", artifact, values["artifact"], values, _stripped(outcome))
+
+
+def _bundle_program(language: Language, entry: CacheEntry, values: dict[str, str],
+                    workdir: Path, cached: bool) -> Program:
+    """The program of a project language (``artifact = "*"``): every file its compile step
+    left in ``/box`` goes into each run box, executable (the box of the run is another box:
+    its modes are not carried over); its entry point is the language's ``source`` (Judge0's
+    ``run`` script)."""
+    with zipfile.ZipFile(io.BytesIO(entry.artifact or to_zip(()))) as bundle:
+        # our own zip of what the box's collect returned: plain names, each one file
+        files = [(info.filename, bundle.read(info)) for info in bundle.infolist()]
+    names = [name for name, _ in files]
+    if language.source not in names:
+        return Program(language, False, entry.output,
+                       f"no {language.source} script: a program of this kind needs one",
+                       outcome=entry.outcome, cached=cached)
+    placed = []
+    for name, data in files:
+        path = workdir / name
+        path.write_bytes(data)
+        os.chmod(path, 0o755)
+        if name != language.source:
+            placed.append((name, path))
+    return Program(language, True, entry.output, artifact=workdir / language.source,
+                   artifact_name=language.source, values=values | {"artifact": language.source},
+                   outcome=entry.outcome, cached=cached, files=tuple(placed))
 
 
 def _stripped(outcome: Outcome | None) -> Outcome | None:

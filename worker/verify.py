@@ -32,6 +32,7 @@ from .judging import Judgement, JudgeOptions, PreparedChecker, judge, prepare_ch
 from .languages import Language, LanguageError, get_language, language_for_file
 from .problem import (PackageError, Problem, Rule, Submission, derive_time_limit, read_source,
                       substitute_constants)
+from .problem.sources import program_language
 from .problem.submissions import glob_matches
 from .selftest import language_status
 from .sources import SourceError, SourceFiles, language_of, read_directory
@@ -163,8 +164,29 @@ def _language(submission: Submission) -> tuple[Language | None, str]:
     return language, ""
 
 
+def is_answers(problem: Problem, submission: Submission) -> bool:
+    """Whether an example submission of a submit-answer problem is answer files: none of
+    its files is a source of a known language (a program is judged as a program, as the
+    format's own example has them) and its metadata names no language."""
+    return problem.submit_answer and not submission.language and bool(submission.files) \
+        and all(program_language(path) is None for path in submission.files)
+
+
+def _answers(problem: Problem, submission: Submission) -> SourceFiles:
+    if submission.multi_file:
+        return read_directory(submission.path)
+    return SourceFiles(((submission.path.name, submission.path.read_bytes()),))
+
+
 def _judge_one(problem: Problem, submission: Submission, time_limit: float,
                checker: PreparedChecker) -> SubmissionReport:
+    options = JudgeOptions(time_limit=time_limit, judge_all=bool(submission.rules))
+    if not submission.problem and is_answers(problem, submission):
+        try:
+            answers = _answers(problem, submission)
+        except SourceError as exc:
+            return SubmissionReport(submission, "skipped", str(exc))
+        return _compare(problem, submission, judge(problem, answers, None, options, checker))
     language, why = _language(submission)
     if language is None:
         return SubmissionReport(submission, "skipped", why)
@@ -174,7 +196,6 @@ def _judge_one(problem: Problem, submission: Submission, time_limit: float,
         raise PackageError(submission.path, f"cannot read: {exc}") from exc
     except SourceError as exc:
         return SubmissionReport(submission, "skipped", str(exc))
-    options = JudgeOptions(time_limit=time_limit, judge_all=bool(submission.rules))
     judgement = judge(problem, source, language, options, checker)
     return _compare(problem, submission, judgement)
 

@@ -36,6 +36,7 @@ EXPECTED = {
     "java_package": (3, {}),
     "format_2025": (6, {}),
     "mixed": (4, {"run_time_error/py2.py": "Python 2"}),
+    "submit_answer": (4, {}),
 }
 
 
@@ -192,9 +193,51 @@ def test_a_zip_of_files_and_bad_names(tmp_path):
         zf.writestr("prog/util.py", "x = 1\n")
     files = read_zip(buffer.getvalue())
     assert files.names == ["main.py", "util.py"]
-    for bad in ("../x.py", "a/b.py", ".hidden", "with space.py"):
+    for bad in ("../x.py", "a/b.py", ".hidden", "with space.py", "..", "a\0b.py", "",
+                "x" * 256, "/etc/passwd"):
         with pytest.raises(SourceError):
             SourceFiles(((bad, b""),))
+    assert SourceFiles((("x" * 255, b"\0\xff"),)).files == (("x" * 255, b"\0\xff"),)
+    with pytest.raises(SourceError, match="share one name"):
+        SourceFiles((("a.py", b""), ("a.py", b"")))
+
+
+@pytest.mark.parametrize("entries, why", [
+    ({"a/b/c.py": b""}, "in a directory"),
+    ({"../evil.py": b""}, "in a directory"),
+    ({"ok.py": b"", "sub/two.py": b""}, "in a directory"),
+    ({"a.py": b"1", "b.py": b"2", "dir/": b""}, None),      # a directory entry is skipped
+    ({"__MACOSX/._a.py": b"", "a.py": b""}, None),
+    ({"bad name.py": b""}, "bad file name"),
+])
+def test_zip_entries_are_checked(entries, why):
+    import io
+    import zipfile
+    from worker.sources import zip_files
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    if why is None:
+        assert [n for n, _ in zip_files(buffer.getvalue(), strip_folder=False)] == \
+            [n for n in entries if not n.endswith("/") and not n.startswith("__MACOSX")]
+    else:
+        with pytest.raises(SourceError, match=why):
+            zip_files(buffer.getvalue(), strip_folder=False)
+    with pytest.raises(SourceError, match="not a readable zip"):
+        zip_files(b"PK\x03\x04 not really")
+
+
+def test_a_zip_that_unpacks_beyond_its_cap_is_refused():
+    import io
+    import zipfile
+    from worker.sources import zip_files
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("big.txt", b"0" * (2 * 1024 * 1024))
+    assert len(buffer.getvalue()) < 10_000
+    with pytest.raises(SourceError, match="more than 1048576 bytes"):
+        zip_files(buffer.getvalue(), max_bytes=1024 * 1024)
 
 
 # --- 8. Java packages ----------------------------------------------------------------------
@@ -235,3 +278,36 @@ def test_batch_judges_a_submitters_folder_as_one_program(tmp_path, clean_host):
     rows = json.loads(report.read_text())
     assert [(r["submitter"], r["language"], r["verdict"]) for r in rows] == \
         [("alice", "python3", "AC"), ("bob", "cpp17", "AC")]
+
+
+# --- submit-answer problems (2025-09) ------------------------------------------------------
+
+def test_answer_files_are_named_by_their_test(clean_host):
+    from worker.judging import answer_names, match_answers
+    problem = load_problem(PACKAGES / "submit_answer")
+    names = answer_names(problem)
+    # sample/1 and secret/1 share a base name: only the full name tells them apart
+    assert names["sample/1"][:2] == ["sample.1.ans", "sample.1.out"] and "1.ans" not in \
+        names["sample/1"]
+    assert "2-big.ans" in names["secret/2-big"] and "secret.2-big" in names["secret/2-big"]
+    found, note = match_answers(problem, SourceFiles((("sample.1.ans", b"9\n"),
+                                                      ("2-big", b"x"), ("extra.py", b""))))
+    assert found == {"sample/1": b"9\n", "secret/2-big": b"x"}
+    assert "2 of 3 tests answered" in note and "extra.py" in note
+
+
+def test_judge_takes_answer_files_and_says_which_test_lacks_one(clean_host):
+    base = PACKAGES / "submit_answer"
+    result = invoke("judge", "--json", "--all", str(base),
+                    str(base / "submissions/wrong_answer/missing"))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert [t["verdict"] for t in report["tests"]] == ["AC", "AC", "WA"]
+    assert "no answer file" in report["tests"][2]["checker_message"]
+    assert "not the answer of any test (ignored): README" in report["compile_output"]
+    # a program is still judged as a program, and --lang answers is only for such problems
+    ran = invoke("judge", "--json", str(base), str(base / "submissions/accepted/solve.py"))
+    assert json.loads(ran.stdout)["verdict"] == "AC" and json.loads(ran.stdout)["memory"] > 0
+    refused = invoke("judge", "--lang", "answers", str(PACKAGES / "sample_only"),
+                     str(base / "problem.yaml"))
+    assert refused.exit_code == 2 and "not a submit-answer problem" in refused.stderr

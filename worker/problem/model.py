@@ -220,7 +220,7 @@ class Problem:
     def submissions(self) -> tuple[Submission, ...]:
         """The example submissions (``submissions/``), read when first asked for."""
         from .submissions import find_submissions
-        return find_submissions(self.root, self.scoring)
+        return find_submissions(self.root, self.scoring, self.submit_answer)
 
     def includes(self, code: str) -> tuple[tuple[str, Path], ...]:
         """The files ``include/<code>/`` (else ``include/default/``) adds to every submission

@@ -178,9 +178,12 @@ def _domjudge_details(base: Path) -> dict[str, dict]:
     return {key.rstrip("/"): value for key, value in data.items() if isinstance(value, dict)}
 
 
-def find_submissions(root: Path, scoring: bool) -> tuple[Submission, ...]:
+def find_submissions(root: Path, scoring: bool, answers: bool = False
+                     ) -> tuple[Submission, ...]:
     """Every example submission under ``root/submissions``, category by category (a broken
-    ``submissions.json`` or ``submissions.yaml`` is a PackageError)."""
+    ``submissions.json`` or ``submissions.yaml`` is a PackageError). ``answers``: a
+    submit-answer problem's, where a ``.txt`` file may be an answer."""
+    skipped = tuple(s for s in _NOT_SOURCES if not (answers and s == ".txt"))
     base = root / "submissions"
     if not base.is_dir():
         return ()
@@ -189,7 +192,7 @@ def find_submissions(root: Path, scoring: bool) -> tuple[Submission, ...]:
     found: list[Submission] = []
     for folder in sorted(p for p in base.iterdir() if p.is_dir() and not is_ignored(p)):
         for entry in sorted(folder.iterdir()):
-            if is_ignored(entry) or (entry.is_file() and entry.suffix.lower() in _NOT_SOURCES):
+            if is_ignored(entry) or (entry.is_file() and entry.suffix.lower() in skipped):
                 continue
             found.append(_submission(base, folder.name, entry, details, meta, scoring))
     return tuple(found)

@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 from .languages import Language, LanguageError, all_languages
 
 __all__ = ["ANSWERS", "SourceFiles", "SourceError", "MAX_FILES", "MAX_TOTAL_BYTES", "check_name",
-           "read_paths", "read_directory", "read_zip", "zip_files", "to_zip", "stored_program", "language_of", "entry_file",
+           "read_paths", "read_directory", "read_zip", "zip_files", "to_zip", "stored_program", "is_project", "language_of", "entry_file",
            "program_files"]
 
 MAX_FILES = 100
@@ -179,6 +179,13 @@ def to_zip(files: tuple[tuple[str, bytes], ...]) -> bytes:
 def read_zip(data: bytes, entry: str | None = None) -> SourceFiles:
     """A zip of a program's files (:func:`zip_files`) as one program."""
     return SourceFiles(zip_files(data), entry)
+
+
+def is_project(language: Language) -> bool:
+    """A language whose programs build and run themselves (``artifact = "*"``: every file
+    the compile step leaves; Judge0's Multi-file program, with its ``compile`` and ``run``
+    scripts)."""
+    return language.artifact == "*"
 
 
 def stored_program(language: Language, source: bytes, files: list[tuple[str, bytes]],

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-LANGUAGES = "c,python3"  # what the test workers self-test and offer (fast to check)
+LANGUAGES = "c,python3,multi"  # what the test workers self-test and offer (fast to check)
 
 
 def free_port() -> int:

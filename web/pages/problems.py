@@ -3,10 +3,11 @@ form (POST there to submit)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, send_file, session, \
-    url_for
+from flask import Blueprint, current_app, redirect, render_template, request, send_file, \
+    session, url_for
 from werkzeug.exceptions import NotFound
 
+from worker.sources import ANSWERS
 from worker.submissions import NewSubmission
 
 from .. import access, services
@@ -25,15 +26,23 @@ def index():
     return render_template("problems.html", problems=services.list_problems(visible=True))
 
 
+def _answers(problem) -> bool:
+    """A submit-answer problem: the form offers answer files besides languages."""
+    return "submit-answer" in (problem.info or {}).get("type", "")
+
+
 def render_problem(problem, source: str = "", language: str | None = None, error=None,
-                   status: int = 200, **context):
-    """The problem page (``context``: an assignment's, its ``action``, ``label``...)."""
+                   status: int = 200, entry: str = "", **context):
+    """The problem page (``context``: an assignment's, its ``action``, ``label``...;
+    ``entry``: the entry point the form sent)."""
     text = _data.problem_text(problem)
     limits = services.native_limits(RunLimitsIn(), _forms.any_language(), problem)
+    answers = _answers(problem)
     return render_template(
         "problem.html", problem=problem, text=text, limits=limits, source=source,
-        languages=_forms.enabled_languages(),
-        selected=language or session.get("language"), error=error, **context), status
+        languages=_forms.enabled_languages(), answers=answers, entry=entry,
+        selected=language or (ANSWERS if answers else session.get("language")),
+        error=error, **context), status
 
 
 
@@ -46,7 +55,8 @@ def show(name: str):
 
 @bp.post("/<name>")
 def submit(name: str):
-    """Submit the form's source (or uploaded file); on to the submission's page."""
+    """Submit the form's source (or uploaded files, or a zip of them; or a submit-answer
+    problem's answer files); on to the submission's page."""
     return submit_form(access.require_problem(services.get_problem(name)))
 
 
@@ -55,15 +65,19 @@ def submit_form(problem, late: bool = False, **context):
     ``assignment``, late or not), as the logged-in account or token; the problem page again
     (with ``context``) and the error when it is refused."""
     assignment = context.get("assignment")
-    form = _forms.read_source_form()
+    form = _forms.SourceForm(request.form.get("language", ""), "")
     try:
-        language = services.resolve_language(form.language)
-        _forms.check_source(form.source)
+        form = _forms.read_source_form()
+        answers = form.language == ANSWERS and _answers(problem)
+        language = None if answers else services.resolve_language(form.language)
+        _forms.check_source(form)
         who = _common.submitter()
         new = NewSubmission(
-            language=language.id, source=form.source.encode(), problem_id=problem.id,
-            problem_name=problem.name, package_sha256=problem.package_sha256,
-            checker="package", token_id=who.token_id, user_id=who.user_id,
+            language=ANSWERS if answers else language.id, source=form.code, files=form.files,
+            options={"entry": form.entry} if form.entry and form.files else {},
+            problem_id=problem.id, problem_name=problem.name,
+            package_sha256=problem.package_sha256, checker="package",
+            token_id=who.token_id, user_id=who.user_id,
             assignment_id=assignment.id if assignment is not None else None, late=late,
             limits=services.native_limits(RunLimitsIn(), language, problem))
         row = services.submit(new, problem)
@@ -71,8 +85,9 @@ def submit_form(problem, late: bool = False, **context):
         if exc.status >= 500:
             raise
         return render_problem(problem, form.source, form.language, exc, exc.status,
-                              **context)
-    session["language"] = language.id
+                              form.entry, **context)
+    if language is not None:
+        session["language"] = language.id
     _common.remember(row.token)
     return redirect(url_for("submissions.show", token=row.token), 303)
 

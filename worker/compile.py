@@ -200,33 +200,36 @@ def compile_program(language: Language, source: bytes | SourceFiles, workdir: Pa
                    values=values, outcome=entry.outcome, cached=cached)
 
 
-def _multi_values(language: Language, sources: SourceFiles) -> dict[str, str]:
-    """The placeholder values of a program of several files (SourceError or LanguageError
-    when its entry point or main class cannot be decided)."""
+def _multi_values(language: Language, sources: SourceFiles) -> tuple[dict[str, str], str]:
+    """The placeholder values of a program of several files, and a note on how its entry
+    point was chosen when it had to be (SourceError or LanguageError when its entry point or
+    main class cannot be decided)."""
     if language.artifact == COLLECT_ALL:  # a project: its own scripts build and run it
-        return {"source": language.source, "sources": "", "artifact": COLLECT_ALL}
+        return {"source": language.source, "sources": "", "artifact": COLLECT_ALL}, ""
     if sources.entry_only and sources.entry in sources.names:
         # one source and files that are only there: the source's own values, as if alone
         values = language.values(sources.content(sources.entry))
         return values | {"source": sources.entry, "sources": sources.entry,
-                         "artifact": language.artifact or sources.entry}
+                         "artifact": language.artifact or sources.entry}, ""
     own = program_files(language, sources)
     if not own:
         raise SourceError(f"no {language.name} source file among {', '.join(sources.names)}")
-    entry, why = entry_file(language, sources)
+    entry, note = entry_file(language, sources)
     if entry is None and not (language.compiled and language.multi_file == "all"):
-        raise SourceError(why)
+        raise SourceError(note)
     values = language.multi_values([(n, sources.content(n)) for n in own], entry,
                                    sources.entry)
     values["sources"] = "\0".join(own if language.multi_file != "entry" else [entry])
-    return values
+    # a compiler given every file finds its own start (main()): nothing was guessed then
+    guessed = entry is not None and not (language.compiled and language.multi_file == "all")
+    return values, note if guessed else ""
 
 
 def _compile_files(language: Language, sources: SourceFiles, workdir: Path,
                    limits: CompileLimits, cache: CompileCache | bool, pch: bool) -> Program:
     """``compile_program`` for a program of several files."""
     try:
-        values = _multi_values(language, sources)
+        values, note = _multi_values(language, sources)
     except (SourceError, LanguageError) as exc:
         return Program(language, False, "", f"{exc}")
     step = language.compile or language.check
@@ -239,6 +242,8 @@ def _compile_files(language: Language, sources: SourceFiles, workdir: Path,
         entry = _compile(language, step, values, sources.files, limits, pch, multi=True)
         if store and key and cacheable(entry.outcome):
             store.put(key, entry)
+    if note:  # said first, whatever the compiler says
+        entry = dataclasses.replace(entry, output=f"judgebox: {note}\n{entry.output}")
     if not entry.ok:
         return Program(language, False, entry.output, entry.error, outcome=entry.outcome,
                        cached=cached)

@@ -24,7 +24,7 @@ from .judging import (SAMPLE_ONLY_NOTE, Judgement, JudgeOptions, PreparedChecker
                       judge, prepare_checker)
 from .languages import Language, LanguageError, get_language, language_for_file
 from .problem import PackageError, Problem, open_problem, read_source
-from .problem.sources import program_language
+from .problem.sources import program_language, prolog_language
 from .selftest import language_status
 from .sources import ANSWERS, SourceFiles, language_of, read_directory, read_paths
 from .verify import (SubmissionReport, VerifyOptions, VerifyReport, derive_problem_time_limit,
@@ -40,7 +40,8 @@ def _score(value: float | None) -> str:
 
 
 def _language(source: str, lang_id: str | None) -> Language:
-    language = get_language(lang_id) if lang_id else language_for_file(source)
+    language = get_language(lang_id) if lang_id else \
+        prolog_language([Path(source)]) or language_for_file(source)
     return _enabled(language)
 
 
@@ -70,7 +71,9 @@ def read_submission(paths: list[Path], lang_id: str | None, entry: str | None,
         files = read_directory(paths[0], entry)
     else:
         files = read_paths(paths, entry)
-    language = get_language(lang_id) if lang_id else language_of(files)
+    listed = [f for p in paths for f in (sorted(p.iterdir()) if p.is_dir() else [p])]
+    language = get_language(lang_id) if lang_id else \
+        prolog_language(listed) or language_of(files)
     return files, _enabled(language)
 
 

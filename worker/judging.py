@@ -53,7 +53,9 @@ class JudgeOptions:
     """How to judge. ``time_limit`` (seconds) overrides the package's; ``judge_all`` judges
     every test of a pass-fail problem instead of stopping at the first failure; ``on_test`` is
     called with each test's result as it arrives; ``seen`` (a ``worker.metrics.Observations``)
-    is told how long the compile, each run and each check took."""
+    is told how long the compile, each run and each check took. ``only`` leaves out the tests
+    whose name it refuses (they are not run, and not in the judgement: a partial judgement,
+    for measuring the run times of some tests, as ``verify`` does for the time limit)."""
 
     time_limit: float | None = None
     memory_limit_mb: int | None = None
@@ -62,6 +64,7 @@ class JudgeOptions:
     compile_limits: CompileLimits = CompileLimits()
     on_test: Callable[["TestResult"], None] | None = None
     seen: object | None = None
+    only: Callable[[str], bool] | None = None  # judge only the tests it accepts (by name)
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,8 @@ class TestResult:
 class Judgement:
     """The verdict on a submission. ``time`` is the slowest test's CPU time, ``memory`` the
     largest peak (KiB); ``max_score`` is ``None`` when unbounded. ``time_limit`` is the limit
-    judged with; ``message`` says what failed for ``SE``."""
+    judged with; ``message`` says what failed for ``SE``; ``group_scores`` the aggregated
+    score of each group judged (scoring problems: ``secret``, ``secret/group1``...)."""
 
     verdict: str
     score: float | None
@@ -104,6 +108,7 @@ class Judgement:
     time_limit: float | None = None
     language: str = ""
     message: str = ""
+    group_scores: dict[str, float] = field(default_factory=dict)  # scoring: each group's
 
     def to_json(self) -> dict[str, object]:
         """The ``judgebox judge --json`` object, exactly as DESIGN.md specifies it."""
@@ -225,7 +230,8 @@ def judge(problem: Problem, source: bytes | SourceFiles, language: Language | No
                          max((t.time for t in tests), default=0.0),
                          max((t.memory for t in tests), default=0), program.report(), tests,
                          time_limit, language.id,
-                         run.error or (SAMPLE_ONLY_NOTE if problem.sample_only else ""))
+                         run.error or (SAMPLE_ONLY_NOTE if problem.sample_only else ""),
+                         dict(run.group_scores))
 
 
 def answer_names(problem: Problem) -> dict[str, list[str]]:
@@ -287,7 +293,8 @@ def judge_answers(problem: Problem, source: bytes | SourceFiles,
         verdict, score = run.problem_verdict()
     tests = tuple(run.results[name] for name in run.order)
     return Judgement(verdict, score, _max_score(problem), 0.0, 0, note, tests, None, ANSWERS,
-                     run.error or (SAMPLE_ONLY_NOTE if problem.sample_only else ""))
+                     run.error or (SAMPLE_ONLY_NOTE if problem.sample_only else ""),
+                     dict(run.group_scores))
 
 
 def _max_score(problem: Problem) -> float | None:
@@ -322,6 +329,7 @@ class _Judging:
     error: str = ""
     box: Box | None = None  # the submission's reusable box (checkers run in boxes of their own)
     answers: dict[str, bytes] | None = None  # submit-answer: each test's answer file
+    group_scores: dict[str, float] = field(default_factory=dict)
 
     # --- the problem ------------------------------------------------------------------
 
@@ -387,7 +395,9 @@ class _Judging:
             parts = parts[-1:]
         verdict = _group_verdict(parts, group)
         self.passed[group.name] = complete and all(p.verdict == "AC" for p in parts)
-        return _Part(verdict, self._aggregate(parts, group, complete), complete)
+        score = self._aggregate(parts, group, complete)
+        self.group_scores[group.name] = score
+        return _Part(verdict, score, complete)
 
     def _aggregate(self, parts: list[_Part], group: TestGroup, complete: bool) -> float:
         scoring = group.scoring
@@ -463,6 +473,8 @@ class _Judging:
     def case(self, case: TestCase) -> TestResult:
         if case.name in self.results:
             return self.results[case.name]
+        if self.options.only is not None and not self.options.only(case.name):
+            return TestResult(case.name, case.group, "AC", checker_message="not judged")
         result = self._multi_pass(case) if self.problem.multi_pass else self._pass(case, 1)
         self.results[case.name] = result
         self.order.append(case.name)

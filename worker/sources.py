@@ -226,21 +226,28 @@ def language_of(sources: SourceFiles, enabled: list[Language] | None = None) -> 
 
 
 def program_files(language: Language, sources: SourceFiles) -> list[str]:
-    """The files of ``sources`` in ``language`` (by extension), in name order."""
-    own = sorted(n for n in sources.names if _extension(n) in language.extensions)
+    """The files of ``sources`` in ``language`` (by extension: the language's, and that of
+    its own source name, ``main.pl`` for a Prolog told from Perl by content), in name
+    order."""
+    extensions = (*language.extensions, _extension(language.source) or language.extensions[0]
+                  if language.extensions else _extension(language.source))
+    own = sorted(n for n in sources.names if _extension(n) in extensions)
     if not own and sources.entry in sources.names:
         own = [sources.entry]  # a language chosen by hand: its entry point is its source
     return own
 
 
 def entry_file(language: Language, sources: SourceFiles) -> tuple[str | None, str]:
-    """The file a multi-file program starts from, or ``(None, why not)``.
+    """The file a multi-file program starts from and a note on how it was chosen (empty when
+    nothing had to be guessed), or ``(None, why not)``.
 
     As DOMjudge and the Kattis format decide it: the entry point named with the submission;
     else the only source file of the language; else the language's own file name
-    (``main.py``, ``main.js``) or the format's default (``__main__.py``); else the only file
-    that looks like a main program (the language's ``entry_pattern``: a Python main guard, a
-    Pascal ``program`` header)."""
+    (``main.py``, ``main.js``) or the format's default (``__main__.py``); else a file named
+    ``main.*`` (problemtools' rule); else the only file that looks like a main program (the
+    language's ``entry_pattern``: a Python main guard, a Pascal ``program`` header); else
+    the first source file by name, as both DOMjudge's run scripts (``$1``) and problemtools
+    take it (the note says so)."""
     own = program_files(language, sources)
     if sources.entry is not None:
         if sources.entry in sources.names:
@@ -253,10 +260,14 @@ def entry_file(language: Language, sources: SourceFiles) -> tuple[str | None, st
     for default in (language.source, *language.entry_defaults):
         if default in own:
             return default, ""
+    mains = [n for n in own if n.lower().startswith("main.")]
+    if mains:
+        return mains[0], ""
     if language.entry_pattern:
         pattern = re.compile(language.entry_pattern.encode(), re.M)
         mains = [n for n in own if pattern.search(sources.content(n))]
         if len(mains) == 1:
             return mains[0], ""
-    return None, (f"cannot decide the entry point among {', '.join(own)}: name it (the "
-                  f"submission's entry point)")
+    return own[0], (f"entry point {own[0]}: the first of {', '.join(own)} by name, as "
+                    f"DOMjudge and problemtools choose (name the entry point to choose "
+                    f"another)")

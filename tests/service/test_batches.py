@@ -166,7 +166,7 @@ def test_several_files_per_submitter_through_the_server_and_the_api(bstack, tmp_
     (folder / "frank" / "notes.bin").write_bytes(b"\x00\xff\xfe")  # only there
     (folder / "gina").mkdir()
     (folder / "gina" / "a.py").write_text("print(0)\n")
-    (folder / "gina" / "b.py").write_text("print(1)\n")  # no main: which one runs?
+    (folder / "gina" / "b.py").write_text("print(1)\n")  # no entry: the first by name
     out = tmp_path / "report.json"
     proc = subprocess.run([sys.executable, "-m", "worker.cli", "batch", "aplusb", str(folder),
                            "--server", bstack.url, "--multi-file", "--out", str(out)],
@@ -174,8 +174,8 @@ def test_several_files_per_submitter_through_the_server_and_the_api(bstack, tmp_
     assert proc.returncode == 0, proc.stderr
     report = {r["submitter"]: r for r in json.loads(out.read_text())}
     assert report["frank"]["verdict"] == "AC", report["frank"]
-    assert report["gina"]["verdict"] == "CE"
-    assert "cannot decide the entry point" in report["gina"]["compile_output"]
+    assert report["gina"]["verdict"] == "WA"
+    assert "entry point a.py: the first of" in report["gina"]["compile_output"]
     from worker import submissions
     stored = [r for r in submissions.list_submissions(bstack.store, limit=10)
               if r.files and r.files[0].name == "helper.py"]
@@ -191,7 +191,7 @@ def test_several_files_per_submitter_through_the_server_and_the_api(bstack, tmp_
     assert answer.status_code == 202, answer.text
     _wait_batch(bstack, answer.json()["id"])
     rows = _get(bstack, f"/api/v1/batches/{answer.json()['id']}/report?format=json").json()
-    assert {r["submitter"]: r["verdict"] for r in rows} == {"frank": "AC", "gina": "CE"}
+    assert {r["submitter"]: r["verdict"] for r in rows} == {"frank": "AC", "gina": "WA"}
     both = _post_batch(bstack, buffer.getvalue(), multi_file="true", all_files="true")
     assert both.status_code == 422 and "multi_file" in both.json()["fields"]
 

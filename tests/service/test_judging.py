@@ -247,9 +247,11 @@ def test_native_files_are_one_program(stack):
     named = wait_done(stack.url, submit(stack.url, language="python3", files=files,
                                         entry="a.py", tests=[{"stdin": ""}]))
     assert named["verdict"] == "AC" and named["tests"][0]["stdout"] == "from b\n"
+    files.reverse()  # unnamed: the first by name runs (DOMjudge's and problemtools' rule)
     unnamed = wait_done(stack.url, submit(stack.url, language="python3", files=files,
                                           tests=[{"stdin": ""}]))
-    assert unnamed["verdict"] == "CE" and "entry point" in unnamed["compile_output"]
+    assert unnamed["verdict"] == "AC" and unnamed["tests"][0]["stdout"] == "from b\n"
+    assert "entry point a.py: the first of a.py, b.py by name" in unnamed["compile_output"]
 
 
 def test_judge0_additional_files_are_there_with_the_source(stack):

@@ -161,12 +161,16 @@ def test_judge_takes_a_directory_or_several_files(clean_host):
         assert json.loads(result.stdout)["verdict"] == "AC", args
 
 
-def test_an_undecidable_entry_point_is_a_compile_error_with_the_reason(clean_host):
+def test_without_an_entry_point_the_first_file_by_name_runs_and_it_is_said(clean_host):
     result = invoke("judge", "--json", str(PACKAGES / "multifile"),
-                    str(PACKAGES / "multifile/submissions/compiler_error/two_mains"))
+                    str(PACKAGES / "multifile/submissions/wrong_answer/two_mains"))
     judgement = json.loads(result.stdout)
-    assert judgement["verdict"] == "CE"
-    assert "cannot decide the entry point among a.py, b.py" in judgement["compile_output"]
+    assert judgement["verdict"] == "WA"  # a.py ran: it prints "a"
+    assert "entry point a.py: the first of a.py, b.py by name" in judgement["compile_output"]
+    # nothing to decide: nothing said; a named entry point is taken as it is
+    named = invoke("judge", "--json", "--entry", "b.py", str(PACKAGES / "multifile"),
+                   str(PACKAGES / "multifile/submissions/wrong_answer/two_mains"))
+    assert "entry point" not in json.loads(named.stdout)["compile_output"]
 
 
 def test_entry_points_are_decided_as_domjudge_and_kattis_do():
@@ -180,6 +184,13 @@ def test_entry_points_are_decided_as_domjudge_and_kattis_do():
     assert entry_file(python, named)[0] == "b.py"
     pascal = SourceFiles((("unit1.pas", b"unit unit1;\n"), ("hello.pp", b"program hello;\n")))
     assert entry_file(get_language("pascal"), pascal)[0] == "hello.pp"
+    # problemtools: a file named main.* is the main file
+    assert entry_file(python, SourceFiles((("a.py", b""), ("Main.py", b""))))[0] == "Main.py"
+    # undecided: the first by name (DOMjudge's $1, problemtools' src[0]), with a note
+    first, note = entry_file(get_language("javascript"),
+                             SourceFiles((("module.js", b""), ("hello.js", b""))))
+    assert first == "hello.js" and "the first of hello.js, module.js by name" in note
+    assert entry_file(python, SourceFiles((("a.py", b""),), entry="nope.py"))[0] is None
     with pytest.raises(Exception, match="several languages"):
         language_of(SourceFiles((("a.c", b""), ("b.py", b""))))
 
@@ -311,3 +322,73 @@ def test_judge_takes_answer_files_and_says_which_test_lacks_one(clean_host):
     refused = invoke("judge", "--lang", "answers", str(PACKAGES / "sample_only"),
                      str(base / "problem.yaml"))
     assert refused.exit_code == 2 and "not a submit-answer problem" in refused.stderr
+
+
+# --- .pl: Perl to DOMjudge, Prolog to Kattis, told apart by content -------------------------
+
+PROLOG = b"% reads two numbers\n:- initialization(main).\n\nmain :-\n    read(X), write(X), nl.\n"
+PERL = b"# @EXPECTED_RESULTS@: CORRECT\nprint \"Hello world!\\n\";\nmy $x = <STDIN>;\nexit;\n"
+
+
+def test_a_pl_file_is_perl_or_prolog_by_what_it_holds(tmp_path):
+    from worker.languages import LanguageError
+    from worker.problem.sources import looks_like_prolog, prolog_language
+    assert looks_like_prolog(PROLOG) and looks_like_prolog(b"solve(X, Y) :- Y is X * 2.\n")
+    assert not looks_like_prolog(PERL)
+    assert not looks_like_prolog(b"#!/usr/bin/perl\n$a = $b ? 1 :-1;\n:- x\n")
+    (tmp_path / "perl.pl").write_bytes(PERL)
+    (tmp_path / "main.pl").write_bytes(PROLOG)
+    (tmp_path / "lib.pl").write_bytes(b":- module(lib, []).\n")
+    assert prolog_language([tmp_path / "perl.pl"]) is None
+    assert prolog_language([tmp_path / "x.c"]) is None
+    try:  # judgebox has a Prolog (issue 18), or says it has none
+        found = prolog_language([tmp_path / "main.pl", tmp_path / "lib.pl"])
+        assert "Prolog" in found.name
+    except LanguageError as exc:
+        assert "Prolog" in str(exc) and "main.pl, lib.pl" in str(exc)
+
+
+# --- submissions.yaml: use_for_time_limit, group scores -------------------------------------
+
+@pytest.mark.timeout(600)  # timing: re-run alone before believing a failure (a loaded host
+def test_time_limit_inference_and_group_scores_of_submissions_yaml(clean_host):  # kills by wall)
+    from worker.verify import lower_bound, upper_bound
+    problem = load_problem(PACKAGES / "timelimit_2025")
+    by_name = {s.name: s for s in problem.submissions}
+    # which submissions bound the limit, and from which side (the format's inference)
+    assert [lower_bound(by_name[n]) for n in ("accepted/fast.py", "wrong_answer/off.py",
+                                              "partially_accepted/slow.py",
+                                              "other/opted_out.py", "other/spin.py")] == \
+        [True, True, True, False, False]
+    assert upper_bound(by_name["other/spin.py"]) and upper_bound(by_name["other/barely.py"])
+    slow = {r.tests: r for r in by_name["partially_accepted/slow.py"].rules}
+    assert slow["secret/group1"].time_limit == "lower" and \
+        slow["secret/group2"].time_limit == "upper" and slow["secret/group2"].score == (0, 0)
+    report = verify_json("timelimit_2025")
+    assert report["counts"] == {"ok": 6, "mismatch": 0, "error": 0, "skipped": 0}, report
+    assert report["time_limit"] == 1.0 and report["time_limit_from"] == "derived"
+    assert "bounding it from below" in report["derivation"]
+    assert "opted_out" not in report["derivation"]
+    # barely.py times out at 1 s but not at 1.5 s (time_limit_to_tle): the only warning
+    assert [w.split(" ")[0] for w in report["warnings"]] == ["other/barely.py"], report
+    assert "time_limit_to_tle" in report["warnings"][0]
+
+
+def test_a_group_score_rule_checks_that_groups_score():
+    from worker.judging import Judgement
+    from worker.problem.model import Rule, Submission
+    from worker.verify import _compare_rules
+    judgement = Judgement("TLE", 40.0, 100.0, group_scores={
+        "secret": 40.0, "secret/group1": 40.0, "secret/group2": 0.0})
+    submission = Submission("x.py", PACKAGES, "other", frozenset())
+
+    def problem_of(*rules):
+        import dataclasses
+        return _compare_rules(dataclasses.replace(submission, rules=rules), judgement).note
+
+    assert problem_of(Rule("secret/group1", score=(40, 40)), Rule(None, score=(40, 40))) == ""
+    assert problem_of(Rule("secret/group2", score=(1, 60))) == \
+        "score of secret/group2 0 outside [1, 60]"
+    # a glob over both groups checks each; one that names no group is the package's mistake
+    assert "secret/group2 0 outside" in problem_of(Rule("secret/group*", score=(40, 40)))
+    assert problem_of(Rule("secret/nope", score=(0, 1))).startswith("score on secret/nope")

@@ -279,14 +279,28 @@ def _rule(table: dict[str, Any], where: Path, key: str, tests: str | None) -> Ru
         except (TypeError, ValueError, IndexError):
             raise PackageError(where, f"{key}: score must be a number or two") from None
     message = table.get("message")
-    return Rule(tests, verdicts("permitted"), verdicts("required"), score,
-                str(message) if message is not None else None)
+    permitted, required = verdicts("permitted"), verdicts("required")
+    use = table.get("use_for_time_limit", True)
+    if use not in (True, False, "lower", "upper"):
+        raise PackageError(where, f"{key}: use_for_time_limit must be true, false, lower or "
+                                  f"upper")
+    if use == "lower":  # "equivalent to a permitted: [AC, WA, RTE] constraint"
+        permitted = (permitted or frozenset({"AC", "WA", "RTE"})) & {"AC", "WA", "RTE"}
+    elif use == "upper":  # "... and the second to a required: [TLE] constraint"
+        required = frozenset({"TLE"})
+    bound = use if use in ("lower", "upper") else None
+    if use is True:  # what the rule implies (the format's time limit inference)
+        bound = "lower" if permitted is not None and "TLE" not in permitted else \
+            "upper" if required == {"TLE"} else None
+    return Rule(tests, permitted, required, score,
+                str(message) if message is not None else None, bound)
 
 
 def _rules_of(table: dict[str, Any], where: Path, key: str) -> list[Rule]:
     """The requirements in one glob's table: its own, and those under test-group keys."""
     rules = []
-    if any(k in table for k in ("permitted", "required", "score", "message")):
+    if any(k in table for k in ("permitted", "required", "score", "message",
+                                "use_for_time_limit")):
         rules.append(_rule(table, where, key, None))
     for sub, value in table.items():
         if sub in _RULE_KEYS or sub in _OTHER_KEYS:

@@ -61,11 +61,11 @@ def stop_process(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
         proc.wait(5)
 
 
-def example_zip(name: str, top: str | None = None) -> bytes:
-    """``examples/<name>`` as a problem package zip (its files under ``<top>/``, by default
-    ``<name>/``)."""
+def example_zip(name: str, top: str | None = None, root: Path | None = None) -> bytes:
+    """``examples/<name>`` (or the package at ``root``) as a problem package zip (its files
+    under ``<top>/``, by default ``<name>/``)."""
     buffer = io.BytesIO()
-    root = REPO / "examples" / name
+    root = root or REPO / "examples" / name
     with zipfile.ZipFile(buffer, "w") as zf:
         for path in sorted(root.rglob("*")):
             zf.write(path, f"{top or name}/{path.relative_to(root)}")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from jbstack import wait_until
+from jbstack import example_zip, wait_until
 from worker import submissions
 
 REPO = Path(__file__).resolve().parents[2]
@@ -297,14 +297,9 @@ def test_judge0_multi_file_program_runs_its_own_scripts_in_the_box(stack):
 
 
 def test_answer_files_are_judged_on_a_submit_answer_problem(stack, admin_token):
-    root = REPO / "tests" / "worker" / "packages" / "submit_answer"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for path in sorted(root.rglob("*")):
-            zf.write(path, f"squares/{path.relative_to(root)}")
+    package = example_zip("squares", root=REPO / "tests/worker/packages/submit_answer")
     response = requests.post(f"{stack.url}/api/v1/problems", headers={
-        "X-Auth-Token": admin_token}, files={"package": ("squares.zip", buffer.getvalue())},
-        timeout=30)
+        "X-Auth-Token": admin_token}, files={"package": ("squares.zip", package)}, timeout=30)
     assert response.status_code == 201, response.text
     answers = [{"name": "sample.1.ans", "content": "9\n"},
                {"name": "secret.1.ans", "content": "144\n"},

@@ -25,6 +25,7 @@ import dataclasses
 import io
 import logging
 import os
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -251,11 +252,12 @@ def _compile_files(language: Language, sources: SourceFiles, workdir: Path,
         return _bundle_program(language, entry, values, workdir, cached)
     artifact = values["artifact"]
     files = []
+    own = _files_dir(workdir)
     for name, data in sources.files:
-        (workdir / name).write_bytes(data)
+        (own / name).write_bytes(data)
         if name != artifact:
-            files.append((name, workdir / name))
-    path = workdir / artifact
+            files.append((name, own / name))
+    path = own / artifact
     if language.compiled and entry.artifact is not None:
         path.write_bytes(entry.artifact)
     os.chmod(path, 0o755)
@@ -300,6 +302,12 @@ def _compile(language: Language, step: tuple[str, ...] | None, values: dict[str,
     return CacheEntry(True, output, "", artifact, values["artifact"], values, _stripped(outcome))
 
 
+def _files_dir(workdir: Path) -> Path:
+    """A new directory for a program's files: their names are the submitter's, and must not
+    meet the judge's own files in ``workdir`` (a test's input, the checker's directory)."""
+    return Path(tempfile.mkdtemp(prefix="files-", dir=workdir))
+
+
 def _bundle_program(language: Language, entry: CacheEntry, values: dict[str, str],
                     workdir: Path, cached: bool) -> Program:
     """The program of a project language (``artifact = "*"``): every file its compile step
@@ -315,13 +323,14 @@ def _bundle_program(language: Language, entry: CacheEntry, values: dict[str, str
                        f"no {language.source} script: a program of this kind needs one",
                        outcome=entry.outcome, cached=cached)
     placed = []
+    own = _files_dir(workdir)
     for name, data in files:
-        path = workdir / name
+        path = own / name
         path.write_bytes(data)
         os.chmod(path, 0o755)
         if name != language.source:
             placed.append((name, path))
-    return Program(language, True, entry.output, artifact=workdir / language.source,
+    return Program(language, True, entry.output, artifact=own / language.source,
                    artifact_name=language.source, values=values | {"artifact": language.source},
                    outcome=entry.outcome, cached=cached, files=tuple(placed))
 

@@ -9,8 +9,10 @@ rather than all of ``/usr/bin``) or a symlink. A symlink becomes the same symlin
 it leads to a file, that file comes with it, hop by hop (``/usr/bin/java`` ->
 ``/etc/alternatives/java`` -> ``/usr/lib/jvm/.../bin/java``), unless a listed directory already
 holds it. A symlink to a directory (``/bin`` -> ``usr/bin``) brings only itself. Mounts are made in
-path order, parents before children. Other tables of the file (a language's ``[language]``)
-are not the sandbox's business.
+path order, parents before children. ``include`` names other templates (``"*"``: every
+language's that includes none itself) whose paths the box sees too, each bound only when present (a box
+for programs that call any toolchain: Judge0's "Multi-file program"). Other tables of the
+file (a language's ``[language]``) are not the sandbox's business.
 """
 
 from __future__ import annotations
@@ -65,11 +67,34 @@ def load_template(name: str) -> Template:
     try:
         listed = [(str(p), False) for p in box.get("paths", [])]
         listed += [(str(p), True) for p in box.get("optional_paths", [])]
+        listed += [(p, True) for p in _included_paths(name, box.get("include", []))]
         mounts = _with_link_targets([Mount(p, p, optional=o) for p, o in listed])
         env = tuple((str(k), str(v)) for k, v in box.get("env", {}).items())
     except (TypeError, AttributeError, SpecError) as exc:
         raise SpecError(f"{path}: bad [box] table: {exc}") from exc
     return Template(name, mounts, env)
+
+
+def _included_paths(name: str, included: list) -> list[str]:
+    """The host paths of the templates ``included`` names (``"*"``: every language's
+    template that includes none itself)."""
+    if not isinstance(included, list):
+        raise SpecError("include must be a list of template names")
+    names = [str(n) for n in included]
+    if "*" in names:  # every language's template (not the plain ones, such as default)
+        names = []
+        for path in sorted(templates_dir().glob("*.toml")):
+            data = tomllib.loads(path.read_text())
+            if path.stem != name and _NAME.match(path.stem) and "language" in data \
+                    and "include" not in data.get("box", {}):
+                names.append(path.stem)
+    paths: list[str] = []
+    for other in names:
+        if other == name:
+            raise SpecError(f"template {name!r} includes itself")
+        template = load_template(other)
+        paths += [m.source for m in template.mounts if m.source == m.target]
+    return paths
 
 
 def _link_chain(path: str) -> list[str]:

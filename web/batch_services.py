@@ -20,6 +20,7 @@ from worker.batch import (BatchError, BatchItem, BatchResult, CollectOptions,
 from worker.celery_app import enqueue, task_time_limit
 from worker.db import DONE, Batch, Submission
 from worker.languages import LanguageError
+from worker.sources import SourceError, SourceFiles
 from worker.submissions import NewSubmission
 
 from . import access, services
@@ -30,7 +31,7 @@ __all__ = ["create_batch", "get_batch", "batch_json", "batch_report", "cancel_ba
 
 
 def _items(data: bytes, options: CollectOptions, filename: str | None
-           ) -> list[tuple[BatchItem, bytes]]:
+           ) -> list[tuple[BatchItem, bytes | SourceFiles]]:
     """The zip's items with their bytes; 422 naming what is wrong. The upload's file name
     matters: ``class.zip`` holding only ``class/`` is that folder (worker.batch)."""
     stem = re.sub(r"[^A-Za-z0-9._-]", "-", Path(filename or "submissions").stem)[:100]
@@ -41,18 +42,21 @@ def _items(data: bytes, options: CollectOptions, filename: str | None
             with open_submissions(archive) as root:
                 items = collect_submissions(root, options)
                 return [(item, item.source()) for item in items]
-        except (BatchError, LanguageError) as exc:
+        except (BatchError, LanguageError, SourceError) as exc:
             raise ApiError(422, "unusable submissions", {"submissions": [
                 str(exc).replace(tmp + "/", "")]}) from exc
 
 
-def _check_items(items: list[tuple[BatchItem, bytes]]) -> None:
+def _check_items(items: list[tuple[BatchItem, bytes | SourceFiles]]) -> None:
     config = current_app.config
     cap = int(config["MAX_SOURCE_KB"]) * 1024
     fields = {f"submissions.{item.file}": [f"larger than {config['MAX_SOURCE_KB']} KB"]
-              for item, source in items if len(source) > cap}
+              for item, source in items if isinstance(source, bytes) and len(source) > cap}
     if fields:
         raise ApiError(413, "a submission is too large", fields)
+    for item, source in items:  # a folder as one program: its files, as one submission's
+        if isinstance(source, SourceFiles):
+            services.checked_files(list(source.files), f"submissions.{item.file}")
     most = int(config.get("MAX_BATCH_ITEMS", 5000))
     if len(items) > most:
         raise ApiError(413, f"more than {most} submissions in one batch")
@@ -62,6 +66,13 @@ def _check_items(items: list[tuple[BatchItem, bytes]]) -> None:
     if queued + len(items) > int(config["MAX_QUEUE_SIZE"]):
         raise ApiError(503, f"queue is full ({queued} submissions waiting, "
                             f"{len(items)} more would pass {config['MAX_QUEUE_SIZE']})")
+
+
+def _program(source: bytes | SourceFiles) -> dict:
+    """A submission's ``source`` and ``files`` fields for an item's program."""
+    if isinstance(source, SourceFiles):
+        return {"source": b"", "files": source.files}
+    return {"source": source}
 
 
 def create_batch(data: bytes, problem_name: str, options: CollectOptions,
@@ -84,8 +95,8 @@ def create_batch(data: bytes, problem_name: str, options: CollectOptions,
         problem_id=problem.id, problem_name=problem.name,
         package_sha256=problem.package_sha256, checker="package",
         limits=services.native_limits(limits, languages[item.language], problem),
-        language=item.language, source=source, queue="batch", token_id=token_id,
-        options={"run_all": run_all}) for item, source in items])
+        language=item.language, queue="batch", token_id=token_id,
+        options={"run_all": run_all}, **_program(source)) for item, source in items])
     try:
         for new in news:
             row = submissions.create(store, new)
@@ -100,7 +111,8 @@ def create_batch(data: bytes, problem_name: str, options: CollectOptions,
     entries = [batch_store.NewEntry(item.submitter, item.file, item.language, row.token)
                for (item, _), row in zip(items, rows)]
     return batch_store.create_batch(store, problem.name, entries,
-                                    {"run_all": run_all, "all_files": options.all_files},
+                                    {"run_all": run_all, "all_files": options.all_files,
+                                     "multi_file": options.multi_file},
                                     token_id)
 
 

@@ -45,6 +45,7 @@ class Defaults:
 
     # Size caps of requests
     MAX_SOURCE_KB = 256
+    MAX_FILES_KB = 10 * 1024     # the files of one submission in all (Judge0's max_extract_size)
     MAX_STDIN_KB = 16 * 1024     # one test's stdin or expected output
     MAX_TESTS = 100              # ad-hoc tests of one submission
     MAX_TESTS_TOTAL_KB = 64 * 1024
@@ -132,4 +133,5 @@ def derived(config: dict) -> None:
     if not config.get("MAX_CONTENT_LENGTH"):  # base64 and JSON escaping make bodies larger
         config["MAX_CONTENT_LENGTH"] = max(
             config["MAX_PACKAGE_MB"] * 1024 * 1024,
-            (config["MAX_SOURCE_KB"] + config["MAX_TESTS_TOTAL_KB"]) * 1024 * 2) + 1024 * 1024
+            (config["MAX_SOURCE_KB"] + config["MAX_TESTS_TOTAL_KB"] + config["MAX_FILES_KB"])
+            * 1024 * 2) + 1024 * 1024

@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 from worker import batch_store, rejudge, submissions
 from worker.celery_app import enqueue, task_time_limit
 from worker.db import Batch, Submission
+from worker.sources import ANSWERS
 from worker.submissions import NewSubmission
 
 from . import access, batch_services, services
@@ -72,7 +73,8 @@ def create_rejudge(body: RejudgeCreate, token_id: int | None) -> Batch | dict:
     _check_room(len(originals))
     requested = RunLimitsIn(time_limit=body.time_limit)
     celery = current_app.extensions["celery"]
-    languages = {lang: services.resolve_language(lang, field="languages")  # 422 first
+    languages = {lang: None if lang == ANSWERS else  # answer files: no program, no language
+                 services.resolve_language(lang, field="languages")  # 422 first
                  for lang in sorted({original.language for original in originals})}
     pairs: list[tuple[Submission, str]] = []
     try:
@@ -80,6 +82,7 @@ def create_rejudge(body: RejudgeCreate, token_id: int | None) -> Batch | dict:
             language = languages[original.language]
             new = NewSubmission(
                 language=original.language, source=original.source, queue="batch",
+                files=tuple((f.name, f.content) for f in original.files or []),
                 judge0_language_id=original.judge0_language_id, problem_id=problem.id,
                 problem_name=problem.name, package_sha256=problem.package_sha256,
                 checker="package", limits=services.native_limits(requested, language, problem),

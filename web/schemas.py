@@ -8,8 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Error", "RunLimitsIn", "AdhocTest", "SubmissionCreate", "TestResultOut",
-           "GroupOut", "SubmissionOut", "SubmissionList", "ProblemOut", "ProblemList", "LanguageOut",
+__all__ = ["Error", "RunLimitsIn", "AdhocTest", "SourceFileIn", "SubmissionCreate",
+           "TestResultOut", "GroupOut", "FileOut", "SubmissionOut", "SubmissionList",
+           "ProblemOut", "ProblemList", "LanguageOut",
            "Judge0SubmissionIn", "Judge0BatchIn", "Health", "RejudgeCreate"]
 
 
@@ -42,13 +43,35 @@ class AdhocTest(BaseModel):
     name: str | None = Field(None, max_length=200)
 
 
-class SubmissionCreate(BaseModel):
-    """A new submission: against a problem (``problem``) or ad-hoc tests (``tests``)."""
+class SourceFileIn(BaseModel):
+    """One file of a program of several files (or one answer file of a submit-answer
+    problem): a plain name, and its content as text or base64 (any bytes)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    language: str = Field(description="a language id, see GET /api/v1/languages")
-    source: str = Field(min_length=1, description="the program's source code")
+    name: str = Field(description="a plain file name: letters, digits and +_.- (not starting "
+                                  "with . + or -), at most 255 characters")
+    content: str = Field(description="the file's content")
+    encoding: Literal["utf-8", "base64"] = Field(
+        "utf-8", description="how content is given: text, or base64 of any bytes")
+
+
+class SubmissionCreate(BaseModel):
+    """A new submission: against a problem (``problem``) or ad-hoc tests (``tests``); one
+    source (``source``) or several files (``files``, ``entry``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    language: str | None = Field(None, description="a language id, see GET /api/v1/languages "
+                                                   "(required but for the answer files of a "
+                                                   "submit-answer problem)")
+    source: str | None = Field(None, min_length=1, description="the program's source code")
+    files: list[SourceFileIn] | None = Field(
+        None, min_length=1, description="instead of source: the files of a program of several "
+                                        "files (or a submit-answer problem's answer files)")
+    entry: str | None = Field(None, min_length=1, max_length=255,
+                              description="the entry point of files: a file, or a Java or "
+                                          "Kotlin class [default: decided as DOMjudge does]")
     problem: str | None = Field(None, description="the name of a problem to judge against")
     tests: list[AdhocTest] | None = Field(None, description="ad-hoc tests instead of a problem")
     limits: RunLimitsIn = Field(default_factory=RunLimitsIn)
@@ -114,6 +137,13 @@ class GroupOut(BaseModel):
     max_score: float | None
 
 
+class FileOut(BaseModel):
+    """A file of a submission of several files (its content: the submission's page)."""
+
+    name: str
+    size: int = Field(description="bytes")
+
+
 class SubmissionOut(BaseModel):
     """A submission and where its judgement is."""
 
@@ -129,7 +159,11 @@ class SubmissionOut(BaseModel):
     memory: int | None
     compile_output: str | None
     message: str | None
-    language: str
+    language: str = Field(description="a language id, or answers (a submit-answer "
+                                      "problem's answer files)")
+    files: list[FileOut] = Field(description="the files of a submission of several files "
+                                             "(empty for one source)")
+    entry: str | None
     problem: str | None
     queue: str
     limits: dict

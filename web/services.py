@@ -23,6 +23,7 @@ from worker.db import Problem, Submission
 from worker.languages import Language, LanguageError, all_languages, get_language
 from worker.logs import set_submission
 from worker.store import Store
+from worker.sources import MAX_FILES, SourceError, check_name
 from worker.submissions import NewSubmission
 
 from . import access, feedback, quota
@@ -33,7 +34,7 @@ __all__ = ["store", "offered_languages", "resolve_language", "native_limits", "a
            "require_samples", "submit", "in_assignment", "submission_json", "visible_results",
            "visible_message", "problem_json", "upload_problem", "NameTaken", "change_problem",
            "delete_problem", "get_problem", "find_problem", "list_problems", "iso",
-           "all_language_rows", "decode_b64"]
+           "all_language_rows", "decode_b64", "checked_files", "files_cap"]
 
 log = logging.getLogger(__name__)
 
@@ -72,17 +73,17 @@ def resolve_language(lang_id: str, field: str = "language") -> Language:
     return language
 
 
-def native_limits(requested: RunLimitsIn, language: Language,
+def native_limits(requested: RunLimitsIn, language: Language | None,
                   problem: Problem | None = None) -> dict:
     """Run limits of a native submission: the request's, else the problem's or the defaults,
-    lowered to the configured maxima."""
+    lowered to the configured maxima (``language`` ``None``: answer files, no program)."""
     config = current_app.config
     info = (problem.info or {}) if problem is not None else {}
     problem_time = problem.time_limit_ms / 1000 if problem and problem.time_limit_ms else None
     time_limit = requested.time_limit or problem_time or float(config["TIME_LIMIT"])
     time_limit = min(time_limit, float(config["MAX_TIME_LIMIT"]))
     memory = requested.memory_limit or info.get("memory_mb") or \
-        max(int(config["MEMORY_LIMIT"]), language.memory_mb)
+        max(int(config["MEMORY_LIMIT"]), language.memory_mb if language else 0)
     memory = min(memory, int(config["MAX_MEMORY_LIMIT"]))
     output = requested.output_limit or (info["output_mb"] * 1024 if info.get("output_mb")
                                         else int(config["OUTPUT_LIMIT"]))
@@ -247,7 +248,10 @@ def submission_json(row: Submission, with_tests: bool = True,
         "max_score": row.max_score, "time": row.time, "wall_time": row.wall_time,
         "memory": row.memory, "compile_output": row.compile_output,
         "message": visible_message(row, principal),
-        "language": row.language, "problem": row.problem_name, "queue": row.queue,
+        "language": row.language,
+        "files": [{"name": f.name, "size": len(f.content)} for f in row.files or []],
+        "entry": (row.options or {}).get("entry"),
+        "problem": row.problem_name, "queue": row.queue,
         "limits": {"time_limit": limits.get("cpu_ms", 0) / 1000,
                    "memory_limit": limits.get("memory_kib", 0) // 1024,
                    "output_limit": limits.get("output_kib")},
@@ -455,6 +459,41 @@ def all_language_rows() -> list[dict]:
                      "extensions": list(language.extensions),
                      "judge0_ids": list(language.judge0)})
     return rows
+
+
+def files_cap() -> int:
+    """``MAX_FILES_KB`` in bytes: what the files of one submission may hold in all."""
+    return int(current_app.config["MAX_FILES_KB"]) * 1024
+
+
+def checked_files(files: list[tuple[str, bytes]], field: str = "files"
+                  ) -> tuple[tuple[str, bytes], ...]:
+    """The files of a submission, checked: 413 when there are more than ``MAX_FILES`` or
+    they hold more than ``MAX_FILES_KB`` (names included); 422 naming the file when a name is
+    not a plain file name (``..``, ``/``, NUL, too long...) or is given twice."""
+    cap = files_cap()
+    if len(files) > MAX_FILES:
+        raise ApiError(413, "too many files", {field: [
+            f"{len(files)} files: at most {MAX_FILES}"]})
+    size = sum(len(name.encode("utf-8", "replace")) + len(data) for name, data in files)
+    if size > cap:
+        raise ApiError(413, "the files are too large", {field: [
+            f"{size} bytes in all: at most {cap} (MAX_FILES_KB)"]})
+    fields: dict[str, list[str]] = {}
+    seen: dict[str, int] = {}
+    for index, (name, _) in enumerate(files):
+        try:
+            check_name(name)
+        except SourceError as exc:
+            fields[f"{field}.{index}.name"] = [str(exc)]
+            continue
+        if name in seen:
+            fields[f"{field}.{index}.name"] = [f"{name!r} is given twice (also {field}."
+                                               f"{seen[name]})"]
+        seen.setdefault(name, index)
+    if fields:
+        raise ApiError(422, "bad file names", fields)
+    return tuple(files)
 
 
 def decode_b64(value: str | None, field: str) -> bytes | None:

@@ -25,6 +25,7 @@ not judge is a result (``SE``), not an exception.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 import json
@@ -518,6 +519,20 @@ class Server:
         return self.call("GET", f"/api/v1/problems/{name}")
 
 
+def api_program(item: BatchItem) -> dict:
+    """The native API's fields for an item's program, losslessly: a UTF-8 source as
+    ``source``; a folder's files (a program of several files), or a file that is not UTF-8,
+    as ``files`` in base64."""
+    source = item.source()
+    if isinstance(source, bytes):
+        try:
+            return {"source": source.decode("utf-8")}
+        except UnicodeDecodeError:
+            source = SourceFiles(((item.path.name, source),))
+    return {"files": [{"name": name, "content": base64.b64encode(data).decode("ascii"),
+                       "encoding": "base64"} for name, data in source.files]}
+
+
 def judge_on_server(server: Server, problem: str, items: list[tuple[str, BatchItem]],
                     state: BatchState, jobs: int, on_result: Progress, stop: Stop,
                     extra: dict | None = None, poll: float = 0.25,
@@ -536,11 +551,8 @@ def judge_on_server(server: Server, problem: str, items: list[tuple[str, BatchIt
             key, item = waiting.pop()
             submission = state.pending.get(key)
             if submission is None:
-                if item.path.is_dir():
-                    raise BatchError(f"{item.file}: programs of several files are judged "
-                                     f"locally only (not through --server yet)")
-                body = {"language": item.language, "problem": problem,
-                        "source": item.source().decode("utf-8", "replace"), "queue": "batch"}
+                body = {"language": item.language, "problem": problem, "queue": "batch",
+                        **api_program(item)}
                 body.update(extra or {})
                 if assignment is not None:
                     body.update(assignment=assignment, user=item.submitter)

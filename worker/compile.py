@@ -22,17 +22,20 @@ clean, so what a contestant sees is never the PCH's doing.
 from __future__ import annotations
 
 import dataclasses
+import io
 import logging
 import os
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox import Box, Limits, Mount, Outcome, SandboxSpec, Status, open_box, run
+from sandbox import COLLECT_ALL, Box, Limits, Mount, Outcome, SandboxSpec, Status, open_box, run
 
 from . import pch as _pch
 from .compile_cache import CacheEntry, CompileCache, cacheable, counters, default_cache
 from .languages import Language, LanguageError
-from .sources import SourceError, SourceFiles, entry_file, program_files
+from .sources import SourceError, SourceFiles, entry_file, program_files, to_zip
 
 __all__ = ["CompileLimits", "Program", "CompileSystemError", "compile_program", "run_program",
            "program_box"]
@@ -188,6 +191,8 @@ def compile_program(language: Language, source: bytes | SourceFiles, workdir: Pa
     if not entry.ok:
         return Program(language, False, entry.output, entry.error, outcome=entry.outcome,
                        cached=cached)
+    if values["artifact"] == COLLECT_ALL:
+        return _bundle_program(language, entry, values, workdir, cached)
     path = workdir / values["artifact"]
     path.write_bytes(entry.artifact if language.compiled and entry.artifact is not None
                      else source)
@@ -196,26 +201,36 @@ def compile_program(language: Language, source: bytes | SourceFiles, workdir: Pa
                    values=values, outcome=entry.outcome, cached=cached)
 
 
-def _multi_values(language: Language, sources: SourceFiles) -> dict[str, str]:
-    """The placeholder values of a program of several files (SourceError or LanguageError
-    when its entry point or main class cannot be decided)."""
+def _multi_values(language: Language, sources: SourceFiles) -> tuple[dict[str, str], str]:
+    """The placeholder values of a program of several files, and a note on how its entry
+    point was chosen when it had to be (SourceError or LanguageError when its entry point or
+    main class cannot be decided)."""
+    if language.artifact == COLLECT_ALL:  # a project: its own scripts build and run it
+        return {"source": language.source, "sources": "", "artifact": COLLECT_ALL}, ""
+    if sources.entry_only and sources.entry in sources.names:
+        # one source and files that are only there: the source's own values, as if alone
+        values = language.values(sources.content(sources.entry))
+        return values | {"source": sources.entry, "sources": sources.entry,
+                         "artifact": language.artifact or sources.entry}, ""
     own = program_files(language, sources)
     if not own:
         raise SourceError(f"no {language.name} source file among {', '.join(sources.names)}")
-    entry, why = entry_file(language, sources)
+    entry, note = entry_file(language, sources)
     if entry is None and not (language.compiled and language.multi_file == "all"):
-        raise SourceError(why)
+        raise SourceError(note)
     values = language.multi_values([(n, sources.content(n)) for n in own], entry,
                                    sources.entry)
     values["sources"] = "\0".join(own if language.multi_file != "entry" else [entry])
-    return values
+    # a compiler given every file finds its own start (main()): nothing was guessed then
+    guessed = entry is not None and not (language.compiled and language.multi_file == "all")
+    return values, note if guessed else ""
 
 
 def _compile_files(language: Language, sources: SourceFiles, workdir: Path,
                    limits: CompileLimits, cache: CompileCache | bool, pch: bool) -> Program:
     """``compile_program`` for a program of several files."""
     try:
-        values = _multi_values(language, sources)
+        values, note = _multi_values(language, sources)
     except (SourceError, LanguageError) as exc:
         return Program(language, False, "", f"{exc}")
     step = language.compile or language.check
@@ -228,16 +243,21 @@ def _compile_files(language: Language, sources: SourceFiles, workdir: Path,
         entry = _compile(language, step, values, sources.files, limits, pch, multi=True)
         if store and key and cacheable(entry.outcome):
             store.put(key, entry)
+    if note:  # said first, whatever the compiler says
+        entry = dataclasses.replace(entry, output=f"judgebox: {note}\n{entry.output}")
     if not entry.ok:
         return Program(language, False, entry.output, entry.error, outcome=entry.outcome,
                        cached=cached)
+    if values["artifact"] == COLLECT_ALL:
+        return _bundle_program(language, entry, values, workdir, cached)
     artifact = values["artifact"]
     files = []
+    own = _files_dir(workdir)
     for name, data in sources.files:
-        (workdir / name).write_bytes(data)
+        (own / name).write_bytes(data)
         if name != artifact:
-            files.append((name, workdir / name))
-    path = workdir / artifact
+            files.append((name, own / name))
+    path = own / artifact
     if language.compiled and entry.artifact is not None:
         path.write_bytes(entry.artifact)
     os.chmod(path, 0o755)
@@ -270,6 +290,9 @@ def _compile(language: Language, step: tuple[str, ...] | None, values: dict[str,
                               None, "", values,
                               _stripped(outcome))
     artifact = None
+    if language.compiled and values["artifact"] == COLLECT_ALL:  # a project: every file
+        return CacheEntry(True, output, "", to_zip(tuple(sorted(outcome.files.items()))),
+                          COLLECT_ALL, values, _stripped(outcome))
     if language.compiled:
         artifact = outcome.files.get(values["artifact"]) if outcome else None
         if artifact is None:
@@ -277,6 +300,39 @@ def _compile(language: Language, step: tuple[str, ...] | None, values: dict[str,
                               f"of at most {limits.artifact_kib} KiB", None, "", values,
                               _stripped(outcome))
     return CacheEntry(True, output, "", artifact, values["artifact"], values, _stripped(outcome))
+
+
+def _files_dir(workdir: Path) -> Path:
+    """A new directory for a program's files: their names are the submitter's, and must not
+    meet the judge's own files in ``workdir`` (a test's input, the checker's directory)."""
+    return Path(tempfile.mkdtemp(prefix="files-", dir=workdir))
+
+
+def _bundle_program(language: Language, entry: CacheEntry, values: dict[str, str],
+                    workdir: Path, cached: bool) -> Program:
+    """The program of a project language (``artifact = "*"``): every file its compile step
+    left in ``/box`` goes into each run box, executable (the box of the run is another box:
+    its modes are not carried over); its entry point is the language's ``source`` (Judge0's
+    ``run`` script)."""
+    with zipfile.ZipFile(io.BytesIO(entry.artifact or to_zip(()))) as bundle:
+        # our own zip of what the box's collect returned: plain names, each one file
+        files = [(info.filename, bundle.read(info)) for info in bundle.infolist()]
+    names = [name for name, _ in files]
+    if language.source not in names:
+        return Program(language, False, entry.output,
+                       f"no {language.source} script: a program of this kind needs one",
+                       outcome=entry.outcome, cached=cached)
+    placed = []
+    own = _files_dir(workdir)
+    for name, data in files:
+        path = own / name
+        path.write_bytes(data)
+        os.chmod(path, 0o755)
+        if name != language.source:
+            placed.append((name, path))
+    return Program(language, True, entry.output, artifact=own / language.source,
+                   artifact_name=language.source, values=values | {"artifact": language.source},
+                   outcome=entry.outcome, cached=cached, files=tuple(placed))
 
 
 def _stripped(outcome: Outcome | None) -> Outcome | None:

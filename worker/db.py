@@ -7,6 +7,8 @@
   (``state``: queued, compiling, running test k of n, done), who holds it (``attempt``,
   ``lease_owner``, ``lease_until``) and the result (verdict, Judge0 status id, times).
 - ``submission_tests``: the ad-hoc tests of a submission (stdin, expected output).
+- ``submission_files``: the files of a submission of several files, as sent (a program's
+  files with ``source`` empty; or, with ``source``, Judge0's ``additional_files``).
 - ``test_results``: one row per test judged, stored as each test ends.
 - ``api_tokens``: API tokens (only a SHA-256 of each is kept), their scopes and the account
   each belongs to, if any.
@@ -32,10 +34,10 @@ from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, 
                         String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["Base", "Package", "Problem", "Submission", "SubmissionTest", "TestResult",
-           "ApiToken", "WorkerRecord", "Batch", "BatchEntry", "User", "Course", "CourseMember",
-           "Assignment", "AssignmentProblem", "utcnow", "STATES", "QUEUED", "COMPILING",
-           "RUNNING", "DONE", "ROLES"]
+__all__ = ["Base", "Package", "Problem", "Submission", "SubmissionTest", "SubmissionFile",
+           "TestResult", "ApiToken", "WorkerRecord", "Batch", "BatchEntry", "User", "Course",
+           "CourseMember", "Assignment", "AssignmentProblem", "utcnow", "STATES", "QUEUED",
+           "COMPILING", "RUNNING", "DONE", "ROLES"]
 
 QUEUED, COMPILING, RUNNING, DONE = "queued", "compiling", "running", "done"
 STATES = (QUEUED, COMPILING, RUNNING, DONE)
@@ -156,6 +158,8 @@ class Submission(Base):
 
     tests: Mapped[list["SubmissionTest"]] = relationship(
         order_by="SubmissionTest.index", cascade="all, delete-orphan", lazy="selectin")
+    files: Mapped[list["SubmissionFile"]] = relationship(
+        order_by="SubmissionFile.index", cascade="all, delete-orphan", lazy="selectin")
     results: Mapped[list["TestResult"]] = relationship(
         order_by="TestResult.index", cascade="all, delete-orphan", lazy="selectin")
 
@@ -172,6 +176,20 @@ class SubmissionTest(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     stdin: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     expected: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class SubmissionFile(Base):
+    """One file of a submission of several files: its plain name and its bytes, as sent."""
+
+    __tablename__ = "submission_files"
+    __table_args__ = (UniqueConstraint("submission_id", "index"),
+                      UniqueConstraint("submission_id", "name"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column(Integer)  # 1-based, in the order sent
+    name: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class TestResult(Base):

@@ -7,6 +7,8 @@ same object Judge0 would). Facts from Judge0's documentation and its official Py
   set (:data:`DEFAULT_FIELDS`); an unknown key would make the SDK raise, so none is added;
 - text fields (:data:`TEXT_FIELDS`) are base64 when ``base64_encoded=true``; otherwise they
   must be UTF-8 (:class:`NotUtf8` when not: Judge0 answers 400 and asks for base64);
+  ``additional_files`` is base64 of a zip either way, as Judge0's serializer sends it (a zip
+  of the files as stored: the same files, not the same zip bytes);
 - times are decimal strings (``"0.152"``), memory an integer in KB, timestamps
   ``2024-12-09T17:22:55.662Z``; ``status`` is ``{"id", "description"}``.
 """
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 
 from .db import DONE, QUEUED, Submission
 from .languages import Language, all_languages
+from .sources import is_project, to_zip
 from .verdicts import JUDGE0_STATUSES
 
 __all__ = ["VERSION", "DEFAULT_FIELDS", "ALL_FIELDS", "REQUEST_FIELDS", "TEXT_FIELDS",
@@ -40,7 +43,7 @@ RESPONSE_FIELDS = ("stdout", "stderr", "compile_output", "message", "exit_code",
                    "memory", "status_id", "language")
 ALL_FIELDS = REQUEST_FIELDS + tuple(f for f in RESPONSE_FIELDS if f not in REQUEST_FIELDS)
 TEXT_FIELDS = ("source_code", "stdin", "expected_output", "stdout", "stderr",
-               "compile_output", "additional_files")
+               "compile_output")
 _DECIMAL_FIELDS = ("cpu_time_limit", "cpu_extra_time", "wall_time_limit")
 
 
@@ -74,7 +77,9 @@ def judge0_languages(offered: dict[str, dict]) -> list[Judge0Language]:
         status = offered.get(language.id)
         if not status or not status.get("enabled"):
             continue
-        name = _display_name(language, status.get("version", ""))
+        # Judge0's Multi-file program is named so, without a version
+        name = language.name if is_project(language) else \
+            _display_name(language, status.get("version", ""))
         found += [Judge0Language(i, name, language) for i in language.judge0]
     return sorted(found, key=lambda j: j.id)
 
@@ -132,7 +137,10 @@ def _value(row: Submission, name: str, language_name: str) -> object:
     options = row.options or {}
     test = row.tests[0] if row.tests else None
     if name == "source_code":
-        return row.source
+        return row.source or None  # a Multi-file program has none
+    if name == "additional_files":
+        files = tuple((f.name, f.content) for f in row.files or [])
+        return base64.b64encode(to_zip(files)).decode("ascii") if files else None
     if name == "stdin":
         return test.stdin if test else None
     if name == "expected_output":

@@ -24,8 +24,9 @@ from .judging import (SAMPLE_ONLY_NOTE, Judgement, JudgeOptions, PreparedChecker
                       judge, prepare_checker)
 from .languages import Language, LanguageError, get_language, language_for_file
 from .problem import PackageError, Problem, open_problem, read_source
+from .problem.sources import program_language, prolog_language
 from .selftest import language_status
-from .sources import SourceFiles, language_of, read_directory, read_paths
+from .sources import ANSWERS, SourceFiles, language_of, read_directory, read_paths
 from .verify import (SubmissionReport, VerifyOptions, VerifyReport, derive_problem_time_limit,
                      verify_problem)
 
@@ -39,7 +40,8 @@ def _score(value: float | None) -> str:
 
 
 def _language(source: str, lang_id: str | None) -> Language:
-    language = get_language(lang_id) if lang_id else language_for_file(source)
+    language = get_language(lang_id) if lang_id else \
+        prolog_language([Path(source)]) or language_for_file(source)
     return _enabled(language)
 
 
@@ -50,10 +52,18 @@ def _enabled(language: Language) -> Language:
     return language
 
 
-def read_submission(paths: list[Path], lang_id: str | None, entry: str | None
-                    ) -> tuple[bytes | SourceFiles, Language]:
+def read_submission(paths: list[Path], lang_id: str | None, entry: str | None,
+                    answers: bool = False) -> tuple[bytes | SourceFiles, Language | None]:
     """What ``judgebox judge`` was given: one file (its bytes, local headers inlined), or a
-    directory or several files (a program of several files), and its language."""
+    directory or several files (a program of several files), and its language. ``answers``
+    (a submit-answer problem): files that are no program (``--lang answers``, or none in a
+    known language) are the answers, and the language is ``None``."""
+    if answers and _are_answers(paths, lang_id):
+        if len(paths) == 1 and paths[0].is_dir():
+            return read_directory(paths[0]), None
+        return read_paths(paths), None
+    if lang_id == ANSWERS:
+        raise click.UsageError("--lang answers: the problem is not a submit-answer problem")
     if len(paths) == 1 and paths[0].is_file() and entry is None:
         language = _language(str(paths[0]), lang_id)
         return read_source(paths[0], language), language
@@ -61,8 +71,17 @@ def read_submission(paths: list[Path], lang_id: str | None, entry: str | None
         files = read_directory(paths[0], entry)
     else:
         files = read_paths(paths, entry)
-    language = get_language(lang_id) if lang_id else language_of(files)
+    listed = [f for p in paths for f in (sorted(p.iterdir()) if p.is_dir() else [p])]
+    language = get_language(lang_id) if lang_id else \
+        prolog_language(listed) or language_of(files)
     return files, _enabled(language)
+
+
+def _are_answers(paths: list[Path], lang_id: str | None) -> bool:
+    if lang_id is not None:
+        return lang_id == ANSWERS
+    files = [f for p in paths for f in (sorted(p.iterdir()) if p.is_dir() else [p])]
+    return all(program_language(f) is None for f in files if f.is_file())
 
 
 def _describe(problem: Problem) -> str:
@@ -90,17 +109,20 @@ def _print_judgement(judgement: Judgement, problem: Problem) -> None:
     if problem.sample_only:
         click.echo(f"note: {SAMPLE_ONLY_NOTE}")
     judged = f"{len(judgement.tests)}/{len(problem.cases)} tests judged"
+    how = "answer files" if judgement.time_limit is None else \
+        f"time limit {judgement.time_limit:g} s, {judgement.language}"
     click.echo(f"verdict {judgement.verdict}  score {_score(judgement.score)}/"
                f"{_score(judgement.max_score)}  time {judgement.time:.3f}s  memory "
-               f"{judgement.memory} KiB  ({judged}, time limit {judgement.time_limit:g} s, "
-               f"{judgement.language})")
+               f"{judgement.memory} KiB  ({judged}, {how})")
 
 
 @click.command("judge")
 @click.argument("problem", type=click.Path(exists=True))
 @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--lang", "lang_id", default=None, metavar="ID",
-              help="Language id (see `judgebox languages`) [default: from the extension].")
+              help="Language id (see `judgebox languages`) [default: from the extension]; "
+                   "`answers`: the files are the answers of a submit-answer problem "
+                   "[default there when none is a source file].")
 @click.option("--entry", default=None, metavar="NAME",
               help="The entry point of a program of several files: a file, or a Java or "
                    "Kotlin class [default: decided as DOMjudge does].")
@@ -117,11 +139,12 @@ def judge_command(problem: str, sources: tuple[str, ...], lang_id: str | None,
     """Judge SOURCES on the problem package PROBLEM (a directory, .zip or .kpp): one source
     file, or a program of several files (a directory of them, or the files)."""
     try:
-        code, language = read_submission([Path(s) for s in sources], lang_id, entry)
         with open_problem(Path(problem)) as package, \
                 tempfile.TemporaryDirectory(prefix="judgebox-judge-") as tmp:
+            code, language = read_submission([Path(s) for s in sources], lang_id, entry,
+                                             package.submit_answer)
             checker = prepare_checker(package, Path(tmp))
-            if time_limit is None and package.limits.time_limit is None:
+            if time_limit is None and package.limits.time_limit is None and language:
                 click.echo(f"{package.short_name}: the package gives no time limit; judging "
                            f"its accepted submissions to derive one...", err=True)
                 time_limit, how, _ = derive_problem_time_limit(package, checker)
@@ -140,7 +163,7 @@ def judge_command(problem: str, sources: tuple[str, ...], lang_id: str | None,
         sys.exit(1)
 
 
-def _judge(package: Problem, code: bytes | SourceFiles, language: Language,
+def _judge(package: Problem, code: bytes | SourceFiles, language: Language | None,
            time_limit: float | None,
            judge_all: bool, as_json: bool, checker: PreparedChecker) -> Judgement:
     def progress(test: TestResult) -> None:

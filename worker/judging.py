@@ -45,10 +45,11 @@ from .languages import Language, get_language
 from .problem import (DEFAULT_OUTPUT_MB, PackageError, Problem, TestCase, TestGroup,
                       kattis_code, read_source, substitute_constants)
 from .problem.sources import SOURCE_LANGUAGES
-from .sources import SourceFiles
+from .sources import ANSWERS, SourceFiles
 
-__all__ = ["JudgeOptions", "TestResult", "GroupResult", "Judgement", "PreparedChecker", "prepare_checker",
-           "judge", "submission_limits", "with_includes", "SAMPLE_ONLY_NOTE"]
+__all__ = ["JudgeOptions", "TestResult", "GroupResult", "Judgement", "PreparedChecker",
+           "prepare_checker", "judge", "judge_answers", "match_answers", "answer_names",
+           "submission_limits", "with_includes", "SAMPLE_ONLY_NOTE"]
 
 SAMPLE_ONLY_NOTE = "the package has no secret test data: judged on its samples (as DOMjudge does)"
 _WORST = ("SE", "RE", "MLE", "TLE", "OLE", "WA")  # legacy "worst_error" order
@@ -61,7 +62,10 @@ class JudgeOptions:
     called with each test's result as it arrives; ``seen`` (a ``worker.metrics.Observations``)
     is told how long the compile, each run and each check took. ``samples_only`` judges
     the samples alone (all of them); ``keep_output_kib`` and ``keep_hidden_output_kib``: how
-    much of the program's stdout and stderr each sample and each other test keeps."""
+    much of the program's stdout and stderr each sample and each other test keeps. ``only``
+    leaves out the tests whose name it refuses (they are not run, and not in the judgement: a
+    partial judgement, for measuring the run times of some tests, as ``verify`` does for the
+    time limit)."""
 
     time_limit: float | None = None
     memory_limit_mb: int | None = None
@@ -73,6 +77,7 @@ class JudgeOptions:
     compile_limits: CompileLimits = CompileLimits()
     on_test: Callable[["TestResult"], None] | None = None
     seen: object | None = None
+    only: Callable[[str], bool] | None = None  # judge only the tests it accepts (by name)
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,9 @@ class Judgement:
     """The verdict on a submission. ``time`` is the slowest test's CPU time, ``memory`` the
     largest peak (KiB); ``max_score`` is ``None`` when unbounded. ``time_limit`` is the limit
     judged with; ``message`` says what failed for ``SE``. ``groups``: a scoring problem's
-    groups in judging order, each after its subgroups' parent (empty for pass-fail)."""
+    groups in judging order, each after its subgroups' parent (empty for pass-fail);
+    ``group_scores`` the aggregated score of each group judged (scoring problems: ``secret``,
+    ``secret/group1``...)."""
 
     verdict: str
     score: float | None
@@ -137,6 +144,7 @@ class Judgement:
     language: str = ""
     message: str = ""
     groups: tuple[GroupResult, ...] = ()
+    group_scores: dict[str, float] = field(default_factory=dict)  # scoring: each group's
 
     def to_json(self) -> dict[str, object]:
         """The ``judgebox judge --json`` object, exactly as DESIGN.md specifies it."""
@@ -217,18 +225,21 @@ def submission_limits(problem: Problem, language: Language, options: JudgeOption
                   processes=language.processes, output_kib=output * 1024)
 
 
-def judge(problem: Problem, source: bytes | SourceFiles, language: Language,
+def judge(problem: Problem, source: bytes | SourceFiles, language: Language | None,
           options: JudgeOptions = JudgeOptions(),
           checker: PreparedChecker | None = None) -> Judgement:
     """Judge ``source`` (in ``language``; one file's bytes or ``SourceFiles``) on ``problem``.
 
     The package's included files join the source (``with_includes``). A package without
-    secret data is judged on its samples, and the judgement's ``message`` says so.
+    secret data is judged on its samples, and the judgement's ``message`` says so. Without a
+    ``language`` the files are the answers to a submit-answer problem (:func:`judge_answers`).
 
     ``checker`` is the problem's prepared checker (compiled here when not given). Raises
     ``PackageError`` for a broken package, ``ValueError`` without a time limit, and what the
     sandbox raises when it cannot work at all; everything the submission does is a verdict.
     """
+    if language is None:
+        return judge_answers(problem, source, options, checker)
     limits = submission_limits(problem, language, options)
     time_limit = limits.cpu_time_ms / 1000
     source = with_includes(problem, language, source)
@@ -256,7 +267,71 @@ def judge(problem: Problem, source: bytes | SourceFiles, language: Language,
         return Judgement(verdict, score, _max_score(problem, options),
                          max((t.time for t in tests), default=0.0),
                          max((t.memory for t in tests), default=0), program.report(), tests,
-                         time_limit, language.id, run.error or note, run.group_results())
+                         time_limit, language.id, run.error or note, run.group_results(),
+                         dict(run.group_scores))
+
+
+def answer_names(problem: Problem) -> dict[str, list[str]]:
+    """Test name -> the file names its answer may have, first found wins: the test's full name
+    with ``/`` as ``.`` (``secret.group1.03.ans``), or its base name (``03.ans``) when no other
+    test has that base name; each with ``.ans``, ``.out``, ``.txt`` or no extension."""
+    cases = problem.cases
+    bases = [case.name.rsplit("/", 1)[-1] for case in cases]
+    names = {}
+    for case, base in zip(cases, bases):
+        stems = [case.name.replace("/", ".")] + ([base] if bases.count(base) == 1 else [])
+        names[case.name] = [stem + ext for stem in stems for ext in _ANSWER_EXTENSIONS]
+    return names
+
+
+_ANSWER_EXTENSIONS = (".ans", ".out", ".txt", "")
+
+
+def match_answers(problem: Problem, files: SourceFiles) -> tuple[dict[str, bytes], str]:
+    """The answer of each test among ``files`` (:func:`answer_names`; one file answers a
+    problem of one test whatever its name), and a note naming the files no test took."""
+    cases = problem.cases
+    if len(files.files) == 1 and len(cases) == 1:
+        return {cases[0].name: files.files[0][1]}, ""
+    given = dict(files.files)
+    found: dict[str, bytes] = {}
+    taken: set[str] = set()
+    for test, names in answer_names(problem).items():
+        name = next((n for n in names if n in given), None)
+        if name is not None:
+            found[test] = given[name]
+            taken.add(name)
+    unused = [n for n in files.names if n not in taken]
+    note = f"answer files: {len(found)} of {len(cases)} tests answered"
+    if unused:
+        note += f"; not the answer of any test (ignored): {', '.join(unused[:10])}"
+        note += f" and {len(unused) - 10} more" if len(unused) > 10 else ""
+    return found, note + "\n"
+
+
+def judge_answers(problem: Problem, source: bytes | SourceFiles,
+                  options: JudgeOptions = JudgeOptions(),
+                  checker: PreparedChecker | None = None) -> Judgement:
+    """Judge the answer files of a submit-answer problem: each test's answer (named as
+    :func:`answer_names` says) is checked as a program's output would be; a test without
+    one is WA. Nothing runs but the checker; ``compile_output`` says which files answered."""
+    if not problem.submit_answer:
+        raise ValueError(f"{problem.short_name} is not a submit-answer problem: a "
+                         f"submission needs a language")
+    files = source if isinstance(source, SourceFiles) else \
+        SourceFiles((("answer", source),))
+    answers, note = match_answers(problem, files)
+    limits = Limits(cpu_time_ms=1000, wall_time_ms=1000)  # the checker's wall is its own
+    with tempfile.TemporaryDirectory(prefix="judgebox-judge-") as tmp:
+        workdir = Path(tmp)
+        checker = checker or prepare_checker(problem, workdir / "checker",
+                                             options.compile_limits)
+        run = _Judging(problem, None, checker, limits, options, workdir, answers=answers)
+        verdict, score = run.problem_verdict()
+    tests = tuple(run.results[name] for name in run.order)
+    return Judgement(verdict, score, _max_score(problem, options), 0.0, 0, note, tests, None,
+                     ANSWERS, run.error or (SAMPLE_ONLY_NOTE if problem.sample_only else ""),
+                     run.group_results(), dict(run.group_scores))
 
 
 def _max_score(problem: Problem, options: JudgeOptions = JudgeOptions()) -> float | None:
@@ -281,7 +356,7 @@ class _Judging:
     """One submission's judging: runs tests (each once), scores groups, decides."""
 
     problem: Problem
-    program: Program
+    program: Program | None  # None: answer files are judged (``answers``)
     checker: PreparedChecker
     limits: Limits
     options: JudgeOptions
@@ -293,6 +368,8 @@ class _Judging:
     error: str = ""
     box: Box | None = None  # the submission's reusable box (checkers run in boxes of their own)
     parts: dict[str, _Part] = field(default_factory=dict)  # each group judged, by name
+    answers: dict[str, bytes] | None = None  # submit-answer: each test's answer file
+    group_scores: dict[str, float] = field(default_factory=dict)
 
     # --- the problem ------------------------------------------------------------------
 
@@ -399,7 +476,9 @@ class _Judging:
             parts = parts[-1:]
         verdict = _group_verdict(parts, group)
         self.passed[group.name] = complete and all(p.verdict == "AC" for p in parts)
-        return _Part(verdict, self._aggregate(parts, group, complete), complete)
+        score = self._aggregate(parts, group, complete)
+        self.group_scores[group.name] = score
+        return _Part(verdict, score, complete)
 
     def _aggregate(self, parts: list[_Part], group: TestGroup, complete: bool) -> float:
         scoring = group.scoring
@@ -475,6 +554,8 @@ class _Judging:
     def case(self, case: TestCase) -> TestResult:
         if case.name in self.results:
             return self.results[case.name]
+        if self.options.only is not None and not self.options.only(case.name):
+            return TestResult(case.name, case.group, "AC", checker_message="not judged")
         result = self._multi_pass(case) if self.problem.multi_pass else self._pass(case, 1)
         self.results[case.name] = result
         self.order.append(case.name)
@@ -509,6 +590,8 @@ class _Judging:
     def _pass(self, case: TestCase, number: int, stdin: Path | None = None,
               feedback: kattis.Feedback | None = None) -> TestResult:
         stdin = stdin or case.input
+        if self.answers is not None:
+            return self._answer(case)
         if self.problem.interactive:
             outcome, check, verdict = self._interactive(case, stdin, feedback)
         else:
@@ -533,6 +616,17 @@ class _Judging:
         return TestResult(case.name, case.group, verdict, outcome.time, outcome.wall_time,
                           outcome.memory_kib, outcome.exit_code, outcome.signal, message,
                           stdout=outcome.stdout[:keep], stderr=outcome.stderr[:keep])
+
+    def _answer(self, case: TestCase) -> TestResult:
+        """A test of a submit-answer problem: its answer file, checked."""
+        output = self.answers.get(case.name) if self.answers is not None else None
+        if output is None:
+            wanted = answer_names(self.problem)[case.name][::len(_ANSWER_EXTENSIONS)]
+            return TestResult(case.name, case.group, "WA", checker_message=(
+                f"no answer file for this test (name it {' or '.join(wanted)})"))
+        check = self._check(case, case.input, output, None)
+        self.checks[case.name] = check
+        return TestResult(case.name, case.group, check.verdict, checker_message=check.message)
 
     def _observe(self, phase: str, started: float, outcome: Outcome | None = None) -> None:
         seen = self.options.seen

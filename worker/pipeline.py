@@ -30,13 +30,14 @@ from .compile import (CompileLimits, CompileSystemError, Program, compile_progra
                       run_program)
 from .db import COMPILING, RUNNING, Submission, utcnow
 from .languages import Language, LanguageError, get_language
+from .sources import SourceFiles, stored_program
 from .metrics import Observations, record
 from .store import Store
 from .submissions import Claim, LeaseLost, NotClaimable
 from .verdicts import RunVerdict, judge0_status, run_verdict
 
 __all__ = ["JudgeSettings", "RunLimits", "judge_submission", "language_with_options",
-           "Reporter"]
+           "Reporter", "program_of"]
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,13 @@ class RunLimits:
                       memory_kib=self.memory_kib, stack_kib=self.stack_kib,
                       processes=self.processes or language.processes,
                       output_kib=self.output_kib)
+
+
+def program_of(row: Submission, language: Language) -> bytes | SourceFiles:
+    """What the stored submission ``row`` asks to compile (``worker.sources.stored_program``:
+    its source, its files, or both)."""
+    return stored_program(language, row.source, [(f.name, f.content) for f in row.files or []],
+                          (row.options or {}).get("entry"))
 
 
 def _escape(arg: str) -> str:
@@ -241,7 +249,8 @@ def _judge_adhoc(row: Submission, reporter: Reporter, settings: JudgeSettings) -
     with tempfile.TemporaryDirectory(prefix="judgebox-judge-") as tmp:
         workdir = Path(tmp)
         started = time.monotonic()
-        program = compile_program(language, row.source, workdir, settings.compile_limits)
+        program = compile_program(language, program_of(row, language), workdir,
+                                  settings.compile_limits)
         reporter.seen.phase("compile", time.monotonic() - started)
         if not program.ok:
             return _compile_error(program, row.api)

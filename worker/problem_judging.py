@@ -14,7 +14,8 @@ from .db import Submission
 from .judging import JudgeOptions, Judgement, TestResult, judge
 from .languages import get_language
 from .packages import PackageFetchError, discard, unpacked
-from .pipeline import JudgeSettings, Reporter, RunLimits
+from .pipeline import JudgeSettings, Reporter, RunLimits, program_of
+from .sources import ANSWERS, SourceFiles
 from .problem import PackageError, extract_archive, load_problem
 from .verdicts import judge0_status
 
@@ -60,13 +61,14 @@ def judge_problem_submission(row: Submission, reporter: Reporter,
     except PackageFetchError as exc:  # gone from the store (or corrupt): judge nothing
         return _system_error(f"problem package: {exc}")
     problem = load_problem(root)
-    language = get_language(row.language)
+    answers = row.language == ANSWERS
+    language = None if answers else get_language(row.language)
     limits = RunLimits.from_json(row.limits or {})
     samples_only = bool(row.samples_only)
     count = len(problem.sample.cases if problem.sample is not None else ()) if samples_only \
         else len(problem.cases)
-    box = limits.sandbox(language)
-    per_test_s = box.wall_ms / 1000 + _VALIDATION_S
+    wall_ms = limits.wall_ms or 2 * (limits.cpu_ms + limits.extra_ms) + 1_000
+    per_test_s = wall_ms / 1000 + _VALIDATION_S
     # the validator compiles too, then the first test runs before the next report
     reporter.compiling(count, settings.compile_limits.wall_time_ms / 1000 + per_test_s)
     seen = 0
@@ -88,7 +90,8 @@ def judge_problem_submission(row: Submission, reporter: Reporter,
                            compile_limits=settings.compile_limits, on_test=on_test,
                            seen=reporter.seen)
     try:
-        judgement = judge(problem, row.source, language, options)
+        source = answer_files(row) if answers else program_of(row, language)
+        judgement = judge(problem, source, language, options)
     except (PackageError, ValueError) as exc:  # the package's fault: a judge error
         return _system_error(f"problem package: {exc}")
     except FileNotFoundError as exc:
@@ -102,6 +105,13 @@ def judge_problem_submission(row: Submission, reporter: Reporter,
                              f"on this worker went missing while judged ({exc.strerror}: "
                              f"{Path(exc.filename).relative_to(copy)}); judge it again")
     return _values(judgement)
+
+
+def answer_files(row: Submission) -> SourceFiles:
+    """The answer files of a submission to a submit-answer problem (one source is one
+    file, named ``answer``)."""
+    files = [(f.name, f.content) for f in row.files or []]
+    return SourceFiles(tuple(files) if files else (("answer", row.source),))
 
 
 def _system_error(message: str) -> dict:

@@ -34,8 +34,8 @@ from typing import Iterable
 from sqlalchemy import and_, delete, false, func, insert, or_, select, update
 from sqlalchemy.orm import lazyload
 
-from .db import (COMPILING, DONE, QUEUED, RUNNING, Submission, SubmissionTest, TestResult,
-                 utcnow)
+from .db import (COMPILING, DONE, QUEUED, RUNNING, Submission, SubmissionFile, SubmissionTest,
+                 TestResult, utcnow)
 from .store import Store
 
 __all__ = ["NewTest", "NewSubmission", "Visibility", "count_visible", "Claim", "NotClaimable", "LeaseLost", "create",
@@ -55,7 +55,10 @@ class NewTest:
 @dataclass(frozen=True)
 class NewSubmission:
     """What a client sent, validated. ``limits`` are the run limits (see ``pipeline.Limits``),
-    ``options`` Judge0's other request fields (echoed back by the Judge0 API)."""
+    ``options`` Judge0's other request fields (echoed back by the Judge0 API; a program of
+    several files keeps its named entry point there as ``entry``). ``files`` are the files of
+    a program of several files (then ``source`` is empty), or, with a ``source``, the files
+    that go with it (Judge0's ``additional_files``): ``worker.sources.stored_program``."""
 
     language: str
     source: bytes
@@ -77,12 +80,15 @@ class NewSubmission:
     assignment_id: int | None = None
     late: bool = False             # made in the assignment's late window
     samples_only: bool = False     # a run on the samples: judged on them only, never scored
+    files: tuple[tuple[str, bytes], ...] = ()
 
     @property
     def stored_bytes(self) -> int:
-        """What storing it takes: the source and the tests' input and expected output."""
-        return len(self.source) + sum(len(t.stdin) + len(t.expected or b"")
-                                      for t in self.tests)
+        """What storing it takes: the source, its files (names and contents) and the tests'
+        input and expected output."""
+        return len(self.source) + sum(len(name.encode()) + len(data)
+                                      for name, data in self.files) + \
+            sum(len(t.stdin) + len(t.expected or b"") for t in self.tests)
 
 
 @dataclass(frozen=True)
@@ -164,6 +170,8 @@ def create(store: Store, new: NewSubmission) -> Submission:
     row.tests = [SubmissionTest(index=i, name=t.name or str(i), stdin=t.stdin,
                                 expected=t.expected)
                  for i, t in enumerate(new.tests, 1)]
+    row.files = [SubmissionFile(index=i, name=name, content=data)
+                 for i, (name, data) in enumerate(new.files, 1)]
     row.results = []
     with store.write() as session:
         session.add(row)

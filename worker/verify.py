@@ -32,6 +32,7 @@ from .judging import Judgement, JudgeOptions, PreparedChecker, judge, prepare_ch
 from .languages import Language, LanguageError, get_language, language_for_file
 from .problem import (PackageError, Problem, Rule, Submission, derive_time_limit, read_source,
                       substitute_constants)
+from .problem.sources import program_language, prolog_language
 from .problem.submissions import glob_matches
 from .selftest import language_status
 from .sources import SourceError, SourceFiles, language_of, read_directory
@@ -130,6 +131,9 @@ def submission_language(submission: Submission) -> Language:
     if submission.language:
         name = submission.language.lower()
         return get_language(METADATA_LANGUAGES.get(name, name))
+    prolog = prolog_language(list(submission.files))  # .pl: Perl or Prolog, by content
+    if prolog is not None:
+        return prolog
     if submission.multi_file:
         return language_of(read_directory(submission.path, submission.entry))
     if submission.path.suffix == ".py" and _PYTHON2.match(submission.path.read_bytes()[:200]):
@@ -163,8 +167,36 @@ def _language(submission: Submission) -> tuple[Language | None, str]:
     return language, ""
 
 
+def is_answers(problem: Problem, submission: Submission) -> bool:
+    """Whether an example submission of a submit-answer problem is answer files: none of
+    its files is a source of a known language (a program is judged as a program, as the
+    format's own example has them) and its metadata names no language."""
+    return problem.submit_answer and not submission.language and bool(submission.files) \
+        and all(program_language(path) is None for path in submission.files)
+
+
+def _answers(problem: Problem, submission: Submission) -> SourceFiles:
+    if submission.multi_file:
+        return read_directory(submission.path)
+    return SourceFiles(((submission.path.name, submission.path.read_bytes()),))
+
+
 def _judge_one(problem: Problem, submission: Submission, time_limit: float,
-               checker: PreparedChecker) -> SubmissionReport:
+               checker: PreparedChecker, *, judge_all: bool | None = None,
+               tests: list[str | None] | None = None) -> SubmissionReport:
+    """Judge one example submission and compare. ``tests``: only those the globs cover
+    (``None`` in it: all), for a partial judgement's run times; ``judge_all`` overrides
+    judging every test (what a submission with submissions.yaml rules gets)."""
+    only = None if tests is None or None in tests else \
+        (lambda name: any(glob_matches(pattern, name) for pattern in tests))
+    options = JudgeOptions(time_limit=time_limit, only=only, judge_all=bool(
+        submission.rules) if judge_all is None else judge_all)
+    if not submission.problem and is_answers(problem, submission):
+        try:
+            answers = _answers(problem, submission)
+        except SourceError as exc:
+            return SubmissionReport(submission, "skipped", str(exc))
+        return _compare(problem, submission, judge(problem, answers, None, options, checker))
     language, why = _language(submission)
     if language is None:
         return SubmissionReport(submission, "skipped", why)
@@ -174,7 +206,6 @@ def _judge_one(problem: Problem, submission: Submission, time_limit: float,
         raise PackageError(submission.path, f"cannot read: {exc}") from exc
     except SourceError as exc:
         return SubmissionReport(submission, "skipped", str(exc))
-    options = JudgeOptions(time_limit=time_limit, judge_all=bool(submission.rules))
     judgement = judge(problem, source, language, options, checker)
     return _compare(problem, submission, judgement)
 
@@ -198,12 +229,26 @@ def _rule_problem(rule: Rule, judgement: Judgement) -> str:
                f"(got {'/'.join(sorted(set(verdicts))) or 'no test'})"
     if rule.score is not None:
         low, high = rule.score
-        if not (low - 1e-9 <= (judgement.score or 0.0) <= high + 1e-9):
-            return f"score {judgement.score:g} outside [{low:g}, {high:g}]"
+        scores = [("", judgement.score or 0.0)] if rule.tests is None else \
+            [(f" of {name}", judgement.group_scores[name])
+             for name in _covered_groups(rule.tests, judgement.group_scores)]
+        if not scores:
+            return f"score{where}: no scored test group is {rule.tests}"
+        for what, score in scores:
+            if not (low - 1e-9 <= score <= high + 1e-9):
+                return f"score{what} {score:g} outside [{low:g}, {high:g}]"
     if rule.message is not None and not any(rule.message in t.checker_message
                                             for t in tests):
         return f"no judge message{where} contains {rule.message!r}"
     return ""
+
+
+def _covered_groups(pattern: str, groups: dict[str, float]) -> list[str]:
+    """The groups a test-group glob names: those it matches, not within another it matches
+    (``score`` is "the aggregated score of a given test data group")."""
+    matched = [name for name in groups if glob_matches(pattern, name)]
+    return [name for name in matched
+            if not any(name.startswith(other + "/") for other in matched)]
 
 
 def _compare_rules(submission: Submission, judgement: Judgement) -> SubmissionReport:
@@ -245,12 +290,50 @@ def _compare(problem: Problem, submission: Submission, judgement: Judgement
     return SubmissionReport(submission, "ok", "", judgement)
 
 
+def lower_bound(submission: Submission) -> bool:
+    """Whether the submission's runs bound the time limit from below: its
+    ``submissions.yaml`` rules say so (a ``permitted`` without TLE, ``use_for_time_limit:
+    lower``), or, without rules, it is expected to be accepted."""
+    if submission.rules:
+        return any(rule.time_limit == "lower" for rule in submission.rules)
+    return submission.expected == {"AC"} and not submission.partial
+
+
+def upper_bound(submission: Submission) -> bool:
+    """Whether the submission must time out (``required: [TLE]``, ``use_for_time_limit:
+    upper``; without rules, a time_limit_exceeded one): the limit must stay below its run
+    time by the format's margin."""
+    if submission.rules:
+        return any(rule.time_limit == "upper" for rule in submission.rules)
+    return submission.expected == {"TLE"}
+
+
+def _covered(submission: Submission, bound: str) -> list[str | None] | None:
+    """The test globs of the submission's rules that bound the limit from ``bound``'s side
+    (``None`` among them: every test); ``None`` when it has no rules."""
+    if not submission.rules:
+        return None
+    return [rule.tests for rule in submission.rules if rule.time_limit == bound]
+
+
+def _lower_tests(report: SubmissionReport) -> list:
+    """The test runs of ``report`` that bound the time limit from below: an accepted
+    judgement's, or those its lower-bound rules cover (timeouts are no run times)."""
+    judgement, submission = report.judgement, report.submission
+    if judgement is None or judgement.verdict == "CE":
+        return []
+    if not submission.rules:
+        return list(judgement.tests) if judgement.verdict == "AC" and \
+            lower_bound(submission) else []
+    covered = [rule.tests for rule in submission.rules if rule.time_limit == "lower"]
+    return [t for t in judgement.tests if t.verdict != "TLE" and any(
+        pattern is None or glob_matches(pattern, t.name) for pattern in covered)]
+
+
 def _slowest(reports: list[SubmissionReport]) -> tuple[float, str]:
     slowest, where = -1.0, ""
     for report in reports:
-        if report.judgement is None or report.judgement.verdict != "AC":
-            continue
-        for test in report.judgement.tests:
+        for test in _lower_tests(report):
             if test.time > slowest:
                 slowest, where = test.time, f"{report.submission.name} on {test.name}"
     return slowest, where
@@ -263,15 +346,19 @@ def derive_problem_time_limit(problem: Problem, checker: PreparedChecker,
     """Derive the time limit from the accepted submissions (judged with ``probe``).
 
     Returns the limit, a sentence saying how it was derived, and the accepted submissions'
-    reports (still valid under the derived limit: it is above their slowest run).
+    reports (still valid under the derived limit: it is above their slowest run). With
+    ``submissions.yaml``, the submissions its rules use as lower bounds are judged instead,
+    their covered tests counting (the format's time limit inference).
     """
-    accepted = [s for s in problem.submissions if s.expected == {"AC"} and not s.partial
-                and not s.problem]
-    reports = []
+    accepted = [s for s in problem.submissions if lower_bound(s) and not s.problem]
+    reports, partial = [], set()
     for submission in accepted:
         if progress:
             progress(submission, None)
-        report = _judge_one(problem, submission, probe, checker)
+        covered = _covered(submission, "lower")
+        report = _judge_one(problem, submission, probe, checker, tests=covered)
+        if covered is not None and None not in covered:
+            partial.add(submission.name)  # its other tests were not judged
         reports.append(report)
         if progress:
             progress(submission, report)
@@ -285,7 +372,12 @@ def derive_problem_time_limit(problem: Problem, checker: PreparedChecker,
             f"seconds, at least 1") if problem.legacy else \
         (f"x {problem.limits.ac_to_time_limit:g} (ac_to_time_limit), rounded up to a "
          f"multiple of {problem.limits.time_resolution:g} s")
-    return limit, (f"derived: slowest accepted run {slowest:.3f} s ({where}) {rule}"), reports
+    what = "run bounding it from below" if any(s.rules for s in accepted) else \
+        "accepted run"
+    # a submission that must also time out somewhere is judged again at the limit
+    kept = [r for r in reports if not upper_bound(r.submission)
+            and r.submission.name not in partial]
+    return limit, (f"derived: slowest {what} {slowest:.3f} s ({where}) {rule}"), kept
 
 
 def verify_problem(problem: Problem, options: VerifyOptions = VerifyOptions(),
@@ -319,18 +411,50 @@ def verify_problem(problem: Problem, options: VerifyOptions = VerifyOptions(),
                 if progress:
                     progress(submission, report)
             ordered.append(report)
-    return VerifyReport(problem, limit, source, derivation, tuple(ordered),
-                        tuple(_warnings(problem, limit, source, ordered)))
+        warnings = _warnings(problem, limit, source, ordered)
+        warnings += _upper_bound_warnings(problem, limit, checker, ordered)
+    return VerifyReport(problem, limit, source, derivation, tuple(ordered), tuple(warnings))
+
+
+def _upper_bound_warnings(problem: Problem, limit: float, checker: PreparedChecker,
+                          reports: list[SubmissionReport]) -> list[str]:
+    """The submissions that must time out, judged again with the format's margin (the time
+    limit x ``time_limit_to_tle``; legacy: x ``time_safety_margin``), as problemtools judges
+    them at its high limit: one that no longer times out bounds the limit from above more
+    tightly than the package allows (the spec's "time_limit x time_limit_to_tle <= T")."""
+    margin = problem.limits.time_safety_margin if problem.legacy else \
+        problem.limits.time_limit_to_tle
+    key = "time_safety_margin" if problem.legacy else "time_limit_to_tle"
+    warnings = []
+    for report in reports:
+        submission = report.submission
+        if report.status != "ok" or not upper_bound(submission):
+            continue
+        covered = _covered(submission, "upper")
+        high = _judge_one(problem, submission, limit * margin, checker, judge_all=False,
+                          tests=covered).judgement
+        if high is None:
+            continue
+        if covered is not None:
+            timed_out = all(any(t.verdict == "TLE" and (pattern is None or glob_matches(
+                pattern, t.name)) for t in high.tests) for pattern in covered)
+        else:
+            timed_out = high.verdict == "TLE"
+        if not timed_out:
+            warnings.append(f"{submission.name} does not time out with {margin:g} x the time "
+                            f"limit ({limit * margin:g} s, {key}): {high.verdict} in "
+                            f"{high.time:.3f} s; the time limit is too close to its run time")
+    return warnings
 
 
 def _warnings(problem: Problem, limit: float, source: str,
               reports: list[SubmissionReport]) -> list[str]:
-    warnings = []
+    warnings: list[str] = []
     if not problem.submissions:
         warnings.append("the package has no example submissions (submissions/)")
     elif not any(s.expected == {"AC"} for s in problem.submissions):
         warnings.append("no accepted submission (at least one is required)")
-    slowest, where = _slowest([r for r in reports if r.submission.expected == {"AC"}])
+    slowest, where = _slowest(reports)
     if source != "derived" and slowest >= 0 and not problem.legacy and \
             slowest * problem.limits.ac_to_time_limit > limit:
         warnings.append(f"the slowest accepted run ({slowest:.3f} s, {where}) is within "

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-LANGUAGES = "c,python3"  # what the test workers self-test and offer (fast to check)
+LANGUAGES = "c,python3,multi"  # what the test workers self-test and offer (fast to check)
 
 
 def free_port() -> int:
@@ -61,11 +61,11 @@ def stop_process(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
         proc.wait(5)
 
 
-def example_zip(name: str, top: str | None = None) -> bytes:
-    """``examples/<name>`` as a problem package zip (its files under ``<top>/``, by default
-    ``<name>/``)."""
+def example_zip(name: str, top: str | None = None, root: Path | None = None) -> bytes:
+    """``examples/<name>`` (or the package at ``root``) as a problem package zip (its files
+    under ``<top>/``, by default ``<name>/``)."""
     buffer = io.BytesIO()
-    root = REPO / "examples" / name
+    root = root or REPO / "examples" / name
     with zipfile.ZipFile(buffer, "w") as zf:
         for path in sorted(root.rglob("*")):
             zf.write(path, f"{top or name}/{path.relative_to(root)}")

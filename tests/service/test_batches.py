@@ -155,6 +155,47 @@ def test_cli_through_the_server(bstack, tmp_path):
     assert wrong.returncode == 1 and "PROBLEM is the name of a problem" in wrong.stderr
 
 
+def test_several_files_per_submitter_through_the_server_and_the_api(bstack, tmp_path):
+    """A submitter's folder is one program (--multi-file; the API's multi_file), its files
+    sent as they are (a file that is not UTF-8 too)."""
+    folder = tmp_path / "class"
+    (folder / "frank").mkdir(parents=True)
+    (folder / "frank" / "main.py").write_text("import helper\nprint(helper.add(*map(int, "
+                                              "input().split())))\n")
+    (folder / "frank" / "helper.py").write_text("def add(a, b):\n    return a + b\n")
+    (folder / "frank" / "notes.bin").write_bytes(b"\x00\xff\xfe")  # only there
+    (folder / "gina").mkdir()
+    (folder / "gina" / "a.py").write_text("print(0)\n")
+    (folder / "gina" / "b.py").write_text("print(1)\n")  # no entry: the first by name
+    out = tmp_path / "report.json"
+    proc = subprocess.run([sys.executable, "-m", "worker.cli", "batch", "aplusb", str(folder),
+                           "--server", bstack.url, "--multi-file", "--out", str(out)],
+                          capture_output=True, text=True, timeout=150)
+    assert proc.returncode == 0, proc.stderr
+    report = {r["submitter"]: r for r in json.loads(out.read_text())}
+    assert report["frank"]["verdict"] == "AC", report["frank"]
+    assert report["gina"]["verdict"] == "WA"
+    assert "entry point a.py: the first of" in report["gina"]["compile_output"]
+    from worker import submissions
+    stored = [r for r in submissions.list_submissions(bstack.store, limit=10)
+              if r.files and r.files[0].name == "helper.py"]
+    assert stored and {f.name: f.content for f in submissions.get(
+        bstack.store, stored[0].token).files}["notes.bin"] == b"\x00\xff\xfe"
+    # the same through /api/v1/batches
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, f"class/{path.relative_to(folder)}")
+    answer = _post_batch(bstack, buffer.getvalue(), multi_file="true")
+    assert answer.status_code == 202, answer.text
+    _wait_batch(bstack, answer.json()["id"])
+    rows = _get(bstack, f"/api/v1/batches/{answer.json()['id']}/report?format=json").json()
+    assert {r["submitter"]: r["verdict"] for r in rows} == {"frank": "AC", "gina": "WA"}
+    both = _post_batch(bstack, buffer.getvalue(), multi_file="true", all_files="true")
+    assert both.status_code == 422 and "multi_file" in both.json()["fields"]
+
+
 SPIN = (SUBS / "time_limit_exceeded" / "spin.c").read_bytes()
 
 

@@ -64,3 +64,22 @@ def test_single_submission_object_all_fields(client):
     done = judge0.execute(client=client, submissions=submission)
     assert done.status == judge0.Status.RUNTIME_ERROR_NZEC
     assert done.exit_code == 4 and done.created_at is not None and done.finished_at
+
+
+def test_additional_files_and_a_multi_file_program(client):
+    from judge0.filesystem import File, Filesystem
+    with_module = judge0.run(client=client, language=judge0.PYTHON,
+                             source_code="import util\nprint(util.X * 2)\n",
+                             additional_files=Filesystem(content=[
+                                 File(name="util.py", content="X = 21\n")]))
+    assert with_module.status == judge0.Status.ACCEPTED and with_module.stdout == "42\n"
+    # Judge0's "Multi-file program" (89): the SDK sends an empty source_code
+    assert client.is_language_supported(89)
+    project = judge0.run(client=client, language=89, source_code="",
+                         additional_files=Filesystem(content=[
+                             File(name="compile", content="gcc -o prog main.c\n"),
+                             File(name="run", content="./prog\n"),
+                             File(name="main.c", content='#include <stdio.h>\nint main(void)'
+                                                         '{puts("built by its own script");}\n')]))
+    assert project.status == judge0.Status.ACCEPTED, project.stderr
+    assert project.stdout == "built by its own script\n"

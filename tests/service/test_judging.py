@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from jbstack import wait_until
+from jbstack import example_zip, wait_until
 from worker import submissions
 
 REPO = Path(__file__).resolve().parents[2]
@@ -220,3 +220,92 @@ def test_workers_endpoint_shows_the_worker(stack):
     assert queues[0]["available"] == 2 and queues[0]["size"] == 0
     ready = requests.get(f"{stack.url}/readyz", timeout=10)
     assert ready.status_code == 200
+
+
+# --- programs of several files, Judge0's additional files and Multi-file program ----------
+
+def _zip_b64(files: dict[str, str]) -> str:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_native_files_are_one_program(stack):
+    files = [{"name": "main.c", "content": "#include <stdio.h>\n#include \"twice.h\"\n"
+              "int main(void) { printf(\"%d\\n\", twice(21)); return 0; }\n"},
+             {"name": "twice.h", "content": "int twice(int x);\n"},
+             {"name": "twice.c", "content": "int twice(int x) { return 2 * x; }\n"}]
+    body = wait_done(stack.url, submit(stack.url, language="c", files=files,
+                                       tests=[{"stdin": "", "expected": "42"}]))
+    assert body["verdict"] == "AC", body
+    assert [f["name"] for f in body["files"]] == ["main.c", "twice.h", "twice.c"]
+    # two Python files, none named main.py: the entry point decides which runs
+    files = [{"name": "a.py", "content": "import b\nprint(b.X)\n"},
+             {"name": "b.py", "content": "X = 'from b'\n"}]
+    named = wait_done(stack.url, submit(stack.url, language="python3", files=files,
+                                        entry="a.py", tests=[{"stdin": ""}]))
+    assert named["verdict"] == "AC" and named["tests"][0]["stdout"] == "from b\n"
+    files.reverse()  # unnamed: the first by name runs (DOMjudge's and problemtools' rule)
+    unnamed = wait_done(stack.url, submit(stack.url, language="python3", files=files,
+                                          tests=[{"stdin": ""}]))
+    assert unnamed["verdict"] == "AC" and unnamed["tests"][0]["stdout"] == "from b\n"
+    assert "entry point a.py: the first of a.py, b.py by name" in unnamed["compile_output"]
+
+
+def test_judge0_additional_files_are_there_with_the_source(stack):
+    response = requests.post(f"{stack.url}/submissions?wait=true", json={
+        "language_id": 50, "stdin": "20 22",
+        "source_code": '#include <stdio.h>\n#include "add.h"\nint main(void){int a,b;'
+                       'scanf("%d %d",&a,&b);printf("%d\\n",add(a,b));}\n',
+        "additional_files": _zip_b64({"add.h": "static int add(int a,int b){return a+b;}\n",
+                                      "unused.c": "this is not C and is not compiled\n"})},
+        timeout=60)
+    assert response.status_code == 201, response.text
+    assert response.json()["status"]["id"] == 3 and response.json()["stdout"] == "42\n", \
+        response.json()
+    python = requests.post(f"{stack.url}/submissions?wait=true", json={
+        "language_id": 71, "source_code": "import util\nprint(open('data.txt').read() + "
+                                          "util.WORD)\n",
+        "additional_files": _zip_b64({"util.py": "WORD = 'box'\n", "data.txt": "in the "})},
+        timeout=60).json()
+    assert python["stdout"] == "in the box\n", python
+
+
+def test_judge0_multi_file_program_runs_its_own_scripts_in_the_box(stack):
+    files = {"compile": "gcc -O2 -o prog main.c add.c && javac Hi.java\n",
+             "run": "./prog && java Hi && python3 -c 'print(sum(range(4)))' && "
+                    "awk '/^Uid/ {print $2}' /proc/self/status\n",
+             "main.c": "#include <stdio.h>\nint add(int,int);\nint main(void)"
+                       "{printf(\"%d\\n\", add(40, 2));return 0;}\n",
+             "add.c": "int add(int a, int b) { return a + b; }\n",
+             "Hi.java": "class Hi { public static void main(String[] a) { "
+                        "System.out.println(\"hi\"); } }\n"}
+    response = requests.post(f"{stack.url}/submissions?wait=true&fields=*", json={
+        "language_id": 89, "additional_files": _zip_b64(files)}, timeout=120)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["status"]["id"] == 3, (body["stdout"], body["stderr"], body["message"])
+    lines = body["stdout"].split("\n")
+    assert lines[:3] == ["42", "hi", "6"] and int(lines[3]) != 0  # a box uid, never root
+    assert body["language"]["name"] == "Multi-file program" and body["source_code"] is None
+    failed = requests.post(f"{stack.url}/submissions?wait=true", json={
+        "language_id": 89, "additional_files": _zip_b64({"compile": "gcc nothing.c\n",
+                                                         "run": "true\n"})}, timeout=60)
+    assert failed.json()["status"]["id"] == 6 and "nothing.c" in failed.json()["compile_output"]
+
+
+def test_answer_files_are_judged_on_a_submit_answer_problem(stack, admin_token):
+    package = example_zip("squares", root=REPO / "tests/worker/packages/submit_answer")
+    response = requests.post(f"{stack.url}/api/v1/problems", headers={
+        "X-Auth-Token": admin_token}, files={"package": ("squares.zip", package)}, timeout=30)
+    assert response.status_code == 201, response.text
+    answers = [{"name": "sample.1.ans", "content": "9\n"},
+               {"name": "secret.1.ans", "content": "144\n"},
+               {"name": "2-big.ans", "content": "15241578750190521\n"}]
+    body = wait_done(stack.url, submit(stack.url, problem="squares", files=answers))
+    assert body["verdict"] == "AC" and body["language"] == "answers", body
+    assert "3 of 3 tests answered" in body["compile_output"]
+    wrong = wait_done(stack.url, submit(stack.url, problem="squares", files=answers[:2]))
+    assert wrong["verdict"] == "WA" and wrong["tests"][-1]["verdict"] == "WA"

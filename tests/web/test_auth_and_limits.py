@@ -133,6 +133,30 @@ def test_bytes_stored_per_minute_and_in_total(make_app):
     assert _stored(app)[-1] == 2 * mb + len("int main(){}")
 
 
+def test_files_count_against_the_storage_quota(make_app):
+    """A program's files (native ``files``, Judge0's ``additional_files``) are bytes stored
+    like a source: over the quota they are refused before anything is stored."""
+    import base64
+    import io
+    import zipfile
+    app = make_app(QUOTA_ANONYMOUS_MB_PER_MINUTE=1, MAX_FILES_KB=4096)
+    client = app.test_client()
+    mb = 1024 * 1024
+    files = [{"name": "main.c", "content": "int main(){}"},
+             {"name": "data.txt", "content": "x" * (2 * mb)}]
+    native = client.post("/api/v1/submissions", json={"language": "c", "files": files,
+                                                      "tests": [{}]})
+    assert native.status_code == 413 and "QUOTA_ANONYMOUS_MB_PER_MINUTE" in native.json["error"]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("data.txt", "y" * (2 * mb))  # a small zip, 2 MB stored
+    judge0 = client.post("/submissions", json={
+        "source_code": "print(1)", "language_id": 71,
+        "additional_files": base64.b64encode(buffer.getvalue()).decode()})
+    assert judge0.status_code == 413 and "QUOTA_ANONYMOUS_MB_PER_MINUTE" in judge0.json["error"]
+    assert _stored(app) == []
+
+
 def test_anonymous_clients_have_their_own_lower_limit(make_app):
     app = make_app(RATELIMIT_SUBMIT_ANONYMOUS="2/minute", RATELIMIT_SUBMIT="5/minute")
     client = app.test_client()

@@ -339,3 +339,101 @@ def test_number_of_runs_is_stored_echoed_and_capped(make_app):
     response = capped.post("/submissions", json={"source_code": "x", "language_id": 71,
                                                   "number_of_runs": 6})
     assert response.json == {"number_of_runs": ["must be less than or equal to 5"]}
+
+
+# --- additional_files and the Multi-file program (89) ------------------------------------
+
+def zipped(files: dict[str, bytes | str]) -> str:
+    import io
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return b64(buffer.getvalue())
+
+
+@pytest.fixture
+def with_projects(app):
+    """The fake worker also runs Judge0's Multi-file program (our ``multi``)."""
+    from worker import registry
+    from tests.web.conftest import LANGUAGES
+    registry.report(app.extensions["judgebox_store"], "fake@test", concurrency=2,
+                    queues=["interactive", "batch"], languages=LANGUAGES + [
+                        {"id": "multi", "name": "Multi-file program", "version": "5.2.15",
+                         "enabled": True, "reason": ""}])
+    return app
+
+
+def test_additional_files_go_with_the_source_and_come_back_as_a_zip(client, app):
+    import io
+    import zipfile
+    raw = b"\x00\xff not utf-8\n"
+    response = client.post("/submissions", json={
+        "source_code": "import util\nprint(util.x)\n", "language_id": 71,
+        "additional_files": zipped({"util.py": "x = 42\n", "data.bin": raw})})
+    assert response.status_code == 201, response.json
+    token = response.json["token"]
+    row = submissions.get(app.extensions["judgebox_store"], token)
+    assert row.source == b"import util\nprint(util.x)\n"
+    assert [(f.name, f.content) for f in row.files] == [("util.py", b"x = 42\n"),
+                                                          ("data.bin", raw)]
+    assert row.stored_bytes == len(row.source) + 7 + 7 + 8 + len(raw)
+    for flag in ("false", "true"):  # base64 of a zip whatever base64_encoded says
+        shown = client.get(f"/submissions/{token}?base64_encoded={flag}&fields=*").json
+        with zipfile.ZipFile(io.BytesIO(base64.b64decode(shown["additional_files"]))) as zf:
+            assert {i.filename: zf.read(i) for i in zf.infolist()} == {
+                "util.py": b"x = 42\n", "data.bin": raw}
+    assert client.get("/config_info").json["enable_additional_files"] is True
+
+
+@pytest.mark.parametrize("files, message", [
+    ("not base64!", "is not valid base64"),
+    (b64(b"not a zip at all"), "not a readable zip archive"),
+    (zipped({"lib/util.py": "x"}), "is in a directory"),
+    (zipped({"../evil.py": "x"}), "is in a directory"),
+    (zipped({"with space.py": "x"}), "bad file name"),
+    (zipped({}), "holds no file"),
+])
+def test_bad_additional_files_are_422_with_the_reason(client, files, message):
+    response = client.post("/submissions", json={
+        "source_code": "print(1)", "language_id": 71, "additional_files": files})
+    assert response.status_code == 422, response.json
+    assert message in response.json["additional_files"][0], response.json
+
+
+def test_additional_files_that_unpack_beyond_max_extract_size_are_refused(make_app):
+    app = make_app(JUDGE0_LIMITS={"max_extract_size": 1})
+    response = app.test_client().post("/submissions", json={
+        "source_code": "print(1)", "language_id": 71,
+        "additional_files": zipped({"big.txt": b"0" * 5000})})
+    assert response.status_code == 422
+    assert "more than 1024 bytes" in response.json["additional_files"][0]
+
+
+def test_a_multi_file_program_is_its_files_with_a_run_script(client, with_projects):
+    app = with_projects
+    ok = client.post("/submissions", json={
+        "language_id": 89, "additional_files": zipped({"run": "python3 main.py\n",
+                                                       "main.py": "print(1)\n"})})
+    assert ok.status_code == 201, ok.json
+    row = submissions.get(app.extensions["judgebox_store"], ok.json["token"])
+    assert row.language == "multi" and row.source == b""
+    assert [f.name for f in row.files] == ["run", "main.py"]
+    shown = client.get(f"/submissions/{ok.json['token']}?fields=source_code,language").json
+    assert shown["source_code"] is None
+    assert shown["language"] == {"id": 89, "name": "Multi-file program"}
+    languages = {lang["id"]: lang["name"] for lang in client.get("/languages").json}
+    assert languages[89] == "Multi-file program"
+    for body, errors in [
+        ({}, {"additional_files": ["can't be blank"]}),
+        ({"source_code": "x", "additional_files": zipped({"run": "true"})},
+         {"source_code": ["must be blank"]}),
+        ({"additional_files": zipped({"compile": "true"})},
+         {"additional_files": ["a Multi-file program needs a run script at the zip's root"]}),
+        ({"additional_files": zipped({"run": "true"}), "compiler_options": "-O2"},
+         {"compiler_options": ["setting compiler options is only allowed for compiled "
+                               "languages"]}),
+    ]:
+        response = client.post("/submissions", json={"language_id": 89, **body})
+        assert (response.status_code, response.json) == (422, errors)

@@ -195,8 +195,11 @@ def test_openapi_document_comes_from_the_models(client):
     assert doc["openapi"].startswith("3.")
     schemas = doc["components"]["schemas"]
     create = schemas["SubmissionCreate"]
-    assert create["required"] == ["language", "source"]
-    assert set(create["properties"]) >= {"language", "source", "problem", "tests", "limits"}
+    assert "required" not in create  # language, source or files: checked by the view
+    assert set(create["properties"]) >= {"language", "source", "files", "entry", "problem",
+                                         "tests", "limits"}
+    assert set(schemas["SourceFileIn"]["properties"]) == {"name", "content", "encoding"}
+    assert set(schemas["SubmissionOut"]["properties"]) >= {"files", "entry"}
     assert schemas["RunLimitsIn"]["properties"]["time_limit"]
     post = doc["paths"]["/api/v1/submissions"]["post"]
     assert post["requestBody"]["content"]["application/json"]["schema"]["$ref"] == \
@@ -230,3 +233,82 @@ def test_submission_refused_when_the_broker_is_down(make_app):
     assert response.status_code == 503
     assert submissions.list_submissions(app.extensions["judgebox_store"]) == []
 
+
+
+# --- programs of several files ---------------------------------------------------------------
+
+def test_files_are_stored_as_sent_and_listed(client, app):
+    raw = b"\x00\xff\xfe binary \x00 data\n"
+    response = client.post("/api/v1/submissions", json={
+        "language": "python3", "tests": [{"stdin": "1 2\n"}], "entry": "main.py",
+        "files": [{"name": "main.py", "content": "import util\nprint(util.x)\n"},
+                  {"name": "util.py", "content": "x = 'é'\n"},
+                  {"name": "data.bin", "content": __import__("base64").b64encode(raw).decode(),
+                   "encoding": "base64"}]})
+    assert response.status_code == 202, response.json
+    body = response.json
+    assert body["files"] == [{"name": "main.py", "size": 26}, {"name": "util.py", "size": 9},
+                             {"name": "data.bin", "size": len(raw)}]
+    assert body["entry"] == "main.py"
+    row = _stored(app, body["id"])
+    assert row.source == b"" and [(f.name, f.content) for f in row.files] == [
+        ("main.py", b"import util\nprint(util.x)\n"), ("util.py", "x = 'é'\n".encode()),
+        ("data.bin", raw)]
+    assert row.options["entry"] == "main.py"
+    # what the quota counts: names and contents, and the test
+    assert row.stored_bytes == sum(len(f.name) + len(f.content) for f in row.files) + 4
+    assert client.get(f"/api/v1/submissions/{body['id']}").json["files"] == body["files"]
+
+
+@pytest.mark.parametrize("name, why", [
+    ("..", "bad file name"), ("../x.py", "bad file name"), ("a/b.py", "bad file name"),
+    ("a\x00b.py", "bad file name"), ("", "bad file name"), (".bashrc", "bad file name"),
+    ("x" * 256, "at most 255"), ("main.py", "given twice"),
+])
+def test_hostile_file_names_are_refused_naming_the_file(client, name, why):
+    response = client.post("/api/v1/submissions", json={
+        "language": "python3", "tests": [{}],
+        "files": [{"name": "main.py", "content": "print(1)"}, {"name": name, "content": ""}]})
+    assert response.status_code == 422, response.json
+    assert why in response.json["fields"]["files.1.name"][0]
+
+
+def test_files_caps_and_bad_content(make_app):
+    client = make_app(MAX_FILES_KB=1).test_client()
+    post = lambda **body: client.post("/api/v1/submissions", json={  # noqa: E731
+        "language": "c", "tests": [{}], **body})
+    big = post(files=[{"name": "a.c", "content": "x" * 600}, {"name": "b.c", "content": "y" * 600}])
+    assert big.status_code == 413 and "MAX_FILES_KB" in big.json["fields"]["files"][0]
+    many = post(files=[{"name": f"f{i}.c", "content": ""} for i in range(101)])
+    assert many.status_code == 413 and "at most 100" in many.json["fields"]["files"][0]
+    bad = post(files=[{"name": "a.c", "content": "%%%", "encoding": "base64"}])
+    assert bad.status_code == 422 and "base64" in bad.json["fields"]["files.0.content"][0]
+    surrogate = client.post("/api/v1/submissions", data=b'{"language": "c", "tests": [{}], '
+                            b'"files": [{"name": "a.c", "content": "\\ud800"}]}',
+                            content_type="application/json")
+    assert surrogate.status_code == 422, surrogate.json
+    assert "UTF-8" in surrogate.json["fields"]["files.0.content"][0]
+    both = post(source="x", files=[{"name": "a.c", "content": ""}])
+    assert both.status_code == 422 and "either source or files" in both.json["fields"]["source"][0]
+    assert post(source="x", entry="a.c").json["fields"] == {"entry": ["goes with files"]}
+    assert post(files=[]).status_code == 422
+
+
+def test_answer_files_of_a_submit_answer_problem_need_no_language(client, token, app):
+    package = REPO / "tests" / "worker" / "packages" / "submit_answer"
+    response = client.post("/api/v1/problems?name=squares", headers={"X-Auth-Token": token},
+                           data={"package": (io.BytesIO(_zip_of(package)), "squares.zip")})
+    assert response.status_code == 201, response.json
+    assert response.json["type"] == "pass-fail submit-answer"
+    sent = client.post("/api/v1/submissions", json={
+        "problem": "squares", "files": [{"name": "sample.1.ans", "content": "9\n"}]})
+    assert sent.status_code == 202, sent.json
+    assert sent.json["language"] == "answers"
+    assert _stored(app, sent.json["id"]).files[0].content == b"9\n"
+    # a program is still a program: it names its language
+    program = client.post("/api/v1/submissions", json={
+        "problem": "squares", "language": "python3", "source": "print(int(input())**2)"})
+    assert program.status_code == 202 and program.json["language"] == "python3"
+    # anywhere else the language is required
+    adhoc = client.post("/api/v1/submissions", json={"tests": [{}], "source": "x"})
+    assert "required" in adhoc.json["fields"]["language"][0]

@@ -137,6 +137,88 @@ def test_form_errors_render_the_form_again(app, client):
         as_text=True)
 
 
+def test_several_files_or_a_zip_are_one_program(app, client):
+    _upload(app, "aplusb")
+    store = app.extensions["judgebox_store"]
+    page = client.get("/problems/aplusb").get_data(as_text=True)
+    assert 'type="file" multiple' in page and 'name="entry"' in page
+    token = _csrf(client, "/problems/aplusb")
+    raw = b"\x00\xffbinary\n"
+    response = client.post("/problems/aplusb", data={
+        "csrf_token": token, "language": "python3", "source": "ignored", "entry": "main.py",
+        "file": [(io.BytesIO(b"import util\nprint(util.add())\n"), "main.py"),
+                 (io.BytesIO(b"def add(): return 3\n"), "util.py"),
+                 (io.BytesIO(raw), "data.bin")]})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    sub_id = response.headers["Location"].rsplit("/", 1)[1]
+    row = submissions.get(store, sub_id)
+    assert row.source == b"" and row.options["entry"] == "main.py"
+    assert [(f.name, f.content) for f in row.files] == [
+        ("main.py", b"import util\nprint(util.add())\n"), ("util.py", b"def add(): return 3\n"),
+        ("data.bin", raw)]
+    shown = client.get(f"/s/{sub_id}").get_data(as_text=True)
+    assert "<h2>Files</h2>" in shown and "<code>util.py</code>" in shown
+    assert "entry point" in shown and "def add(): return 3" in shown
+    assert "\\x00\\xffbinary" in shown and "not UTF-8 text" in shown  # every byte said
+    # a zip of a folder: its files
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("prog/a.py", "print(1)\n")
+        zf.writestr("prog/b.py", "x = 2\n")
+    response = client.post("/problems/aplusb", data={
+        "csrf_token": token, "language": "python3",
+        "file": (io.BytesIO(archive.getvalue()), "prog.zip")})
+    assert response.status_code == 303
+    row = submissions.get(store, response.headers["Location"].rsplit("/", 1)[1])
+    assert [f.name for f in row.files] == ["a.py", "b.py"]
+
+
+@pytest.mark.parametrize("files, status, says", [
+    ([(b"", "a.py"), (b"", "a b.py")], 422, "bad file name"),
+    ([(b"", "a.py"), (b"", "..")], 422, "bad file name"),
+    ([(b"PK\x03\x04 broken", "prog.zip")], 422, "not a readable zip"),
+    ([(b"x" * 3000, "a.py"), (b"", "b.py")], 413, "MAX_FILES_KB"),
+])
+def test_files_that_cannot_be_stored_render_the_form_again(make_app, files, status, says):
+    app = make_app(MAX_FILES_KB=2)
+    client = app.test_client()
+    _upload(app, "aplusb")
+    response = client.post("/problems/aplusb", data={
+        "csrf_token": _csrf(client, "/problems/aplusb"), "language": "python3",
+        "file": [(io.BytesIO(data), name) for data, name in files]})
+    assert response.status_code == status
+    page = response.get_data(as_text=True)
+    assert 'role="alert"' in page and says in page
+
+
+def test_a_submit_answer_problem_takes_answer_files(app, client):
+    from web import services
+    package = jbstack.REPO / "tests" / "worker" / "packages" / "submit_answer"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for path in sorted(package.rglob("*")):
+            zf.write(path, f"squares/{path.relative_to(package)}")
+    with app.app_context():
+        services.upload_problem(out.getvalue(), "squares", "squares.zip")
+    page = client.get("/problems/squares").get_data(as_text=True)
+    assert '<option value="answers" selected>Answer files' in page
+    response = client.post("/problems/squares", data={
+        "csrf_token": _csrf(client, "/problems/squares"), "language": "answers",
+        "file": [(io.BytesIO(b"9\n"), "sample.1.ans"), (io.BytesIO(b"144\n"), "secret.1.ans")]})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    sub_id = response.headers["Location"].rsplit("/", 1)[1]
+    row = submissions.get(app.extensions["judgebox_store"], sub_id)
+    assert row.language == "answers" and len(row.files) == 2
+    assert "<h2>Answer files</h2>" in client.get(f"/s/{sub_id}").get_data(as_text=True)
+    # not offered, and refused, where the problem is not one
+    _upload(app, "aplusb")
+    assert 'value="answers"' not in client.get("/problems/aplusb").get_data(as_text=True)
+    refused = client.post("/problems/aplusb", data={
+        "csrf_token": _csrf(client, "/problems/aplusb"), "language": "answers",
+        "source": "3"})
+    assert refused.status_code == 422
+
+
 @pytest.mark.parametrize("path", ["/playground", "/problems/aplusb", "/admin/login",
                                   "/admin/logout", "/admin/problems"])
 def test_posts_without_a_csrf_token_are_refused(app, client, path):

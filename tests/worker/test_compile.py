@@ -213,3 +213,19 @@ def test_a_compiler_out_of_its_own_heap_is_said_so():
     plain = Outcome(Status.RE, exit_code=1, stderr=b"Main.java:1: error: ';' expected\n")
     assert _failure(plain, limits, ("java.lang.OutOfMemoryError",)) == \
         "compilation failed (exit code 1)"
+
+
+def test_a_programs_file_names_never_meet_the_judges_own_files(tmp_path, clean_host):
+    """A program of several files keeps its submitter's names: one named like the judge's
+    own files in the work directory (the checker's directory, a test's input) is the
+    program's file all the same, and judging goes on."""
+    from worker.sources import SourceFiles
+    (tmp_path / "checker").mkdir()
+    (tmp_path / "test-1.in").write_bytes(b"the judge's\n")
+    files = SourceFiles((("main.py", b"print(open('checker').read() + open('test-1.in').read())"),
+                         ("checker", b"mine "), ("test-1.in", b"and mine")))
+    program = compile_program(get_language("python3"), files, tmp_path)
+    assert program.ok, program.report()
+    outcome = run_program(program, Limits())
+    assert outcome.stdout == b"mine and mine\n"
+    assert (tmp_path / "test-1.in").read_bytes() == b"the judge's\n"

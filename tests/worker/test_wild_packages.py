@@ -36,6 +36,7 @@ EXPECTED = {
     "java_package": (3, {}),
     "format_2025": (6, {}),
     "mixed": (4, {"run_time_error/py2.py": "Python 2"}),
+    "submit_answer": (4, {}),
 }
 
 
@@ -160,12 +161,16 @@ def test_judge_takes_a_directory_or_several_files(clean_host):
         assert json.loads(result.stdout)["verdict"] == "AC", args
 
 
-def test_an_undecidable_entry_point_is_a_compile_error_with_the_reason(clean_host):
+def test_without_an_entry_point_the_first_file_by_name_runs_and_it_is_said(clean_host):
     result = invoke("judge", "--json", str(PACKAGES / "multifile"),
-                    str(PACKAGES / "multifile/submissions/compiler_error/two_mains"))
+                    str(PACKAGES / "multifile/submissions/wrong_answer/two_mains"))
     judgement = json.loads(result.stdout)
-    assert judgement["verdict"] == "CE"
-    assert "cannot decide the entry point among a.py, b.py" in judgement["compile_output"]
+    assert judgement["verdict"] == "WA"  # a.py ran: it prints "a"
+    assert "entry point a.py: the first of a.py, b.py by name" in judgement["compile_output"]
+    # nothing to decide: nothing said; a named entry point is taken as it is
+    named = invoke("judge", "--json", "--entry", "b.py", str(PACKAGES / "multifile"),
+                   str(PACKAGES / "multifile/submissions/wrong_answer/two_mains"))
+    assert "entry point" not in json.loads(named.stdout)["compile_output"]
 
 
 def test_entry_points_are_decided_as_domjudge_and_kattis_do():
@@ -179,6 +184,13 @@ def test_entry_points_are_decided_as_domjudge_and_kattis_do():
     assert entry_file(python, named)[0] == "b.py"
     pascal = SourceFiles((("unit1.pas", b"unit unit1;\n"), ("hello.pp", b"program hello;\n")))
     assert entry_file(get_language("pascal"), pascal)[0] == "hello.pp"
+    # problemtools: a file named main.* is the main file
+    assert entry_file(python, SourceFiles((("a.py", b""), ("Main.py", b""))))[0] == "Main.py"
+    # undecided: the first by name (DOMjudge's $1, problemtools' src[0]), with a note
+    first, note = entry_file(get_language("javascript"),
+                             SourceFiles((("module.js", b""), ("hello.js", b""))))
+    assert first == "hello.js" and "the first of hello.js, module.js by name" in note
+    assert entry_file(python, SourceFiles((("a.py", b""),), entry="nope.py"))[0] is None
     with pytest.raises(Exception, match="several languages"):
         language_of(SourceFiles((("a.c", b""), ("b.py", b""))))
 
@@ -192,9 +204,51 @@ def test_a_zip_of_files_and_bad_names(tmp_path):
         zf.writestr("prog/util.py", "x = 1\n")
     files = read_zip(buffer.getvalue())
     assert files.names == ["main.py", "util.py"]
-    for bad in ("../x.py", "a/b.py", ".hidden", "with space.py"):
+    for bad in ("../x.py", "a/b.py", ".hidden", "with space.py", "..", "a\0b.py", "",
+                "x" * 256, "/etc/passwd"):
         with pytest.raises(SourceError):
             SourceFiles(((bad, b""),))
+    assert SourceFiles((("x" * 255, b"\0\xff"),)).files == (("x" * 255, b"\0\xff"),)
+    with pytest.raises(SourceError, match="share one name"):
+        SourceFiles((("a.py", b""), ("a.py", b"")))
+
+
+@pytest.mark.parametrize("entries, why", [
+    ({"a/b/c.py": b""}, "in a directory"),
+    ({"../evil.py": b""}, "in a directory"),
+    ({"ok.py": b"", "sub/two.py": b""}, "in a directory"),
+    ({"a.py": b"1", "b.py": b"2", "dir/": b""}, None),      # a directory entry is skipped
+    ({"__MACOSX/._a.py": b"", "a.py": b""}, None),
+    ({"bad name.py": b""}, "bad file name"),
+])
+def test_zip_entries_are_checked(entries, why):
+    import io
+    import zipfile
+    from worker.sources import zip_files
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    if why is None:
+        assert [n for n, _ in zip_files(buffer.getvalue(), strip_folder=False)] == \
+            [n for n in entries if not n.endswith("/") and not n.startswith("__MACOSX")]
+    else:
+        with pytest.raises(SourceError, match=why):
+            zip_files(buffer.getvalue(), strip_folder=False)
+    with pytest.raises(SourceError, match="not a readable zip"):
+        zip_files(b"PK\x03\x04 not really")
+
+
+def test_a_zip_that_unpacks_beyond_its_cap_is_refused():
+    import io
+    import zipfile
+    from worker.sources import zip_files
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("big.txt", b"0" * (2 * 1024 * 1024))
+    assert len(buffer.getvalue()) < 10_000
+    with pytest.raises(SourceError, match="more than 1048576 bytes"):
+        zip_files(buffer.getvalue(), max_bytes=1024 * 1024)
 
 
 # --- 8. Java packages ----------------------------------------------------------------------
@@ -235,3 +289,106 @@ def test_batch_judges_a_submitters_folder_as_one_program(tmp_path, clean_host):
     rows = json.loads(report.read_text())
     assert [(r["submitter"], r["language"], r["verdict"]) for r in rows] == \
         [("alice", "python3", "AC"), ("bob", "cpp17", "AC")]
+
+
+# --- submit-answer problems (2025-09) ------------------------------------------------------
+
+def test_answer_files_are_named_by_their_test(clean_host):
+    from worker.judging import answer_names, match_answers
+    problem = load_problem(PACKAGES / "submit_answer")
+    names = answer_names(problem)
+    # sample/1 and secret/1 share a base name: only the full name tells them apart
+    assert names["sample/1"][:2] == ["sample.1.ans", "sample.1.out"] and "1.ans" not in \
+        names["sample/1"]
+    assert "2-big.ans" in names["secret/2-big"] and "secret.2-big" in names["secret/2-big"]
+    found, note = match_answers(problem, SourceFiles((("sample.1.ans", b"9\n"),
+                                                      ("2-big", b"x"), ("extra.py", b""))))
+    assert found == {"sample/1": b"9\n", "secret/2-big": b"x"}
+    assert "2 of 3 tests answered" in note and "extra.py" in note
+
+
+def test_judge_takes_answer_files_and_says_which_test_lacks_one(clean_host):
+    base = PACKAGES / "submit_answer"
+    result = invoke("judge", "--json", "--all", str(base),
+                    str(base / "submissions/wrong_answer/missing"))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert [t["verdict"] for t in report["tests"]] == ["AC", "AC", "WA"]
+    assert "no answer file" in report["tests"][2]["checker_message"]
+    assert "not the answer of any test (ignored): README" in report["compile_output"]
+    # a program is still judged as a program, and --lang answers is only for such problems
+    ran = invoke("judge", "--json", str(base), str(base / "submissions/accepted/solve.py"))
+    assert json.loads(ran.stdout)["verdict"] == "AC" and json.loads(ran.stdout)["memory"] > 0
+    refused = invoke("judge", "--lang", "answers", str(PACKAGES / "sample_only"),
+                     str(base / "problem.yaml"))
+    assert refused.exit_code == 2 and "not a submit-answer problem" in refused.stderr
+
+
+# --- .pl: Perl to DOMjudge, Prolog to Kattis, told apart by content -------------------------
+
+PROLOG = b"% reads two numbers\n:- initialization(main).\n\nmain :-\n    read(X), write(X), nl.\n"
+PERL = b"# @EXPECTED_RESULTS@: CORRECT\nprint \"Hello world!\\n\";\nmy $x = <STDIN>;\nexit;\n"
+
+
+def test_a_pl_file_is_perl_or_prolog_by_what_it_holds(tmp_path):
+    from worker.languages import LanguageError
+    from worker.problem.sources import looks_like_prolog, prolog_language
+    assert looks_like_prolog(PROLOG) and looks_like_prolog(b"solve(X, Y) :- Y is X * 2.\n")
+    assert not looks_like_prolog(PERL)
+    assert not looks_like_prolog(b"#!/usr/bin/perl\n$a = $b ? 1 :-1;\n:- x\n")
+    (tmp_path / "perl.pl").write_bytes(PERL)
+    (tmp_path / "main.pl").write_bytes(PROLOG)
+    (tmp_path / "lib.pl").write_bytes(b":- module(lib, []).\n")
+    assert prolog_language([tmp_path / "perl.pl"]) is None
+    assert prolog_language([tmp_path / "x.c"]) is None
+    try:  # judgebox has a Prolog (issue 18), or says it has none
+        found = prolog_language([tmp_path / "main.pl", tmp_path / "lib.pl"])
+        assert "Prolog" in found.name
+    except LanguageError as exc:
+        assert "Prolog" in str(exc) and "main.pl, lib.pl" in str(exc)
+
+
+# --- submissions.yaml: use_for_time_limit, group scores -------------------------------------
+
+@pytest.mark.timeout(600)  # timing: re-run alone before believing a failure (a loaded host
+def test_time_limit_inference_and_group_scores_of_submissions_yaml(clean_host):  # kills by wall)
+    from worker.verify import lower_bound, upper_bound
+    problem = load_problem(PACKAGES / "timelimit_2025")
+    by_name = {s.name: s for s in problem.submissions}
+    # which submissions bound the limit, and from which side (the format's inference)
+    assert [lower_bound(by_name[n]) for n in ("accepted/fast.py", "wrong_answer/off.py",
+                                              "partially_accepted/slow.py",
+                                              "other/opted_out.py", "other/spin.py")] == \
+        [True, True, True, False, False]
+    assert upper_bound(by_name["other/spin.py"]) and upper_bound(by_name["other/barely.py"])
+    slow = {r.tests: r for r in by_name["partially_accepted/slow.py"].rules}
+    assert slow["secret/group1"].time_limit == "lower" and \
+        slow["secret/group2"].time_limit == "upper" and slow["secret/group2"].score == (0, 0)
+    report = verify_json("timelimit_2025")
+    assert report["counts"] == {"ok": 6, "mismatch": 0, "error": 0, "skipped": 0}, report
+    assert report["time_limit"] == 1.0 and report["time_limit_from"] == "derived"
+    assert "bounding it from below" in report["derivation"]
+    assert "opted_out" not in report["derivation"]
+    # barely.py times out at 1 s but not at 1.5 s (time_limit_to_tle): the only warning
+    assert [w.split(" ")[0] for w in report["warnings"]] == ["other/barely.py"], report
+    assert "time_limit_to_tle" in report["warnings"][0]
+
+
+def test_a_group_score_rule_checks_that_groups_score():
+    from worker.judging import Judgement
+    from worker.problem.model import Rule, Submission
+    from worker.verify import _compare_rules
+    judgement = Judgement("TLE", 40.0, 100.0, group_scores={
+        "secret": 40.0, "secret/group1": 40.0, "secret/group2": 0.0})
+    submission = Submission("x.py", PACKAGES, "other", frozenset())
+
+    def problem_of(*rules):
+        import dataclasses
+        return _compare_rules(dataclasses.replace(submission, rules=rules), judgement).note
+
+    assert problem_of(Rule("secret/group1", score=(40, 40)), Rule(None, score=(40, 40))) == ""
+    assert problem_of(Rule("secret/group2", score=(1, 60))) == \
+        "score of secret/group2 0 outside [1, 60]"
+    # a glob over both groups checks each; one that names no group is the package's mistake
+    assert "secret/group2 0 outside" in problem_of(Rule("secret/group*", score=(40, 40)))
+    assert problem_of(Rule("secret/nope", score=(0, 1))).startswith("score on secret/nope")

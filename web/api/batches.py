@@ -35,8 +35,9 @@ def _languages(value: str) -> dict[str, str]:
 @bp.post("")
 def create_batch():
     """Multipart: ``submissions`` (a zip: a file per submission or a folder per submitter),
-    ``problem`` (a problem's name); optional ``lang``, ``all_files``, ``skip_unknown``,
-    ``run_all``, ``time_limit``. 202 with the batch's progress. Needs a token with the
+    ``problem`` (a problem's name); optional ``lang``, ``all_files``, ``multi_file`` (each
+    submitter's folder is one program of several files), ``skip_unknown``, ``run_all``,
+    ``time_limit``. 202 with the batch's progress. Needs a token with the
     submit scope; every submission counts against its limits (``web.quota``)."""
     principal = access.require("submit")
     upload = request.files.get("submissions")
@@ -49,8 +50,11 @@ def create_batch():
     if fields:
         raise ApiError(422, "invalid request", fields)
     limits = parse(RunLimitsIn, {"time_limit": request.values.get("time_limit") or None})
+    if _flag("all_files") and _flag("multi_file"):
+        raise ApiError(422, "invalid request", {"multi_file": [
+            "all_files or multi_file: a folder is one program, or each file is one"]})
     options = CollectOptions(_languages(request.values.get("lang", "")), _flag("all_files"),
-                             _flag("skip_unknown"))
+                             _flag("skip_unknown"), _flag("multi_file"))
     batch = batch_services.create_batch(upload.read(), problem, options, limits,
                                         _flag("run_all"),
                                         principal.token_id, upload.filename)

@@ -78,7 +78,8 @@ _QUERY_SCHEMAS = {"limit": {"type": "integer"}, "before": {"type": "integer"},
 
 _BATCH_FIELDS = {"submissions": {"type": "string", "format": "binary"},
                  "problem": {"type": "string"}, "lang": {"type": "string"},
-                 "all_files": {"type": "boolean"}, "skip_unknown": {"type": "boolean"},
+                 "all_files": {"type": "boolean"}, "multi_file": {"type": "boolean"},
+                 "skip_unknown": {"type": "boolean"},
                  "run_all": {"type": "boolean"}, "time_limit": {"type": "number"}}
 
 

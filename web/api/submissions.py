@@ -6,6 +6,8 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 
 from worker import submissions
 from worker.db import STATES
+from worker.languages import Language
+from worker.sources import ANSWERS
 from worker.submissions import NewSubmission, NewTest
 
 from .. import access, services
@@ -21,7 +23,8 @@ bp = Blueprint("submissions", __name__, url_prefix="/submissions")
 def _check_sizes(body: SubmissionCreate) -> None:
     config = current_app.config
     fields: dict[str, list[str]] = {}
-    if len(body.source.encode()) > int(config["MAX_SOURCE_KB"]) * 1024:
+    if body.source is not None and \
+            len(body.source.encode("utf-8", "surrogatepass")) > int(config["MAX_SOURCE_KB"]) * 1024:
         fields["source"] = [f"larger than {config['MAX_SOURCE_KB']} KB"]
     tests = body.tests or []
     if len(tests) > int(config["MAX_TESTS"]):
@@ -46,18 +49,66 @@ def _submitter() -> access.Principal:
     return access.require("submit") if principal.token is not None else principal
 
 
+def _files(body: SubmissionCreate) -> tuple[tuple[str, bytes], ...]:
+    """The request's files as bytes (422 for content that is not valid base64 or UTF-8)."""
+    files, fields = [], {}
+    for index, item in enumerate(body.files or []):
+        if item.encoding == "base64":
+            try:
+                data = services.decode_b64(item.content, f"files.{index}.content") or b""
+            except ApiError:
+                fields[f"files.{index}.content"] = ["is not valid base64"]
+                continue
+        else:
+            try:
+                data = item.content.encode()
+            except UnicodeEncodeError:  # a lone surrogate, sent as a JSON \udXXX escape
+                fields[f"files.{index}.content"] = ["is not valid UTF-8 (send it as base64)"]
+                continue
+        files.append((item.name, data))
+    if fields:
+        raise ApiError(422, "invalid files", fields)
+    return services.checked_files(files)
+
+
+def _source(body: SubmissionCreate) -> bytes:
+    try:
+        return (body.source or "").encode()
+    except UnicodeEncodeError:
+        raise ApiError(422, "invalid request", {"source": [
+            "is not valid UTF-8 (send the file in files, as base64)"]}) from None
+
+
+def _language(body: SubmissionCreate, problem) -> Language | None:
+    """The submission's language; ``None`` for the answer files of a submit-answer problem
+    (``language`` left out)."""
+    if body.language is None:
+        if problem is not None and "submit-answer" in (problem.info or {}).get("type", ""):
+            return None
+        raise ApiError(422, "invalid request", {"language": [
+            "required (only the answer files of a submit-answer problem go without)"]})
+    return services.resolve_language(body.language)
+
+
 @bp.post("")
 def create_submission():
     """Queue a submission; 202 with its state (poll ``Location`` for the verdict)."""
     principal = _submitter()
     body = parse(SubmissionCreate, json_body())
-    language = services.resolve_language(body.language)
+    if (body.source is None) == (body.files is None):
+        raise ApiError(422, "invalid request", {"source": ["give either source or files"]})
+    if body.entry is not None and body.files is None:
+        raise ApiError(422, "invalid request", {"entry": ["goes with files"]})
+    problem = access.require_problem(services.get_problem(body.problem)) \
+        if body.problem is not None else None
+    language = _language(body, problem)
     _check_sizes(body)
-    common = dict(language=language.id, source=body.source.encode(), queue=body.queue,
-                  token_id=principal.token_id, user_id=principal.user_id,
-                  options={"run_all": body.run_all})
-    if body.problem is not None:
-        problem = access.require_problem(services.get_problem(body.problem))
+    files = _files(body)
+    options = {"run_all": body.run_all} | ({"entry": body.entry} if body.entry else {})
+    common = dict(language=language.id if language else ANSWERS, source=_source(body),
+                  files=files, queue=body.queue, token_id=principal.token_id,
+                  user_id=principal.user_id, options=options)
+    if problem is not None:
         if body.samples_only:
             services.require_samples(problem)
         if body.assignment is not None:
@@ -69,6 +120,8 @@ def create_submission():
                             samples_only=body.samples_only, **common)
         row = services.submit(new, problem)
     else:
+        if language is None:
+            raise ApiError(422, "invalid request", {"language": ["required"]})
         tests = tuple(NewTest(stdin=t.stdin.encode(),
                               expected=None if t.expected is None else t.expected.encode(),
                               name=t.name or "") for t in body.tests or [])

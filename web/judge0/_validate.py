@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from worker import judge0
 from worker.callbacks import CallbackRefused, check_url
 from worker.languages import Language
+from worker.sources import SourceError, is_project, zip_files
 from worker.submissions import NewSubmission, NewTest
 
 from ..access import current
@@ -99,8 +100,6 @@ def _options(body: Judge0SubmissionIn, errors: dict) -> None:
                          "per-process and per-thread memory limits are not supported")):
         if getattr(body, field):
             errors[field] = [what]
-    if body.additional_files:
-        errors["additional_files"] = ["additional files are not supported by this server"]
     if body.callback_url:
         try:
             check_url(body.callback_url, bool(current_app.config["CALLBACKS_ALLOW_PRIVATE"]))
@@ -118,6 +117,38 @@ def _sizes(source: bytes | None, stdin: bytes | None, expected: bytes | None,
     for field, data in (("stdin", stdin), ("expected_output", expected)):
         if data is not None and len(data) > int(config["MAX_STDIN_KB"]) * 1024:
             errors[field] = [f"is too long (at most {config['MAX_STDIN_KB']} KB)"]
+
+
+def _additional_files(body: Judge0SubmissionIn, language: Language | None, errors: dict
+                      ) -> tuple[tuple[str, bytes], ...]:
+    """``additional_files``: base64 of a zip whatever ``base64_encoded`` says (as Judge0
+    reads it), unpacked here (Judge0 unpacks it in the box: the same files, checked before
+    anything is stored). Its files sit side by side: a name in a directory, not a plain file
+    name, or given twice is refused; at most ``max_extract_size`` KB unpacked."""
+    if body.additional_files is None or body.additional_files == "":
+        if language is not None and is_project(language):
+            errors["additional_files"] = ["can't be blank"]
+        return ()
+    try:
+        data = decode_b64(body.additional_files, "additional_files") or b""
+    except ApiError:
+        errors["additional_files"] = ["is not valid base64 (of a .zip)"]
+        return ()
+    config = current_app.config
+    if len(data) > int(config["MAX_FILES_KB"]) * 1024:
+        errors["additional_files"] = [f"is too large (at most {config['MAX_FILES_KB']} KB)"]
+        return ()
+    most = int(judge0_limits()["max_extract_size"]) * 1024
+    try:
+        files = zip_files(data, strip_folder=False, max_bytes=most)
+    except SourceError as exc:
+        errors["additional_files"] = [f"{exc} (a base64 .zip of files side by side)"]
+        return ()
+    if language is not None and is_project(language) and \
+            language.source not in dict(files):
+        errors["additional_files"] = [f"a Multi-file program needs a {language.source} "
+                                      f"script at the zip's root"]
+    return files
 
 
 def _run_limits(values: dict, language: Language) -> tuple[dict, dict]:
@@ -172,9 +203,16 @@ def to_new_submission(data: object, b64: bool, queue: str = "interactive"
     source = _decode(body.source_code, "source_code", b64, errors)
     stdin = _decode(body.stdin, "stdin", b64, errors)
     expected = _decode(body.expected_output, "expected_output", b64, errors)
-    if not source and "source_code" not in errors:
-        errors["source_code"] = ["can't be blank"]
     language = _language(body.language_id, errors)
+    project = language is not None and is_project(language)
+    if project and body.source_code is not None and body.source_code != "":
+        errors["source_code"] = ["must be blank"]  # a Multi-file program's are its files
+    elif not project and not source and "source_code" not in errors:
+        errors["source_code"] = ["can't be blank"]
+    if project and body.compiler_options:
+        errors["compiler_options"] = ["setting compiler options is only allowed for "
+                                      "compiled languages"]
+    files = _additional_files(body, language, errors)
     values = _ranges(body, errors)
     _options(body, errors)
     _sizes(source, stdin, expected, errors)
@@ -187,9 +225,10 @@ def to_new_submission(data: object, b64: bool, queue: str = "interactive"
         "enable_per_process_and_thread_time_limit": False,
         "enable_per_process_and_thread_memory_limit": False,
         "redirect_stderr_to_stdout": bool(body.redirect_stderr_to_stdout),
-        "enable_network": False, "additional_files": None, "callback_url": body.callback_url}
+        "enable_network": False, "callback_url": body.callback_url}
     return NewSubmission(
-        language=language.id, source=source, api="judge0", queue=queue,
+        language=language.id, source=b"" if project else source, files=files, api="judge0",
+        queue=queue,
         judge0_language_id=body.language_id, tests=(NewTest(stdin or b"", expected),),
         checker="lines", limits=run, options=options, callback_url=body.callback_url,
         token_id=current().token_id, user_id=current().user_id)

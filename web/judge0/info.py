@@ -94,7 +94,7 @@ def config_info():
         "enable_callbacks": True,
         "callbacks_max_tries": int(config["CALLBACKS_MAX_TRIES"]),
         "callbacks_timeout": float(config["CALLBACKS_TIMEOUT"]),
-        "enable_additional_files": False,
+        "enable_additional_files": True,
         "max_queue_size": int(config["MAX_QUEUE_SIZE"]),
         "cpu_time_limit": float(limits["cpu_time_limit"]),
         "max_cpu_time_limit": float(limits["max_cpu_time_limit"]),

@@ -59,9 +59,12 @@ def _submission_in(limits: dict) -> dict:
         "type": "object",
         "description": "Judge0's submission fields; unknown keys are ignored. Values above "
                        "their maximum are refused (422), as Judge0 does.",
-        "required": ["source_code", "language_id"],
+        "required": ["language_id"],
         "properties": {
-            "source_code": text,
+            "source_code": {"type": ["string", "null"],
+                            "description": "UTF-8, or base64 with base64_encoded=true; "
+                                           "required, but must be blank for a Multi-file "
+                                           "program (89)"},
             "language_id": {"type": "integer", "enum": ids,
                             "description": "a Judge0 language id (GET /languages lists "
                                            "those live workers run)"},
@@ -87,8 +90,12 @@ def _submission_in(limits: dict) -> dict:
             "enable_network": {"type": ["boolean", "null"], "enum": [False, None],
                                "description": "true is refused"},
             "number_of_runs": _number(1, limits["max_number_of_runs"], "count", True),
-            "additional_files": {"type": "null",
-                                 "description": "multi-file programs are not supported"},
+            "additional_files": {
+                "type": ["string", "null"], "contentEncoding": "base64",
+                "description": "base64 of a .zip (whatever base64_encoded says) of files side "
+                               "by side, at most max_extract_size KB unpacked: there with the "
+                               "source; a Multi-file program's (89) files, with its run "
+                               "script (and compile)"},
             "callback_url": {"type": ["string", "null"], "format": "uri",
                              "description": "http(s) to a public address; PUT when done"},
         },
@@ -96,7 +103,7 @@ def _submission_in(limits: dict) -> dict:
 
 
 def _submission_out() -> dict:
-    types = {name: _NULL_STR for name in judge0.TEXT_FIELDS}
+    types = {name: _NULL_STR for name in judge0.TEXT_FIELDS + ("additional_files",)}
     types.update({
         "language_id": _NULL_INT, "compiler_options": _NULL_STR,
         "command_line_arguments": _NULL_STR,

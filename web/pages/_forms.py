@@ -1,4 +1,4 @@
-"""Reading the source forms (a textarea, or an uploaded file) and the language select."""
+"""Reading the source forms (a textarea, uploaded files or a .zip) and the language select."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import current_app, request, session
 
 from worker.languages import Language, all_languages
+from worker.sources import SourceError, zip_files
 
 from .. import services
 from ..errors import ApiError
@@ -22,12 +23,17 @@ FALLBACK_LANGUAGES = ("cpp17", "python3")  # after DEFAULT_LANGUAGE, when it is 
 class SourceForm:
     """What a submit form sent. ``language`` is the one to judge with: the select's, or the
     uploaded file's (by its extension) when the user left the select as the page offered
-    it (``language_default``)."""
+    it (``language_default``). ``source`` is the text to show again; ``code`` the bytes of
+    the one source (the textarea, or one uploaded file, as uploaded); ``files`` the program's
+    files (several uploaded, or a .zip's), then ``code`` is empty; ``entry`` its entry point."""
 
     language: str
     source: str
     stdin: str = ""
     language_default: str = ""
+    code: bytes = b""
+    files: tuple[tuple[str, bytes], ...] = ()
+    entry: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,29 +55,54 @@ def _language_of_file(filename: str) -> str | None:
 
 
 def read_source_form() -> SourceForm:
-    """The form's language and source: an uploaded file wins over the textarea, and its
-    extension over a language the user did not choose."""
+    """The form's language and program: uploaded files win over the textarea. One file is
+    the source (its bytes as uploaded); several are one program's files, and so are the
+    files of one uploaded ``.zip``; the first file's extension that names a language picks
+    it when the user did not pick one. 422 (``ApiError``) for a zip that cannot be read."""
     form = request.form
-    source = form.get("source", "")
+    source = form.get("source", "").replace("\r\n", "\n")
     language = form.get("language", "")
     untouched = form.get("language_default", "")
-    upload = request.files.get("file")
-    if upload is not None and upload.filename:
-        source = upload.read().decode("utf-8", "replace")
-        if untouched and language == untouched:
-            language = _language_of_file(upload.filename) or language
-            untouched = language
-    return SourceForm(language, source.replace("\r\n", "\n"),
-                      form.get("stdin", "").replace("\r\n", "\n"),
-                      untouched if untouched == language else "")
+    code, files = source.encode(), ()
+    uploads = [u for u in request.files.getlist("file") if u.filename]
+    cap = services.files_cap()
+    if len(uploads) == 1 and not uploads[0].filename.lower().endswith(".zip"):
+        code = uploads[0].read(cap + 1)
+        source = code.decode("utf-8", "replace")
+    elif uploads:
+        files = _uploaded_files(uploads, cap)
+        code, source = b"", ""
+    names = [f[0] for f in files] if files else [u.filename for u in uploads]
+    if names and untouched and language == untouched:
+        language = next(filter(None, map(_language_of_file, names)), None) or language
+        untouched = language
+    return SourceForm(language, source, form.get("stdin", "").replace("\r\n", "\n"),
+                      untouched if untouched == language else "", code, files,
+                      form.get("entry", "").strip()[:255])
 
 
-def check_source(source: str) -> None:
-    """422 for an empty or oversized source."""
+def _uploaded_files(uploads: list, cap: int) -> tuple[tuple[str, bytes], ...]:
+    """Several uploaded files by name, or one .zip's files (its names checked later)."""
+    if len(uploads) == 1:
+        data = uploads[0].read(cap + 1)
+        if len(data) > cap:
+            raise ApiError(413, "the zip is too large", {"file": [f"larger than {cap} bytes"]})
+        try:
+            return zip_files(data, max_bytes=cap)
+        except SourceError as exc:
+            raise ApiError(422, "the zip cannot be used", {"file": [str(exc)]}) from exc
+    return tuple((upload.filename, upload.read(cap + 1)) for upload in uploads)
+
+
+def check_source(form: SourceForm) -> None:
+    """422 for an empty or oversized source; 413 or 422 for files that cannot be stored."""
+    if form.files:
+        services.checked_files(list(form.files), "file")
+        return
     cap = int(current_app.config["MAX_SOURCE_KB"])
-    if not source.strip():
+    if not form.code.strip():
         raise ApiError(422, "the source is empty", {"source": ["write or upload a program"]})
-    if len(source.encode()) > cap * 1024:
+    if len(form.code) > cap * 1024:
         raise ApiError(422, "the source is too large", {"source": [f"larger than {cap} KB"]})
 
 

@@ -48,15 +48,17 @@ def index():
 @bp.post("")
 def run():
     """Queue one run of the form's program on the form's stdin."""
-    form = _forms.read_source_form()
+    form = _forms.SourceForm(request.form.get("language", ""), "")
     try:
+        form = _forms.read_source_form()
         language = services.resolve_language(form.language)
-        _forms.check_source(form.source)
+        _forms.check_source(form)
         if len(form.stdin.encode()) > int(current_app.config["MAX_STDIN_KB"]) * 1024:
             raise ApiError(422, "stdin is too large")
         who = _common.submitter()
         new = NewSubmission(
-            language=language.id, source=form.source.encode(),
+            language=language.id, source=form.code, files=form.files,
+            options={"entry": form.entry} if form.entry and form.files else {},
             tests=(NewTest(stdin=form.stdin.encode(), name="stdin"),),
             token_id=who.token_id, user_id=who.user_id,
             limits=services.native_limits(RunLimitsIn(), language))

@@ -4,9 +4,10 @@ form (POST there to submit)."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, send_file, \
-    session, url_for
+    url_for
 from werkzeug.exceptions import NotFound
 
+from worker.sources import ANSWERS
 from worker.submissions import NewSubmission
 
 from .. import access, services
@@ -25,16 +26,25 @@ def index():
     return render_template("problems.html", problems=services.list_problems(visible=True))
 
 
+def _answers(problem) -> bool:
+    """A submit-answer problem: the form offers answer files besides languages."""
+    return "submit-answer" in (problem.info or {}).get("type", "")
+
+
 def render_problem(problem, sent: _forms.SourceForm | None = None, error=None,
                    status: int = 200, **context):
     """The problem page (``context``: an assignment's, its ``action``, ``label``...);
     ``sent``: the form as it was sent, shown again with its ``error``."""
     text = _data.problem_text(problem)
     limits = services.native_limits(RunLimitsIn(), _forms.any_language(), problem)
+    answers = _answers(problem)
+    choice = _forms.language_choice(sent)
+    if answers and (sent is None or sent.language == ANSWERS):
+        choice = _forms.LanguageChoice(ANSWERS, sent is not None, choice.languages)
     return render_template(
         "problem.html", problem=problem, text=text, limits=limits,
-        source=sent.source if sent else "", choice=_forms.language_choice(sent),
-        error=error, **context), status
+        source=sent.source if sent else "", choice=choice, answers=answers,
+        entry=sent.entry if sent else "", error=error, **context), status
 
 
 @bp.get("/<name>")
@@ -45,7 +55,8 @@ def show(name: str):
 
 @bp.post("/<name>")
 def submit(name: str):
-    """Submit the form's source (or uploaded file); on to the submission's page."""
+    """Submit the form's source (or uploaded files, or a zip of them; or a submit-answer
+    problem's answer files); on to the submission's page."""
     return submit_form(access.require_problem(services.get_problem(name)))
 
 
@@ -55,18 +66,22 @@ def submit_form(problem, late: bool = False, **context):
     (with ``context``) and the error when it is refused. The "Run on samples" button
     (``run=samples``) judges it on the samples only, as no submission."""
     assignment = context.get("assignment")
-    form = _forms.read_source_form()
+    form = _forms.SourceForm(request.form.get("language", ""), "")
     samples_only = request.form.get("run") == "samples"
     try:
-        language = services.resolve_language(form.language)
-        _forms.check_source(form.source)
+        form = _forms.read_source_form()
+        answers = form.language == ANSWERS and _answers(problem)
+        language = None if answers else services.resolve_language(form.language)
+        _forms.check_source(form)
         if samples_only:
             services.require_samples(problem)
         who = _common.submitter()
         new = NewSubmission(
-            language=language.id, source=form.source.encode(), problem_id=problem.id,
-            problem_name=problem.name, package_sha256=problem.package_sha256,
-            checker="package", token_id=who.token_id, user_id=who.user_id,
+            language=ANSWERS if answers else language.id, source=form.code, files=form.files,
+            options={"entry": form.entry} if form.entry and form.files else {},
+            problem_id=problem.id, problem_name=problem.name,
+            package_sha256=problem.package_sha256, checker="package",
+            token_id=who.token_id, user_id=who.user_id,
             assignment_id=assignment.id if assignment is not None else None, late=late,
             limits=services.native_limits(RunLimitsIn(), language, problem),
             samples_only=samples_only)
@@ -75,7 +90,8 @@ def submit_form(problem, late: bool = False, **context):
         if exc.status >= 500:
             raise
         return render_problem(problem, form, exc, exc.status, **context)
-    _forms.remember_language(language)
+    if language is not None:
+        _forms.remember_language(language)
     _common.remember(row.token)
     return redirect(url_for("submissions.show", token=row.token), 303)
 

@@ -9,6 +9,7 @@ from flask import Blueprint, render_template, request
 from werkzeug.exceptions import NotFound
 
 from worker import submissions
+from worker.languages import LanguageError, get_language
 
 from .. import access, feedback, services
 from . import _common, _data
@@ -54,10 +55,42 @@ def index():
 
 @bp.get("/<token>")
 def show(token: str):
-    """A submission: its state or verdict, each test, compile output, source."""
+    """A submission: its state or verdict, each test, compile output, source (or its files:
+    any bytes shown, text as text, the rest with ``\\xNN`` escapes)."""
     row = _get(token)
-    return render_template("submission.html", s=row, source=row.source.decode(
-        "utf-8", "replace"), **_visible(row))
+    return render_template("submission.html", s=row, source=_shown(row.source)[0],
+                           files=_files(row), **_visible(row))
+
+
+def _shown(data: bytes) -> tuple[str, bool]:
+    """(the bytes as text to show, whether they are UTF-8 text): a NUL or an invalid byte is
+    shown as ``\\xNN``, so what is on the page says exactly what was sent."""
+    try:
+        text = data.decode("utf-8")
+        if "\0" not in text:
+            return text, True
+    except UnicodeDecodeError:
+        pass
+    return data.decode("utf-8", "backslashreplace").replace("\0", "\\x00"), False
+
+
+def _files(row) -> list[dict]:
+    """The files of a submission of several files, to show (Judge0's additional files of a
+    source too): name, size, text, whether it is UTF-8 text, the entry point, and the
+    language to highlight it as (its own extension's)."""
+    try:
+        extensions = get_language(row.language).extensions
+    except LanguageError:  # answer files, or a language since removed
+        extensions = ()
+    entry = (row.options or {}).get("entry")
+    shown = []
+    for item in row.files or []:
+        text, plain = _shown(item.content)
+        ext = item.name.rsplit(".", 1)[-1].lower() if "." in item.name else ""
+        shown.append({"name": item.name, "size": len(item.content), "text": text,
+                      "plain": plain, "entry": item.name == entry,
+                      "lang": row.language if plain and ext in extensions else "plaintext"})
+    return shown
 
 
 @bp.get("/<token>/live")

@@ -111,14 +111,20 @@ class Rule:
     ``tests``: the glob of the test cases or groups it covers (``None``: all). Verdicts are
     the format's (``AC``, ``WA``, ``TLE``, ``RTE``): every covered test's must be in
     ``permitted``, at least one in ``required`` (each ``None`` when not given); ``score`` an
-    inclusive range of the submission's score; ``message`` a text some test's checker
-    message must contain."""
+    inclusive range of the submission's score (of the covered group's aggregated score under
+    a test-group key); ``message`` a text some test's checker message must contain.
+    ``time_limit``: what the rule's tests tell of the time limit (the format's "time limit
+    inference"): ``lower`` (the submission may not time out there: limit >= slowest x
+    ``ac_to_time_limit``), ``upper`` (it must: limit <= slowest / ``time_limit_to_tle``),
+    or ``None``; ``use_for_time_limit`` sets it, else ``permitted`` without TLE is lower and
+    ``required: [TLE]`` upper."""
 
     tests: str | None
     permitted: frozenset[str] | None = None
     required: frozenset[str] | None = None
     score: tuple[float, float] | None = None
     message: str | None = None
+    time_limit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -220,7 +226,7 @@ class Problem:
     def submissions(self) -> tuple[Submission, ...]:
         """The example submissions (``submissions/``), read when first asked for."""
         from .submissions import find_submissions
-        return find_submissions(self.root, self.scoring)
+        return find_submissions(self.root, self.scoring, self.submit_answer)
 
     def includes(self, code: str) -> tuple[tuple[str, Path], ...]:
         """The files ``include/<code>/`` (else ``include/default/``) adds to every submission

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..languages import Language, LanguageError, language_for_file
+from ..languages import Language, LanguageError, get_language, language_for_file
 
 __all__ = ["SOURCE_LANGUAGES", "program_language", "main_source", "read_source",
-           "is_ignored"]
+           "is_ignored", "looks_like_prolog", "prolog_language"]
 
 _INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"[^\n]*$', re.M)
 _PRAGMA_ONCE = re.compile(rb'^[ \t]*#[ \t]*pragma[ \t]+once[^\n]*$', re.M)
@@ -31,6 +31,37 @@ SOURCE_LANGUAGES = {".c": "c", ".cpp": "cpp17", ".cc": "cpp17", ".cxx": "cpp17",
 def is_ignored(path: Path) -> bool:
     """Auxiliary files the package format says to ignore (``.git``, ``.gitignore``...)."""
     return path.name.startswith((".", "-"))
+
+
+# A .pl file is Perl to DOMjudge and Prolog to Kattis (problemtools' languages.yaml): told
+# apart by what is in it. Prolog: a directive (":- ...") or a clause with a body
+# ("main :- ..."), and no Perl #! line.
+_PROLOG = re.compile(rb"^[ \t]*:-|^[ \t]*[a-z][A-Za-z0-9_]*[ \t]*(\([^\n]*\))?[ \t]*:-", re.M)
+_PERL = re.compile(rb"\A#![^\n]*perl")
+PROLOG_IDS = ("swiprolog", "prolog")  # judgebox's Prolog languages, when there are
+
+
+def looks_like_prolog(data: bytes) -> bool:
+    """Whether a ``.pl`` file holds Prolog rather than Perl (see ``_PROLOG``)."""
+    return bool(_PROLOG.search(data)) and not _PERL.match(data)
+
+
+def prolog_language(paths: list[Path]) -> Language | None:
+    """The Prolog language when these files are ``.pl`` Prolog sources (all of the
+    program's ``.pl`` files read as Prolog); ``None`` when they are not (Perl, or no
+    ``.pl`` at all); LanguageError, with the reason, when they are but judgebox has no
+    Prolog language enabled."""
+    sources = [p for p in paths if p.suffix.lower() == ".pl"]
+    if not sources or not all(looks_like_prolog(p.read_bytes()) for p in sources):
+        return None
+    for lang_id in PROLOG_IDS:
+        try:
+            return get_language(lang_id)
+        except LanguageError:
+            continue
+    raise LanguageError(f"{', '.join(p.name for p in sources)}: Prolog (its .pl files hold "
+                        f"Prolog clauses, as Kattis reads .pl), and judgebox has no Prolog "
+                        f"language here")
 
 
 def program_language(path: Path) -> Language | None:

@@ -178,9 +178,12 @@ def _domjudge_details(base: Path) -> dict[str, dict]:
     return {key.rstrip("/"): value for key, value in data.items() if isinstance(value, dict)}
 
 
-def find_submissions(root: Path, scoring: bool) -> tuple[Submission, ...]:
+def find_submissions(root: Path, scoring: bool, answers: bool = False
+                     ) -> tuple[Submission, ...]:
     """Every example submission under ``root/submissions``, category by category (a broken
-    ``submissions.json`` or ``submissions.yaml`` is a PackageError)."""
+    ``submissions.json`` or ``submissions.yaml`` is a PackageError). ``answers``: a
+    submit-answer problem's, where a ``.txt`` file may be an answer."""
+    skipped = tuple(s for s in _NOT_SOURCES if not (answers and s == ".txt"))
     base = root / "submissions"
     if not base.is_dir():
         return ()
@@ -189,7 +192,7 @@ def find_submissions(root: Path, scoring: bool) -> tuple[Submission, ...]:
     found: list[Submission] = []
     for folder in sorted(p for p in base.iterdir() if p.is_dir() and not is_ignored(p)):
         for entry in sorted(folder.iterdir()):
-            if is_ignored(entry) or (entry.is_file() and entry.suffix.lower() in _NOT_SOURCES):
+            if is_ignored(entry) or (entry.is_file() and entry.suffix.lower() in skipped):
                 continue
             found.append(_submission(base, folder.name, entry, details, meta, scoring))
     return tuple(found)
@@ -276,14 +279,28 @@ def _rule(table: dict[str, Any], where: Path, key: str, tests: str | None) -> Ru
         except (TypeError, ValueError, IndexError):
             raise PackageError(where, f"{key}: score must be a number or two") from None
     message = table.get("message")
-    return Rule(tests, verdicts("permitted"), verdicts("required"), score,
-                str(message) if message is not None else None)
+    permitted, required = verdicts("permitted"), verdicts("required")
+    use = table.get("use_for_time_limit", True)
+    if use not in (True, False, "lower", "upper"):
+        raise PackageError(where, f"{key}: use_for_time_limit must be true, false, lower or "
+                                  f"upper")
+    if use == "lower":  # "equivalent to a permitted: [AC, WA, RTE] constraint"
+        permitted = (permitted or frozenset({"AC", "WA", "RTE"})) & {"AC", "WA", "RTE"}
+    elif use == "upper":  # "... and the second to a required: [TLE] constraint"
+        required = frozenset({"TLE"})
+    bound = use if use in ("lower", "upper") else None
+    if use is True:  # what the rule implies (the format's time limit inference)
+        bound = "lower" if permitted is not None and "TLE" not in permitted else \
+            "upper" if required == {"TLE"} else None
+    return Rule(tests, permitted, required, score,
+                str(message) if message is not None else None, bound)
 
 
 def _rules_of(table: dict[str, Any], where: Path, key: str) -> list[Rule]:
     """The requirements in one glob's table: its own, and those under test-group keys."""
     rules = []
-    if any(k in table for k in ("permitted", "required", "score", "message")):
+    if any(k in table for k in ("permitted", "required", "score", "message",
+                                "use_for_time_limit")):
         rules.append(_rule(table, where, key, None))
     for sub, value in table.items():
         if sub in _RULE_KEYS or sub in _OTHER_KEYS:

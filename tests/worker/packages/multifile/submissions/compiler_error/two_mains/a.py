@@ -1,3 +1,0 @@
-# @EXPECTED_RESULTS@: COMPILER-ERROR
-if __name__ == '__main__':
-    print('a')

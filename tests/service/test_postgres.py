@@ -27,7 +27,7 @@ from worker.submissions import NewSubmission, NewTest
 REPO = Path(__file__).resolve().parents[2]
 TABLES = {"packages", "problems", "submissions", "submission_tests", "test_results",
           "api_tokens", "workers", "batches", "batch_items", "alembic_version", "users",
-          "courses", "course_members", "assignments", "assignment_problems"}
+          "courses", "course_members", "assignments", "assignment_problems", "submission_files"}
 
 
 def _head() -> str:

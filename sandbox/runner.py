@@ -184,10 +184,12 @@ def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
             started()
         watch.watch(fds.setup_r, fds.result_r, fds.out_r, fds.err_r)
         end_box(watch)
-        files = _collect(box_fd, spec) if watch.setup_error is None else {}
+        files, too_big = {}, None
+        if watch.setup_error is None:
+            files, too_big = _collect(box_fd, spec), _file_over_limit(box_fd, spec)
         os.close(box_fd)  # frees the tmpfs before the cgroup it is charged to goes
         box_fd = -1
-        return _decide(spec, watch, host.cgroups.stats(cg), files)
+        return _decide(spec, watch, host.cgroups.stats(cg), files, too_big)
     finally:
         try:
             end_box(watch)
@@ -261,6 +263,37 @@ def _collect(box_fd: int, spec: SandboxSpec) -> dict[str, bytes]:
     return files
 
 
+def _file_over_limit(box_fd: int, spec: SandboxSpec) -> str | None:
+    """The name of a file in /box that grew past the output limit, if one did.
+
+    The box's ``RLIMIT_FSIZE`` is the limit plus one byte (``rlimits.table``), so a write that
+    crosses the limit leaves a file one byte over it, also when the program ignored SIGXFSZ or
+    wrote everything in one call and exited (the kernel cuts such a write short without a
+    signal). A file can only be that big when the tmpfs is: a statfs of /box answers first.
+    Walked without following anything (``fwalk`` never follows symlinks by default)."""
+    cap = spec.limits.output_kib * 1024
+    listing = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=box_fd)
+    try:
+        usage = os.fstatvfs(listing)
+        if (usage.f_blocks - usage.f_bfree) * usage.f_frsize <= cap:
+            return None
+        # a file the judge placed that big is not the program's doing
+        placed = {name for name, c in spec.files
+                  if (os.stat(c).st_size if isinstance(c, Path) else len(c)) == cap + 1}
+        for top, _dirs, names, dir_fd in os.fwalk(".", dir_fd=listing):
+            for name in names:
+                try:
+                    st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+                except OSError:
+                    continue
+                if stat.S_ISREG(st.st_mode) and st.st_size == cap + 1 \
+                        and (top != "." or name not in placed):
+                    return os.path.normpath(os.path.join(top, name))
+    finally:
+        os.close(listing)
+    return None
+
+
 class _RunFds:
     """The fds of one run: the box's ends (its stdin, stdout, stderr, the setup and result
     pipes' write ends, the cgroup fds) and the supervisor's read ends. Every fd opened here is
@@ -309,8 +342,12 @@ class _RunFds:
 
 
 def _decide(spec: SandboxSpec, watch: Watchdog, stats: cgroups.CgroupStats,
-            files: dict[str, bytes]) -> Outcome:
-    """Turn what the judge recorded into a status; never guess from an exit signal alone."""
+            files: dict[str, bytes], too_big: str | None = None) -> Outcome:
+    """Turn what the judge recorded into a status; never guess from an exit signal alone.
+
+    The output limit is checked again here on the totals the watch counted and on the files
+    left in /box (``too_big``), whatever order the program's end and its last output came
+    in: a program that writes past the limit in one call and exits at once is OLE, not OK."""
     limits = spec.limits
     time_s = max(0, stats.cpu_ns - watch.setup_cpu_ns) / 1e9
     memory_kib = stats.memory_peak_bytes // 1024
@@ -333,8 +370,11 @@ def _decide(spec: SandboxSpec, watch: Watchdog, stats: cgroups.CgroupStats,
     failed = bool(exit_code) or signo is not None
     if watch.killed_by in ("cpu-time", "wall-time"):
         status = Status.TLE
-    elif watch.killed_by == "output":
+    elif watch.killed_by == "output" or watch.output_over() or too_big is not None:
         status = Status.OLE
+        if not watch.killed_by:
+            common["message"] = ("stdout or stderr passed the output limit" if too_big is None
+                                 else f"/box/{too_big} passed the output limit")
     elif stats.oom_kills > 0:
         status = Status.MLE
     elif signo == signal.SIGXFSZ:

@@ -109,6 +109,12 @@ class Watchdog:
             self._next_cpu_check = now + max(MIN_CHECK_S, cpu_left / self._parallel)
         return max(0.0, min(wall_left, self._next_cpu_check - now))
 
+    def output_over(self) -> bool:
+        """Whether stdout or stderr passed the output limit: counted from everything read,
+        whenever it was read (the program's end may be seen before its last output is)."""
+        cap = self.limits.output_kib * 1024
+        return self.stdout_total > cap or self.stderr_total > cap
+
     def _stdout(self, data: bytes) -> None:
         cap = self.limits.output_kib * 1024
         self.stdout_total += len(data)

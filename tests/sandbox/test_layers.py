@@ -33,7 +33,7 @@ def test_rlimit_table():
     rows = {res: (soft, hard) for res, soft, hard in rlimits.table(
         Limits(cpu_time_ms=1500, memory_kib=65536, output_kib=100, processes=7))}
     assert rows[resource.RLIMIT_CORE] == (0, 0)
-    assert rows[resource.RLIMIT_FSIZE] == (102400, 102400)
+    assert rows[resource.RLIMIT_FSIZE] == (102401, 102401)  # one byte of evidence
     assert rows[resource.RLIMIT_STACK] == (65536 * 1024,) * 2
     assert rows[resource.RLIMIT_CPU] == (3, 4)
     assert rows[resource.RLIMIT_NPROC] == (7, 7)

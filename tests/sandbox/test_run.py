@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 
 import pytest
 
@@ -213,3 +214,29 @@ def test_box_uid_and_cgroup_are_per_box_across_threads():
         outs = list(pool.map(lambda _: sh("id -u; sleep 0.3"), range(2)))
     uids = {o.stdout.strip() for o in outs}
     assert all(o.status is Status.OK for o in outs) and len(uids) == 2
+
+
+def test_output_past_the_limit_is_ole_whatever_order_the_end_and_the_output_arrive_in():
+    """The program's end (X) seen before its last output: the total decides, not the order."""
+    from sandbox import runner
+    from sandbox.cgroups import CgroupStats
+    from sandbox.watchdog import Watchdog
+
+    limits = Limits(output_kib=64)
+    for last_output_first in (False, True):
+        stand_in = subprocess.Popen(["sleep", "60"])  # the "keeper" the watch kills (ours)
+        pidfd = os.pidfd_open(stand_in.pid)
+        watch = Watchdog(limits, stand_in.pid, pidfd, None, None)
+        watch.message("T1000 0")
+        if last_output_first:
+            watch._stdout(b"42\n" + b" " * (64 * 1024))
+        watch.message("X0 2000")
+        if not last_output_first:
+            watch._stdout(b"42\n" + b" " * (64 * 1024))
+        out = runner._decide(SandboxSpec(command=("x",), limits=limits), watch,
+                             CgroupStats(1000, 4096, 0), {})
+        stand_in.kill()
+        stand_in.wait()
+        os.close(pidfd)
+        assert out.status is Status.OLE, (last_output_first, out)
+        assert out.stdout.startswith(b"42\n") and len(out.stdout) == 64 * 1024

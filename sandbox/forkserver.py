@@ -11,7 +11,9 @@ Protocol, over a SOCK_SEQPACKET socket pair (one message per datagram):
   fds passed with the message (SCM_RIGHTS). The server forks the keeper and answers with its
   pid (or ``E<error>``). The keeper stays the server's child, unreaped, until the supervisor
   says ``reap``: so its pid cannot be reused while the supervisor holds a pidfd to it.
-- ``reap <pid>``: wait for that keeper (the supervisor saw it end). No answer.
+- ``relay <limit>`` with three fds: fork a relay that passes a program's stdout on to the
+  caller's fd (an interactive validator's stdin), counted and limited; answers its pid.
+- ``reap <pid>``: wait for that keeper or relay (the supervisor saw it end). No answer.
 
 EOF on the socket (the supervisor is gone) ends the server; its keepers die with it
 (their parent-death signal), and with them every box.
@@ -80,6 +82,22 @@ class ForkServer:
             raise HostError(f"the fork server failed: {answer[1:].decode() or 'it died'}")
         pid = int(answer)
         return pid, os.pidfd_open(pid)  # safe: the server keeps the pid until reap
+
+    def relay(self, source: int, target: int, report: int, limit: int) -> tuple[int, int]:
+        """Fork a relay (``relay()`` in ``native/jbox.c``) that passes what is written to the
+        pipe ``source`` reads from on to ``target``, at most ``limit`` bytes, and reports on
+        ``report``; returns (pid, pidfd). The caller keeps its fds. Call :meth:`reap` once
+        it ended (kill it first if it may not have)."""
+        with self.lock:
+            try:
+                socket.send_fds(self.sock, [b"relay %d" % limit], [source, target, report])
+                answer = self.sock.recv(4096)
+            except OSError as exc:
+                raise HostError(f"the fork server failed: {exc}") from exc
+        if not answer or answer.startswith(b"E"):
+            raise HostError(f"the fork server failed: {answer[1:].decode() or 'it died'}")
+        pid = int(answer)
+        return pid, os.pidfd_open(pid)
 
     def reap(self, pid: int) -> None:
         """Let the server wait for a keeper that has ended."""

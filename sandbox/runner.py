@@ -79,7 +79,8 @@ def run(spec: SandboxSpec, *, stdin_fd: int | None = None,
 
     ``stdin_fd`` / ``stdout_fd`` connect the program to the caller's own fds (pipes to an
     interactor, say) instead of ``spec.stdin`` and the captured stdout; the caller keeps its
-    fds. Standard output given that way is not captured, counted or limited by the judge.
+    fds. Standard output given that way is not kept: the judge passes it on to ``stdout_fd``
+    as it comes, counted and limited like any stdout (past ``output_kib``: OLE).
 
     Raises ``SandboxError`` (``SpecError``, ``HostError``...) when judgebox cannot do its job
     before the program starts; a failure inside the box before exec is an ``SE`` outcome.
@@ -182,7 +183,7 @@ def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
         fds.close_box_ends()
         if started is not None:
             started()
-        watch.watch(fds.setup_r, fds.result_r, fds.out_r, fds.err_r)
+        watch.watch(fds.setup_r, fds.result_r, fds.out_r, fds.err_r, fds.relay_r)
         end_box(watch)
         files, too_big = {}, None
         if watch.setup_error is None:
@@ -303,17 +304,33 @@ class _RunFds:
     def __init__(self, spec: SandboxSpec, stdin_fd: int | None, stdout_fd: int | None) -> None:
         self.ours: list[int] = []
         self.cgroup: tuple[int, ...] = ()
+        self.relay: tuple[forkserver.ForkServer, int, int] | None = None  # server, pid, pidfd
+        self.relay_r: int | None = None
         try:
             self.stdin = self._take(os.dup(stdin_fd) if stdin_fd is not None else os.open(
                 spec.stdin or "/dev/null", os.O_RDONLY | os.O_CLOEXEC))
             self.setup_r, self.setup_w = self._pipe()
             self.result_r, self.result_w = self._pipe()
-            self.out_r, self.out_w = self._pipe() if stdout_fd is None else \
-                (None, self._take(os.dup(stdout_fd)))
+            self.out_r, self.out_w = self._pipe()
+            if stdout_fd is not None:
+                self._relay(stdout_fd, spec.limits.output_kib * 1024)
             self.err_r, self.err_w = self._pipe()
         except BaseException:
             self.close()
             raise
+
+    def _relay(self, target: int, limit: int) -> None:
+        """Stdout passed on to ``target`` by a relay of the fork server, counted and limited
+        (what a program sends an interactive validator is its output like any other): the
+        watch reads the relay's report instead of stdout."""
+        self.relay_r, report_w = self._pipe()
+        server = forkserver.server()
+        pid, pidfd = server.relay(self.out_r, target, report_w, limit)
+        self.relay = (server, pid, pidfd)
+        for fd in (self.out_r, report_w):  # the relay's now
+            os.close(fd)
+            self.ours.remove(fd)
+        self.out_r = None
 
     def take_cgroup(self, fds: list[int]) -> None:
         """The run's cgroup fds (closed with the box's ends)."""
@@ -339,6 +356,16 @@ class _RunFds:
         for fd in self.ours:
             os.close(fd)
         self.ours = []
+        if self.relay is not None:  # ended (its report closed), or killed now: never waited for
+            server, pid, pidfd = self.relay
+            self.relay = None
+            try:
+                signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            select.select([pidfd], [], [])
+            os.close(pidfd)
+            server.reap(pid)
 
 
 def _decide(spec: SandboxSpec, watch: Watchdog, stats: cgroups.CgroupStats,

@@ -11,8 +11,13 @@ Kattis' own runner (problemtools ``interactive.cc``):
 - a submission killed by SIGPIPE (it wrote after the validator exited) counts as a normal exit:
   the validator decides.
 
-Verdict (Kattis' rules, ``verdict()``): a validator that failed is ``SE``; a validator that
-ended *first* with "wrong answer" gives ``WA`` whatever the submission did afterwards;
+What the submission writes reaches the validator through the judge (the sandbox's relay
+for ``stdout_fd``): counted and limited like any output, so an endless line stops at the
+submission's output limit (``OLE``) instead of filling the validator's memory.
+
+Verdict (Kattis' rules, ``verdict()``): a validator that ended *first* with "wrong answer"
+gives ``WA`` whatever the submission did afterwards; a submission past its output limit is
+``OLE`` (whatever the validator made of the flood); a validator that failed is ``SE``;
 otherwise the submission's own failure (``TLE``, then ``MLE``, ``RE``) comes before the
 validator's verdict.
 """
@@ -53,10 +58,14 @@ class InteractiveRun:
 
 def verdict(submission: Outcome, check: CheckResult, validator_first: bool) -> str:
     """Kattis' rule for interactive runs (see the module docstring)."""
-    if check.verdict == "SE" or submission.status is Status.SE:
+    if submission.status is Status.SE:
         return "SE"
     if check.verdict == "WA" and validator_first:
         return "WA"
+    if submission.status is Status.OLE:  # a validator flooded past the limit may fail: OLE
+        return "OLE"
+    if check.verdict == "SE":
+        return "SE"
     if submission.status is not Status.OK:
         return submission.status.value
     return check.verdict

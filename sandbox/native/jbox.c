@@ -19,9 +19,10 @@
  * every other process before it reports X.
  *
  * Server protocol (SOCK_SEQPACKET, one message per datagram): a plan (records, see decode())
- * with its fds (SCM_RIGHTS) -> the keeper's pid as text, or "E<error>"; "reap <pid>" -> wait for
- * that keeper (no answer). EOF ends the server; its keepers die with it (parent-death signal),
- * and with them every box.
+ * with its fds (SCM_RIGHTS) -> the keeper's pid as text, or "E<error>"; "relay <limit>" with
+ * three fds (a program's stdout pipe, the caller's fd, a report pipe) -> the relay's pid (see
+ * relay()); "reap <pid>" -> wait for that keeper or relay (no answer). EOF ends the server; its
+ * keepers and relays die with it (parent-death signal), and with them every box.
  *
  * Messages to the supervisor travel on two pipes, as lines. The setup pipe (close-on-exec):
  * "E<stage>: <error>" when a step fails before exec (the run is SE, never the program's fault),
@@ -913,6 +914,69 @@ static void __attribute__((noreturn)) keeper(struct plan *p) {
     _exit(0);
 }
 
+/* ---------------------------------------------------------------------------- relay */
+
+/* A program's stdout passed on to the caller's fd (an interactive validator's stdin): the
+ * server's child, outside every box. At most `limit` bytes go on; one more byte says the
+ * limit passed ("O" on the report pipe, once; the supervisor kills the box), and what follows
+ * is read and dropped, so the program is stopped by the judge, not by a pipe. "D<total>" when
+ * the program's stdout is closed and all of it was passed on. When the target's reader has
+ * gone, the source is closed (the program's next write gets SIGPIPE, as it would have) and
+ * "P" is said. splice moves pipe pages without copying them through this process. */
+static void __attribute__((noreturn)) relay(int source, int target, int report,
+                                            unsigned long long limit) {
+    static char drop[65536];
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) _exit(1);
+    signal(SIGPIPE, SIG_IGN); /* EPIPE instead */
+    int keep[] = {source, target, report};
+    if (close_other_fds(keep, 3) < 0) _exit(1);
+    unsigned long long total = 0;
+    int over = 0;
+    for (;;) {
+        ssize_t n;
+        if (over || total >= limit) {
+            n = read(source, drop, sizeof drop);
+        } else {
+            size_t want = limit - total < sizeof drop ? (size_t)(limit - total) : sizeof drop;
+            n = splice(source, NULL, target, NULL, want, SPLICE_F_MOVE);
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EPIPE) {
+            close(source);
+            say(report, "P\n");
+            _exit(0);
+        }
+        if (n <= 0) break; /* EOF (or an error: the same, the program's output ends here) */
+        total += n;
+        if (!over && total > limit) {
+            over = 1;
+            say(report, "O\n");
+        }
+    }
+    say(report, "D%llu\n", total);
+    _exit(0);
+}
+
+/* "relay <limit>" with its fds (source, target, report): fork the relay; answer its pid. */
+static void spawn_relay(int conn, const char *args, int *fds, int nfds) {
+    char *end;
+    unsigned long long limit = strtoull(args, &end, 10);
+    if (nfds != 3 || *end || end == args) {
+        send_text(conn, "Ea malformed relay request");
+    } else {
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(conn);
+            relay(fds[0], fds[1], fds[2], limit);
+        }
+        char answer[64];
+        if (pid < 0) snprintf(answer, sizeof answer, "Efork: %s", strerror(errno));
+        else snprintf(answer, sizeof answer, "%d", pid);
+        send_text(conn, answer);
+    }
+    for (int i = 0; i < nfds; i++) close(fds[i]);
+}
+
 /* ---------------------------------------------------------------------------- the server */
 
 static void spawn(int conn, char *buf, size_t len, int *fds, int nfds) {
@@ -967,7 +1031,9 @@ int main(int argc, char **argv) {
         }
         if (n <= 0) return 0; /* the supervisor is gone */
         buf[n] = 0;
-        if (n > 5 && !memcmp(buf, "reap ", 5)) {
+        if (n > 6 && !memcmp(buf, "relay ", 6)) {
+            spawn_relay(conn, buf + 6, fds, nfds);
+        } else if (n > 5 && !memcmp(buf, "reap ", 5)) {
             pid_t pid = atoi(buf + 5);
             while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
             for (int i = 0; i < nfds; i++) close(fds[i]);

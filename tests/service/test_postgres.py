@@ -244,15 +244,23 @@ def _printer(data: bytes) -> str:
 
 
 def test_nul_and_invalid_utf8_in_every_text_reach_postgres(pg_stack):
-    """A NUL or bytes that are not UTF-8 in stdout, stderr, a checker's message (quoting the
-    output), a validator's judge message, a problem's title, through the whole pipeline:
-    every judgement is stored at the first try (escaped where text cannot hold them: a NUL as
-    \\x00), and shown (the store turned each into a DataError before, and the submission
-    stayed compiling through every retry). Compile output: see the next test (the test
-    workers' compilers, gcc and CPython, never quote a NUL; javac does)."""
+    """A NUL or bytes that are not UTF-8 in compile output (quoting the source), stdout,
+    stderr, a checker's message (quoting the output), a validator's judge message, a
+    problem's title, through the whole pipeline: every judgement is stored at the first try
+    (escaped where text cannot hold them: a NUL as \\x00) and shown (the store turned each
+    into a DataError before, and the submission stayed compiling through every retry)."""
     from worker.tokens import create_token
 
     url = pg_stack.url
+    # compile output quoting a source line with a NUL in it (CPython quotes the line it
+    # decoded; UTF-7 decodes "+AAA-" to a NUL), as judge0's compile_output too
+    source = "# coding: utf-7\nx = 1 +AAA-\ny = (\n"
+    token = submit(url, language="python3", source=source, tests=[{"stdin": ""}])
+    body = wait_done(url, token)
+    assert body["verdict"] == "CE" and "x = 1 \\x00" in body["compile_output"], body
+    created = requests.post(f"{url}/submissions?wait=true", json={
+        "source_code": source, "language_id": 71}, timeout=60)
+    assert created.status_code == 201 and "x = 1 \\x00" in created.json()["compile_output"]
     # stdout and stderr with them, kept as bytes (native, ad hoc)
     token = submit(url, language="python3", source=_printer(ODD),
                    tests=[{"stdin": "", "expected": "x"}])

@@ -98,6 +98,8 @@ def encode_plan(plan: ChildPlan) -> bytes:
         out.append(_record(b"l", _z(target) + _z(link)))
     for name, data in root.etc_files:
         out.append(_record(b"F", _z(name) + data))
+    for path, is_dir, data in root.proc_masks:
+        out.append(_record(b"m", bytes([is_dir]) + _z(path) + data))
     return b"".join(out)
 
 

@@ -11,6 +11,7 @@ exceptions and Ctrl-C.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import select
@@ -237,6 +238,35 @@ def _prepare_box(spec: SandboxSpec, uid: int, gid: int) -> int:
     return fd
 
 
+def _input(path: str | None) -> int:
+    """The program's stdin: a sealed copy of the host file ``path`` (or /dev/null).
+
+    A copy, not the file itself: through the file, ``readlink /proc/self/fd/0`` gave its host
+    path (the test's name) and ``fstat`` its inode and times, by which a program knows which
+    test it runs (and can tell the judge's tests apart across submissions). The copy is a
+    memfd named ``input``: a regular file as before (seekable, mappable: programs that mmap
+    their input keep working), ``/memfd:input (deleted)`` to readlink, an inode of its own
+    each run; sealed, so that it cannot be changed even through ``/proc/self/fd/0``. The
+    kernel copies it (sendfile), page cache to page cache."""
+    if path is None:
+        return os.open("/dev/null", os.O_RDONLY | os.O_CLOEXEC)
+    copy = os.memfd_create("input", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    try:
+        source = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            while os.sendfile(copy, source, None, 1 << 30):
+                pass
+        finally:
+            os.close(source)
+        fcntl.fcntl(copy, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW
+                    | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL)
+        os.lseek(copy, 0, os.SEEK_SET)
+    except BaseException:
+        os.close(copy)
+        raise
+    return copy
+
+
 def _collect(box_fd: int, spec: SandboxSpec) -> dict[str, bytes]:
     """Read the requested files from /box without following anything the program planted."""
     files: dict[str, bytes] = {}
@@ -307,8 +337,8 @@ class _RunFds:
         self.relay: tuple[forkserver.ForkServer, int, int] | None = None  # server, pid, pidfd
         self.relay_r: int | None = None
         try:
-            self.stdin = self._take(os.dup(stdin_fd) if stdin_fd is not None else os.open(
-                spec.stdin or "/dev/null", os.O_RDONLY | os.O_CLOEXEC))
+            self.stdin = self._take(os.dup(stdin_fd) if stdin_fd is not None else
+                                    _input(spec.stdin))
             self.setup_r, self.setup_w = self._pipe()
             self.result_r, self.result_w = self._pipe()
             self.out_r, self.out_w = self._pipe()

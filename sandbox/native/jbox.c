@@ -83,6 +83,7 @@
 struct bind { const char *source, *target; int writable, is_dir, tree_fd; };
 struct link { const char *target, *text; };
 struct file { const char *name; const char *data; uint32_t size; };
+struct mask { const char *path; const char *data; uint32_t size; int is_dir; };
 struct rlim { uint64_t resource, soft, hard; };
 
 struct plan {
@@ -101,10 +102,11 @@ struct plan {
     struct bind binds[256]; int nbinds;
     struct link links[256]; int nlinks;
     struct file files[16]; int nfiles;
+    struct mask masks[64]; int nmasks;
     uint64_t tmp_kib;
 };
 
-#define PLAN_RECORDS "aerisfRhblF"
+#define PLAN_RECORDS "aerisfRhblFm"
 #define ORDER_RECORDS "aert"
 
 static int under(const char *path, const char *dir) {
@@ -214,6 +216,15 @@ static int decode(char *buf, size_t len, const int *fds, int nfds, struct plan *
             text++;
             if (!memchr(text, 0, end - text)) return -1;
             p->links[p->nlinks++] = (struct link){v, text};
+            break;
+        }
+        case 'm': { /* is_dir, path under /proc\0, content */
+            if (n < 3 || p->nmasks >= 64) return -1;
+            const char *path = v + 1, *data = memchr(path, 0, n - 1);
+            if (!data || data == path || strstr(path, "..") || path[0] == '/') return -1;
+            data++;
+            p->masks[p->nmasks++] = (struct mask){path, data, (uint32_t)(v + n - data),
+                                                  v[0] != 0};
             break;
         }
         case 'F': { /* name\0, data */
@@ -452,6 +463,37 @@ static int write_file(const char *path, const char *data, size_t size) {
 
 static int last_pid_fd = -1; /* a reusable box's init: /proc/sys/kernel/ns_last_pid */
 
+/* Masks over the new /proc (the plan's, see sandbox/mounts.py): each an empty directory or a
+ * file with the plan's content, from a small tmpfs of their own made read-only (superblock)
+ * before they are bound, then detached: nothing of it is left but the binds, which no one in
+ * the box can write. A path this kernel's /proc lacks is skipped. */
+static void mask_proc(const struct plan *p) {
+    const char *stage = "root";
+    char source[4096], target[4096], item[4096 + 16];
+    if (!p->nmasks) return;
+    CHECK(mkdir(in_root(p, "/.masks", source), 0700), p, stage, "masks");
+    CHECK(mount("tmpfs", source, "tmpfs", TMPFS | MS_NOEXEC, "size=256k,nr_inodes=128,mode=0555"),
+          p, stage, "masks tmpfs");
+    for (int i = 0; i < p->nmasks; i++) {
+        snprintf(item, sizeof item, "%s/%d", source, i);
+        if (p->masks[i].is_dir) CHECK(mkdir(item, 0555), p, stage, item);
+        else CHECK(write_file(item, p->masks[i].data, p->masks[i].size), p, stage, item);
+        if (!p->masks[i].is_dir) CHECK(chmod(item, 0444), p, stage, item);
+    }
+    CHECK(mount(NULL, source, NULL, MS_REMOUNT | MS_RDONLY | TMPFS | MS_NOEXEC, NULL), p, stage,
+          "masks read-only");
+    for (int i = 0; i < p->nmasks; i++) {
+        struct stat st;
+        if (snprintf(target, sizeof target, "%s/proc/%s", p->base, p->masks[i].path)
+            >= (int)sizeof target || lstat(target, &st) < 0)
+            continue; /* not in this kernel's /proc */
+        snprintf(item, sizeof item, "%s/%d", source, i);
+        CHECK(mount(item, target, NULL, MS_BIND, NULL), p, stage, target);
+    }
+    CHECK(umount2(source, MNT_DETACH), p, stage, "detach the masks tmpfs");
+    CHECK(rmdir(source), p, stage, "masks");
+}
+
 /* The root, first part (before the run's order: what no run changes): every mount private; a
  * small tmpfs root; symlinks; the template's read-only binds; /dev; a new /proc with other
  * users' processes hidden; mount points for /box, /tmp and /dev/shm; /etc. */
@@ -478,6 +520,7 @@ static void build_root(struct plan *p) {
                                  O_WRONLY | O_CLOEXEC), p, stage, "ns_last_pid");
     CHECK(bind_mount(in_root(p, "/proc/sys", buf), buf, 1, RO | MS_NOEXEC), p, stage,
           "/proc/sys");
+    mask_proc(p);
     CHECK(mkdir(in_root(p, "/box", buf), 0755), p, stage, "/box");
     CHECK(mkdir(in_root(p, "/tmp", buf), 0755), p, stage, "/tmp");
     CHECK(make_dirs(in_root(p, "/etc", buf)), p, stage, "/etc");

@@ -52,6 +52,8 @@ class ChildPlan:
     born_in_cgroup: bool = False  # v2: the program is forked into its cgroup (cgroup_fds[0])
     control_fd: int = -1  # init takes its run's order here (a reusable box: the order socket)
     reusable: bool = False  # init serves runs until the box is closed (else: one run)
+    cpu_share: str = ""  # v1: the box's cgroup in the cpu hierarchy, made and joined by the
+    #                      keeper (so init and every program are in it); "" for none
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ def encode_plan(plan: ChildPlan) -> bytes:
     out.append(_record(b"s", plan.seccomp_bpf))
     fds = [getattr(plan, name) for name in FD_FIELDS] + list(plan.cgroup_fds)
     out.append(_record(b"f", struct.pack(f"<{len(fds)}i", *fds)))
+    if plan.cpu_share:
+        out.append(_record(b"c", _z(plan.cpu_share)))
     out.append(_record(b"R", _z(root.base)))
     out.append(_record(b"h", _z(root.hostname)))
     for source, target, writable, is_dir in root.binds:

@@ -1,4 +1,6 @@
-"""cgroup v1 backend: one directory per controller (memory with memsw, pids, cpuacct).
+"""cgroup v1 backend: one directory per controller (memory with memsw, pids, cpuacct), made for
+each run, and the box's directory in the cpu hierarchy when cpu is mounted on its own (made by
+the box's keeper, for the box's whole life: its cpu weight, see :meth:`V1.share_dir`).
 
 Peak memory is ``memory.max_usage_in_bytes``; OOM kills are the ``oom_kill`` line of
 ``memory.oom_control``; CPU time is ``cpuacct.usage`` (ns, every task of the group).
@@ -22,16 +24,29 @@ class V1:
     version = 1
     born_in_cgroup = False
 
-    def __init__(self, parents: dict[str, str]) -> None:
+    def __init__(self, parents: dict[str, str], share_parent: str | None = None) -> None:
         self.parents = parents
+        self.share_parent = share_parent  # the cpu hierarchy, when not one of the parents'
+
+    def share_dir(self, name: str) -> str | None:
+        """Where the box's cpu cgroup goes (its keeper makes and joins it), or ``None`` when
+        the cpu controller is not mounted apart from the per-run ones (with cpuacct, say: then
+        each run's own cgroup has a cpu weight of its own)."""
+        return None if self.share_parent is None else os.path.join(self.share_parent, name)
+
+    def remove_share(self, path: str | None) -> None:
+        """Remove the box's cpu cgroup once its processes are gone."""
+        if path is not None:
+            self._remove_dir(path)
 
     def existing(self, name: str) -> BoxCgroup:
         """The box cgroup of that name (its directories may or may not exist)."""
         return BoxCgroup(name, {c: os.path.join(p, name) for c, p in self.parents.items()})
 
     def names(self) -> set[str]:
-        """Names of the cgroups beneath the parents (any controller)."""
-        return {d for p in self.parents.values() if os.path.isdir(p) for d in os.listdir(p)}
+        """Names of the cgroups beneath the parents (any controller, cpu included)."""
+        parents = [*self.parents.values(), *([self.share_parent] if self.share_parent else [])]
+        return {d for p in parents if os.path.isdir(p) for d in os.listdir(p)}
 
     def create(self, name: str) -> BoxCgroup:
         """Make the box's directory in each controller (a stale one of that name is removed)."""
@@ -110,10 +125,15 @@ class V1:
         raise CgroupError(f"cgroup {cg.name}: tasks survive SIGKILL")
 
     def remove(self, cg: BoxCgroup) -> None:
-        """Remove every directory of the box (kill what is left first)."""
+        """Remove every directory of the box (kill what is left first); also its cpu cgroup
+        of that name (left by a dead judge), if any."""
         self.kill(cg)
         for path in cg.paths.values():
             self._remove_dir(path)
+        share = self.share_dir(cg.name)
+        if share is not None and os.path.isdir(share):
+            _kill_tasks(share)
+            self._remove_dir(share)
 
     @staticmethod
     def _remove_dir(path: str) -> None:
@@ -138,3 +158,16 @@ class V1:
                     pass
                 time.sleep(0.005)
 
+
+
+def _kill_tasks(path: str) -> None:
+    """SIGKILL what a dead judge's box left in a cgroup of its own (before it is removed)."""
+    try:
+        with open(os.path.join(path, "cgroup.procs")) as f:
+            for pid in f.read().split():
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+    except FileNotFoundError:
+        pass

@@ -109,10 +109,12 @@ def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: 
     the run: cgroup, /box), send init the run's order, watch; the box is gone on return."""
     orders, theirs = socket.socketpair(socket.AF_UNIX,
                                        socket.SOCK_SEQPACKET | socket.SOCK_CLOEXEC)
+    share = host.cgroups.share_dir(f"judgebox-{slot.index}")
     try:
         plan = ChildPlan(("init",), {}, root, [], slot.uid, slot.gid, host.last_cap,
                          seccomp.compile_filter(), -1, (), -1, -1, -1, fds.setup_w,
-                         fds.result_w, host.cgroups.born_in_cgroup, theirs.fileno())
+                         fds.result_w, host.cgroups.born_in_cgroup, theirs.fileno(),
+                         cpu_share=share or "")
         server = forkserver.server()
         pid, pidfd = server.spawn(plan)
     finally:
@@ -135,6 +137,7 @@ def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: 
         select.select([pidfd], [], [])  # a pidfd is readable once its process has ended
         os.close(pidfd)
         server.reap(pid)
+        host.cgroups.remove_share(share)
 
     try:
         return run_in_box(spec, slot, host, fds, send,

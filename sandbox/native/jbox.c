@@ -99,6 +99,7 @@ struct plan {
     int reusable; /* init serves runs until the supervisor closes the box (else: one run) */
     int net_fd; /* a fresh network namespace the server made ahead, loopback up (-1: none) */
     const char *base, *hostname;
+    const char *share; /* v1: the box's cpu cgroup, made and joined by the keeper (NULL: none) */
     struct bind binds[256]; int nbinds;
     struct link links[256]; int nlinks;
     struct file files[16]; int nfiles;
@@ -106,7 +107,7 @@ struct plan {
     uint64_t tmp_kib;
 };
 
-#define PLAN_RECORDS "aerisfRhblFm"
+#define PLAN_RECORDS "aerisfRhblFmc"
 #define ORDER_RECORDS "aert"
 
 static int under(const char *path, const char *dir) {
@@ -194,6 +195,7 @@ static int decode(char *buf, size_t len, const int *fds, int nfds, struct plan *
             break;
         }
         case 'R': if (!str) return -1; p->base = v; break;
+        case 'c': if (!str || v[0] != '/' || p->share) return -1; p->share = v; break;
         case 'h': if (!str) return -1; p->hostname = v; break;
         case 't': /* 0 would be a tmpfs without a size limit */
             if (n != 8) return -1;
@@ -914,6 +916,24 @@ static void __attribute__((noreturn)) init(struct plan *p, int lifeline) {
 
 /* ---------------------------------------------------------------------------- keeper */
 
+/* Join the box's cpu cgroup (v1, cpu not mounted with the per-run controllers), made here if
+ * not there: one cpu weight for all of the box, whatever sessions (and so autogroups) its
+ * processes make, so one box cannot take another's share of the CPU. Init and every program
+ * inherit it; the per-run cgroups of the other controllers are joined per run as before. */
+static void join_share(const struct plan *p) {
+    char tasks[4096];
+    if (!p->share) return;
+    if (mkdir(p->share, 0755) < 0 && errno != EEXIST) fail(p, "namespaces", "cpu cgroup");
+    if (snprintf(tasks, sizeof tasks, "%s/tasks", p->share) >= (int)sizeof tasks) {
+        errno = ENAMETOOLONG;
+        fail(p, "namespaces", "cpu cgroup");
+    }
+    int fd = open(tasks, O_WRONLY | O_CLOEXEC);
+    CHECK(fd, p, "namespaces", "cpu cgroup tasks");
+    CHECK(write(fd, "0", 1), p, "namespaces", "join the cpu cgroup");
+    close(fd);
+}
+
 /* The fork server's child: a new session, new namespaces, then fork init and wait for it. */
 static void __attribute__((noreturn)) keeper(struct plan *p) {
     /* The judge's stdin, stdout and stderr (a terminal, a log) are not the box's business. */
@@ -931,6 +951,7 @@ static void __attribute__((noreturn)) keeper(struct plan *p) {
      * denied to the program anyway, but /proc/keys would list the judge's keys). */
     syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
     setsid(); /* out of the caller's terminal: its Ctrl-C reaches only the supervisor */
+    join_share(p);
     CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), p, "namespaces", "parent-death signal");
     int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
     if (p->net_fd >= 0) {

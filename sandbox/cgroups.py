@@ -126,6 +126,8 @@ def backend() -> Backend:
         if "cpu" in v1_mounts and v1_mounts["cpu"] not in (v1_mounts[c]
                                                            for c in cgroup_v1.CONTROLLERS):
             share = os.path.join(v1_mounts["cpu"], _parent_for(own.get("cpu", "/")))
+            if not os.access(share, os.W_OK):  # not ours to use (a read-only mount): the
+                share = None                   # boxes run unweighted; doctor says so
         return cgroup_v1.V1(parents, share)
     if v2_mount is None:
         raise CgroupError("no usable cgroups: neither v1 memory+pids+cpuacct nor a cgroup2 mount")

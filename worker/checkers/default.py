@@ -117,7 +117,12 @@ def open_answer(path: Path) -> Iterator[Buffer]:
         if os.fstat(f.fileno()).st_size == 0:
             yield b""
             return
-        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        try:
+            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # a file that cannot be mapped: read as it is
+            yield f.read()
+            return
+        with mapped:
             yield mapped
 
 

@@ -270,7 +270,7 @@ def test_nul_and_invalid_utf8_in_every_text_reach_postgres(pg_stack):
     assert row.results[0].stdout == ODD and row.results[0].stderr == ODD and row.attempt == 1
     # a package whose title has a NUL; the default checker and a Kattis validator quoting
     # the output
-    admin = create_token(pg_stack.store, "pg-odd-admin")[1]
+    admin = create_token(pg_stack.store, "pg-odd-admin", scopes=["admin"])[1]
     for name, files in (("odd", ODD_PACKAGE), ("oddsum", None)):
         package = _zip(files, name) if files else _zip({
             str(p.relative_to(REPO / "examples/aplusb")): p.read_text()

@@ -52,8 +52,8 @@ class ChildPlan:
     born_in_cgroup: bool = False  # v2: the program is forked into its cgroup (cgroup_fds[0])
     control_fd: int = -1  # init takes its run's order here (a reusable box: the order socket)
     reusable: bool = False  # init serves runs until the box is closed (else: one run)
-    cpu_share: str = ""  # v1: the box's cgroup in the cpu hierarchy, made and joined by the
-    #                      keeper (so init and every program are in it); "" for none
+    cpu_share: str = ""  # v1: the slot's cgroup in the cpu hierarchy, joined (made if not
+    #                      there) by the keeper, so init and every program are in it; "" none
 
 
 @dataclass(frozen=True)

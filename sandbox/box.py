@@ -67,7 +67,6 @@ class _Live:
 
     server: forkserver.ForkServer
     orders: socket.socket | None = None  # to init: each run's RunOrder and fds
-    share: str | None = None  # the box's cpu cgroup (v1), removed once the box is gone
 
     def alive(self) -> bool:
         """Whether init still runs (a pidfd is readable once its process has ended)."""
@@ -162,7 +161,7 @@ class Box:
         setup_r, setup_w = os.pipe()
         result_r, result_w = os.pipe()
         live = None
-        share = host.cgroups.share_dir(f"judgebox-{slot.index}")
+        share = host.cgroups.share_dir(slot.index)
         try:
             plan = ChildPlan(("init",), {}, root, [], slot.uid, slot.gid, host.last_cap,
                              seccomp.compile_filter(), -1, (), -1, -1, -1, setup_w, result_w,
@@ -174,7 +173,7 @@ class Box:
                 os.close(fd)
             setup_w = result_w = -1
             theirs.close()
-            live = _Live(pid, pidfd, -1, ours, server, share=share)
+            live = _Live(pid, pidfd, -1, ours, server)
             init_pid = _read_line(result_r, "P")
             live.init_pidfd = -1 if init_pid is None else (_open_init(init_pid, pid) or -1)
             ours.settimeout(SETUP_TIMEOUT_S)  # also bounds each run's answer from init
@@ -220,7 +219,6 @@ class Box:
                 select.select([pidfd], [], [])
                 os.close(pidfd)
         live.server.reap(live.keeper_pid)
-        runner._host().cgroups.remove_share(live.share)
 
     # --- one run --------------------------------------------------------------------------
 

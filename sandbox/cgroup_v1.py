@@ -1,6 +1,6 @@
 """cgroup v1 backend: one directory per controller (memory with memsw, pids, cpuacct), made for
-each run, and the box's directory in the cpu hierarchy when cpu is mounted on its own (made by
-the box's keeper, for the box's whole life: its cpu weight, see :meth:`V1.share_dir`).
+each run, and the slot's directory in the cpu hierarchy when cpu is mounted on its own (joined
+by each box's keeper for the box's whole life: its cpu weight, see :meth:`V1.share_dir`).
 
 Peak memory is ``memory.max_usage_in_bytes``; OOM kills are the ``oom_kill`` line of
 ``memory.oom_control``; CPU time is ``cpuacct.usage`` (ns, every task of the group).
@@ -16,6 +16,7 @@ from .cgroups import BoxCgroup, CgroupStats, read_int, write_value as _write
 from .errors import CgroupError
 
 CONTROLLERS = ("memory", "pids", "cpuacct")
+SHARE_PREFIX = "judgebox-cpu-"  # + the slot: the cpu cgroup of the slot's boxes
 
 
 class V1:
@@ -27,17 +28,33 @@ class V1:
     def __init__(self, parents: dict[str, str], share_parent: str | None = None) -> None:
         self.parents = parents
         self.share_parent = share_parent  # the cpu hierarchy, when not one of the parents'
+        self._shares: set[int] = set()
 
-    def share_dir(self, name: str) -> str | None:
-        """Where the box's cpu cgroup goes (its keeper makes and joins it), or ``None`` when
-        the cpu controller is not mounted apart from the per-run ones (with cpuacct, say: then
-        each run's own cgroup has a cpu weight of its own)."""
-        return None if self.share_parent is None else os.path.join(self.share_parent, name)
+    def share_dir(self, slot: int) -> str | None:
+        """The cpu cgroup of boxes in ``slot`` (the box's keeper makes it if it is not there
+        and joins it), or ``None`` when the cpu controller is not mounted apart from the
+        per-run ones (with cpuacct, say: then each run's own cgroup has a cpu weight of its
+        own). It is kept for the slot's next box, empty between boxes (making and removing a
+        cgroup costs 0.13 ms each): :meth:`remove_shares` at the judge's exit, or the next
+        judge's sweep, removes it."""
+        if self.share_parent is None:
+            return None
+        self._shares.add(slot)
+        return os.path.join(self.share_parent, f"{SHARE_PREFIX}{slot}")
 
-    def remove_share(self, path: str | None) -> None:
-        """Remove the box's cpu cgroup once its processes are gone."""
-        if path is not None:
-            self._remove_dir(path)
+    def remove_shares(self, slots) -> None:
+        """Remove the slots' cpu cgroups that are there and empty (best effort: one in use by
+        another judge's box stays)."""
+        for slot in slots:
+            if self.share_parent is not None:
+                try:
+                    os.rmdir(os.path.join(self.share_parent, f"{SHARE_PREFIX}{slot}"))
+                except OSError:
+                    pass
+
+    def used_shares(self) -> set[int]:
+        """The slots whose cpu cgroups this process has given out."""
+        return set(self._shares)
 
     def existing(self, name: str) -> BoxCgroup:
         """The box cgroup of that name (its directories may or may not exist)."""
@@ -125,15 +142,10 @@ class V1:
         raise CgroupError(f"cgroup {cg.name}: tasks survive SIGKILL")
 
     def remove(self, cg: BoxCgroup) -> None:
-        """Remove every directory of the box (kill what is left first); also its cpu cgroup
-        of that name (left by a dead judge), if any."""
+        """Remove every directory of the box (kill what is left first)."""
         self.kill(cg)
         for path in cg.paths.values():
             self._remove_dir(path)
-        share = self.share_dir(cg.name)
-        if share is not None and os.path.isdir(share):
-            _kill_tasks(share)
-            self._remove_dir(share)
 
     @staticmethod
     def _remove_dir(path: str) -> None:
@@ -159,15 +171,3 @@ class V1:
                 time.sleep(0.005)
 
 
-
-def _kill_tasks(path: str) -> None:
-    """SIGKILL what a dead judge's box left in a cgroup of its own (before it is removed)."""
-    try:
-        with open(os.path.join(path, "cgroup.procs")) as f:
-            for pid in f.read().split():
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-    except FileNotFoundError:
-        pass

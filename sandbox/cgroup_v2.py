@@ -73,13 +73,17 @@ class V2:
         """The box cgroup of that name (its directory may or may not exist)."""
         return BoxCgroup(name, {"unified": os.path.join(self.parent, name)})
 
-    def share_dir(self, name: str) -> None:
+    def share_dir(self, slot: int) -> None:
         """No cgroup of the box's own for its cpu weight: each run's cgroup has cpu.weight
         (the cpu controller is enabled for the box cgroups when the parent has it)."""
         return None
 
-    def remove_share(self, path: str | None) -> None:
+    def remove_shares(self, slots) -> None:
         """Nothing to remove (see :meth:`share_dir`)."""
+
+    def used_shares(self) -> set[int]:
+        """None (see :meth:`share_dir`)."""
+        return set()
 
     def names(self) -> set[str]:
         """Names of the cgroups beneath the parent."""

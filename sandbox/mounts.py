@@ -36,28 +36,25 @@ class RootPlan:
     proc_masks: tuple[tuple[str, bool, bytes], ...] = ()  # (path under /proc, is_dir, content)
 
 
-# What the box's /proc must not show (lxcfs and gVisor hide or virtualise the same): files and
-# directories of host-wide information and counters, readable by any user, replaced by empty
-# ones (a path the kernel does not have is skipped). Why each group:
-# - host identity and configuration: the kernel's command line and config, devices, disks,
-#   partitions, swaps, modules and symbols, interrupts, buses, drivers, PCI, ACPI, I/O maps;
+# What the box's /proc must not show (lxcfs and gVisor hide or virtualise the same), replaced
+# by empty files and directories (a path this kernel lacks is skipped). Each is one mount on a
+# cold box's path, so the list holds what matters:
+# - the host's identity and configuration: the kernel's command line and config, its symbols
+#   and modules, partitions and swaps;
 # - host-wide counters that a run can move and a later run (of this submission or another)
 #   can read, a channel between them: /proc/stat (forks, context switches, interrupts since
-#   boot: given a synthetic copy, its cpu lines kept so that glibc counts the CPUs), vmstat,
-#   zoneinfo, buddyinfo, softirqs, schedstat, diskstats, pressure (PSI totals), cgroups,
-#   /proc/sys/fs (file, inode and dentry counts, AIO, quota);
-# - other users' state: locks (every file lock on the host), key-users, keys, tty counts.
+#   boot: given a synthetic copy, its cpu lines kept so that glibc counts the CPUs there),
+#   vmstat, zoneinfo, buddyinfo, interrupts, softirqs, schedstat, diskstats, cgroups,
+#   pressure (PSI totals), fs (journal statistics), /proc/sys/fs (file, inode, dentry, AIO
+#   counts);
+# - other users' state: every file lock on the host, key-users.
 # /proc/self and the box's own processes, cpuinfo, meminfo, loadavg, uptime, version and the
-# rest stay: runtimes read them (docs/sandbox.md lists what remains visible, and why).
+# rest stay: runtimes read them (docs/sandbox.md says what remains visible, and why).
 PROC_HIDDEN_FILES = (
-    "cmdline", "config.gz", "key-users", "keys", "locks", "diskstats", "zoneinfo", "vmstat",
-    "buddyinfo", "interrupts", "softirqs", "schedstat", "partitions", "swaps", "kallsyms",
-    "modules", "cgroups", "iomem", "ioports", "dma", "consoles", "devices", "misc", "mtrr",
-    "latency_stats", "sched_debug", "timer_list", "mdstat")
-PROC_HIDDEN_DIRS = ("pressure", "irq", "bus", "driver", "tty", "acpi", "fs", "scsi",
-                    "dynamic_debug", "asound", "sys/fs", "sys/kernel/pty")
-
-
+    "cmdline", "config.gz", "kallsyms", "modules", "partitions", "swaps", "vmstat",
+    "zoneinfo", "buddyinfo", "interrupts", "softirqs", "schedstat", "diskstats", "cgroups",
+    "locks", "key-users")
+PROC_HIDDEN_DIRS = ("pressure", "fs", "sys/fs")
 @functools.lru_cache(maxsize=1)
 def proc_masks() -> tuple[tuple[str, bool, bytes], ...]:
     """The masks over the box's /proc: (path under /proc, is a directory, content)."""

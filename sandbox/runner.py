@@ -11,6 +11,7 @@ exceptions and Ctrl-C.
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import functools
 import os
@@ -46,6 +47,8 @@ class _Host:
 def _host() -> _Host:
     host = _Host(slots.run_dir(), cgroups.backend(), caps.cap_last_cap())
     _sweep(host)
+    # the slots' cpu cgroups this process used (kept between its boxes) go when it exits
+    atexit.register(lambda: host.cgroups.remove_shares(host.cgroups.used_shares()))
     return host
 
 
@@ -63,13 +66,17 @@ def _sweep(host: _Host) -> None:
     every box's pid namespace; only their empty cgroups stay.)
     """
     for name in host.cgroups.names():
-        index = name.removeprefix("judgebox-").split(".")[0]  # judgebox-<slot>[.<run>]
+        # judgebox-<slot>[.<run>], or judgebox-cpu-<slot> (a slot's cpu weight, v1)
+        index = name.removeprefix("judgebox-").removeprefix("cpu-").split(".")[0]
         if not (name.startswith("judgebox-") and index.isdigit()):
             continue
         slot = slots.try_acquire(host.run_dir, int(index))
         if slot is not None:
             try:
-                host.cgroups.remove(host.cgroups.existing(name))
+                if name.startswith("judgebox-cpu-"):
+                    host.cgroups.remove_shares([int(index)])
+                else:
+                    host.cgroups.remove(host.cgroups.existing(name))
             finally:
                 slot.release()
 
@@ -109,7 +116,7 @@ def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: 
     the run: cgroup, /box), send init the run's order, watch; the box is gone on return."""
     orders, theirs = socket.socketpair(socket.AF_UNIX,
                                        socket.SOCK_SEQPACKET | socket.SOCK_CLOEXEC)
-    share = host.cgroups.share_dir(f"judgebox-{slot.index}")
+    share = host.cgroups.share_dir(slot.index)
     try:
         plan = ChildPlan(("init",), {}, root, [], slot.uid, slot.gid, host.last_cap,
                          seccomp.compile_filter(), -1, (), -1, -1, -1, fds.setup_w,
@@ -137,7 +144,6 @@ def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: 
         select.select([pidfd], [], [])  # a pidfd is readable once its process has ended
         os.close(pidfd)
         server.reap(pid)
-        host.cgroups.remove_share(share)
 
     try:
         return run_in_box(spec, slot, host, fds, send,

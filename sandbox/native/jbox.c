@@ -916,10 +916,11 @@ static void __attribute__((noreturn)) init(struct plan *p, int lifeline) {
 
 /* ---------------------------------------------------------------------------- keeper */
 
-/* Join the box's cpu cgroup (v1, cpu not mounted with the per-run controllers), made here if
- * not there: one cpu weight for all of the box, whatever sessions (and so autogroups) its
- * processes make, so one box cannot take another's share of the CPU. Init and every program
- * inherit it; the per-run cgroups of the other controllers are joined per run as before. */
+/* Join the box's cpu cgroup (v1, cpu not mounted with the per-run controllers: its slot's,
+ * made here if not there, kept between boxes): one cpu weight for all of the box, whatever
+ * sessions (and so autogroups) its processes make, so one box cannot take another's share of
+ * the CPU. Init and every program inherit it; the per-run cgroups of the other controllers
+ * are joined per run as before. */
 static void join_share(const struct plan *p) {
     char tasks[4096];
     if (!p->share) return;

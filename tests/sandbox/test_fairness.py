@@ -7,6 +7,7 @@ honest program's one in a box beside them, which then got a few percent of a cor
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 
@@ -88,15 +89,15 @@ def test_a_box_of_many_sessions_takes_one_box_s_share_of_the_cpu(cc, settled_lef
 
 
 def test_each_box_has_a_cpu_weight_of_its_own():
-    """Where the weight lives: on v1 with cpu mounted apart (this host), a cpu cgroup of the
-    box's own that its keeper joins, so init and every program are in it (the program's cgroup
-    as the host sees it); removed with the box."""
+    """Where the weight lives: on v1 with cpu mounted apart (this host), the cpu cgroup of the
+    box's slot, ``judgebox-cpu-<slot>``, which its keeper joins, so init and every program are
+    in it (the program's cgroup as the host sees it); empty once the box is gone (kept for the
+    slot's next box; the judge removes it when it exits)."""
     cgroups = backend()
-    share = cgroups.share_dir("judgebox-x")
-    if cgroups.version != 1 or share is None:
+    if cgroups.version != 1 or cgroups.share_dir(0) is None:
         pytest.skip("v2, or cpu mounted with the per-run controllers: each run's cgroup "
                     "has its weight")
-    parent = os.path.dirname(share)
+    parent = os.path.dirname(cgroups.share_dir(0))
     seen: list[str] = []
 
     def look() -> None:  # the box's program, found by its unusual argument
@@ -120,6 +121,7 @@ def test_each_box_has_a_cpu_weight_of_its_own():
     watcher.join()
     assert out.status is Status.OK and seen, out
     box = os.path.basename(seen[0])
-    assert box.startswith("judgebox-") and os.path.dirname(seen[0]) == \
+    assert re.fullmatch(r"judgebox-cpu-\d+", box) and os.path.dirname(seen[0]) == \
         "/" + os.path.relpath(parent, "/sys/fs/cgroup/cpu").removeprefix(".")
-    assert not os.path.exists(os.path.join(parent, box))  # removed with the box
+    with open(os.path.join(parent, box, "tasks")) as f:
+        assert f.read() == ""  # nothing of the box is left in it

@@ -36,13 +36,13 @@ static long stat_counter(const char *name)
 int main(void)
 {
     static const char *files[] = {
-        "/proc/cmdline", "/proc/config.gz", "/proc/key-users", "/proc/keys", "/proc/locks",
+        "/proc/cmdline", "/proc/config.gz", "/proc/key-users", "/proc/locks",
         "/proc/diskstats", "/proc/zoneinfo", "/proc/vmstat", "/proc/buddyinfo",
         "/proc/interrupts", "/proc/softirqs", "/proc/partitions", "/proc/swaps",
-        "/proc/kallsyms", "/proc/cgroups", "/proc/iomem", "/proc/ioports", "/proc/devices",
+        "/proc/kallsyms", "/proc/modules", "/proc/cgroups", "/proc/schedstat",
         "/proc/pressure/cpu", "/proc/pressure/memory", "/proc/pressure/io",
         "/proc/sys/fs/file-nr", "/proc/sys/fs/dentry-state", "/proc/sys/fs/inode-nr",
-        "/proc/sys/fs/aio-nr", "/proc/sys/kernel/pty/nr", NULL};
+        "/proc/sys/fs/aio-nr", NULL};
     static char buf[1 << 20];
     for (int i = 0; files[i]; i++) {
         long n = slurp(files[i], buf, sizeof buf);
@@ -52,7 +52,7 @@ int main(void)
         }
         printf("blocked: %s %s\n", files[i], n < 0 ? "absent" : "empty");
     }
-    const char *dirs[] = {"/proc/irq", "/proc/bus", "/proc/fs", "/proc/sys/fs", NULL};
+    const char *dirs[] = {"/proc/fs", "/proc/pressure", "/proc/sys/fs", NULL};
     for (int i = 0; dirs[i]; i++) {
         DIR *d = opendir(dirs[i]);
         struct dirent *e;

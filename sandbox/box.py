@@ -212,12 +212,7 @@ class Box:
             live.orders.close()
         for pidfd in (live.init_pidfd, live.keeper_pidfd):
             if pidfd >= 0:
-                try:
-                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                select.select([pidfd], [], [])
-                os.close(pidfd)
+                runner.kill_and_wait(pidfd)
         live.server.reap(live.keeper_pid)
 
     # --- one run --------------------------------------------------------------------------

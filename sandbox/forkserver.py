@@ -72,6 +72,17 @@ class ForkServer:
         message = encode_plan(indexed)
         if len(message) >= MAX_PLAN:
             raise HostError(f"the box's plan is too large ({len(message)} bytes)")
+        return self._fork(message, fds)
+
+    def relay(self, source: int, target: int, report: int, limit: int) -> tuple[int, int]:
+        """Fork a relay (``relay()`` in ``native/jbox.c``) that passes what is written to the
+        pipe ``source`` reads from on to ``target``, at most ``limit`` bytes, and reports on
+        ``report``; returns (pid, pidfd). The caller keeps its fds. Call :meth:`reap` once
+        it ended (kill it first if it may not have)."""
+        return self._fork(b"relay %d" % limit, [source, target, report])
+
+    def _fork(self, message: bytes, fds: list[int]) -> tuple[int, int]:
+        """Send a request that forks a child; its (pid, pidfd)."""
         with self.lock:
             try:
                 socket.send_fds(self.sock, [message], fds)
@@ -82,22 +93,6 @@ class ForkServer:
             raise HostError(f"the fork server failed: {answer[1:].decode() or 'it died'}")
         pid = int(answer)
         return pid, os.pidfd_open(pid)  # safe: the server keeps the pid until reap
-
-    def relay(self, source: int, target: int, report: int, limit: int) -> tuple[int, int]:
-        """Fork a relay (``relay()`` in ``native/jbox.c``) that passes what is written to the
-        pipe ``source`` reads from on to ``target``, at most ``limit`` bytes, and reports on
-        ``report``; returns (pid, pidfd). The caller keeps its fds. Call :meth:`reap` once
-        it ended (kill it first if it may not have)."""
-        with self.lock:
-            try:
-                socket.send_fds(self.sock, [b"relay %d" % limit], [source, target, report])
-                answer = self.sock.recv(4096)
-            except OSError as exc:
-                raise HostError(f"the fork server failed: {exc}") from exc
-        if not answer or answer.startswith(b"E"):
-            raise HostError(f"the fork server failed: {answer[1:].decode() or 'it died'}")
-        pid = int(answer)
-        return pid, os.pidfd_open(pid)
 
     def reap(self, pid: int) -> None:
         """Let the server wait for a keeper that has ended."""

@@ -398,13 +398,18 @@ class _RunFds:
         if self.relay is not None:  # ended (its report closed), or killed now: never waited for
             server, pid, pidfd = self.relay
             self.relay = None
-            try:
-                signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            select.select([pidfd], [], [])
-            os.close(pidfd)
+            kill_and_wait(pidfd)
             server.reap(pid)
+
+
+def kill_and_wait(pidfd: int) -> None:
+    """SIGKILL the process (if it is still there), wait until it is gone, close its pidfd."""
+    try:
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    select.select([pidfd], [], [])  # a pidfd is readable once its process has ended
+    os.close(pidfd)
 
 
 def _decide(spec: SandboxSpec, watch: Watchdog, stats: cgroups.CgroupStats,

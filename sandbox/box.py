@@ -96,11 +96,11 @@ class Box:
     # --- the public verbs -----------------------------------------------------------------
 
     def run(self, spec: SandboxSpec, *, stdin_fd: int | None = None,
-            stdout_fd: int | None = None) -> Outcome:
+            stdout_fd: int | None = None, limit_stdout: bool = True) -> Outcome:
         """Run ``spec.command`` in this box, as fresh as ``sandbox.run(spec)`` would.
 
         ``spec.template`` and ``spec.mounts`` must be the box's (``SpecError`` otherwise);
-        ``stdin_fd``/``stdout_fd`` as in ``run()``. Raises ``SandboxError`` when judgebox
+        ``stdin_fd``/``stdout_fd``/``limit_stdout`` as in ``run()``. Raises ``SandboxError`` when judgebox
         cannot do its job before the program starts; a box that cannot be set up is ``SE``.
         """
         if spec.template != self.template or spec.mounts != self.mounts:
@@ -117,7 +117,7 @@ class Box:
                     if self._live is None or not self._live.alive():
                         self._end_processes()
                         self._open()
-                    return self._run(spec, stdin_fd, stdout_fd)
+                    return self._run(spec, stdin_fd, stdout_fd, limit_stdout)
                 except _BoxGone as exc:
                     self._end_processes()
                     reason = str(exc)
@@ -217,7 +217,8 @@ class Box:
 
     # --- one run --------------------------------------------------------------------------
 
-    def _run(self, spec: SandboxSpec, stdin_fd: int | None, stdout_fd: int | None) -> Outcome:
+    def _run(self, spec: SandboxSpec, stdin_fd: int | None, stdout_fd: int | None,
+             limit_stdout: bool) -> Outcome:
         """Send the run to init and watch it; whatever happens, the run's processes are all
         gone on return (init reaped them all before it reported, or the box was ended)."""
         live = self._live
@@ -241,7 +242,8 @@ class Box:
             if watch is None or watch.wait_status is None:
                 self._end_processes()
 
-        fds = runner._RunFds(spec, stdin_fd, stdout_fd)  # first: a bad stdin loses nothing
+        # first: a bad stdin loses nothing
+        fds = runner._RunFds(spec, stdin_fd, stdout_fd, limit_stdout)
         try:
             prepared = self._ahead.take(spec)
             if prepared is None:

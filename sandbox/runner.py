@@ -81,14 +81,16 @@ def _sweep(host: _Host) -> None:
                 slot.release()
 
 
-def run(spec: SandboxSpec, *, stdin_fd: int | None = None,
-        stdout_fd: int | None = None) -> Outcome:
+def run(spec: SandboxSpec, *, stdin_fd: int | None = None, stdout_fd: int | None = None,
+        limit_stdout: bool = True) -> Outcome:
     """Run ``spec.command`` in a fresh box and return what it did.
 
     ``stdin_fd`` / ``stdout_fd`` connect the program to the caller's own fds (pipes to an
     interactor, say) instead of ``spec.stdin`` and the captured stdout; the caller keeps its
     fds. Standard output given that way is not kept: the judge passes it on to ``stdout_fd``
-    as it comes, counted and limited like any stdout (past ``output_kib``: OLE).
+    as it comes, counted and limited like any stdout (past ``output_kib``: OLE); with
+    ``limit_stdout=False`` the program writes to ``stdout_fd`` itself, not counted (for a
+    trusted program, a problem's validator say: a hop less for each message).
 
     Raises ``SandboxError`` (``SpecError``, ``HostError``...) when judgebox cannot do its job
     before the program starts; a failure inside the box before exec is an ``SE`` outcome.
@@ -101,7 +103,7 @@ def run(spec: SandboxSpec, *, stdin_fd: int | None = None,
     try:
         root = mounts.plan_root(os.path.join(host.run_dir, "root"), template.mounts,
                                 spec.mounts, slot.uid, slot.gid)
-        fds = _RunFds(spec, stdin_fd, stdout_fd)
+        fds = _RunFds(spec, stdin_fd, stdout_fd, limit_stdout)
         try:
             return _run_once(spec, root, slot, host, fds)
         finally:
@@ -340,7 +342,8 @@ class _RunFds:
     closed by :meth:`close`; :meth:`close_box_ends` closes the box's ends once init holds its
     copies (so EOF on a read end means the box is done with it)."""
 
-    def __init__(self, spec: SandboxSpec, stdin_fd: int | None, stdout_fd: int | None) -> None:
+    def __init__(self, spec: SandboxSpec, stdin_fd: int | None, stdout_fd: int | None,
+                 limit_stdout: bool = True) -> None:
         self.ours: list[int] = []
         self.cgroup: tuple[int, ...] = ()
         self.relay: tuple[forkserver.ForkServer, int, int] | None = None  # server, pid, pidfd
@@ -350,8 +353,9 @@ class _RunFds:
                                     _input(spec.stdin))
             self.setup_r, self.setup_w = self._pipe()
             self.result_r, self.result_w = self._pipe()
-            self.out_r, self.out_w = self._pipe()
-            if stdout_fd is not None:
+            self.out_r, self.out_w = self._pipe() if stdout_fd is None or limit_stdout else \
+                (None, self._take(os.dup(stdout_fd)))
+            if stdout_fd is not None and limit_stdout:
                 self._relay(stdout_fd, spec.limits.output_kib * 1024)
             self.err_r, self.err_w = self._pipe()
         except BaseException:

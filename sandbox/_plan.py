@@ -52,6 +52,8 @@ class ChildPlan:
     born_in_cgroup: bool = False  # v2: the program is forked into its cgroup (cgroup_fds[0])
     control_fd: int = -1  # init takes its run's order here (a reusable box: the order socket)
     reusable: bool = False  # init serves runs until the box is closed (else: one run)
+    cpu_share: str = ""  # v1: the slot's cgroup in the cpu hierarchy, joined (made if not
+    #                      there) by the keeper, so init and every program are in it; "" none
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ def encode_plan(plan: ChildPlan) -> bytes:
     out.append(_record(b"s", plan.seccomp_bpf))
     fds = [getattr(plan, name) for name in FD_FIELDS] + list(plan.cgroup_fds)
     out.append(_record(b"f", struct.pack(f"<{len(fds)}i", *fds)))
+    if plan.cpu_share:
+        out.append(_record(b"c", _z(plan.cpu_share)))
     out.append(_record(b"R", _z(root.base)))
     out.append(_record(b"h", _z(root.hostname)))
     for source, target, writable, is_dir in root.binds:
@@ -98,6 +102,8 @@ def encode_plan(plan: ChildPlan) -> bytes:
         out.append(_record(b"l", _z(target) + _z(link)))
     for name, data in root.etc_files:
         out.append(_record(b"F", _z(name) + data))
+    for path, is_dir, data in root.proc_masks:
+        out.append(_record(b"m", bytes([is_dir]) + _z(path) + data))
     return b"".join(out)
 
 

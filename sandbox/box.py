@@ -96,11 +96,11 @@ class Box:
     # --- the public verbs -----------------------------------------------------------------
 
     def run(self, spec: SandboxSpec, *, stdin_fd: int | None = None,
-            stdout_fd: int | None = None) -> Outcome:
+            stdout_fd: int | None = None, limit_stdout: bool = True) -> Outcome:
         """Run ``spec.command`` in this box, as fresh as ``sandbox.run(spec)`` would.
 
         ``spec.template`` and ``spec.mounts`` must be the box's (``SpecError`` otherwise);
-        ``stdin_fd``/``stdout_fd`` as in ``run()``. Raises ``SandboxError`` when judgebox
+        ``stdin_fd``/``stdout_fd``/``limit_stdout`` as in ``run()``. Raises ``SandboxError`` when judgebox
         cannot do its job before the program starts; a box that cannot be set up is ``SE``.
         """
         if spec.template != self.template or spec.mounts != self.mounts:
@@ -117,7 +117,7 @@ class Box:
                     if self._live is None or not self._live.alive():
                         self._end_processes()
                         self._open()
-                    return self._run(spec, stdin_fd, stdout_fd)
+                    return self._run(spec, stdin_fd, stdout_fd, limit_stdout)
                 except _BoxGone as exc:
                     self._end_processes()
                     reason = str(exc)
@@ -161,10 +161,12 @@ class Box:
         setup_r, setup_w = os.pipe()
         result_r, result_w = os.pipe()
         live = None
+        share = host.cgroups.share_dir(slot.index)
         try:
             plan = ChildPlan(("init",), {}, root, [], slot.uid, slot.gid, host.last_cap,
                              seccomp.compile_filter(), -1, (), -1, -1, -1, setup_w, result_w,
-                             host.cgroups.born_in_cgroup, theirs.fileno(), reusable=True)
+                             host.cgroups.born_in_cgroup, theirs.fileno(), reusable=True,
+                             cpu_share=share or "")
             server = forkserver.server()
             pid, pidfd = server.spawn(plan)
             for fd in (setup_w, result_w):
@@ -210,17 +212,13 @@ class Box:
             live.orders.close()
         for pidfd in (live.init_pidfd, live.keeper_pidfd):
             if pidfd >= 0:
-                try:
-                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                select.select([pidfd], [], [])
-                os.close(pidfd)
+                runner.kill_and_wait(pidfd)
         live.server.reap(live.keeper_pid)
 
     # --- one run --------------------------------------------------------------------------
 
-    def _run(self, spec: SandboxSpec, stdin_fd: int | None, stdout_fd: int | None) -> Outcome:
+    def _run(self, spec: SandboxSpec, stdin_fd: int | None, stdout_fd: int | None,
+             limit_stdout: bool) -> Outcome:
         """Send the run to init and watch it; whatever happens, the run's processes are all
         gone on return (init reaped them all before it reported, or the box was ended)."""
         live = self._live
@@ -244,7 +242,8 @@ class Box:
             if watch is None or watch.wait_status is None:
                 self._end_processes()
 
-        fds = runner._RunFds(spec, stdin_fd, stdout_fd)  # first: a bad stdin loses nothing
+        # first: a bad stdin loses nothing
+        fds = runner._RunFds(spec, stdin_fd, stdout_fd, limit_stdout)
         try:
             prepared = self._ahead.take(spec)
             if prepared is None:

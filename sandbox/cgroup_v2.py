@@ -1,6 +1,8 @@
 """cgroup v2 backend: one directory in the unified hierarchy.
 
-Limits: ``memory.max``, ``memory.swap.max`` = 0, ``pids.max``, ``memory.oom.group`` = 1.
+Limits: ``memory.max``, ``memory.swap.max`` = 0, ``pids.max``, ``memory.oom.group`` = 1; the
+``cpu`` controller too when the parent has it (each run's cgroup then weighs the same,
+``cpu.weight`` 100, however many sessions its processes make).
 Measures: ``cpu.stat`` (``usage_usec``, a core file), ``memory.peak``, ``memory.events``
 (``oom_kill``). Kill: ``cgroup.kill``. v2 forbids processes in a cgroup whose controllers are
 delegated to children, so when the judge's own cgroup holds processes (the judge, its worker
@@ -20,6 +22,7 @@ from .cgroups import (SUPERVISOR, BoxCgroup, CgroupStats, judge_cgroup_v2, mount
 from .errors import CgroupError
 
 CONTROLLERS = ("memory", "pids")
+OPTIONAL = ("cpu",)  # each run's cgroup its own cpu.weight (100, the same for every box)
 
 
 class V2:
@@ -47,7 +50,11 @@ class V2:
             raise CgroupError(f"cgroup {self.parent} lacks controllers {missing}: delegate them "
                               "or set JUDGEBOX_CGROUP_PARENT")
         control = os.path.join(self.parent, "cgroup.subtree_control")
-        wanted = " ".join("+" + c for c in self.controllers)
+        # cpu when the parent has it: a cgroup without the cpu controller leaves its processes
+        # in its parent's weight (or the root's, where each session is an autogroup of its
+        # own: a box of many sessions would take the CPU from the others)
+        extra = tuple(c for c in OPTIONAL if c in available)
+        wanted = " ".join("+" + c for c in self.controllers + extra)
         try:
             write_value(control, wanted)
         except OSError as exc:
@@ -94,6 +101,18 @@ class V2:
     def existing(self, name: str) -> BoxCgroup:
         """The box cgroup of that name (its directory may or may not exist)."""
         return BoxCgroup(name, {"unified": os.path.join(self.parent, name)})
+
+    def share_dir(self, slot: int) -> None:
+        """No cgroup of the box's own for its cpu weight: each run's cgroup has cpu.weight
+        (the cpu controller is enabled for the box cgroups when the parent has it)."""
+        return None
+
+    def remove_shares(self, slots) -> None:
+        """Nothing to remove (see :meth:`share_dir`)."""
+
+    def used_shares(self) -> set[int]:
+        """None (see :meth:`share_dir`)."""
+        return set()
 
     def names(self) -> set[str]:
         """Names of the cgroups beneath the parent."""

@@ -1,6 +1,8 @@
 """Box cgroups: detect the host's cgroup version once, then one backend with the same verbs.
 
 Both backends (``cgroup_v1.V1``, ``cgroup_v2.V2``) offer: ``create(name)``, ``apply_limits``,
+``share_dir``/``remove_shares`` (a slot's cpu weight: v1 only, see there; v2 weighs each
+run's cgroup),
 ``attach_fds`` (v1: the ``tasks`` files the program's process joins through by writing ``0``;
 v2: the cgroup's directory, which it is forked into with ``clone3(CLONE_INTO_CGROUP)``), ``stats``, ``kill``, ``remove`` (and ``existing``, ``names`` to find what a crashed judge left).
 Box cgroups are created
@@ -54,6 +56,9 @@ class Backend(Protocol):
     def cpu_ns(self, cg: BoxCgroup) -> int: ...
     def kill(self, cg: BoxCgroup) -> None: ...
     def remove(self, cg: BoxCgroup) -> None: ...
+    def share_dir(self, slot: int) -> str | None: ...
+    def remove_shares(self, slots) -> None: ...
+    def used_shares(self) -> set[int]: ...
 
 
 def write_value(path: str, value: int | str) -> None:
@@ -152,7 +157,13 @@ def backend() -> Backend:
             raise CgroupError("cgroup v1 needs the memory, pids and cpuacct controllers mounted")
         parents = {c: os.path.join(v1_mounts[c], _parent_for(own.get(c, "/")))
                    for c in cgroup_v1.CONTROLLERS}
-        return cgroup_v1.V1(parents)
+        share = None  # cpu on a hierarchy of its own: the boxes' cpu weights go there
+        if "cpu" in v1_mounts and v1_mounts["cpu"] not in (v1_mounts[c]
+                                                           for c in cgroup_v1.CONTROLLERS):
+            share = os.path.join(v1_mounts["cpu"], _parent_for(own.get("cpu", "/")))
+            if not os.access(share, os.W_OK):  # not ours to use (a read-only mount): the
+                share = None                   # boxes run unweighted; doctor says so
+        return cgroup_v1.V1(parents, share)
     if v2_mount is None:
         raise CgroupError("no usable cgroups: neither v1 memory+pids+cpuacct nor a cgroup2 mount")
     parent = os.path.join(v2_mount, _parent_for(judge_cgroup_v2(own)))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 
 import click
 
@@ -12,11 +16,25 @@ from .outcome import Status
 from .runner import run
 from .spec import Limits, Mount, SandboxSpec
 
-__all__ = ["sandbox_command", "doctor_command"]
+__all__ = ["sandbox_command", "doctor_command", "stdin_file"]
 
 
 def _ms(seconds: float | None) -> int | None:
     return None if seconds is None else max(1, round(seconds * 1000))
+
+
+@contextlib.contextmanager
+def stdin_file(value: str | None, *, piped: bool = False) -> Iterator[str | None]:
+    """The file a run's stdin comes from: ``value`` itself; for ``-`` (or, with ``piped``,
+    no value and a standard input that is not a terminal: ``echo 1 2 | judgebox run``) what
+    this command's standard input holds, saved to a temporary file for the run."""
+    if value != "-" and not (piped and value is None and not sys.stdin.isatty()):
+        yield value
+        return
+    with tempfile.NamedTemporaryFile(prefix="judgebox-stdin-") as saved:
+        shutil.copyfileobj(sys.stdin.buffer, saved)
+        saved.flush()
+        yield saved.name
 
 
 @click.command("sandbox", context_settings={"ignore_unknown_options": False})
@@ -36,8 +54,9 @@ def _ms(seconds: float | None) -> int | None:
               help="Most processes and threads at once.")
 @click.option("--output-limit", type=click.IntRange(min=1), default=65536, show_default=True,
               help="Output (stdout) and file-size limit in KB (KiB).")
-@click.option("--stdin", "stdin", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="File to use as standard input (default: empty).")
+@click.option("--stdin", "stdin", type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+              default=None, metavar="FILE",
+              help="File to use as standard input; - for this command's own [default: empty].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.argument("command", nargs=-1, required=True)
 def sandbox_command(ro_binds: tuple[str, ...], rw_binds: tuple[str, ...], template: str,
@@ -51,7 +70,8 @@ def sandbox_command(ro_binds: tuple[str, ...], rw_binds: tuple[str, ...], templa
         limits = Limits(cpu_time_ms=_ms(time_limit), wall_time_ms=_ms(wall_time_limit),
                         memory_kib=memory_limit * 1024, processes=processes,
                         output_kib=output_limit)
-        outcome = run(SandboxSpec(command, limits, template, mounts, stdin))
+        with stdin_file(stdin) as stdin_path:
+            outcome = run(SandboxSpec(command, limits, template, mounts, stdin_path))
     except SandboxError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:

@@ -110,6 +110,18 @@ def _check_cgroups() -> Check:
                      "mount cgroup v2 with memory and pids delegated, or v1 memory (with "
                      "swapaccount=1 for memsw), pids and cpuacct; or set JUDGEBOX_CGROUP_PARENT")
     where = ", ".join(sorted(getattr(backend, "parents", {}).values())) or backend.parent
+    if backend.version == 1:
+        share = getattr(backend, "share_parent", None)
+        mounted = cgroups.mountinfo_cgroups()[0]
+        if share:
+            where += f"; each box's cpu weight beneath {share}"
+        elif "cpu" in mounted and mounted["cpu"] == mounted.get("cpuacct"):
+            where += "; each run's cgroup its cpu weight (cpu is mounted with cpuacct)"
+        else:
+            return Check("cgroups", False, f"v1 beneath {where}, but the cpu controller is "
+                         "not mounted or not writable: concurrent boxes are not weighted "
+                         "alike (one box of many sessions could take the others' CPU)",
+                         "mount the v1 cpu controller writable (or cpu,cpuacct together)")
     return Check("cgroups", True, f"v{backend.version} beneath {where}")
 
 

@@ -11,7 +11,9 @@ Protocol, over a SOCK_SEQPACKET socket pair (one message per datagram):
   fds passed with the message (SCM_RIGHTS). The server forks the keeper and answers with its
   pid (or ``E<error>``). The keeper stays the server's child, unreaped, until the supervisor
   says ``reap``: so its pid cannot be reused while the supervisor holds a pidfd to it.
-- ``reap <pid>``: wait for that keeper (the supervisor saw it end). No answer.
+- ``relay <limit>`` with three fds: fork a relay that passes a program's stdout on to the
+  caller's fd (an interactive validator's stdin), counted and limited; answers its pid.
+- ``reap <pid>``: wait for that keeper or relay (the supervisor saw it end). No answer.
 
 EOF on the socket (the supervisor is gone) ends the server; its keepers die with it
 (their parent-death signal), and with them every box.
@@ -70,6 +72,17 @@ class ForkServer:
         message = encode_plan(indexed)
         if len(message) >= MAX_PLAN:
             raise HostError(f"the box's plan is too large ({len(message)} bytes)")
+        return self._fork(message, fds)
+
+    def relay(self, source: int, target: int, report: int, limit: int) -> tuple[int, int]:
+        """Fork a relay (``relay()`` in ``native/jbox.c``) that passes what is written to the
+        pipe ``source`` reads from on to ``target``, at most ``limit`` bytes, and reports on
+        ``report``; returns (pid, pidfd). The caller keeps its fds. Call :meth:`reap` once
+        it ended (kill it first if it may not have)."""
+        return self._fork(b"relay %d" % limit, [source, target, report])
+
+    def _fork(self, message: bytes, fds: list[int]) -> tuple[int, int]:
+        """Send a request that forks a child; its (pid, pidfd)."""
         with self.lock:
             try:
                 socket.send_fds(self.sock, [message], fds)

@@ -10,7 +10,7 @@ rlimit          value                                          why
 CORE            0                                              no core files in the box
 STACK           ``stack_limit_kib`` (memory limit by default)  deep recursion as contest judges allow
 NOFILE          ``open_files``                                 fd exhaustion stays in the box
-FSIZE           ``output_kib``                                 a file bigger than this: SIGXFSZ, OLE
+FSIZE           ``output_kib`` + 1 byte                        a file past the limit: SIGXFSZ, OLE
 CPU             CPU limit rounded up + 1 s (hard + 2 s)        backstop behind the cgroup watchdog
 NPROC           ``processes``                                  per-uid fence behind pids.max
 MEMLOCK         64 KiB                                         nothing to pin
@@ -35,7 +35,9 @@ def table(limits: Limits) -> list[tuple[int, int, int]]:
         (resource.RLIMIT_CORE, 0, 0),
         (resource.RLIMIT_STACK, limits.stack_limit_kib * 1024, limits.stack_limit_kib * 1024),
         (resource.RLIMIT_NOFILE, limits.open_files, limits.open_files),
-        (resource.RLIMIT_FSIZE, limits.output_kib * 1024, limits.output_kib * 1024),
+        # one byte over the limit: a write that crosses it leaves that byte as evidence (the
+        # kernel cuts it short without SIGXFSZ), which the judge finds in /box after the run
+        (resource.RLIMIT_FSIZE, limits.output_kib * 1024 + 1, limits.output_kib * 1024 + 1),
         (resource.RLIMIT_CPU, cpu, cpu + 1),
         (resource.RLIMIT_NPROC, limits.processes, limits.processes),
         (resource.RLIMIT_MEMLOCK, 64 * 1024, 64 * 1024),

@@ -11,6 +11,8 @@ exceptions and Ctrl-C.
 
 from __future__ import annotations
 
+import atexit
+import fcntl
 import functools
 import os
 import select
@@ -45,6 +47,8 @@ class _Host:
 def _host() -> _Host:
     host = _Host(slots.run_dir(), cgroups.backend(), caps.cap_last_cap())
     _sweep(host)
+    # the slots' cpu cgroups this process used (kept between its boxes) go when it exits
+    atexit.register(lambda: host.cgroups.remove_shares(host.cgroups.used_shares()))
     return host
 
 
@@ -62,24 +66,31 @@ def _sweep(host: _Host) -> None:
     every box's pid namespace; only their empty cgroups stay.)
     """
     for name in host.cgroups.names():
-        index = name.removeprefix("judgebox-").split(".")[0]  # judgebox-<slot>[.<run>]
+        # judgebox-<slot>[.<run>], or judgebox-cpu-<slot> (a slot's cpu weight, v1)
+        index = name.removeprefix("judgebox-").removeprefix("cpu-").split(".")[0]
         if not (name.startswith("judgebox-") and index.isdigit()):
             continue
         slot = slots.try_acquire(host.run_dir, int(index))
         if slot is not None:
             try:
-                host.cgroups.remove(host.cgroups.existing(name))
+                if name.startswith("judgebox-cpu-"):
+                    host.cgroups.remove_shares([int(index)])
+                else:
+                    host.cgroups.remove(host.cgroups.existing(name))
             finally:
                 slot.release()
 
 
-def run(spec: SandboxSpec, *, stdin_fd: int | None = None,
-        stdout_fd: int | None = None) -> Outcome:
+def run(spec: SandboxSpec, *, stdin_fd: int | None = None, stdout_fd: int | None = None,
+        limit_stdout: bool = True) -> Outcome:
     """Run ``spec.command`` in a fresh box and return what it did.
 
     ``stdin_fd`` / ``stdout_fd`` connect the program to the caller's own fds (pipes to an
     interactor, say) instead of ``spec.stdin`` and the captured stdout; the caller keeps its
-    fds. Standard output given that way is not captured, counted or limited by the judge.
+    fds. Standard output given that way is not kept: the judge passes it on to ``stdout_fd``
+    as it comes, counted and limited like any stdout (past ``output_kib``: OLE); with
+    ``limit_stdout=False`` the program writes to ``stdout_fd`` itself, not counted (for a
+    trusted program, a problem's validator say: a hop less for each message).
 
     Raises ``SandboxError`` (``SpecError``, ``HostError``...) when judgebox cannot do its job
     before the program starts; a failure inside the box before exec is an ``SE`` outcome.
@@ -92,7 +103,7 @@ def run(spec: SandboxSpec, *, stdin_fd: int | None = None,
     try:
         root = mounts.plan_root(os.path.join(host.run_dir, "root"), template.mounts,
                                 spec.mounts, slot.uid, slot.gid)
-        fds = _RunFds(spec, stdin_fd, stdout_fd)
+        fds = _RunFds(spec, stdin_fd, stdout_fd, limit_stdout)
         try:
             return _run_once(spec, root, slot, host, fds)
         finally:
@@ -107,10 +118,12 @@ def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: 
     the run: cgroup, /box), send init the run's order, watch; the box is gone on return."""
     orders, theirs = socket.socketpair(socket.AF_UNIX,
                                        socket.SOCK_SEQPACKET | socket.SOCK_CLOEXEC)
+    share = host.cgroups.share_dir(slot.index)
     try:
         plan = ChildPlan(("init",), {}, root, [], slot.uid, slot.gid, host.last_cap,
                          seccomp.compile_filter(), -1, (), -1, -1, -1, fds.setup_w,
-                         fds.result_w, host.cgroups.born_in_cgroup, theirs.fileno())
+                         fds.result_w, host.cgroups.born_in_cgroup, theirs.fileno(),
+                         cpu_share=share or "")
         server = forkserver.server()
         pid, pidfd = server.spawn(plan)
     finally:
@@ -182,12 +195,14 @@ def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
         fds.close_box_ends()
         if started is not None:
             started()
-        watch.watch(fds.setup_r, fds.result_r, fds.out_r, fds.err_r)
+        watch.watch(fds.setup_r, fds.result_r, fds.out_r, fds.err_r, fds.relay_r)
         end_box(watch)
-        files = _collect(box_fd, spec) if watch.setup_error is None else {}
+        files, too_big = {}, None
+        if watch.setup_error is None:
+            files, too_big = _collect(box_fd, spec), _file_over_limit(box_fd, spec)
         os.close(box_fd)  # frees the tmpfs before the cgroup it is charged to goes
         box_fd = -1
-        return _decide(spec, watch, host.cgroups.stats(cg), files)
+        return _decide(spec, watch, host.cgroups.stats(cg), files, too_big)
     finally:
         try:
             end_box(watch)
@@ -234,6 +249,35 @@ def _prepare_box(spec: SandboxSpec, uid: int, gid: int) -> int:
     return fd
 
 
+def _input(path: str | None) -> int:
+    """The program's stdin: a sealed copy of the host file ``path`` (or /dev/null).
+
+    A copy, not the file itself: through the file, ``readlink /proc/self/fd/0`` gave its host
+    path (the test's name) and ``fstat`` its inode and times, by which a program knows which
+    test it runs (and can tell the judge's tests apart across submissions). The copy is a
+    memfd named ``input``: a regular file as before (seekable, mappable: programs that mmap
+    their input keep working), ``/memfd:input (deleted)`` to readlink, an inode of its own
+    each run; sealed, so that it cannot be changed even through ``/proc/self/fd/0``. The
+    kernel copies it (sendfile), page cache to page cache."""
+    if path is None:
+        return os.open("/dev/null", os.O_RDONLY | os.O_CLOEXEC)
+    copy = os.memfd_create("input", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    try:
+        source = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            while os.sendfile(copy, source, None, 1 << 30):
+                pass
+        finally:
+            os.close(source)
+        fcntl.fcntl(copy, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW
+                    | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL)
+        os.lseek(copy, 0, os.SEEK_SET)
+    except BaseException:
+        os.close(copy)
+        raise
+    return copy
+
+
 def _collect(box_fd: int, spec: SandboxSpec) -> dict[str, bytes]:
     """Read the requested files from /box without following anything the program planted."""
     files: dict[str, bytes] = {}
@@ -261,26 +305,75 @@ def _collect(box_fd: int, spec: SandboxSpec) -> dict[str, bytes]:
     return files
 
 
+def _file_over_limit(box_fd: int, spec: SandboxSpec) -> str | None:
+    """The name of a file in /box that grew past the output limit, if one did.
+
+    The box's ``RLIMIT_FSIZE`` is the limit plus one byte (``rlimits.table``), so a write that
+    crosses the limit leaves a file one byte over it, also when the program ignored SIGXFSZ or
+    wrote everything in one call and exited (the kernel cuts such a write short without a
+    signal). A file can only be that big when the tmpfs is: a statfs of /box answers first.
+    Walked without following anything (``fwalk`` never follows symlinks by default)."""
+    cap = spec.limits.output_kib * 1024
+    listing = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=box_fd)
+    try:
+        usage = os.fstatvfs(listing)
+        if (usage.f_blocks - usage.f_bfree) * usage.f_frsize <= cap:
+            return None
+        # a file the judge placed that big is not the program's doing
+        placed = {name for name, c in spec.files
+                  if (os.stat(c).st_size if isinstance(c, Path) else len(c)) == cap + 1}
+        for top, _dirs, names, dir_fd in os.fwalk(".", dir_fd=listing):
+            for name in names:
+                try:
+                    st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+                except OSError:
+                    continue
+                if stat.S_ISREG(st.st_mode) and st.st_size == cap + 1 \
+                        and (top != "." or name not in placed):
+                    return os.path.normpath(os.path.join(top, name))
+    finally:
+        os.close(listing)
+    return None
+
+
 class _RunFds:
     """The fds of one run: the box's ends (its stdin, stdout, stderr, the setup and result
     pipes' write ends, the cgroup fds) and the supervisor's read ends. Every fd opened here is
     closed by :meth:`close`; :meth:`close_box_ends` closes the box's ends once init holds its
     copies (so EOF on a read end means the box is done with it)."""
 
-    def __init__(self, spec: SandboxSpec, stdin_fd: int | None, stdout_fd: int | None) -> None:
+    def __init__(self, spec: SandboxSpec, stdin_fd: int | None, stdout_fd: int | None,
+                 limit_stdout: bool = True) -> None:
         self.ours: list[int] = []
         self.cgroup: tuple[int, ...] = ()
+        self.relay: tuple[forkserver.ForkServer, int, int] | None = None  # server, pid, pidfd
+        self.relay_r: int | None = None
         try:
-            self.stdin = self._take(os.dup(stdin_fd) if stdin_fd is not None else os.open(
-                spec.stdin or "/dev/null", os.O_RDONLY | os.O_CLOEXEC))
+            self.stdin = self._take(os.dup(stdin_fd) if stdin_fd is not None else
+                                    _input(spec.stdin))
             self.setup_r, self.setup_w = self._pipe()
             self.result_r, self.result_w = self._pipe()
-            self.out_r, self.out_w = self._pipe() if stdout_fd is None else \
+            self.out_r, self.out_w = self._pipe() if stdout_fd is None or limit_stdout else \
                 (None, self._take(os.dup(stdout_fd)))
+            if stdout_fd is not None and limit_stdout:
+                self._relay(stdout_fd, spec.limits.output_kib * 1024)
             self.err_r, self.err_w = self._pipe()
         except BaseException:
             self.close()
             raise
+
+    def _relay(self, target: int, limit: int) -> None:
+        """Stdout passed on to ``target`` by a relay of the fork server, counted and limited
+        (what a program sends an interactive validator is its output like any other): the
+        watch reads the relay's report instead of stdout."""
+        self.relay_r, report_w = self._pipe()
+        server = forkserver.server()
+        pid, pidfd = server.relay(self.out_r, target, report_w, limit)
+        self.relay = (server, pid, pidfd)
+        for fd in (self.out_r, report_w):  # the relay's now
+            os.close(fd)
+            self.ours.remove(fd)
+        self.out_r = None
 
     def take_cgroup(self, fds: list[int]) -> None:
         """The run's cgroup fds (closed with the box's ends)."""
@@ -306,11 +399,30 @@ class _RunFds:
         for fd in self.ours:
             os.close(fd)
         self.ours = []
+        if self.relay is not None:  # ended (its report closed), or killed now: never waited for
+            server, pid, pidfd = self.relay
+            self.relay = None
+            kill_and_wait(pidfd)
+            server.reap(pid)
+
+
+def kill_and_wait(pidfd: int) -> None:
+    """SIGKILL the process (if it is still there), wait until it is gone, close its pidfd."""
+    try:
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    select.select([pidfd], [], [])  # a pidfd is readable once its process has ended
+    os.close(pidfd)
 
 
 def _decide(spec: SandboxSpec, watch: Watchdog, stats: cgroups.CgroupStats,
-            files: dict[str, bytes]) -> Outcome:
-    """Turn what the judge recorded into a status; never guess from an exit signal alone."""
+            files: dict[str, bytes], too_big: str | None = None) -> Outcome:
+    """Turn what the judge recorded into a status; never guess from an exit signal alone.
+
+    The output limit is checked again here on the totals the watch counted and on the files
+    left in /box (``too_big``), whatever order the program's end and its last output came
+    in: a program that writes past the limit in one call and exits at once is OLE, not OK."""
     limits = spec.limits
     time_s = max(0, stats.cpu_ns - watch.setup_cpu_ns) / 1e9
     memory_kib = stats.memory_peak_bytes // 1024
@@ -333,8 +445,11 @@ def _decide(spec: SandboxSpec, watch: Watchdog, stats: cgroups.CgroupStats,
     failed = bool(exit_code) or signo is not None
     if watch.killed_by in ("cpu-time", "wall-time"):
         status = Status.TLE
-    elif watch.killed_by == "output":
+    elif watch.killed_by == "output" or watch.output_over() or too_big is not None:
         status = Status.OLE
+        if not watch.killed_by:
+            common["message"] = ("stdout or stderr passed the output limit" if too_big is None
+                                 else f"/box/{too_big} passed the output limit")
     elif stats.oom_kills > 0:
         status = Status.MLE
     elif signo == signal.SIGXFSZ:

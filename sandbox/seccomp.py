@@ -9,19 +9,28 @@ Why each group is allowed:
 - threads and processes (clone without namespace flags, fork, futex, rseq, wait, exec): JVM, Go,
   Node, .NET and Python start threads; the pids cgroup caps their number. ``clone3`` answers
   ENOSYS (its flags sit in memory a filter cannot read) so libc falls back to ``clone``;
-- signals, timers, clocks (read-only), polling, eventfd/timerfd/signalfd, pipes;
+- signals, timers, clocks (read-only), polling, eventfd/timerfd/signalfd, pipes (their kernel
+  memory, POSIX timers' and epoll watches' included, is charged to the box's memory cgroup);
 - AF_UNIX sockets only (multiprocessing, language servers); every other family is denied and the
   box's network namespace has nothing but loopback anyway;
 - SysV and POSIX IPC: the box has its own IPC namespace;
 - ``ioctl`` except ``TIOCSTI`` (typing into a terminal), matched on the low 32 bits as the kernel
   reads the command;
 - ``prctl``, ``arch_prctl``, ``personality`` (query and ADDR_NO_RANDOMIZE only);
-- ``sched_setscheduler`` with a non-real-time policy only (Mono sets its threads' policy).
+- ``sched_setscheduler`` with a non-real-time policy only (Mono sets its threads' policy);
+- ``fcntl`` and ``madvise`` with the commands and advice listed below only; ``preadv2``
+  without ``RWF_NOWAIT``.
+
+Succeed without doing anything (``NOOPS``): flushing (the host's disks), advice on file
+pages (the host's page cache), file locks (on the host's files, seen and felt by other
+boxes and host processes): see each list below.
 
 Denied whatever the list says (EPERM): ptrace, process_vm_readv/writev, mount, umount2,
 pivot_root, chroot, unshare, setns, bpf, perf_event_open, userfaultfd, keyctl, add_key,
 request_key, io_uring_*, kexec_*, init/finit/delete_module, reboot, swapon/off, acct,
-clock_settime, settimeofday, adjtimex, clock_adjtime, open_by_handle_at, and everything not listed.
+clock_settime, settimeofday, adjtimex, clock_adjtime, open_by_handle_at, AIO (one box could take
+the host's whole ``fs.aio-max-nr``), inotify (watches on the host's directories see other
+boxes' accesses), and everything not listed.
 A call made through another architecture's entry (``int 0x80`` on x86_64, x32) kills the process.
 """
 
@@ -33,21 +42,20 @@ import tempfile
 
 import pyseccomp as sc
 
-__all__ = ["ALLOWED", "DENIED", "compile_filter"]
+__all__ = ["ALLOWED", "DENIED", "NOOPS", "compile_filter"]
 
 ALLOWED = (
     # files
-    "read write readv writev pread64 pwrite64 preadv pwritev preadv2 pwritev2 open openat "
+    "read write readv writev pread64 pwrite64 preadv pwritev pwritev2 open openat "
     "openat2 creat close close_range lseek stat fstat lstat newfstatat statx fstatfs statfs "
     "access faccessat faccessat2 readlink readlinkat getcwd chdir fchdir mkdir mkdirat rmdir "
     "rename renameat renameat2 link linkat unlink unlinkat symlink symlinkat chmod fchmod "
-    "fchmodat truncate ftruncate fallocate fsync fdatasync syncfs sync_file_range flock fcntl "
+    "fchmodat truncate ftruncate fallocate "
     "dup dup2 dup3 pipe pipe2 getdents getdents64 utime utimes utimensat futimesat umask "
-    "sendfile copy_file_range splice tee fadvise64 readahead getxattr lgetxattr fgetxattr "
-    "listxattr llistxattr flistxattr inotify_init inotify_init1 inotify_add_watch "
-    "inotify_rm_watch memfd_create "
+    "sendfile copy_file_range splice tee getxattr lgetxattr fgetxattr "
+    "listxattr llistxattr flistxattr memfd_create "
     # memory
-    "brk mmap munmap mremap mprotect madvise mincore msync mlock mlock2 munlock mlockall "
+    "brk mmap munmap mremap mprotect mincore mlock mlock2 munlock mlockall "
     "munlockall membarrier get_mempolicy set_mempolicy mbind pkey_alloc pkey_free pkey_mprotect "
     # threads and processes
     "fork vfork execve execveat exit exit_group wait4 waitid kill tkill tgkill getpid getppid "
@@ -69,10 +77,19 @@ ALLOWED = (
     "shutdown getsockname getpeername setsockopt getsockopt "
     # IPC (the box has its own IPC namespace)
     "shmget shmat shmdt shmctl semget semop semtimedop semctl msgget msgsnd msgrcv msgctl "
-    "mq_open mq_unlink mq_timedsend mq_timedreceive mq_notify mq_getsetattr "
-    # asynchronous I/O (not io_uring)
-    "io_setup io_destroy io_submit io_getevents io_pgetevents io_cancel"
+    "mq_open mq_unlink mq_timedsend mq_timedreceive mq_notify mq_getsetattr"
 ).split()
+
+# Calls that succeed and do nothing: what they would do reaches the host. Flushing: the box's
+# own files are on tmpfs (nothing to flush), and the rest are the host's, read-only, whose
+# flush (syncfs on a bind, fsync on a clean host file) sends the host's disk a cache flush
+# each time and waits for the host's dirty data. Advice on file pages: fadvise(DONTNEED),
+# readahead and the like change the host's page cache (evict it, or read ahead into it): a
+# channel between tests and a way to slow the host. Locks: flock and fcntl locks on the
+# host's files (the read-only binds) block host processes and other boxes and are seen by
+# them; their memory is not charged to the box's cgroup. A program of its own does not need
+# any of these to be real.
+NOOPS = ("sync syncfs fsync fdatasync sync_file_range msync fadvise64 readahead flock").split()
 
 DENIED = (
     "ptrace process_vm_readv process_vm_writev mount umount2 pivot_root chroot unshare setns "
@@ -82,8 +99,24 @@ DENIED = (
     "name_to_handle_at fsopen fsconfig fsmount fspick move_mount open_tree mount_setattr "
     "setuid setgid setreuid setregid setresuid setresgid setgroups setfsuid setfsgid chown "
     "fchown lchown fchownat mknod mknodat vmsplice quotactl lookup_dcookie fanotify_init "
-    "kcmp process_madvise"
+    "kcmp process_madvise io_setup io_destroy io_submit io_getevents io_pgetevents io_cancel "
+    "inotify_init inotify_init1 inotify_add_watch inotify_rm_watch cachestat"
 ).split()
+
+# fcntl commands allowed (compared on the low 32 bits, as the kernel reads them): descriptors,
+# flags, owner and signal, pipe size, seals, hints, F_GETLK and F_GETLEASE (they only look).
+# The lock commands succeed and do nothing (see NOOPS); F_NOTIFY (dnotify: watches on the
+# host's directories that would see other boxes' accesses), F_SETLEASE and the rest: EPERM.
+FCNTL_ALLOWED = (0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 15, 16, 17, 36, 1025, 1027, 1028, 1030, 1031,
+                 1032, 1033, 1034, 1035, 1036, 1037, 1038)
+FCNTL_NOOPS = (6, 7, 37, 38)  # F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW
+# madvise advice allowed: what a program does with its own memory. WILLNEED, COLD, PAGEOUT
+# and COLLAPSE on a mapping of a host file read it ahead into, or evict it from, the host's
+# page cache (or make huge pages of it); MERGEABLE offers pages to KSM, whose merging is a
+# timing channel between processes: those succeed and do nothing; others: EPERM.
+MADVISE_ALLOWED = (0, 1, 2, 4, 8, 9, 10, 11, 14, 15, 16, 17, 18, 19, 22, 23, 24, 102, 103)
+MADVISE_NOOPS = (3, 12, 13, 20, 21, 25)
+_RWF_NOWAIT = 0x8  # preadv2: read only what is cached, else EAGAIN: a probe of the cache
 
 _NAMESPACE_FLAGS = (0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000
                     | 0x20000000 | 0x40000000 | 0x00000080)  # CLONE_NEW* (incl. NEWTIME)
@@ -116,10 +149,27 @@ def compile_filter() -> bytes:
     f.set_attr(sc.Attr.CTL_OPTIMIZE, 2)
     for name in ALLOWED:
         _add(f, sc.ALLOW, name)
+    noop = sc.ERRNO(0)  # returns 0: success, without the call
+    for name in NOOPS:
+        _add(f, noop, name)
     # DENIED needs no rule of its own: the default action already answers EPERM (libseccomp
     # refuses rules equal to the default); the list is the promise, checked here and in tests.
-    if set(ALLOWED) & set(DENIED):
-        raise RuntimeError(f"allowed and denied: {set(ALLOWED) & set(DENIED)}")
+    overlap = (set(ALLOWED) & set(DENIED)) | (set(NOOPS) & (set(ALLOWED) | set(DENIED)))
+    if overlap:
+        raise RuntimeError(f"in two lists: {overlap}")
+    # One rule per value (a rule without arguments would stand for every value).
+    for cmd in FCNTL_ALLOWED:
+        _add(f, sc.ALLOW, "fcntl", sc.Arg(1, sc.MASKED_EQ, 0xFFFFFFFF, cmd))
+    for cmd in FCNTL_NOOPS:
+        _add(f, noop, "fcntl", sc.Arg(1, sc.MASKED_EQ, 0xFFFFFFFF, cmd))
+    for advice in MADVISE_ALLOWED:
+        _add(f, sc.ALLOW, "madvise", sc.Arg(2, sc.MASKED_EQ, 0xFFFFFFFF, advice))
+    for advice in MADVISE_NOOPS:
+        _add(f, noop, "madvise", sc.Arg(2, sc.MASKED_EQ, 0xFFFFFFFF, advice))
+    # preadv2 without RWF_NOWAIT (with it: "not supported", so a program reads normally).
+    _add(f, sc.ALLOW, "preadv2", sc.Arg(5, sc.MASKED_EQ, _RWF_NOWAIT, 0))
+    _add(f, sc.ERRNO(errno.EOPNOTSUPP), "preadv2", sc.Arg(5, sc.MASKED_EQ, _RWF_NOWAIT,
+                                                          _RWF_NOWAIT))
     # clone: threads and forks yes, new namespaces no.
     _add(f, sc.ALLOW, "clone", sc.Arg(0, sc.MASKED_EQ, _NAMESPACE_FLAGS, 0))
     _add(f, sc.ERRNO(errno.ENOSYS), "clone3")

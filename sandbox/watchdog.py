@@ -50,12 +50,17 @@ class Watchdog:
         self._next_cpu_check = 0.0
         self._parallel = max(1, min(limits.processes, os.cpu_count() or 1))
 
-    def watch(self, setup_r: int, result_r: int, out_r: int | None, err_r: int) -> None:
-        """Pump every pipe until all are closed, enforcing the limits in between."""
+    def watch(self, setup_r: int, result_r: int, out_r: int | None, err_r: int,
+              relay_r: int | None = None) -> None:
+        """Pump every pipe until all are closed, enforcing the limits in between. ``out_r``:
+        the program's stdout; or ``relay_r``: the report of the relay that passes it on to
+        the caller's fd (``forkserver.ForkServer.relay``), when stdout is not kept here."""
         started = time.monotonic()
         handlers = {setup_r: self._lines(), result_r: self._lines(), err_r: self._stderr}
         if out_r is not None:
             handlers[out_r] = self._stdout
+        if relay_r is not None:
+            handlers[relay_r] = self._lines(self.relay_report)
         with selectors.DefaultSelector() as sel:
             for fd in handlers:
                 sel.register(fd, selectors.EVENT_READ)
@@ -109,6 +114,12 @@ class Watchdog:
             self._next_cpu_check = now + max(MIN_CHECK_S, cpu_left / self._parallel)
         return max(0.0, min(wall_left, self._next_cpu_check - now))
 
+    def output_over(self) -> bool:
+        """Whether stdout or stderr passed the output limit: counted from everything read,
+        whenever it was read (the program's end may be seen before its last output is)."""
+        cap = self.limits.output_kib * 1024
+        return self.stdout_total > cap or self.stderr_total > cap
+
     def _stdout(self, data: bytes) -> None:
         cap = self.limits.output_kib * 1024
         self.stdout_total += len(data)
@@ -122,16 +133,28 @@ class Watchdog:
         if self.stderr_total > self.limits.output_kib * 1024:
             self.kill("output")
 
-    def _lines(self):
+    def _lines(self, handle=None):
         pending = bytearray()
+        handle = handle or self.message
 
         def feed(data: bytes) -> None:
             pending.extend(data)
             while b"\n" in pending:
                 line, _, rest = bytes(pending).partition(b"\n")
                 pending[:] = rest
-                self.message(line.decode(errors="replace"))
+                handle(line.decode(errors="replace"))
         return feed
+
+    def relay_report(self, line: str) -> None:
+        """One line from the relay of a stdout passed on (``relay()`` in ``native/jbox.c``):
+        ``O`` the limit passed (the box is killed; what follows is dropped), ``D<total>`` all
+        of it passed on, ``P`` the reader went away first."""
+        kind, body = line[:1], line[1:]
+        if kind == "O":
+            self.stdout_total = max(self.stdout_total, self.limits.output_kib * 1024 + 1)
+            self.kill("output")
+        elif kind == "D":
+            self.stdout_total = max(self.stdout_total, int(body))
 
     def message(self, line: str) -> None:
         """One line from the box's helpers (see ``sandbox/native/jbox.c``)."""
@@ -148,6 +171,7 @@ class Watchdog:
             self.wait_status, self.end_ns = int(status), int(end)
 
 
+
 def _open_init(pid: int, keeper_pid: int) -> int | None:
     """A pidfd for init, but only if ``pid`` is still the keeper's child (no pid reuse)."""
     try:
@@ -160,3 +184,4 @@ def _open_init(pid: int, keeper_pid: int) -> int | None:
         os.close(pidfd)
         return None
     return pidfd
+

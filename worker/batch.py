@@ -46,7 +46,8 @@ __all__ = ["BatchError", "CollectOptions", "BatchItem", "BatchResult", "BatchSta
            "collect_submissions", "open_submissions", "problem_fingerprint", "item_key",
            "result_from_judgement", "result_from_api", "write_report", "report_rows",
            "render_report", "Stop", "judge_locally", "Server", "ServerError",
-           "judge_on_server", "REPORT_FIELDS", "COMPILE_MESSAGE_CHARS", "trim_message"]
+           "judge_on_server", "REPORT_FIELDS", "COMPILE_MESSAGE_CHARS", "trim_message",
+           "SKIPPED"]
 
 COMPILE_MESSAGE_CHARS = 500
 REPORT_FIELDS = ("submitter", "file", "language", "verdict", "score", "max_score", "time",
@@ -138,13 +139,20 @@ def _files(directory: Path) -> list[Path]:
                                              for part in p.relative_to(directory).parts))
 
 
+SKIPPED = "skipped"  # a report line's verdict for a submitter with nothing judgebox can judge
+
+
 def collect_submissions(root: Path, options: CollectOptions = CollectOptions(),
-                        exclude: Iterable[Path] = ()) -> list[BatchItem]:
+                        exclude: Iterable[Path] = (),
+                        skipped: list[BatchResult] | None = None) -> list[BatchItem]:
     """The items of the unpacked SUBMISSIONS folder ``root``, submitter by submitter
     (``exclude``: files that are not submissions, e.g. the report written inside it).
 
     Raises :class:`BatchError` when there is nothing to judge, or (without ``skip_unknown``)
-    when a file's language is unknown; ``LanguageError`` for an unknown override."""
+    when a file's language is unknown; ``LanguageError`` for an unknown override. With
+    ``skip_unknown``, a submitter none of whose files has a language is added to ``skipped``
+    as a report line (verdict :data:`SKIPPED`, the reason as its message), so the summary
+    and the report still list them."""
     for lang_id in set(options.languages.values()):
         get_language(lang_id)
     skip = {Path(p).resolve() for p in exclude}
@@ -161,14 +169,20 @@ def collect_submissions(root: Path, options: CollectOptions = CollectOptions(),
         else:
             continue
         candidates = [(who, f) for who, f in candidates if f.resolve() not in skip]
-        known = []
+        known, theirs = [], []
         for submitter, path in candidates:
             language = _language_of(path, options)
             rel = path.relative_to(root).as_posix()
             if language is None:
-                unknown.append(rel)
+                theirs.append(rel)
             else:
                 known.append(BatchItem(submitter, rel, path, language.id))
+        unknown += theirs
+        if theirs and not known and skipped is not None:
+            skipped.append(BatchResult(candidates[0][0], entry.relative_to(root).as_posix(),
+                                       "", SKIPPED, message=f"no language for "
+                                       f"{', '.join(theirs[:5])}" + (" ..." if len(theirs) > 5
+                                                                      else "")))
         if entry.is_dir() and not options.all_files and known:
             # the newest file; the name breaks ties so the choice is the same every time
             known = [max(known, key=lambda i: (i.path.stat().st_mtime_ns, i.file))]

@@ -20,8 +20,8 @@ import click
 from sandbox import SandboxError
 
 from ._click import one_line, table
-from .batch import (BatchError, BatchItem, BatchResult, BatchState, CollectOptions, Server,
-                    ServerError, Stop, collect_submissions, item_key, judge_locally,
+from .batch import (SKIPPED, BatchError, BatchItem, BatchResult, BatchState, CollectOptions,
+                    Server, ServerError, Stop, collect_submissions, item_key, judge_locally,
                     judge_on_server, open_submissions, problem_fingerprint, write_report)
 from .compile import CompileSystemError
 from .languages import LanguageError
@@ -32,7 +32,7 @@ __all__ = ["batch_command"]
 
 _ERRORS = (BatchError, PackageError, LanguageError, ServerError, SandboxError,
            CompileSystemError, OSError, ValueError)
-_ORDER = ("AC", "WA", "TLE", "MLE", "RE", "OLE", "CE", "SE")
+_ORDER = ("AC", "WA", "TLE", "MLE", "RE", "OLE", "CE", "SE", SKIPPED)
 
 
 def _language_options(values: tuple[str, ...]) -> dict[str, str]:
@@ -98,6 +98,13 @@ def _summary(results: list[BatchResult], slowest: int = 5) -> None:
     verdicts = [v for v in _ORDER if counts[v]] + sorted(v for v in counts if v not in _ORDER)
     for line in table([("verdict", "count")] + [(v, str(counts[v])) for v in verdicts]):
         click.echo(line)
+    skipped = [r for r in results if r.verdict == SKIPPED]
+    if skipped:
+        click.echo("")
+        click.echo("skipped:")
+        for line in table([("submitter", "file", "why")]
+                          + [(r.submitter, r.file, r.message) for r in skipped]):
+            click.echo(line)
     ran = sorted((r for r in results if r.tests), key=lambda r: -r.time)[:slowest]
     if ran:
         click.echo("")
@@ -196,11 +203,12 @@ def batch_command(problem: str, submissions: str, out: str | None, server: str |
     options = CollectOptions(_language_options(langs), all_files, skip_unknown, multi_file)
     stop = Stop()
     started = time.monotonic()
+    skipped: list[BatchResult] = []
     try:
         with open_submissions(Path(submissions)) as root:
             items = collect_submissions(root, options, exclude=(
                 report, report.with_name(report.name + ".state"),
-                report.with_name(report.name + ".tmp")))
+                report.with_name(report.name + ".tmp")), skipped=skipped)
             run = _remote if server else _local
             results = run(problem, items, report, stop, server=server, token=token, jobs=jobs,
                           time_limit=time_limit, judge_all=judge_all, assignment=assignment)
@@ -209,12 +217,13 @@ def batch_command(problem: str, submissions: str, out: str | None, server: str |
         sys.exit(130)
     except _ERRORS as exc:
         raise click.ClickException(one_line(exc)) from exc
-    write_report(report, results)
-    _summary(results)
+    write_report(report, results + skipped)
+    _summary(results + skipped)
     if before is not None:
-        _compare(report, compare, before, results)
+        _compare(report, compare, before, results + skipped)
     errors = [r for r in results if r.verdict == "SE"]
-    click.echo(f"\n{len(results)} of {len(items)} submissions judged in "
+    also = f" ({len(skipped)} skipped: no language)" if skipped else ""
+    click.echo(f"\n{len(results)} of {len(items)} submissions judged{also} in "
                f"{time.monotonic() - started:.1f}s; report: {report}")
     if stop.requested:
         click.echo("judgebox: interrupted; run the same command again to resume", err=True)

@@ -342,7 +342,7 @@ def _stripped(outcome: Outcome | None) -> Outcome | None:
 
 def run_program(program: Program, limits: Limits, stdin: str | None = None, *,
                 args: tuple[str, ...] = (), stdin_fd: int | None = None,
-                stdout_fd: int | None = None,
+                stdout_fd: int | None = None, limit_stdout: bool = True,
                 files: tuple[tuple[str, bytes | Path], ...] = (),
                 collect: tuple[str, ...] = (), collect_max_kib: int = 64 * 1024,
                 mounts: tuple[Mount, ...] = (), box: Box | None = None) -> Outcome:
@@ -350,8 +350,8 @@ def run_program(program: Program, limits: Limits, stdin: str | None = None, *,
 
     What judging needs beyond a plain run: ``args`` after the run command, ``files`` next to
     the artifact in ``/box``, ``collect`` read back, read-only ``mounts``, and the program's
-    stdin/stdout joined to the caller's own fds (``stdin_fd``/``stdout_fd``, interactive
-    problems). A failed run whose stderr shows the runtime's own out-of-memory error (the JVM's
+    stdin/stdout joined to the caller's own fds (``stdin_fd``/``stdout_fd``, ``limit_stdout``
+    as in ``sandbox.run``: interactive problems). A failed run whose stderr shows the runtime's own out-of-memory error (the JVM's
     ``OutOfMemoryError``, say) is ``MLE``: the heap limit fitted to the box ran out first.
     ``box``: run in this reusable box (:func:`program_box`; the tests of one judgement) instead
     of a box of its own; each run is as fresh either way.
@@ -365,7 +365,7 @@ def run_program(program: Program, limits: Limits, stdin: str | None = None, *,
         files=((program.artifact_name, program.artifact), *program.files, *files),
         mounts=mounts, stdin=stdin,
         collect=collect, collect_max_kib=collect_max_kib),
-        stdin_fd=stdin_fd, stdout_fd=stdout_fd)
+        stdin_fd=stdin_fd, stdout_fd=stdout_fd, limit_stdout=limit_stdout)
     if outcome.status is Status.RE and any(p.encode() in outcome.stderr
                                            for p in lang.memory_errors):
         outcome = dataclasses.replace(outcome, status=Status.MLE,

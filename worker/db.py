@@ -29,15 +29,16 @@ Times are naive UTC datetimes. The schema is created and changed by Alembic migr
 from __future__ import annotations
 
 import datetime as dt
+import re
 
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
-                        String, Text, UniqueConstraint)
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer,
+                        LargeBinary, String, Text, TypeDecorator, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["Base", "Package", "Problem", "Submission", "SubmissionTest", "SubmissionFile",
-           "TestResult", "ApiToken", "WorkerRecord", "Batch", "BatchEntry", "User", "Course",
-           "CourseMember", "Assignment", "AssignmentProblem", "utcnow", "STATES", "QUEUED",
-           "COMPILING", "RUNNING", "DONE", "ROLES"]
+__all__ = ["Base", "storable", "StoredText", "StoredString", "Package", "Problem", "Submission",
+           "SubmissionTest", "SubmissionFile", "TestResult", "ApiToken", "WorkerRecord", "Batch",
+           "BatchEntry", "User", "Course", "CourseMember", "Assignment", "AssignmentProblem",
+           "utcnow", "STATES", "QUEUED", "COMPILING", "RUNNING", "DONE", "ROLES"]
 
 QUEUED, COMPILING, RUNNING, DONE = "queued", "compiling", "running", "done"
 STATES = (QUEUED, COMPILING, RUNNING, DONE)
@@ -47,6 +48,50 @@ ROLES = ("admin", "instructor", "student")  # an account's role on the whole sit
 def utcnow() -> dt.datetime:
     """Now, as the store keeps times: naive UTC."""
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def storable(text: str) -> str:
+    """``text`` as any SQL text column holds it: a NUL (PostgreSQL's text refuses it) as
+    ``\\x00``, and what is not UTF-8 (the lone surrogates of bytes decoded with
+    ``surrogateescape``, file names say) as ``\\xNN`` per byte. Nothing else changes."""
+    if text.isascii() and "\0" not in text:
+        return text
+    # a lone surrogate that never was a byte (from JSON's "\\ud800", say): its UTF-8 form,
+    # as the bytes surrogateescape keeps
+    text = _OTHER_SURROGATE.sub(lambda found: found[0].encode("utf-8", "surrogatepass")
+                                .decode("utf-8", "surrogateescape"), text)
+    data = text.encode("utf-8", "surrogateescape")
+    return data.decode("utf-8", "backslashreplace").replace("\0", "\\x00")
+
+
+_OTHER_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
+
+
+class StoredText(TypeDecorator):
+    """A TEXT column that takes any str: written through :func:`storable`, so a NUL or a
+    stray byte in a message, compile output or name is stored (escaped), never a DataError
+    that fails the judgement it belongs to (on every try)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # noqa: D102 (SQLAlchemy's hook)
+        return storable(value) if isinstance(value, str) else value
+
+
+class StoredString(TypeDecorator):
+    """A VARCHAR(length) column that takes any str: :func:`storable`, then cut to the
+    column's length (PostgreSQL refuses a longer value; a test or file name from a package or
+    an archive can be any length)."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # noqa: D102 (SQLAlchemy's hook)
+        if not isinstance(value, str):
+            return value
+        value = storable(value)
+        return value if self.impl.length is None else value[:self.impl.length]
 
 
 class Base(DeclarativeBase):
@@ -71,7 +116,7 @@ class Problem(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
-    title: Mapped[str] = mapped_column(String(300), default="")
+    title: Mapped[str] = mapped_column(StoredString(300), default="")
     package_sha256: Mapped[str] = mapped_column(ForeignKey("packages.sha256"))
     time_limit_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     test_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -103,12 +148,12 @@ class Submission(Base):
     source: Mapped[bytes] = mapped_column(LargeBinary)
     problem_id: Mapped[int | None] = mapped_column(
         ForeignKey("problems.id", ondelete="SET NULL"), nullable=True)
-    problem_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    problem_name: Mapped[str | None] = mapped_column(StoredString(100), nullable=True)
     package_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     checker: Mapped[str] = mapped_column(String(20), default="tokens")  # tokens | lines
     limits: Mapped[dict] = mapped_column(JSON, default=dict)
     options: Mapped[dict] = mapped_column(JSON, default=dict)  # Judge0's request fields
-    callback_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    callback_url: Mapped[str | None] = mapped_column(StoredText, nullable=True)
     callback_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
     token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"), nullable=True)
     rejudge_of: Mapped[int | None] = mapped_column(  # the original, for a re-judge's copy
@@ -133,7 +178,7 @@ class Submission(Base):
     test_index: Mapped[int] = mapped_column(Integer, default=0)   # running test k (1-based)
     test_count: Mapped[int] = mapped_column(Integer, default=0)   # of n
     attempt: Mapped[int] = mapped_column(Integer, default=0)
-    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_owner: Mapped[str | None] = mapped_column(StoredString(200), nullable=True)
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     enqueued_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
@@ -146,15 +191,15 @@ class Submission(Base):
     memory: Mapped[int | None] = mapped_column(Integer, nullable=True)
     exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     exit_signal: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    message: Mapped[str | None] = mapped_column(Text, nullable=True)
-    compile_output: Mapped[str | None] = mapped_column(Text, nullable=True)
+    message: Mapped[str | None] = mapped_column(StoredText, nullable=True)
+    compile_output: Mapped[str | None] = mapped_column(StoredText, nullable=True)
     stdout: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     stderr: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
-    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    worker: Mapped[str | None] = mapped_column(StoredString(200), nullable=True)
 
     tests: Mapped[list["SubmissionTest"]] = relationship(
         order_by="SubmissionTest.index", cascade="all, delete-orphan", lazy="selectin")
@@ -173,7 +218,7 @@ class SubmissionTest(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
     index: Mapped[int] = mapped_column(Integer)  # 1-based
-    name: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str] = mapped_column(StoredString(200), default="")
     stdin: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     expected: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
@@ -202,8 +247,8 @@ class TestResult(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
     index: Mapped[int] = mapped_column(Integer)  # 1-based
-    name: Mapped[str] = mapped_column(String(200), default="")
-    group: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str] = mapped_column(StoredString(200), default="")
+    group: Mapped[str] = mapped_column(StoredString(200), default="")
     verdict: Mapped[str] = mapped_column(String(4))
     status: Mapped[str] = mapped_column(String(4))  # the sandbox's
     time: Mapped[float] = mapped_column(Float, default=0.0)
@@ -211,7 +256,7 @@ class TestResult(Base):
     memory: Mapped[int] = mapped_column(Integer, default=0)
     exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     signal: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    checker_message: Mapped[str] = mapped_column(Text, default="")
+    checker_message: Mapped[str] = mapped_column(StoredText, default="")
     stdout: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     stderr: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
 
@@ -225,7 +270,7 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
-    rate_limit: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    rate_limit: Mapped[str | None] = mapped_column(StoredString(100), nullable=True)
     scopes: Mapped[str] = mapped_column(String(100), default="submit",
                                         server_default="submit")  # space-separated
     user_id: Mapped[int | None] = mapped_column(  # the account it belongs to, if any
@@ -241,7 +286,7 @@ class WorkerRecord(Base):
     __tablename__ = "workers"
 
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
-    hostname: Mapped[str] = mapped_column(String(200), default="")
+    hostname: Mapped[str] = mapped_column(StoredString(200), default="")
     concurrency: Mapped[int] = mapped_column(Integer, default=1)
     queues: Mapped[list] = mapped_column(JSON, default=list)
     languages: Mapped[list] = mapped_column(JSON, default=list)  # LanguageStatus.to_json()+
@@ -284,8 +329,8 @@ class BatchEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
     index: Mapped[int] = mapped_column(Integer)  # 1-based
-    submitter: Mapped[str] = mapped_column(String(200), default="")
-    file: Mapped[str] = mapped_column(String(500), default="")
+    submitter: Mapped[str] = mapped_column(StoredString(200), default="")
+    file: Mapped[str] = mapped_column(StoredString(500), default="")
     language: Mapped[str] = mapped_column(String(40))
     submission_id: Mapped[int | None] = mapped_column(
         ForeignKey("submissions.id", ondelete="SET NULL"), nullable=True, index=True)
@@ -302,8 +347,8 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200), default="")
-    email: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str] = mapped_column(StoredString(200), default="")
+    email: Mapped[str] = mapped_column(StoredString(200), default="")
     role: Mapped[str] = mapped_column(String(20), default="student")
     password_hash: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -319,7 +364,7 @@ class Course(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
-    title: Mapped[str] = mapped_column(String(300), default="")
+    title: Mapped[str] = mapped_column(StoredString(300), default="")
     join_code: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -354,7 +399,7 @@ class Assignment(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
                                            index=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
-    title: Mapped[str] = mapped_column(String(300), default="")
+    title: Mapped[str] = mapped_column(StoredString(300), default="")
     kind: Mapped[str] = mapped_column(String(20), default="assignment")  # or contest
     scoring: Mapped[str] = mapped_column(String(10), default="ioi")      # or icpc
     starts_at: Mapped[dt.datetime] = mapped_column(DateTime)

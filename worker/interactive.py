@@ -11,8 +11,15 @@ Kattis' own runner (problemtools ``interactive.cc``):
 - a submission killed by SIGPIPE (it wrote after the validator exited) counts as a normal exit:
   the validator decides.
 
-Verdict (Kattis' rules, ``verdict()``): a validator that failed is ``SE``; a validator that
-ended *first* with "wrong answer" gives ``WA`` whatever the submission did afterwards;
+What the submission writes reaches the validator through the judge (the sandbox's relay
+for ``stdout_fd``): counted and limited like any output, so an endless line stops at the
+submission's output limit (``OLE``) instead of filling the validator's memory. The
+validator, the problem's own, writes to the submission directly (``limit_stdout=False``):
+a relay costs each message a hop.
+
+Verdict (Kattis' rules, ``verdict()``): a validator that ended *first* with "wrong answer"
+gives ``WA`` whatever the submission did afterwards; a submission past its output limit is
+``OLE`` (whatever the validator made of the flood); a validator that failed is ``SE``;
 otherwise the submission's own failure (``TLE``, then ``MLE``, ``RE``) comes before the
 validator's verdict.
 """
@@ -53,10 +60,14 @@ class InteractiveRun:
 
 def verdict(submission: Outcome, check: CheckResult, validator_first: bool) -> str:
     """Kattis' rule for interactive runs (see the module docstring)."""
-    if check.verdict == "SE" or submission.status is Status.SE:
+    if submission.status is Status.SE:
         return "SE"
     if check.verdict == "WA" and validator_first:
         return "WA"
+    if submission.status is Status.OLE:  # a validator flooded past the limit may fail: OLE
+        return "OLE"
+    if check.verdict == "SE":
+        return "SE"
     if submission.status is not Status.OK:
         return submission.status.value
     return check.verdict
@@ -91,14 +102,15 @@ def run_interactive(submission: Program, submission_limits: Limits, validator: P
     ended: list[tuple[float, str]] = []
     found: dict[str, bytes] = {}  # the Kattis validator's feedback files
 
-    def run_validator() -> Outcome:
+    def run_validator() -> Outcome:  # trusted: its output goes straight to the submission
         if kind != "kattis":
             return run_program(validator, validator_limits, args=validator_args,
-                               stdin_fd=to_val_r, stdout_fd=to_sub_w, files=validator_files)
+                               stdin_fd=to_val_r, stdout_fd=to_sub_w, limit_stdout=False,
+                               files=validator_files)
         assert feedback is not None
         outcome, files = kattis.run_validator(validator, validator_limits, validator_args,
                                               validator_files, feedback, stdin_fd=to_val_r,
-                                              stdout_fd=to_sub_w)
+                                              stdout_fd=to_sub_w, limit_stdout=False)
         found.update(files)
         return outcome
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from sandbox import Box, Limits, Outcome, SandboxError, Status
 
 from . import submissions
@@ -168,10 +170,22 @@ class Reporter:
         self._report(None, next_wall_s + self.settings.lease_margin_s)
 
     def finish(self, values: dict) -> None:
-        """Store the judgement with the results not stored yet (``LeaseLost`` if taken)."""
+        """Store the judgement with the results not stored yet (``LeaseLost`` if taken).
+
+        A store error that trying again cannot mend (the database refused a value: a
+        ``DataError``, say) stores ``SE`` with that reason instead, without the results, at
+        once: the submission is never left judging, to fail the same way on every retry."""
         started = time.monotonic()
         try:
             submissions.finish(self.store, self.held, values, self._results)
+        except SQLAlchemyError as exc:
+            from .store import unavailable
+
+            if unavailable(exc):
+                raise
+            log.exception("submission %s: the store refused the judgement", self.held.token)
+            submissions.finish(self.store, self.held, _system_error(
+                f"the judgement could not be stored: {_refusal(exc)}"))
         finally:
             self.seen.phase("store", time.monotonic() - started)
         self._results = []
@@ -194,6 +208,12 @@ class Reporter:
         started = time.monotonic()
         try:
             submissions.report(self.store, self.held, lease_s, self._progress, self._results)
+        except SQLAlchemyError as exc:
+            from .store import unavailable
+
+            if not unavailable(exc):  # refused: the judgement becomes SE (finish says why)
+                self._results = []
+            raise
         finally:
             self._written = time.monotonic()
             self.seen.phase("store", self._written - started)
@@ -214,6 +234,13 @@ def _test_row(index: int, name: str, outcome: Outcome, rv: RunVerdict, keep_kib:
             "exit_code": rv.exit_code, "signal": rv.exit_signal,
             "checker_message": rv.message, "stdout": _cap(outcome.stdout, keep_kib),
             "stderr": _cap(outcome.stderr, keep_kib)}
+
+
+def _refusal(exc: SQLAlchemyError) -> str:
+    """The database's own reason, one line (never SQLAlchemy's text: it quotes the
+    statement's parameters, test data among them)."""
+    reason = str(getattr(exc, "orig", None) or exc.__class__.__name__).strip()
+    return f"{exc.__class__.__name__}: {reason.splitlines()[0][:300] if reason else ''}"
 
 
 def _system_error(message: str) -> dict:
@@ -393,6 +420,9 @@ def _judge(row: Submission, reporter: Reporter, settings: JudgeSettings) -> dict
 
         if unavailable(exc):
             raise
+        if isinstance(exc, SQLAlchemyError):  # refused a value: trying again cannot mend it
+            log.exception("submission %s: the store refused a result", row.token)
+            return _system_error(f"the store refused a result: {_refusal(exc)}")
         if isinstance(exc, (CompileSystemError, SandboxError, LanguageError, OSError)):
             log.exception("submission %s: system error", row.token)
             where = "this worker's disk is full: " if getattr(exc, "errno", None) == 28 \

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from sandbox import Limits, Outcome, SandboxError, Status
+from sandbox.cli import stdin_file
 
 from ._click import one_line
 from .compile import CompileSystemError, Program, compile_program, run_program
@@ -37,8 +38,10 @@ def _run_json(lang: Language, program: Program, outcome: Outcome | None) -> dict
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("--lang", "lang_id", default=None, metavar="ID",
               help="Language id (see `judgebox languages`) [default: from the extension].")
-@click.option("--stdin", "stdin", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="File to use as standard input (default: empty).")
+@click.option("--stdin", "stdin", type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+              default=None, metavar="FILE",
+              help="File to use as standard input; - for this command's own [default: this "
+                   "command's own when it is not a terminal, else empty].")
 @click.option("--time-limit", type=click.FloatRange(min=0.001), default=5.0, show_default=True,
               help="CPU time limit of the run in seconds (all processes and threads).")
 @click.option("--memory-limit", type=click.IntRange(min=1), default=None,
@@ -49,7 +52,10 @@ def _run_json(lang: Language, program: Program, outcome: Outcome | None) -> dict
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 def run_command(source: str, lang_id: str | None, stdin: str | None, time_limit: float,
                 memory_limit: int | None, output_limit: int, as_json: bool) -> None:
-    """Compile SOURCE if its language needs it, then run it once in a fresh box."""
+    """Compile SOURCE if its language needs it, then run it once in a fresh box.
+
+    Its standard input: --stdin FILE; otherwise this command's own when it is not a terminal
+    (echo 1 2 | judgebox run sum.py), else empty."""
     try:
         lang = get_language(lang_id) if lang_id else language_for_file(source)
         status = language_status(lang.id)
@@ -59,9 +65,10 @@ def run_command(source: str, lang_id: str | None, stdin: str | None, time_limit:
         limits = Limits(cpu_time_ms=max(1, round(time_limit * 1000)),
                         memory_kib=(memory_limit or lang.memory_mb) * 1024,
                         processes=lang.processes, output_kib=output_limit)
-        with tempfile.TemporaryDirectory(prefix="judgebox-run-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="judgebox-run-") as tmp, \
+                stdin_file(stdin, piped=True) as stdin_path:
             program = compile_program(lang, code, Path(tmp))
-            outcome = run_program(program, limits, stdin) if program.ok else None
+            outcome = run_program(program, limits, stdin_path) if program.ok else None
     except (LanguageError, SandboxError, CompileSystemError, OSError) as exc:
         raise click.ClickException(one_line(exc)) from exc
     if as_json:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from sandbox import Outcome, Status
 
+from .checkers.default import same_lines, same_tokens
+
 __all__ = ["JUDGE0_STATUSES", "RunVerdict", "run_verdict", "judge0_status", "lines_match",
            "tokens_match", "run_message"]
 
@@ -30,19 +32,15 @@ SIGKILL, SIGXFSZ = 9, 25
 
 def lines_match(output: bytes, expected: bytes) -> bool:
     """Judge0's comparison: equal after trimming each line's trailing whitespace and the
-    trailing blank lines."""
-    def norm(data: bytes) -> list[bytes]:
-        lines = [line.rstrip() for line in data.split(b"\n")]
-        while lines and not lines[-1]:
-            lines.pop()
-        return lines
-    return norm(output) == norm(expected)
+    trailing blank lines (in bounded memory: ``worker.checkers.default.same_lines``)."""
+    return same_lines(output, expected)
 
 
 def tokens_match(output: bytes, expected: bytes) -> bool:
     """The default output validator's comparison: the same whitespace-separated tokens
-    (case-sensitive). Problems use ``worker.checkers`` with their own flags."""
-    return output.split() == expected.split()
+    (case-sensitive; in bounded memory). Problems use ``worker.checkers`` with their own
+    flags."""
+    return same_tokens(output, expected)
 
 
 @dataclass(frozen=True)

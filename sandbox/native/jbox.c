@@ -19,9 +19,10 @@
  * every other process before it reports X.
  *
  * Server protocol (SOCK_SEQPACKET, one message per datagram): a plan (records, see decode())
- * with its fds (SCM_RIGHTS) -> the keeper's pid as text, or "E<error>"; "reap <pid>" -> wait for
- * that keeper (no answer). EOF ends the server; its keepers die with it (parent-death signal),
- * and with them every box.
+ * with its fds (SCM_RIGHTS) -> the keeper's pid as text, or "E<error>"; "relay <limit>" with
+ * three fds (a program's stdout pipe, the caller's fd, a report pipe) -> the relay's pid (see
+ * relay()); "reap <pid>" -> wait for that keeper or relay (no answer). EOF ends the server; its
+ * keepers and relays die with it (parent-death signal), and with them every box.
  *
  * Messages to the supervisor travel on two pipes, as lines. The setup pipe (close-on-exec):
  * "E<stage>: <error>" when a step fails before exec (the run is SE, never the program's fault),
@@ -82,6 +83,7 @@
 struct bind { const char *source, *target; int writable, is_dir, tree_fd; };
 struct link { const char *target, *text; };
 struct file { const char *name; const char *data; uint32_t size; };
+struct mask { const char *path; const char *data; uint32_t size; int is_dir; };
 struct rlim { uint64_t resource, soft, hard; };
 
 struct plan {
@@ -97,13 +99,15 @@ struct plan {
     int reusable; /* init serves runs until the supervisor closes the box (else: one run) */
     int net_fd; /* a fresh network namespace the server made ahead, loopback up (-1: none) */
     const char *base, *hostname;
+    const char *share; /* v1: the box's cpu cgroup, made and joined by the keeper (NULL: none) */
     struct bind binds[256]; int nbinds;
     struct link links[256]; int nlinks;
     struct file files[16]; int nfiles;
+    struct mask masks[64]; int nmasks;
     uint64_t tmp_kib;
 };
 
-#define PLAN_RECORDS "aerisfRhblF"
+#define PLAN_RECORDS "aerisfRhblFmc"
 #define ORDER_RECORDS "aert"
 
 static int under(const char *path, const char *dir) {
@@ -191,6 +195,7 @@ static int decode(char *buf, size_t len, const int *fds, int nfds, struct plan *
             break;
         }
         case 'R': if (!str) return -1; p->base = v; break;
+        case 'c': if (!str || v[0] != '/' || p->share) return -1; p->share = v; break;
         case 'h': if (!str) return -1; p->hostname = v; break;
         case 't': /* 0 would be a tmpfs without a size limit */
             if (n != 8) return -1;
@@ -213,6 +218,15 @@ static int decode(char *buf, size_t len, const int *fds, int nfds, struct plan *
             text++;
             if (!memchr(text, 0, end - text)) return -1;
             p->links[p->nlinks++] = (struct link){v, text};
+            break;
+        }
+        case 'm': { /* is_dir, path under /proc\0, content */
+            if (n < 3 || p->nmasks >= 64) return -1;
+            const char *path = v + 1, *data = memchr(path, 0, n - 1);
+            if (!data || data == path || strstr(path, "..") || path[0] == '/') return -1;
+            data++;
+            p->masks[p->nmasks++] = (struct mask){path, data, (uint32_t)(v + n - data),
+                                                  v[0] != 0};
             break;
         }
         case 'F': { /* name\0, data */
@@ -451,6 +465,37 @@ static int write_file(const char *path, const char *data, size_t size) {
 
 static int last_pid_fd = -1; /* a reusable box's init: /proc/sys/kernel/ns_last_pid */
 
+/* Masks over the new /proc (the plan's, see sandbox/mounts.py): each an empty directory or a
+ * file with the plan's content, from a small tmpfs of their own made read-only (superblock)
+ * before they are bound, then detached: nothing of it is left but the binds, which no one in
+ * the box can write. A path this kernel's /proc lacks is skipped. */
+static void mask_proc(const struct plan *p) {
+    const char *stage = "root";
+    char source[4096], target[4096], item[4096 + 16];
+    if (!p->nmasks) return;
+    CHECK(mkdir(in_root(p, "/.masks", source), 0700), p, stage, "masks");
+    CHECK(mount("tmpfs", source, "tmpfs", TMPFS | MS_NOEXEC, "size=256k,nr_inodes=128,mode=0555"),
+          p, stage, "masks tmpfs");
+    for (int i = 0; i < p->nmasks; i++) {
+        snprintf(item, sizeof item, "%s/%d", source, i);
+        if (p->masks[i].is_dir) CHECK(mkdir(item, 0555), p, stage, item);
+        else CHECK(write_file(item, p->masks[i].data, p->masks[i].size), p, stage, item);
+        if (!p->masks[i].is_dir) CHECK(chmod(item, 0444), p, stage, item);
+    }
+    CHECK(mount(NULL, source, NULL, MS_REMOUNT | MS_RDONLY | TMPFS | MS_NOEXEC, NULL), p, stage,
+          "masks read-only");
+    for (int i = 0; i < p->nmasks; i++) {
+        struct stat st;
+        if (snprintf(target, sizeof target, "%s/proc/%s", p->base, p->masks[i].path)
+            >= (int)sizeof target || lstat(target, &st) < 0)
+            continue; /* not in this kernel's /proc */
+        snprintf(item, sizeof item, "%s/%d", source, i);
+        CHECK(mount(item, target, NULL, MS_BIND, NULL), p, stage, target);
+    }
+    CHECK(umount2(source, MNT_DETACH), p, stage, "detach the masks tmpfs");
+    CHECK(rmdir(source), p, stage, "masks");
+}
+
 /* The root, first part (before the run's order: what no run changes): every mount private; a
  * small tmpfs root; symlinks; the template's read-only binds; /dev; a new /proc with other
  * users' processes hidden; mount points for /box, /tmp and /dev/shm; /etc. */
@@ -477,6 +522,7 @@ static void build_root(struct plan *p) {
                                  O_WRONLY | O_CLOEXEC), p, stage, "ns_last_pid");
     CHECK(bind_mount(in_root(p, "/proc/sys", buf), buf, 1, RO | MS_NOEXEC), p, stage,
           "/proc/sys");
+    mask_proc(p);
     CHECK(mkdir(in_root(p, "/box", buf), 0755), p, stage, "/box");
     CHECK(mkdir(in_root(p, "/tmp", buf), 0755), p, stage, "/tmp");
     CHECK(make_dirs(in_root(p, "/etc", buf)), p, stage, "/etc");
@@ -870,6 +916,25 @@ static void __attribute__((noreturn)) init(struct plan *p, int lifeline) {
 
 /* ---------------------------------------------------------------------------- keeper */
 
+/* Join the box's cpu cgroup (v1, cpu not mounted with the per-run controllers: its slot's,
+ * made here if not there, kept between boxes): one cpu weight for all of the box, whatever
+ * sessions (and so autogroups) its processes make, so one box cannot take another's share of
+ * the CPU. Init and every program inherit it; the per-run cgroups of the other controllers
+ * are joined per run as before. */
+static void join_share(const struct plan *p) {
+    char tasks[4096];
+    if (!p->share) return;
+    if (mkdir(p->share, 0755) < 0 && errno != EEXIST) fail(p, "namespaces", "cpu cgroup");
+    if (snprintf(tasks, sizeof tasks, "%s/tasks", p->share) >= (int)sizeof tasks) {
+        errno = ENAMETOOLONG;
+        fail(p, "namespaces", "cpu cgroup");
+    }
+    int fd = open(tasks, O_WRONLY | O_CLOEXEC);
+    CHECK(fd, p, "namespaces", "cpu cgroup tasks");
+    CHECK(write(fd, "0", 1), p, "namespaces", "join the cpu cgroup");
+    close(fd);
+}
+
 /* The fork server's child: a new session, new namespaces, then fork init and wait for it. */
 static void __attribute__((noreturn)) keeper(struct plan *p) {
     /* The judge's stdin, stdout and stderr (a terminal, a log) are not the box's business. */
@@ -887,6 +952,7 @@ static void __attribute__((noreturn)) keeper(struct plan *p) {
      * denied to the program anyway, but /proc/keys would list the judge's keys). */
     syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
     setsid(); /* out of the caller's terminal: its Ctrl-C reaches only the supervisor */
+    join_share(p);
     CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), p, "namespaces", "parent-death signal");
     int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
     if (p->net_fd >= 0) {
@@ -911,6 +977,69 @@ static void __attribute__((noreturn)) keeper(struct plan *p) {
     for (int i = 0; i < p->ncgroup; i++) close_fd(&p->cgroup_fds[i]);
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
     _exit(0);
+}
+
+/* ---------------------------------------------------------------------------- relay */
+
+/* A program's stdout passed on to the caller's fd (an interactive validator's stdin): the
+ * server's child, outside every box. At most `limit` bytes go on; one more byte says the
+ * limit passed ("O" on the report pipe, once; the supervisor kills the box), and what follows
+ * is read and dropped, so the program is stopped by the judge, not by a pipe. "D<total>" when
+ * the program's stdout is closed and all of it was passed on. When the target's reader has
+ * gone, the source is closed (the program's next write gets SIGPIPE, as it would have) and
+ * "P" is said. splice moves pipe pages without copying them through this process. */
+static void __attribute__((noreturn)) relay(int source, int target, int report,
+                                            unsigned long long limit) {
+    static char drop[65536];
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) _exit(1);
+    signal(SIGPIPE, SIG_IGN); /* EPIPE instead */
+    int keep[] = {source, target, report};
+    if (close_other_fds(keep, 3) < 0) _exit(1);
+    unsigned long long total = 0;
+    int over = 0;
+    for (;;) {
+        ssize_t n;
+        if (over || total >= limit) {
+            n = read(source, drop, sizeof drop);
+        } else {
+            size_t want = limit - total < sizeof drop ? (size_t)(limit - total) : sizeof drop;
+            n = splice(source, NULL, target, NULL, want, SPLICE_F_MOVE);
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EPIPE) {
+            close(source);
+            say(report, "P\n");
+            _exit(0);
+        }
+        if (n <= 0) break; /* EOF (or an error: the same, the program's output ends here) */
+        total += n;
+        if (!over && total > limit) {
+            over = 1;
+            say(report, "O\n");
+        }
+    }
+    say(report, "D%llu\n", total);
+    _exit(0);
+}
+
+/* "relay <limit>" with its fds (source, target, report): fork the relay; answer its pid. */
+static void spawn_relay(int conn, const char *args, int *fds, int nfds) {
+    char *end;
+    unsigned long long limit = strtoull(args, &end, 10);
+    if (nfds != 3 || *end || end == args) {
+        send_text(conn, "Ea malformed relay request");
+    } else {
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(conn);
+            relay(fds[0], fds[1], fds[2], limit);
+        }
+        char answer[64];
+        if (pid < 0) snprintf(answer, sizeof answer, "Efork: %s", strerror(errno));
+        else snprintf(answer, sizeof answer, "%d", pid);
+        send_text(conn, answer);
+    }
+    for (int i = 0; i < nfds; i++) close(fds[i]);
 }
 
 /* ---------------------------------------------------------------------------- the server */
@@ -967,7 +1096,9 @@ int main(int argc, char **argv) {
         }
         if (n <= 0) return 0; /* the supervisor is gone */
         buf[n] = 0;
-        if (n > 5 && !memcmp(buf, "reap ", 5)) {
+        if (n > 6 && !memcmp(buf, "relay ", 6)) {
+            spawn_relay(conn, buf + 6, fds, nfds);
+        } else if (n > 5 && !memcmp(buf, "reap ", 5)) {
             pid_t pid = atoi(buf + 5);
             while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
             for (int i = 0; i < nfds; i++) close(fds[i]);

@@ -20,7 +20,10 @@ are unchanged.
 ``stdout_contains``; expectations ``exit_code``, ``signal``, ``killed_by``,
 ``min_cpu_time_ms``, ``max_cpu_time_ms``, ``max_run_ms`` (how long ``run()`` itself may take);
 ``args`` (placeholders ``{tcp_port}``, ``{abstract_name}``, ``{judge_pid}``,
-``{judge_ppid}`` are filled in by the test, which listens on the host side);
+``{judge_ppid}`` are filled in by the test, which listens on the host side; ``{host_file}``:
+a 4 MiB file of the host, in the page cache before the run, bound read-only into the box,
+which must still be all in the page cache after it; ``{stdin_inode}``: the inode number of
+the host file the case's stdin comes from);
 ``same_uid_sleeper`` (start a host process under the box's uid while the box runs; it must
 survive); ``collect`` (names the judge reads back from ``/box`` after the run, as a compile
 box's artifact is) and ``collected`` (those of them that must come back: the rest must not,
@@ -54,7 +57,7 @@ from typing import Iterator
 
 import pytest
 
-from sandbox import Limits, Outcome, SandboxSpec, Status, run
+from sandbox import Limits, Mount, Outcome, SandboxSpec, Status, run
 from worker.compile import CompileLimits, Program, compile_program, run_program
 from worker.languages import get_language
 
@@ -162,21 +165,29 @@ def case_binaries(cc, tmp_path_factory) -> dict[str, Path | Program]:
         return dict(built)
 
 
+def case_stdin(case: Case, tmp_dir: Path) -> Path | None:
+    """The host file a case's stdin comes from (named after the case, as test files are)."""
+    if case.stdin is None:
+        return None
+    stdin = tmp_dir / f"{case.name}.stdin"
+    if not stdin.exists():
+        stdin.write_text(case.stdin)
+    return stdin
+
+
 def run_case(case: Case, binary: Path | Program, placeholders: dict[str, str],
-             tmp_dir: Path) -> Outcome:
+             tmp_dir: Path, mounts: tuple[Mount, ...] = ()) -> Outcome:
     """Run one case's program in a fresh box: a C binary as /box/prog, another language's
     program with its run command in its language's box."""
-    stdin = None
-    if case.stdin is not None:
-        stdin = tmp_dir / f"{case.name}.stdin"
-        stdin.write_text(case.stdin)
+    stdin = case_stdin(case, tmp_dir)
     args = tuple(a.format(**placeholders) for a in case.args)
     stdin_path = None if stdin is None else str(stdin)
     if isinstance(binary, Program):
         return run_program(binary, Limits(**case.limits), stdin_path, args=args,
-                           collect=case.collect)
+                           collect=case.collect, mounts=mounts)
     spec = SandboxSpec(command=("/box/prog", *args), limits=Limits(**case.limits),
-                       files=(("prog", binary),), stdin=stdin_path, collect=case.collect)
+                       files=(("prog", binary),), stdin=stdin_path, collect=case.collect,
+                       mounts=mounts)
     return run(spec)
 
 
@@ -281,9 +292,16 @@ class HostSide:
     placeholders: dict[str, str] = field(default_factory=dict)
     listeners: list[tuple[str, socket.socket]] = field(default_factory=list)
     sleeper: SameUidSleeper | None = None
+    mounts: tuple[Mount, ...] = ()
+    cached_file: Path | None = None  # must still be all in the page cache after the run
 
     def problems(self) -> list[str]:
         found = []
+        if self.cached_file is not None:
+            resident, size = page_cache(self.cached_file)
+            if resident < size:
+                found.append(f"the box evicted the host's {self.cached_file} from the page "
+                             f"cache ({resident} of {size} bytes left)")
         for what, sock in self.listeners:
             sock.setblocking(False)
             try:
@@ -302,12 +320,34 @@ class HostSide:
         return found
 
 
+def page_cache(path: Path) -> tuple[int, int]:
+    """(bytes of ``path`` in the page cache, its size), as util-linux ``fincore`` says."""
+    out = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES,SIZE",
+                          str(path)], capture_output=True, text=True, check=True).stdout
+    resident, size = out.split()
+    return int(resident), int(size)
+
+
 @contextmanager
-def host_side(case: Case, find_box_processes) -> Iterator[HostSide]:
-    """Listeners, pids and the same-uid sleeper a case's args and keys ask for."""
+def host_side(case: Case, find_box_processes, tmp_dir: Path) -> Iterator[HostSide]:
+    """Listeners, pids, the same-uid sleeper, host files a case's args and keys ask for."""
     host = HostSide()
     wanted = " ".join(case.args)
     with ExitStack() as stack:
+        if "{host_file}" in wanted:
+            data_dir = tmp_dir / "host-data"  # ext4 here: its pages can be evicted
+            data_dir.mkdir()
+            host.cached_file = data_dir / "cache.bin"
+            with open(host.cached_file, "wb") as f:
+                f.write(secrets.token_bytes(4 << 20))
+                f.flush()
+                os.fsync(f.fileno())  # clean pages: dirty ones cannot be evicted
+            host.cached_file.read_bytes()  # in the page cache, all of it
+            assert page_cache(host.cached_file)[0] >= 4 << 20
+            host.mounts = (Mount(str(data_dir), "/data"),)
+            host.placeholders["host_file"] = "/data/cache.bin"
+        if "{stdin_inode}" in wanted:
+            host.placeholders["stdin_inode"] = str(case_stdin(case, tmp_dir).stat().st_ino)
         if "{tcp_port}" in wanted:
             tcp = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
             tcp.bind(("127.0.0.1", 0))
@@ -418,10 +458,10 @@ def test_case(case: Case, case_binaries, settled_leftovers, box_processes, canar
         proof = request.getfixturevalue("limits_proven")
         if not proof.ok:
             pytest.fail(f"not run: the limits it relies on do not hold: {proof.problems}")
-    with host_side(case, box_processes) as host:
+    with host_side(case, box_processes, tmp_path) as host:
         host.placeholders.update(canary.placeholders())
         started = time.monotonic()
-        out = run_case(case, program, host.placeholders, tmp_path)
+        out = run_case(case, program, host.placeholders, tmp_path, host.mounts)
         run_s = time.monotonic() - started
         problems = check_outcome(case, out, run_s) + host.problems()
     problems += check_collected(case, out, canary.secrets())

@@ -16,9 +16,9 @@ JUDGEBOX = [sys.executable, "-m", "worker.cli"]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def judgebox(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+def judgebox(*args: str, check: bool = True, stdin: str = "") -> subprocess.CompletedProcess:
     out = subprocess.run([*JUDGEBOX, *args], capture_output=True, text=True, cwd=ROOT,
-                         timeout=50)
+                         timeout=50, input=stdin)
     if check:
         assert out.returncode == 0, out.stderr
     return out
@@ -100,6 +100,12 @@ def test_stdin_option(tmp_path):
     (tmp_path / "in").write_text("21\n")
     data = sandbox_json("--stdin", str(tmp_path / "in"), "--", "sh", "-c", "read x; echo $((x*2))")
     assert data["stdout"] == "42\n"
+    out = judgebox("sandbox", "--json", "--stdin", "-", "--", "sh", "-c", "read x; echo $((x+1))",
+                   stdin="41\n")
+    assert json.loads(out.stdout)["stdout"] == "42\n"
+    # without --stdin the box's input is empty, whatever this command's own holds
+    out = judgebox("sandbox", "--json", "--", "cat", stdin="not for the box\n")
+    assert json.loads(out.stdout)["stdout"] == ""
 
 
 def test_doctor_reports_every_layer():

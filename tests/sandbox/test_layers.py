@@ -24,7 +24,12 @@ def test_seccomp_policy_lists_are_disjoint_and_cover_the_issue():
                  "acct", "clock_settime", "settimeofday", "adjtimex", "open_by_handle_at"}
     assert must_deny <= set(seccomp.DENIED)
     assert not set(seccomp.ALLOWED) & set(seccomp.DENIED)
-    assert {"clone", "clone3", "socket", "ioctl"}.isdisjoint(seccomp.ALLOWED)  # filtered by args
+    filtered_by_args = {"clone", "clone3", "socket", "ioctl", "fcntl", "madvise", "preadv2"}
+    assert filtered_by_args.isdisjoint(seccomp.ALLOWED)
+    # reaching the host: no-ops, not in the allowlist, not denied outright (issue 17)
+    assert {"syncfs", "fsync", "fadvise64", "readahead", "flock"} <= set(seccomp.NOOPS)
+    assert not set(seccomp.NOOPS) & (set(seccomp.ALLOWED) | set(seccomp.DENIED))
+    assert {"io_setup", "inotify_init1", "cachestat"} <= set(seccomp.DENIED)
     program = seccomp.compile_filter()
     assert len(program) % 8 == 0 and len(program) > 100
 
@@ -33,7 +38,7 @@ def test_rlimit_table():
     rows = {res: (soft, hard) for res, soft, hard in rlimits.table(
         Limits(cpu_time_ms=1500, memory_kib=65536, output_kib=100, processes=7))}
     assert rows[resource.RLIMIT_CORE] == (0, 0)
-    assert rows[resource.RLIMIT_FSIZE] == (102400, 102400)
+    assert rows[resource.RLIMIT_FSIZE] == (102401, 102401)  # one byte of evidence
     assert rows[resource.RLIMIT_STACK] == (65536 * 1024,) * 2
     assert rows[resource.RLIMIT_CPU] == (3, 4)
     assert rows[resource.RLIMIT_NPROC] == (7, 7)

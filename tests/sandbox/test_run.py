@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 
 import pytest
 
@@ -213,3 +214,69 @@ def test_box_uid_and_cgroup_are_per_box_across_threads():
         outs = list(pool.map(lambda _: sh("id -u; sleep 0.3"), range(2)))
     uids = {o.stdout.strip() for o in outs}
     assert all(o.status is Status.OK for o in outs) and len(uids) == 2
+
+
+def test_output_past_the_limit_is_ole_whatever_order_the_end_and_the_output_arrive_in():
+    """The program's end (X) seen before its last output: the total decides, not the order."""
+    from sandbox import runner
+    from sandbox.cgroups import CgroupStats
+    from sandbox.watchdog import Watchdog
+
+    limits = Limits(output_kib=64)
+    for last_output_first in (False, True):
+        stand_in = subprocess.Popen(["sleep", "60"])  # the "keeper" the watch kills (ours)
+        pidfd = os.pidfd_open(stand_in.pid)
+        watch = Watchdog(limits, stand_in.pid, pidfd, None, None)
+        watch.message("T1000 0")
+        if last_output_first:
+            watch._stdout(b"42\n" + b" " * (64 * 1024))
+        watch.message("X0 2000")
+        if not last_output_first:
+            watch._stdout(b"42\n" + b" " * (64 * 1024))
+        out = runner._decide(SandboxSpec(command=("x",), limits=limits), watch,
+                             CgroupStats(1000, 4096, 0), {})
+        stand_in.kill()
+        stand_in.wait()
+        os.close(pidfd)
+        assert out.status is Status.OLE, (last_output_first, out)
+        assert out.stdout.startswith(b"42\n") and len(out.stdout) == 64 * 1024
+
+
+def _read_all(fd: int, into: bytearray) -> None:
+    while chunk := os.read(fd, 65536):
+        into += chunk
+
+
+def test_stdout_to_the_callers_fd_is_passed_on_counted_and_limited():
+    """stdout_fd (an interactive validator's stdin): everything within the limit arrives; past
+    it, the box is killed (OLE) and the reader got exactly the limit, never more."""
+    import threading
+
+    for size, status in ((60 * 1024, Status.OK), (1 << 20, Status.OLE)):
+        r, w = os.pipe()
+        got = bytearray()
+        reader = threading.Thread(target=_read_all, args=(r, got))
+        reader.start()
+        try:
+            out = run(SandboxSpec(
+                command=("/usr/bin/python3", "-c",
+                         f"import sys; sys.stdout.buffer.write(b'7' * {size})"),
+                limits=Limits(output_kib=64, cpu_time_ms=2000)), stdout_fd=w)
+        finally:
+            os.close(w)
+            reader.join()
+            os.close(r)
+        assert out.status is status, out
+        assert bytes(got) == b"7" * min(size, 64 * 1024)
+        assert out.stdout == b""  # passed on, not kept
+
+
+def test_a_reader_gone_from_stdout_fd_gives_the_program_sigpipe():
+    """As if it wrote to that fd itself (but for what its own pipe held: "a" goes there, the
+    relay finds the reader gone and closes that pipe, so "b" meets no reader)."""
+    r, w = os.pipe()
+    os.close(r)
+    out = run(SandboxSpec(command=("/bin/sh", "-c", "echo a; sleep 0.2; echo b; echo c >&2"),
+                          limits=Limits(cpu_time_ms=1000)), stdout_fd=w)
+    os.close(w)
+    assert out.status is Status.RE and out.signal == signal.SIGPIPE and out.stderr == b""

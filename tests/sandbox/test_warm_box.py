@@ -23,8 +23,8 @@ import pytest
 
 from sandbox import Limits, Mount, SandboxSpec, SpecError, Status, open_box, run
 from sandbox import forkserver
-from test_adversarial import (CASES, DANGEROUS_CAPS, Case, check_collected, check_outcome,
-                              describe, host_side)
+from test_adversarial import (CASES, DANGEROUS_CAPS, Case, case_stdin, check_collected,
+                              check_outcome, describe, host_side)
 
 pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root"),
               pytest.mark.timeout(60)]
@@ -331,7 +331,9 @@ WARM_CASES = ("verdict_daemon", "esc_kill_all", "esc_keyring", "esc_proc_pid1", 
               "time_procs_busy", "res_tmpfs_fill", "res_file_size", "res_fd_exhaustion",
               "res_stdout_flood", "verdict_sigsegv", "verdict_self_sigkill",
               "verdict_stack_overflow", "res_malloc_touch", "res_fork_bomb",
-              "res_thread_bomb", "hs_collect_symlink", "hs_collect_fifo")
+              "res_thread_bomb", "hs_collect_symlink", "hs_collect_fifo", "host_sync",
+              "host_budgets", "host_proc_info", "stdin_identity", "res_stdout_one_write",
+              "res_file_size_one_write")
 BY_NAME = {c.name: c for c in CASES}
 
 
@@ -370,11 +372,8 @@ def test_adversarial_case_in_a_reused_box(name, warm_box, cc, box_processes, can
         if proof:
             pytest.fail(f"not run: the limits it relies on do not hold: {proof}")
     binary = cc(case.source, f"warm_{name}")
-    stdin = None
-    if case.stdin is not None:
-        stdin = tmp_path / "stdin"
-        stdin.write_text(case.stdin)
-    with host_side(case, box_processes) as host:
+    stdin = case_stdin(case, tmp_path)
+    with host_side(case, box_processes, tmp_path) as host:
         host.placeholders.update(canary.placeholders())
         args = tuple(a.format(**host.placeholders) for a in case.args)
         started = time.monotonic()

@@ -5,6 +5,7 @@ sandbox against it. (tests/service/test_store.py runs the lease tests on it too.
 
 from __future__ import annotations
 
+import base64
 import io
 import multiprocessing
 import os
@@ -213,3 +214,138 @@ def test_a_task_delivered_twice_is_stored_once_on_postgres(pg_stack):
     body = wait_done(pg_stack.url, row.token)
     assert body["verdict"] == "AC" and [t["index"] for t in body["tests"]] == [1, 2]
     assert submissions.get(pg_stack.store, row.token).attempt == 1
+
+
+# --- any bytes a program or a package puts into text reach the store (issue 17) ---------
+
+ODD = b"nul\x00 and \xff\xfe not utf-8"
+ODD_PACKAGE = {
+    "problem.yaml": 'problem_format_version: 2023-07-draft\nname: "odd \\0 title"\n'
+                    "validation: custom\nlimits:\n  time_limit: 2\n",
+    "data/sample/1.in": "1\n", "data/sample/1.ans": "1\n",
+    "data/secret/1.in": "2\n", "data/secret/1.ans": "2\n",
+    # a validator that quotes what it got, NUL and all, as many do
+    "output_validators/echo/validate.py":
+        "import sys\nteam = sys.stdin.buffer.read()\n"
+        "open(sys.argv[3] + 'judgemessage.txt', 'wb').write(b'got ' + team)\n"
+        "sys.exit(42 if team.strip() == open(sys.argv[2], 'rb').read().strip() else 43)\n",
+}
+
+
+def _zip(files: dict[str, str], top: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(f"{top}/{name}", text)
+    return buffer.getvalue()
+
+
+def _printer(data: bytes) -> str:
+    return f"import sys\nsys.stdout.buffer.write({data!r})\nsys.stderr.buffer.write({data!r})\n"
+
+
+def test_nul_and_invalid_utf8_in_every_text_reach_postgres(pg_stack):
+    """A NUL or bytes that are not UTF-8 in compile output (quoting the source), stdout,
+    stderr, a checker's message (quoting the output), a validator's judge message, a
+    problem's title, through the whole pipeline: every judgement is stored at the first try
+    (escaped where text cannot hold them: a NUL as \\x00) and shown (the store turned each
+    into a DataError before, and the submission stayed compiling through every retry)."""
+    from worker.tokens import create_token
+
+    url = pg_stack.url
+    # compile output quoting a source line with a NUL in it (CPython quotes the line it
+    # decoded; UTF-7 decodes "+AAA-" to a NUL), as judge0's compile_output too
+    source = "# coding: utf-7\nx = 1 +AAA-\ny = (\n"
+    token = submit(url, language="python3", source=source, tests=[{"stdin": ""}])
+    body = wait_done(url, token)
+    assert body["verdict"] == "CE" and "x = 1 \\x00" in body["compile_output"], body
+    created = requests.post(f"{url}/submissions?wait=true", json={
+        "source_code": source, "language_id": 71}, timeout=60)
+    assert created.status_code == 201 and "x = 1 \\x00" in created.json()["compile_output"]
+    # stdout and stderr with them, kept as bytes (native, ad hoc)
+    token = submit(url, language="python3", source=_printer(ODD),
+                   tests=[{"stdin": "", "expected": "x"}])
+    body = wait_done(url, token)
+    assert body["verdict"] == "WA" and body["tests"][0]["stdout"].startswith("nul\x00 and")
+    row = submissions.get(pg_stack.store, token)
+    assert row.results[0].stdout == ODD and row.results[0].stderr == ODD and row.attempt == 1
+    # a package whose title has a NUL; the default checker and a Kattis validator quoting
+    # the output
+    admin = create_token(pg_stack.store, "pg-odd-admin", scopes=["admin"])[1]
+    for name, files in (("odd", ODD_PACKAGE), ("oddsum", None)):
+        package = _zip(files, name) if files else _zip({
+            str(p.relative_to(REPO / "examples/aplusb")): p.read_text()
+            for p in (REPO / "examples/aplusb").rglob("*") if p.is_file()}, name)
+        response = requests.post(f"{url}/api/v1/problems", headers={"X-Auth-Token": admin},
+                                 files={"package": (f"{name}.zip", package)}, timeout=30)
+        assert response.status_code == 201, response.text
+        token = submit(url, language="python3", source=_printer(ODD), problem=name)
+        body = wait_done(url, token)
+        assert body["verdict"] == "WA", body
+        message = body["tests"][0]["checker_message"]
+        assert "nul\\x00" in message, message
+        assert submissions.get(pg_stack.store, token).attempt == 1
+    listed = requests.get(f"{url}/api/v1/problems/odd", timeout=10).json()
+    assert listed["title"] == "odd \\x00 title", listed
+
+
+def test_every_text_column_takes_any_text_on_postgres(fresh_postgres_url):
+    """Every free-text column (messages, compile output, test and group names, titles,
+    submitters, file names...) takes a NUL, bytes that are not UTF-8 (as ``surrogateescape``
+    decodes them) and lone surrogates: stored escaped, read back as stored, the rest of the
+    text unchanged."""
+    from worker import db
+
+    store = Store(fresh_postgres_url)
+    store.migrate()
+    odd = "a\x00b \udcff\udcfe c\ud800 d\u00e9\U0001f600"
+    shown = "a\\x00b \\xff\\xfe c\\xed\\xa0\\x80 d\u00e9\U0001f600"
+    assert db.storable(odd) == shown and db.storable("plain") == "plain"
+    columns = [(model, column.key, column.type) for model in db.Base.__subclasses__()
+               for column in model.__table__.columns
+               if isinstance(column.type, (db.StoredText, db.StoredString))]
+    assert {(m.__name__, key) for m, key, _ in columns} >= {
+        ("Submission", "message"), ("Submission", "compile_output"), ("TestResult", "name"),
+        ("TestResult", "group"), ("TestResult", "checker_message"), ("Problem", "title"),
+        ("BatchEntry", "submitter"), ("BatchEntry", "file"), ("SubmissionTest", "name")}
+    row = submissions.create(store, NewSubmission(language="c", source=b"x",
+                                                  tests=(NewTest(b"", None, name=odd),)))
+    held = submissions.claim(store, row.token, "test", 60)
+    submissions.finish(store, held, {"verdict": "WA", "message": odd, "compile_output": odd},
+                       [{"index": 1, "name": odd, "group": odd, "verdict": "WA",
+                         "status": "OK", "checker_message": odd, "stdout": b"\0",
+                         "stderr": b"\xff"}])
+    back = submissions.get(store, row.token)
+    assert (back.message, back.compile_output, back.tests[0].name) == (shown,) * 3
+    result = back.results[0]
+    assert (result.name, result.group, result.checker_message) == (shown,) * 3
+    assert (result.stdout, result.stderr) == (b"\0", b"\xff")  # bytes stay bytes
+    long = "\x00" * 1000  # escaped, then cut to the column's length
+    with store.write() as session:
+        session.add(db.WorkerRecord(name="w", hostname=long))
+    with store.read() as session:
+        assert session.get(db.WorkerRecord, "w").hostname == "\\x00" * 50
+    store.engine.dispose()
+
+
+def test_a_judgement_the_store_refuses_is_se_at_once_not_retried(fresh_postgres_url,
+                                                                  monkeypatch):
+    """A value the database refuses is no outage: trying again would fail alike (it left the
+    submission compiling through every retry, then SE on the fourth). The judgement is SE at
+    once, at the first attempt, with the database's reason and none of the test data."""
+    from worker import pipeline
+
+    store = Store(fresh_postgres_url)
+    store.migrate()
+    row = submissions.create(store, NewSubmission(language="c", source=b"x",
+                                                  tests=(NewTest(b"", None),)))
+    secret = "secret test data"
+    monkeypatch.setattr(pipeline, "_judge", lambda row, reporter, settings: {
+        "verdict": "TOOLONG", "message": secret})  # verdict is VARCHAR(4)
+    settings = pipeline.JudgeSettings()
+    assert pipeline.judge_submission(store, row.token, "test", settings) == "judged"
+    back = submissions.get(store, row.token)
+    assert (back.state, back.verdict, back.attempt) == ("done", "SE", 1)
+    assert "could not be stored" in back.message and "character varying(4)" in back.message
+    assert secret not in back.message
+    store.engine.dispose()

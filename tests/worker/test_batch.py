@@ -184,13 +184,29 @@ def test_unknown_files_skipped_or_mapped(tmp_path):
     (root / "alice" / "sum.py").write_bytes((SUBS / "accepted" / "sum.py").read_bytes())
     (root / "alice" / "README.txt").write_text("my solution\n")
     (root / "bob.txt").write_bytes((SUBS / "accepted" / "sum.py").read_bytes())
+    (root / "carol").mkdir()
+    (root / "carol" / "notes.md").write_text("todo\n")
     out = tmp_path / "r.csv"
     proc = judgebox(str(APLUSB), str(root), "--out", str(out), "--time-limit", "1",
                     "--skip-unknown")
     assert proc.returncode == 0, proc.stderr
-    assert [r["file"] for r in csv.DictReader(out.open())] == ["alice/sum.py"]
+    # alice is judged (her README left aside); bob and carol, with nothing to judge, are
+    # listed with the reason: in the report and in the summary
+    rows = {r["submitter"]: r for r in csv.DictReader(out.open())}
+    assert rows["alice"]["file"] == "alice/sum.py" and rows["alice"]["verdict"] == "AC"
+    assert (rows["bob"]["file"], rows["bob"]["verdict"]) == ("bob.txt", "skipped")
+    assert rows["bob"]["compile_output"] == "no language for bob.txt"
+    assert (rows["carol"]["file"], rows["carol"]["verdict"]) == ("carol", "skipped")
+    assert rows["carol"]["compile_output"] == "no language for carol/notes.md"
+    assert "skipped  2" in proc.stdout and "no language for carol/notes.md" in proc.stdout
+    assert "(2 skipped: no language)" in proc.stdout
+    report = tmp_path / "r.json"
+    judgebox(str(APLUSB), str(root), "--out", str(report), "--time-limit", "1", "--skip-unknown")
+    skipped = [r for r in json.loads(report.read_text()) if r["verdict"] == "skipped"]
+    assert [(r["submitter"], r["message"]) for r in skipped] == [
+        ("bob", "no language for bob.txt"), ("carol", "no language for carol/notes.md")]
     proc = judgebox(str(APLUSB), str(root), "--out", str(out), "--time-limit", "1",
-                    "--lang", "txt=python3", "--all-files")
+                    "--lang", "txt=python3", "--all-files", "--skip-unknown")
     assert proc.returncode == 0, proc.stderr
     rows = {r["file"]: r for r in csv.DictReader(out.open())}
     assert rows["bob.txt"]["verdict"] == "AC" and rows["bob.txt"]["language"] == "python3"

@@ -4,7 +4,10 @@ validator is SE, never WA)."""
 
 from __future__ import annotations
 
+import random
+import re
 import textwrap
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,9 @@ import pytest
 from sandbox import Limits, Outcome, Status
 from worker.checkers import CHECKERS, CheckOptions, get_checker
 from worker.checkers import testlib as testlib_checker
+from worker import verdicts
+from worker.checkers import CheckResult
+from worker.checkers import default as default_module
 from worker.checkers.default import compare, parse_flags, parse_float
 from worker.compile import compile_program
 from worker.languages import get_language
@@ -108,6 +114,145 @@ def test_float_formats_and_non_numbers():
 def test_numbers_compare_as_strings_without_tolerance():
     assert default("1.0\n", "1\n").verdict == "WA"
     assert default("1\n", "1\n").verdict == "AC"
+
+
+# The default validator as it was written first (the whole output split into a list): the
+# oracle the streaming comparison must agree with, message for message.
+_SPLIT = re.compile(rb"([^ \t\n\v\f\r]+)")
+
+
+def reference_compare(output: bytes, answer: bytes, flags) -> CheckResult:
+    judge_parts, team_parts = _SPLIT.split(answer), _SPLIT.split(output)
+    judge_line = team_line = 1
+
+    def wrong(reason: str) -> CheckResult:
+        return CheckResult("WA", f"Wrong answer on line {team_line} of output (corresponding "
+                                 f"to line {judge_line} in answer file)\n{reason}")
+
+    for index in range(0, max(len(judge_parts), len(team_parts))):
+        judge = judge_parts[index] if index < len(judge_parts) else None
+        team = team_parts[index] if index < len(team_parts) else None
+        if index % 2 == 0:
+            if flags.space_change_sensitive and judge is not None and team != judge:
+                after = team_parts[index + 1][:1] if index + 1 < len(team_parts) else b""
+                return wrong(default_module._space_error(judge, (team or b"") + after))
+            judge_line += (judge or b"").count(b"\n")
+            team_line += (team or b"").count(b"\n")
+            continue
+        if judge is None:
+            return wrong(f"Trailing output:\n{default_module._show(team or b'')}")
+        if team is None:
+            if index > 1:
+                return wrong(f"User EOF while judge had more output\n(Next judge token: "
+                             f"{default_module._show(judge)})")
+            what = "was empty" if not output else "contained no tokens"
+            return wrong(f"User EOF while judge had more output; user output {what}.\n"
+                         f"(Next judge token: {default_module._show(judge)})")
+        error = default_module._token_error(judge, team, flags)
+        if error:
+            return wrong(error)
+    return CheckResult("AC")
+
+
+def _random_text(rng: random.Random, tokens: list[bytes]) -> bytes:
+    spaces = [b" ", b"  ", b"\n", b"\r\n", b"\t", b" \n ", b"\x0b", b"\x0c", b" " * 9]
+    out = [rng.choice(spaces) if rng.random() < 0.2 else b""]
+    for token in tokens:
+        out += [token, rng.choice(spaces)]
+    if rng.random() < 0.3:
+        out.pop()
+    return b"".join(out)
+
+
+def _mutated(rng: random.Random, tokens: list[bytes]) -> list[bytes]:
+    tokens = list(tokens)
+    what = rng.randrange(6)
+    if what == 0 and tokens:
+        tokens[rng.randrange(len(tokens))] = rng.choice([b"x", b"1.0000001", b"2.5", b"ABC"])
+    elif what == 1 and tokens:
+        del tokens[rng.randrange(len(tokens)):]
+    elif what == 2:
+        tokens += [b"extra"] * rng.randrange(1, 3)
+    elif what == 3:
+        tokens = [t.upper() for t in tokens]
+    elif what == 4 and tokens:
+        i = rng.randrange(len(tokens))
+        tokens[i] = tokens[i] + b"0"
+    return tokens
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 5, 64, 1 << 16])
+def test_streaming_default_agrees_with_the_whole_output_split(monkeypatch, block):
+    """Random answers and outputs (the same tokens with other whitespace, a token changed,
+    cut short, extended, upper-cased, a float written otherwise), under every flag set, with
+    blocks as small as one byte: the verdict and the message are the first version's."""
+    monkeypatch.setattr(default_module, "_BLOCK", block)
+    rng = random.Random(block)
+    words = [b"1", b"yes", b"Yes", b"2.5", b"2.50", b"-3e2", b"abc", b"12345678901234", b"0.1"]
+    flag_sets = [(), ("case_sensitive",), ("space_change_sensitive",),
+                 ("float_tolerance", "1e-6"), ("float_absolute_tolerance", "0.5",
+                                               "space_change_sensitive", "case_sensitive")]
+    for _ in range(300):
+        tokens = [rng.choice(words) for _ in range(rng.randrange(0, 12))]
+        answer = _random_text(rng, tokens)
+        output = _random_text(rng, _mutated(rng, tokens) if rng.random() < 0.7 else tokens)
+        if rng.random() < 0.1:
+            output = answer
+        for flags in flag_sets:
+            parsed = parse_flags(flags)
+            want = reference_compare(output, answer, parsed)
+            assert compare(output, answer, parsed) == want, (output, answer, flags)
+            if not flags:
+                assert verdicts.tokens_match(output, answer) == (output.split() ==
+                                                                 answer.split())
+                lines = [line.rstrip() for line in output.split(b"\n")]
+                wanted = [line.rstrip() for line in answer.split(b"\n")]
+                while lines and not lines[-1]:
+                    lines.pop()
+                while wanted and not wanted[-1]:
+                    wanted.pop()
+                assert verdicts.lines_match(output, answer) == (lines == wanted), \
+                    (output, answer)
+
+
+def test_the_default_validator_holds_no_token_list(tmp_path):
+    """4 MB of two-byte tokens (1.4 million): the check allocates at most a few MB above
+    the output itself (it held every token before: about 100 MB here, 1.5 GB for 64 MB), and
+    the answer file is mapped, not read whole. bench/checkers.py measures 64 MB."""
+    output = b"ab " * ((4 << 20) // 3)
+    answer = tmp_path / "big.ans"
+    answer.write_bytes(output.replace(b" ", b"\n"))
+    check = get_checker("default")
+    for flags, verdict in (((), "AC"), (("space_change_sensitive",), "WA"),
+                           (("float_tolerance", "1e-6"), "AC")):
+        tracemalloc.start()
+        try:
+            result = check(output, answer, CheckOptions(flags=flags))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert result.verdict == verdict, (flags, result)
+        assert peak < 4 << 20, (flags, peak)
+    wrong = output[:-3] + b"ac "
+    tracemalloc.start()
+    try:
+        result = check(wrong, answer, CheckOptions())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.verdict == "WA" and peak < 4 << 20
+    assert f"line 1 of output (corresponding to line {(4 << 20) // 3} in" in result.message
+    lines = output.replace(b" ", b"\n")
+    spaced = lines[:1 << 20].replace(b"\n", b" \n")  # each line trimmed: slower, 1 MB is enough
+    tracemalloc.start()
+    try:
+        assert verdicts.tokens_match(output, lines) and verdicts.lines_match(lines, lines)
+        assert verdicts.lines_match(spaced, lines[:1 << 20])
+        assert not verdicts.lines_match(output, lines)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 << 20
 
 
 @pytest.mark.parametrize("flags", [("bogus",), ("float_tolerance",),

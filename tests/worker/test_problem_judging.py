@@ -262,8 +262,11 @@ def outcome(status: str, **fields) -> Outcome:
     ("RE", "AC", False, "RE"),
     ("RE", "WA", False, "RE"),
     ("MLE", "AC", True, "MLE"),
-    ("OK", "SE", False, "SE"),     # a failing validator is always a judge error
+    ("OK", "SE", False, "SE"),     # a failing validator is a judge error...
     ("TLE", "SE", True, "SE"),
+    ("OLE", "SE", False, "OLE"),   # ...unless the submission flooded it past its output limit
+    ("OLE", "SE", True, "OLE"),
+    ("OLE", "WA", True, "WA"),
 ])
 def test_interactive_verdict_rules(sub, check, first, expected):
     assert interactive_verdict(outcome(sub), CheckResult(check), first) == expected
@@ -279,6 +282,20 @@ def test_interactive_runs(clean_host):
     silent = judge_python(problem, "pass\n")
     assert silent.verdict == "WA" and "stopped after 0 guesses" in \
         silent.tests[0].checker_message
+
+
+def test_an_endless_line_to_the_validator_is_the_submission_s_ole_not_se(clean_host):
+    """What the submission sends the validator is counted and limited as its output is on any
+    other problem: an endless line (the validator reads lines) ends in OLE, charged to the
+    submission, and the validator never holds more than the limit."""
+    problem = load_problem(EXAMPLES / "guess")
+    flood = judge_python(problem, """
+        import sys
+        while True:
+            sys.stdout.write("9" * 65536)
+    """)
+    assert flood.verdict == "OLE", flood.to_json()
+    assert flood.tests[0].verdict == "OLE"
 
 
 TESTLIB_INTERACTOR = textwrap.dedent('''

@@ -121,6 +121,30 @@ def test_unsafe_archives_are_refused(tmp_path, entries, reason):
     assert not (tmp_path / "evil").exists() and not Path("/etc/evil").exists()
 
 
+@pytest.mark.parametrize("entries, inner", [
+    ([("x/readme.txt", b"hi")], "x/problem.yaml: missing"),
+    ([("p/problem.yaml", b"name: [unclosed\n")], "p/problem.yaml"),
+    ([("p/problem.yaml", b"name: P\n"), ("p/data/secret/.keep", b"")], "p/data/secret"),
+])
+def test_a_broken_package_in_a_zip_is_named_after_the_zip(tmp_path, entries, inner):
+    """Not the temporary folder it was unpacked to (a /tmp path no one can look at)."""
+    archive = tmp_path / "broken.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, data in entries:
+            zf.writestr(name, data)
+    with pytest.raises(PackageError) as info:
+        with open_problem(archive):
+            pass
+    assert str(info.value).startswith(f"{archive}: {inner}"), str(info.value)
+    assert "judgebox-package-" not in str(info.value)
+    # and while judging: a failure raised inside the ``with`` is named so too
+    with pytest.raises(PackageError) as info:
+        with open_problem(zip_dir(EXAMPLES / "aplusb", tmp_path / "ok.zip", "aplusb/")) as ok:
+            raise PackageError(ok.root / "output_validators", f"{ok.root} is odd")
+    assert str(info.value) == f"{tmp_path / 'ok.zip'}: aplusb/output_validators: " \
+                              f"{tmp_path / 'ok.zip'}: aplusb is odd"
+
+
 def test_archive_size_caps(tmp_path):
     archive = bad_zip(tmp_path, [("data/big", b"0" * 100_000)])
     with pytest.raises(PackageError, match="more than"):

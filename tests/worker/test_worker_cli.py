@@ -17,9 +17,10 @@ RUN_KEYS = {"status", "exit_code", "signal", "time", "wall_time", "memory", "std
             "compile_output", "language"}
 
 
-def judgebox(*args: str) -> subprocess.CompletedProcess:
+def judgebox(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    """The command, its standard input a pipe holding ``stdin`` (never this test's own)."""
     return subprocess.run([sys.executable, "-m", "worker.cli", *args], capture_output=True,
-                          text=True, timeout=110, env=os.environ.copy())
+                          text=True, timeout=110, env=os.environ.copy(), input=stdin)
 
 
 @pytest.fixture
@@ -42,6 +43,20 @@ def test_run_a_plus_b_json(statuses, src):
     assert data["status"] == "OK" and data["stdout"] == "42\n" and data["language"] == "c"
     assert data["exit_code"] == 0 and data["signal"] is None and data["compile_output"] == ""
     assert isinstance(data["time"], float) and isinstance(data["memory"], int)
+
+
+def test_run_reads_a_piped_stdin_and_stdin_dash(statuses, src):
+    """``echo 1 2 | judgebox run sum.py``: a standard input that is not a terminal is the
+    program's; ``--stdin -`` says so explicitly; ``--stdin FILE`` wins over a pipe."""
+    source = src("sum.py", "a, b = map(int, input().split())\nprint(a + b)\n")
+    piped = judgebox("run", source, "--json", stdin="1 2\n")
+    assert piped.returncode == 0 and json.loads(piped.stdout)["stdout"] == "3\n", piped.stderr
+    dash = judgebox("run", source, "--stdin", "-", "--json", stdin="20 22\n")
+    assert dash.returncode == 0 and json.loads(dash.stdout)["stdout"] == "42\n", dash.stderr
+    given = judgebox("run", source, "--stdin", src("in.txt", "5 5\n"), "--json", stdin="1 1\n")
+    assert json.loads(given.stdout)["stdout"] == "10\n"
+    empty = judgebox("run", source, "--json")
+    assert json.loads(empty.stdout)["status"] == "RE"  # nothing to read: EOFError
 
 
 def test_run_compile_error_is_ce_and_exit_0(statuses, src):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,11 +50,24 @@ def open_problem(path: Path, limits: ArchiveLimits = ArchiveLimits()) -> Iterato
     path = Path(path)
     if path.is_file() and path.suffix.lower() in ARCHIVE_SUFFIXES:
         with tempfile.TemporaryDirectory(prefix="judgebox-package-") as tmp:
-            problem = load_problem(extract_archive(path, Path(tmp), limits))
-            yield dataclasses.replace(problem, short_name=path.stem)
+            try:
+                problem = load_problem(extract_archive(path, Path(tmp), limits))
+                yield dataclasses.replace(problem, short_name=path.stem)
+            except PackageError as exc:  # named after the archive, not where it was unpacked
+                raise _in_archive(exc, path, tmp) from exc
     elif path.is_dir():
         yield load_problem(path)
     elif path.exists():
         raise PackageError(path, "not a problem package (a directory, .zip or .kpp)")
     else:
         raise PackageError(path, "no such file or directory")
+
+
+def _in_archive(exc: PackageError, archive: Path, unpacked: str) -> PackageError:
+    """``exc`` with the temporary directory the archive was unpacked to replaced by the
+    archive's own name (``pkg.zip: aplusb/problem.yaml: missing``, not ``/tmp/...``)."""
+    def named(text: str) -> str:
+        return text.replace(unpacked + os.sep, f"{archive}: ").replace(unpacked, str(archive))
+    if not exc.path.startswith(unpacked):
+        return PackageError(exc.path, named(exc.reason))
+    return PackageError(named(exc.path), named(exc.reason))

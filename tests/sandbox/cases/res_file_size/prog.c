@@ -1,5 +1,5 @@
 /* A file larger than the output limit: write 2 MiB to /box/big with output_kib = 1024.
- * RLIMIT_FSIZE is the output limit, so the write that crosses it raises SIGXFSZ (default
+ * RLIMIT_FSIZE is the output limit + 1 byte, so the write after the crossing one raises SIGXFSZ (default
  * action: terminate), which the judge reports as OLE. */
 #include <fcntl.h>
 #include <stdio.h>

@@ -14,6 +14,8 @@ they see, their environment); its ``[language]`` table says how to build and run
     check = ["python3", "-m", "py_compile", "{source}"]  # syntax check instead of compile
     run = ["./main"]
     judge0 = [52, 53, 54]           # Judge0 language ids this language answers to
+    judge0_name = "C++ (GCC {version})"  # how Judge0's /languages names them
+    detect = '^#import'             # a shared extension: this language when the source matches
     processes = 64                  # processes + threads of a run box
     memory_mb = 256                 # default memory limit (whole box, runtime included)
     memory_reserve_mb = 0           # the runtime's own share: {heap_mb} = {memory_mb} - this
@@ -25,11 +27,15 @@ they see, their environment); its ``[language]`` table says how to build and run
     entry_pattern = '^if __name__'  # optional: how a main file looks (the entry point of
                                     # several files, when nothing else decides it)
     entry_defaults = ["__main__.py"]  # optional: entry file names besides `source`
+    run_env = { GLOBALSZ = "{heap_kib}" }   # environment of a run (placeholders as commands')
     selftest = '''...'''            # prints "hello world", then echoes stdin
+    selftest_input = '''...'''      # optional: its input, when not the lines it echoes (SQL)
+    selftest_via = "c"              # optional: selftest is that language's; its build is ours
 
 Commands are argv lists (never a shell line built from user input). Placeholders, filled in by
 :meth:`Language.argv`: ``{source}``, ``{artifact}``, ``{memory_mb}``, ``{heap_mb}``,
-``{stack_mb}``, and whatever the language's hook returns (Java: ``{main_class}``).
+``{heap_kib}``, ``{stack_mb}``, and whatever the language's hook returns (Java:
+``{main_class}``).
 """
 
 from __future__ import annotations
@@ -75,6 +81,11 @@ class Language:
     multi_file: str = "entry"
     entry_pattern: str | None = None
     entry_defaults: tuple[str, ...] = ()
+    judge0_name: str | None = None
+    detect: str | None = None
+    run_env: tuple[tuple[str, str], ...] = ()
+    selftest_input: str | None = None
+    selftest_via: str | None = None
     path: Path = field(default=Path(), compare=False)
 
     @property
@@ -116,7 +127,7 @@ class Language:
         (the compile step of a program of several files, ``multi_file = "all"``)."""
         heap = max(16, memory_mb - self.memory_reserve_mb)
         values = values | {"memory_mb": str(memory_mb), "heap_mb": str(heap),
-                           "stack_mb": str(max(8, memory_mb))}
+                           "heap_kib": str(heap * 1024), "stack_mb": str(max(8, memory_mb))}
         try:
             out: list[str] = []
             for arg in template:
@@ -128,6 +139,11 @@ class Language:
         except (KeyError, ValueError) as exc:
             raise LanguageError(f"{self.path}: bad placeholder in {list(template)}: {exc}") \
                 from exc
+
+    def environment(self, values: dict[str, str], memory_mb: int) -> tuple[tuple[str, str], ...]:
+        """The run's environment beyond the template's (``run_env``, placeholders filled)."""
+        filled = self.argv(tuple(v for _, v in self.run_env), values, memory_mb)
+        return tuple(zip((k for k, _ in self.run_env), filled))
 
 
 # --- hooks: at most one level of special-casing ------------------------------------------
@@ -225,8 +241,48 @@ def java_main_class_of_files(files: list[tuple[str, bytes]], entry: str | None
                         f"point")
 
 
+_SCALA_TOKENS = re.compile(rb'[{}]|\bobject\s+([A-Za-z_][A-Za-z0-9_]*)|\b(?:class|trait)\b'
+                           rb'|\bdef\s+main\b|\bextends\s+App\b')
+
+
+def scala_main_object(source: bytes) -> dict[str, str]:
+    """The object to run: the first top-level object that declares ``main`` or extends
+    ``App`` (comments and strings stripped, as for Java); without any, ``Main``."""
+    text = _JAVA_NOISE.sub(b" ", source)
+    depth, current = 0, None
+    for match in _SCALA_TOKENS.finditer(text):
+        token = match.group(0)
+        if token == b"{":
+            depth += 1
+        elif token == b"}":
+            depth = max(0, depth - 1)
+        elif depth == 0 and match.group(1):
+            current = match.group(1).decode()
+        elif depth == 0 and token in (b"class", b"trait"):
+            current = None
+        elif current and ((token.startswith(b"def") and depth == 1) or
+                          (token.startswith(b"extends") and depth == 0)):
+            return {"main_class": current[:_MAX_NAME]}
+    return {"main_class": "Main"}
+
+
+_ADA_NOISE = re.compile(rb'--[^\n]*|"(?:""|[^"\n])*"|\'.\'')
+_ADA_MAIN = re.compile(rb'\bprocedure\s+([A-Za-z][A-Za-z0-9_]*)', re.I)
+
+
+def ada_main_unit(source: bytes) -> dict[str, str]:
+    """The file name GNAT wants: the main procedure's name, in lower case, ``.adb`` (the first
+    procedure of the file is the library unit; comments and strings stripped); ``main.adb``
+    when there is none."""
+    found = _ADA_MAIN.search(_ADA_NOISE.sub(b" ", source))
+    name = found.group(1).decode().lower() if found else "main"
+    return {"source": f"{name[:_MAX_NAME]}.adb"}
+
+
 HOOKS: dict[str, Callable[[bytes], dict[str, str]]] = {
     "java_main_class": java_main_class,
+    "scala_main_object": scala_main_object,
+    "ada_main_unit": ada_main_unit,
 }
 # The same hooks for programs of several files: (files, the entry point named) -> values.
 MULTI_HOOKS: dict[str, Callable[[list[tuple[str, bytes]], str | None], dict[str, str]]] = {
@@ -268,7 +324,11 @@ def _load(path: Path) -> Language | None:
             memory_errors=tuple(str(s) for s in table.get("memory_errors", ())),
             hook=table.get("hook"), multi_file=str(table.get("multi_file", "entry")),
             entry_pattern=table.get("entry_pattern"),
-            entry_defaults=tuple(str(n) for n in table.get("entry_defaults", ())), path=path)
+            entry_defaults=tuple(str(n) for n in table.get("entry_defaults", ())),
+            judge0_name=table.get("judge0_name"), detect=table.get("detect"),
+            selftest_input=table.get("selftest_input"), selftest_via=table.get("selftest_via"),
+            run_env=tuple((str(k), str(v)) for k, v in table.get("run_env", {}).items()),
+            path=path)
     except KeyError as exc:
         raise LanguageError(f"{where} lacks {exc}") from None
     except (TypeError, ValueError) as exc:
@@ -281,20 +341,32 @@ def _load(path: Path) -> Language | None:
         raise LanguageError(f"{where}: unknown hook {lang.hook!r} (known: {', '.join(HOOKS)})")
     if "/" in lang.source or (lang.artifact and "/" in lang.artifact):
         raise LanguageError(f"{where}: source and artifact are plain names in /box")
+    if lang.detect is not None:
+        try:
+            re.compile(lang.detect.encode())
+        except re.error as exc:
+            raise LanguageError(f"{where}: bad detect pattern: {exc}") from exc
+    try:
+        (lang.judge0_name or "").format(version="")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise LanguageError(f"{where}: judge0_name may hold {{version}} only: {exc}") from exc
     return lang
 
 
 @functools.lru_cache(maxsize=None)
 def _registry(directory: Path) -> dict[str, Language]:
     languages: dict[str, Language] = {}
-    owners: dict[str, str] = {}
-    for path in sorted(directory.glob("*.toml")):
+    owners: dict[str, str] = {}  # extension -> the language that takes it without `detect`
+    for path in sorted(directory.glob("*.toml"), key=lambda p: p.stem):  # by id
         lang = _load(path)
         if lang is None:
             continue
         for ext in lang.extensions:
+            if lang.detect is not None:
+                continue  # shared: this language only when its pattern matches the source
             if ext in owners:
-                raise LanguageError(f"{path}: extension .{ext} is already {owners[ext]}'s")
+                raise LanguageError(f"{path}: extension .{ext} is already {owners[ext]}'s "
+                                    "(languages sharing one need `detect` on all but one)")
             owners[ext] = lang.id
         languages[lang.id] = lang
     return languages
@@ -313,10 +385,27 @@ def get_language(lang_id: str) -> Language:
     return languages[lang_id]
 
 
-def language_for_file(filename: str) -> Language:
-    """The language a source file's extension names (each extension belongs to one)."""
+def language_for_file(filename: str, source: bytes | None = None) -> Language:
+    """The language of a source file, from its extension.
+
+    An extension belongs to one language, except where languages with a ``detect`` pattern
+    share it (``.m``: Objective-C or Octave, decided by the content as Kattis does): the first
+    of those whose pattern matches ``source`` (read from ``filename`` when not given), else
+    the one language that takes the extension without a pattern.
+    """
     suffix = Path(filename).suffix.lstrip(".").lower()
-    for lang in all_languages():
-        if suffix and suffix in lang.extensions:
+    owners = [lang for lang in all_languages() if suffix and suffix in lang.extensions]
+    if any(lang.detect for lang in owners):
+        if source is None:
+            try:
+                source = Path(filename).read_bytes()
+            except OSError as exc:
+                raise LanguageError(f"cannot read {filename!r} to tell its language: "
+                                    f"{exc.strerror}") from exc
+        for lang in owners:
+            if lang.detect and re.search(lang.detect.encode(), source):
+                return lang
+    for lang in owners:
+        if not lang.detect:
             return lang
     raise LanguageError(f"no language for the extension of {filename!r}: use --lang")

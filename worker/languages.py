@@ -369,6 +369,10 @@ def _registry(directory: Path) -> dict[str, Language]:
                                     "(languages sharing one need `detect` on all but one)")
             owners[ext] = lang.id
         languages[lang.id] = lang
+    for lang in languages.values():
+        if lang.selftest_via is not None and lang.selftest_via not in languages:
+            raise LanguageError(f"{lang.path}: selftest_via names no language: "
+                                f"{lang.selftest_via!r}")
     return languages
 
 

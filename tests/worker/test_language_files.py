@@ -190,6 +190,12 @@ def test_bad_language_files(templates, text, words):
         all_languages()
 
 
+def test_selftest_via_names_a_language(templates):
+    templates(toy=MINIMAL + 'selftest_via = "nosuch"\n')
+    with pytest.raises(LanguageError, match="selftest_via names no language"):
+        all_languages()
+
+
 def test_an_extension_belongs_to_one_language(templates):
     templates(toy=MINIMAL, toy2=MINIMAL)
     with pytest.raises(LanguageError, match="already toy's"):

@@ -45,11 +45,12 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from sandbox.templates import templates_dir
 
 __all__ = ["Language", "LanguageError", "all_languages", "get_language", "language_for_file",
+           "language_of_extension",
            "HOOKS"]
 
 
@@ -163,20 +164,29 @@ _JAVA_PACKAGE = re.compile(rb'^\s*package\s+([A-Za-z_$][A-Za-z0-9_$]*(?:\s*\.\s*
                            rb'[A-Za-z_$][A-Za-z0-9_$]*)*)\s*;')
 
 
+def _nested(text: bytes, tokens: re.Pattern[bytes]) -> Iterator[tuple[int, re.Match[bytes]]]:
+    """The matches of ``tokens`` (a pattern that also matches ``{`` and ``}``) other than
+    braces, each with the brace depth it sits at."""
+    depth = 0
+    for match in tokens.finditer(text):
+        if match.group(0) == b"{":
+            depth += 1
+        elif match.group(0) == b"}":
+            depth = max(0, depth - 1)
+        else:
+            yield depth, match
+
+
 def _java_classes(source: bytes) -> tuple[str, str | None, list[str]]:
     """(package prefix ``"pkg."`` or ``""``, the public top-level class, the top-level
     classes that declare ``static void main``) of one Java source."""
     text = _JAVA_NOISE.sub(b" ", source)
     package = _JAVA_PACKAGE.match(text)
     prefix = re.sub(rb"\s", b"", package.group(1)).decode() + "." if package else ""
-    depth, current, public, with_main = 0, None, None, []
-    for match in _JAVA_TOKENS.finditer(text):
+    current, public, with_main = None, None, []
+    for depth, match in _nested(text, _JAVA_TOKENS):
         token = match.group(0)
-        if token == b"{":
-            depth += 1
-        elif token == b"}":
-            depth = max(0, depth - 1)
-        elif depth == 0 and (match.group(1) or match.group(2)):
+        if depth == 0 and (match.group(1) or match.group(2)):
             current = (match.group(1) or match.group(2)).decode()
             if match.group(1) and public is None:
                 public = current
@@ -248,22 +258,36 @@ _SCALA_TOKENS = re.compile(rb'[{}]|\bobject\s+([A-Za-z_][A-Za-z0-9_]*)|\b(?:clas
 def scala_main_object(source: bytes) -> dict[str, str]:
     """The object to run: the first top-level object that declares ``main`` or extends
     ``App`` (comments and strings stripped, as for Java); without any, ``Main``."""
-    text = _JAVA_NOISE.sub(b" ", source)
-    depth, current = 0, None
-    for match in _SCALA_TOKENS.finditer(text):
+    return {"main_class": _scala_main(source) or "Main"}
+
+
+def scala_main_object_of_files(files: list[tuple[str, bytes]], entry: str | None
+                               ) -> dict[str, str]:
+    """The object to run of a Scala program of several files: the named entry point's (a
+    file: the object with main in it; else an object name), else the first file's that has
+    one, else ``Main``."""
+    contents = dict(files)
+    if entry and entry not in contents:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", entry):
+            raise LanguageError(f"the entry point {entry!r} is not a Scala object name")
+        return {"main_class": entry[:_MAX_NAME]}
+    ordered = [contents[entry]] if entry else [data for _, data in files]
+    found = next((main for main in map(_scala_main, ordered) if main), None)
+    return {"main_class": found or "Main"}
+
+
+def _scala_main(source: bytes) -> str | None:
+    current = None
+    for depth, match in _nested(_JAVA_NOISE.sub(b" ", source), _SCALA_TOKENS):
         token = match.group(0)
-        if token == b"{":
-            depth += 1
-        elif token == b"}":
-            depth = max(0, depth - 1)
-        elif depth == 0 and match.group(1):
+        if depth == 0 and match.group(1):
             current = match.group(1).decode()
         elif depth == 0 and token in (b"class", b"trait"):
             current = None
         elif current and ((token.startswith(b"def") and depth == 1) or
                           (token.startswith(b"extends") and depth == 0)):
-            return {"main_class": current[:_MAX_NAME]}
-    return {"main_class": "Main"}
+            return current[:_MAX_NAME]
+    return None
 
 
 _ADA_NOISE = re.compile(rb'--[^\n]*|"(?:""|[^"\n])*"|\'.\'')
@@ -285,8 +309,11 @@ HOOKS: dict[str, Callable[[bytes], dict[str, str]]] = {
     "ada_main_unit": ada_main_unit,
 }
 # The same hooks for programs of several files: (files, the entry point named) -> values.
+# Ada's files keep the names they were submitted under (GNAT's unit names, the submitter's).
 MULTI_HOOKS: dict[str, Callable[[list[tuple[str, bytes]], str | None], dict[str, str]]] = {
     "java_main_class": java_main_class_of_files,
+    "scala_main_object": scala_main_object_of_files,
+    "ada_main_unit": lambda files, entry: {},
 }
 
 
@@ -393,23 +420,33 @@ def language_for_file(filename: str, source: bytes | None = None) -> Language:
     """The language of a source file, from its extension.
 
     An extension belongs to one language, except where languages with a ``detect`` pattern
-    share it (``.m``: Objective-C or Octave, decided by the content as Kattis does): the first
-    of those whose pattern matches ``source`` (read from ``filename`` when not given), else
-    the one language that takes the extension without a pattern.
+    share it (``.m``: Objective-C or Octave, decided by the content as Kattis does): see
+    :func:`language_of_extension`; the content is read from ``filename`` when ``source`` is
+    not given and the extension is shared.
     """
     suffix = Path(filename).suffix.lstrip(".").lower()
-    owners = [lang for lang in all_languages() if suffix and suffix in lang.extensions]
-    if any(lang.detect for lang in owners):
-        if source is None:
-            try:
-                source = Path(filename).read_bytes()
-            except OSError as exc:
-                raise LanguageError(f"cannot read {filename!r} to tell its language: "
-                                    f"{exc.strerror}") from exc
-        for lang in owners:
-            if lang.detect and re.search(lang.detect.encode(), source):
-                return lang
+    if source is None and any(lang.detect for lang in all_languages()
+                              if suffix and suffix in lang.extensions):
+        try:
+            source = Path(filename).read_bytes()
+        except OSError as exc:
+            raise LanguageError(f"cannot read {filename!r} to tell its language: "
+                                f"{exc.strerror}") from exc
+    found = language_of_extension(suffix, source or b"")
+    if found is None:
+        raise LanguageError(f"no language for the extension of {filename!r}: use --lang")
+    return found
+
+
+def language_of_extension(extension: str, source: bytes,
+                          among: list[Language] | None = None) -> Language | None:
+    """The language of a source with this extension (no dot, any case), among ``among`` (by
+    default every language): the first language sharing the extension whose ``detect``
+    pattern matches ``source``, else the one that takes it without a pattern; ``None``."""
+    extension = extension.lower()
+    owners = [lang for lang in (among if among is not None else all_languages())
+              if extension and extension in lang.extensions]
     for lang in owners:
-        if not lang.detect:
+        if lang.detect and re.search(lang.detect.encode(), source):
             return lang
-    raise LanguageError(f"no language for the extension of {filename!r}: use --lang")
+    return next((lang for lang in owners if not lang.detect), None)

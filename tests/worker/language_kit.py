@@ -1,5 +1,7 @@
 """The languages' test programs (``programs/<lang>/<case>.<ext>``): where they are, their
-inputs, and the cases a language cannot have."""
+inputs, and the cases a language cannot have. Languages of one source language share the
+programs by symbolic links (``c-clang`` -> ``c``, ``cpp-clang`` -> ``cpp17``, ``pypy3`` ->
+``python3``, most of ``cpp20``'s; ``executable``'s are C's, built by ``c`` first)."""
 
 from __future__ import annotations
 

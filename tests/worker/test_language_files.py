@@ -242,3 +242,27 @@ def test_a_sandbox_failure_is_reported_but_never_cached(templates, monkeypatch):
     cached = json.loads(selftest.cache_path().read_text()) if selftest.cache_path().exists() \
         else {}
     assert "toy" not in cached
+
+
+def test_dot_m_files_of_a_program_are_told_by_their_content():
+    from worker.sources import SourceFiles, language_of
+
+    objc = SourceFiles((("main.m", b"#import <Foundation/Foundation.h>\nint main(void) {}\n"),
+                        ("util.m", b"@implementation Util\n@end\n")))
+    octave = SourceFiles((("main.m", b"x = util(2);\ndisp(x)\n"),
+                          ("util.m", b"function y = util(x)\n  y = x + 1;\nend\n")))
+    assert language_of(objc).id == "objc" and language_of(octave).id == "octave"
+
+
+@pytest.mark.parametrize("files, entry, expected", [
+    ([("A.scala", b"object Helper { val x = 1 }"),
+      ("B.scala", b"object Solve { def main(a: Array[String]) = () }")], None, "Solve"),
+    ([("A.scala", b"object Run extends App {}"),
+      ("B.scala", b"object Other extends App {}")], "B.scala", "Other"),
+    ([("A.scala", b"object Helper")], "pkg.Main", "pkg.Main"),
+    ([("A.scala", b"class Helper")], None, "Main"),
+])
+def test_scala_main_object_of_several_files(files, entry, expected):
+    from worker.languages import scala_main_object_of_files
+
+    assert scala_main_object_of_files(files, entry) == {"main_class": expected}

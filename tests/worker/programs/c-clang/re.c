@@ -1,2 +1,0 @@
-#include <stdio.h>
-int main(void) { volatile int *p = 0; *p = 1; puts("unreachable"); return 0; }

@@ -1,1 +1,0 @@
-int main(void) { volatile unsigned long n = 0; for (;;) n++; }

@@ -1,2 +1,0 @@
-#include <vector>
-int main() { std::vector<int> v; v.push_back("not an int"); }

@@ -1,2 +1,0 @@
-#include <stdexcept>
-int main() { throw std::runtime_error("boom"); }

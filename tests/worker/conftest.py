@@ -15,6 +15,19 @@ from worker.compile import CompileLimits, Program, compile_program
 from worker.languages import get_language
 
 
+def pytest_collection_modifyitems(items):
+    """Tests that use the languages' self-test or their compiled programs are timed on their
+    own work only: those session fixtures (48 languages self-tested, each language's programs
+    compiled) take what the machine needs, minutes on a loaded 2-core one, and are bounded by
+    the limits of each box they run, not by the first test that asks for them."""
+    for item in items:
+        if {"statuses", "compiled"} & set(getattr(item, "fixturenames", ())):
+            marker = item.get_closest_marker("timeout")
+            seconds = marker.args[0] if marker and marker.args else \
+                float(item.config.getini("timeout") or 0)
+            item.add_marker(pytest.mark.timeout(seconds, func_only=True))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _private_selftest_cache(tmp_path_factory):
     """Self-test the languages afresh in this session (not from the host's cache file)."""

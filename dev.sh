@@ -25,13 +25,22 @@ APT_PACKAGES_LEAN=(docker-compose qemu-system-x86 busybox-static kmod docker.io 
 # The languages' toolchains (rootfs-templates/<id>.toml). Each one is optional: judgebox runs
 # without it and `judgebox languages` lists that language as disabled, with the reason. They
 # are installed without recommends; a package this Debian lacks is reported and skipped.
-TOOLCHAIN_PACKAGES=(gcc g++ gfortran            # c, cpp17, cpp20, fortran
+TOOLCHAIN_PACKAGES=(gcc g++ gfortran            # c, cpp17, cpp20, fortran, executable
                     python3 pypy3               # python3, pypy3
                     openjdk-17-jdk-headless kotlin  # java, kotlin
                     nodejs golang-go rustc      # javascript, go, rust
                     fp-compiler ghc ocaml-nox   # pascal, haskell, ocaml
                     ruby php-cli perl lua5.4 bash  # ruby, php, perl, lua, bash
-                    mono-mcs mono-runtime)      # csharp
+                    mono-mcs mono-runtime       # csharp
+                    clang libgnustep-base-dev   # c-clang, cpp-clang, objc
+                    nasm gnucobol3 sbcl ldc     # nasm, cobol, lisp, d
+                    erlang-base elixir          # erlang, elixir
+                    clojure groovy scala        # clojure, groovy, scala (on the JDK above)
+                    octave r-base-core          # octave, r
+                    gprolog swi-prolog-nox      # prolog, swiprolog
+                    node-typescript sqlite3     # typescript, sql
+                    gawk tcl rakudo gnat        # awk, tcl, raku, ada
+                    chicken-bin racket nim crystal)  # scheme, racket, nim, crystal
 
 need_root() {
   if [ "$(id -u)" -ne 0 ]; then

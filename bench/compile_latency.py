@@ -14,7 +14,10 @@ one untimed warm-up of the same mode. Modes:
 - ``cached``: a compile cache hit (the same source compiled once before, untimed).
 
 Programs: every enabled language's self-test program (``selftest`` of its language file: hello
-world, then copies stdin), and for C++ two contest files that include ``<bits/stdc++.h>``: a
+world, then copies stdin); for the slow compilers (Scala, Kotlin, GHC, Rust, Java, Groovy, D,
+Nim, Crystal, TypeScript; Swift is not in Debian 12) a typical contest solution, the row
+``contest`` (:data:`SLOW_PROGRAMS`; ``--slow`` measures only these languages and C++); and for
+C++ two contest files that include ``<bits/stdc++.h>``: a
 typical one (:data:`CONTEST_CPP`: test cases, a vector, sort, accumulate, iostreams; the row
 ``bits/stdc++`` and the issue's figure) and one that instantiates more of the library
 (:data:`STL_HEAVY_CPP`: BFS over adjacency vectors, queue, map, set of pairs; the row
@@ -112,6 +115,102 @@ int main() {
 """
 
 
+# The slow compilers (issue 18): a typical contest solution in each (read n numbers, sort them,
+# print their sum and the largest gap), the row ``contest``. ``--slow`` measures only these.
+SLOW_PROGRAMS: dict[str, bytes] = {
+    "scala": b"""object Main {
+  def main(args: Array[String]): Unit = {
+    val in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in))
+    val n = in.readLine().trim.toInt
+    val a = in.readLine().trim.split(" ").map(_.toLong).sorted
+    val gaps = a.zip(a.tail).map { case (x, y) => y - x }
+    println(s"${a.sum} ${if (gaps.isEmpty) 0 else gaps.max}")
+  }
+}
+""",
+    "kotlin": b"""fun main() {
+    val n = readLine()!!.trim().toInt()
+    val a = readLine()!!.trim().split(" ").map { it.toLong() }.sorted()
+    val gap = (1 until n).map { a[it] - a[it - 1] }.max() ?: 0L
+    println("${a.sum()} $gap")
+}
+""",
+    "haskell": b"""import Data.List (sort)
+
+main :: IO ()
+main = do
+  _ <- getLine
+  a <- sort . map read . words <$> getLine :: IO [Integer]
+  let gaps = zipWith (-) (drop 1 a) a
+  putStrLn (show (sum a) ++ " " ++ show (if null gaps then 0 else maximum gaps))
+""",
+    "rust": b"""use std::io::{self, Read};
+
+fn main() {
+    let mut s = String::new();
+    io::stdin().read_to_string(&mut s).unwrap();
+    let mut it = s.split_whitespace().map(|x| x.parse::<i64>().unwrap());
+    let n = it.next().unwrap() as usize;
+    let mut a: Vec<i64> = it.take(n).collect();
+    a.sort();
+    let gap = a.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+    println!("{} {}", a.iter().sum::<i64>(), gap);
+}
+""",
+    "java": b"""import java.io.*;
+import java.util.*;
+
+public class Main {
+    public static void main(String[] args) throws IOException {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+        int n = Integer.parseInt(in.readLine().trim());
+        long[] a = Arrays.stream(in.readLine().trim().split(" ")).mapToLong(Long::parseLong)
+            .sorted().toArray();
+        long gap = 0;
+        for (int i = 1; i < n; i++) gap = Math.max(gap, a[i] - a[i - 1]);
+        System.out.println(Arrays.stream(a).sum() + " " + gap);
+    }
+}
+""",
+    "groovy": b"""def input = System.in.newReader()
+def n = input.readLine().trim() as int
+def a = input.readLine().trim().split(" ").collect { it as long }.sort()
+def gaps = (1..<n).collect { a[it] - a[it - 1] }
+println "${a.sum()} ${gaps ? gaps.max() : 0}"
+""",
+    "d": b"""import std.algorithm, std.array, std.conv, std.stdio, std.string;
+
+void main() {
+    readln();
+    auto a = readln.split.map!(to!long).array.sort.array;
+    long gap = 0;
+    foreach (i; 1 .. a.length) gap = max(gap, a[i] - a[i - 1]);
+    writeln(a.sum, " ", gap);
+}
+""",
+    "nim": b"""import algorithm, sequtils, strutils
+
+discard stdin.readLine
+var a = stdin.readLine.splitWhitespace.map(parseBiggestInt)
+a.sort
+var gap = 0'i64
+for i in 1 ..< a.len: gap = max(gap, a[i] - a[i - 1])
+echo a.foldl(a + b, 0'i64), " ", gap
+""",
+    "crystal": b"""gets
+a = gets.not_nil!.split.map(&.to_i64).sort
+gap = (1...a.size).map { |i| a[i] - a[i - 1] }.max? || 0
+puts "#{a.sum} #{gap}"
+""",
+    "typescript": b"""const lines: string[] = require("fs").readFileSync(0, "utf8").split("\\n");
+const a: number[] = lines[1].trim().split(" ").map(Number).sort((x, y) => x - y);
+let gap = 0;
+for (let i = 1; i < a.length; i++) gap = Math.max(gap, a[i] - a[i - 1]);
+console.log(`${a.reduce((x, y) => x + y, 0)} ${gap}`);
+""",
+}
+
+
 def _median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
@@ -150,6 +249,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="timed runs per mode (default 5)")
     parser.add_argument("--lang", action="append", default=[],
                         help="only these language ids (default: every enabled one)")
+    parser.add_argument("--slow", action="store_true",
+                        help=f"only the slow compilers ({', '.join(SLOW_PROGRAMS)}) and C++")
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("compile_latency: run as root (the sandbox needs it)", file=sys.stderr)
@@ -166,7 +267,8 @@ def main() -> int:
         pch.configure(root)
         compile_cache.configure(None)  # "plain" and "pch" never touch a cache
         store = CompileCache(private_dir(root / "compile"), 1024 * 1024 * 1024)
-        statuses = language_statuses(ids=args.lang or None)
+        wanted = args.lang or ([*SLOW_PROGRAMS, "cpp17"] if args.slow else None)
+        statuses = language_statuses(ids=wanted)
         enabled = [s for s in statuses if s.enabled]
         for status in statuses:
             if not status.enabled:
@@ -188,12 +290,15 @@ def main() -> int:
         print(f"{'language':<12} {'program':<14} {'plain ms':>9} {'pch ms':>9} {'cached ms':>10}"
               f" {'plain/pch':>10} {'cpu plain':>10} {'cpu pch':>8}")
         figure = figure_cpu = None
+        slow: dict[str, float] = {}
         for status in enabled:
             language = get_language(status.id)
             has_pch = built.get(language.id) is not None
             programs = [("hello world", language.selftest.encode())]
             if language.id.startswith("cpp"):
                 programs += [("bits/stdc++", CONTEST_CPP), ("stdc++ + STL", STL_HEAVY_CPP)]
+            if language.id in SLOW_PROGRAMS:
+                programs.append(("contest", SLOW_PROGRAMS[language.id]))
             for name, source in programs:
                 modes = ["plain", "pch", "cached"] if has_pch else ["plain", "cached"]
                 ms, cpu = measure(language, source, modes, args.runs, store, workdir)
@@ -204,6 +309,11 @@ def main() -> int:
                       f"{ms['cached']:10.1f} {ratio} {cpu['plain']:10.0f} {cpu_pch}", flush=True)
                 if language.id == "cpp17" and name == "bits/stdc++" and has_pch:
                     figure, figure_cpu = ms, cpu
+                if name == "contest":
+                    slow[language.id] = ms["plain"]
+        if slow:
+            print("slow compilers, contest program, median compile ms: " +
+                  " ".join(f"{i}={ms:.0f}" for i, ms in slow.items()))
         if figure is None:
             print("bits/stdc++ compile ms: cpp17 with its PCH was not measured")
             return 1

@@ -11,10 +11,13 @@ ARG PIP_NO_INDEX
 ARG PIP_FIND_LINKS
 
 # The toolchains of rootfs-templates/ (dev.sh's TOOLCHAIN_PACKAGES), without recommends: about
-# 3 GB. Leave some out to make a smaller image: the worker self-tests its languages and offers
+# 4.5 GB. Leave some out to make a smaller image: the worker self-tests its languages and offers
 # only those that work (JUDGEBOX_WORKER_LANGUAGES narrows them further).
 ARG TOOLCHAINS="gcc g++ gfortran python3 pypy3 openjdk-17-jdk-headless kotlin nodejs golang-go \
-rustc fp-compiler ghc ocaml-nox ruby php-cli perl lua5.4 bash mono-mcs mono-runtime"
+rustc fp-compiler ghc ocaml-nox ruby php-cli perl lua5.4 bash mono-mcs mono-runtime \
+clang libgnustep-base-dev nasm gnucobol3 sbcl ldc erlang-base elixir clojure groovy scala \
+octave r-base-core gprolog swi-prolog-nox node-typescript sqlite3 gawk tcl rakudo gnat \
+chicken-bin racket nim crystal"
 
 # Not pinned (DL3008): a stable release's point updates are security fixes.
 # hadolint ignore=DL3008

@@ -105,3 +105,19 @@ def test_dockerfiles_pass_hadolint(dockerfile):
     out = subprocess.run([binary, "--no-color", str(dockerfile)], capture_output=True,
                          text=True, timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_the_worker_image_has_the_toolchains_dev_sh_installs():
+    """The worker image's TOOLCHAINS are dev.sh's TOOLCHAIN_PACKAGES: a language tested here is
+    a language the image can judge."""
+    dev = (REPO / "dev.sh").read_text()
+    packages: set[str] = set()
+    for line in dev[dev.index("TOOLCHAIN_PACKAGES=(") + len("TOOLCHAIN_PACKAGES=("):].splitlines():
+        code = line.split("#")[0]
+        packages |= set(code.replace(")", " ").split())
+        if ")" in code:
+            break
+    image = (REPO / "deploy" / "worker.Dockerfile").read_text()
+    args = image[image.index('ARG TOOLCHAINS="') + len('ARG TOOLCHAINS="'):]
+    in_image = set(args[:args.index('"')].replace("\\\n", " ").split())
+    assert len(packages) > 40 and packages == in_image

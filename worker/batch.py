@@ -128,7 +128,7 @@ def _language_of(path: Path, options: CollectOptions) -> Language | None:
     if chosen:
         return get_language(chosen)
     try:
-        return language_for_file(path.name)
+        return language_for_file(str(path))  # the path: .m is told by its content
     except LanguageError:
         return None
 

@@ -360,8 +360,9 @@ def run_program(program: Program, limits: Limits, stdin: str | None = None, *,
         raise ValueError("run_program needs a program that compiled")
     lang = program.language
     command = lang.argv(lang.run, program.values, limits.memory_kib // 1024) + tuple(args)
+    env = lang.environment(program.values, limits.memory_kib // 1024)
     outcome = (box.run if box is not None else run)(SandboxSpec(
-        command=command, limits=limits, template=lang.template,
+        command=command, limits=limits, template=lang.template, env=env,
         files=((program.artifact_name, program.artifact), *program.files, *files),
         mounts=mounts, stdin=stdin,
         collect=collect, collect_max_kib=collect_max_kib),

@@ -61,7 +61,12 @@ class Judge0Language:
 
 
 def _display_name(language: Language, version: str) -> str:
-    """Judge0's naming: ``C (GCC 12.2.0)``, ``Bash (5.2.15)``."""
+    """The name Judge0 CE gives this language, with our version: the language file's
+    ``judge0_name`` (``C (Clang {version})``, ``Python ({version})``), else ours with the
+    version (``Toy (1.0)``). Every Judge0 id of the language gets it: ids that Judge0 gave to
+    older releases of one toolchain (C's 48, 49, 50, 103) run the same compiler here."""
+    if language.judge0_name is not None:
+        return language.judge0_name.format(version=version or "?")
     if not version:
         return language.name
     if language.name.endswith(")"):

@@ -14,6 +14,8 @@ they see, their environment); its ``[language]`` table says how to build and run
     check = ["python3", "-m", "py_compile", "{source}"]  # syntax check instead of compile
     run = ["./main"]
     judge0 = [52, 53, 54]           # Judge0 language ids this language answers to
+    judge0_name = "C++ (GCC {version})"  # how Judge0's /languages names them
+    detect = '^#import'             # a shared extension: this language when the source matches
     processes = 64                  # processes + threads of a run box
     memory_mb = 256                 # default memory limit (whole box, runtime included)
     memory_reserve_mb = 0           # the runtime's own share: {heap_mb} = {memory_mb} - this
@@ -25,11 +27,15 @@ they see, their environment); its ``[language]`` table says how to build and run
     entry_pattern = '^if __name__'  # optional: how a main file looks (the entry point of
                                     # several files, when nothing else decides it)
     entry_defaults = ["__main__.py"]  # optional: entry file names besides `source`
+    run_env = { GLOBALSZ = "{heap_kib}" }   # environment of a run (placeholders as commands')
     selftest = '''...'''            # prints "hello world", then echoes stdin
+    selftest_input = '''...'''      # optional: its input, when not the lines it echoes (SQL)
+    selftest_via = "c"              # optional: selftest is that language's; its build is ours
 
 Commands are argv lists (never a shell line built from user input). Placeholders, filled in by
 :meth:`Language.argv`: ``{source}``, ``{artifact}``, ``{memory_mb}``, ``{heap_mb}``,
-``{stack_mb}``, and whatever the language's hook returns (Java: ``{main_class}``).
+``{heap_kib}``, ``{stack_mb}``, and whatever the language's hook returns (Java:
+``{main_class}``).
 """
 
 from __future__ import annotations
@@ -39,11 +45,12 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from sandbox.templates import templates_dir
 
 __all__ = ["Language", "LanguageError", "all_languages", "get_language", "language_for_file",
+           "language_of_extension",
            "HOOKS"]
 
 
@@ -75,6 +82,11 @@ class Language:
     multi_file: str = "entry"
     entry_pattern: str | None = None
     entry_defaults: tuple[str, ...] = ()
+    judge0_name: str | None = None
+    detect: str | None = None
+    run_env: tuple[tuple[str, str], ...] = ()
+    selftest_input: str | None = None
+    selftest_via: str | None = None
     path: Path = field(default=Path(), compare=False)
 
     @property
@@ -116,7 +128,7 @@ class Language:
         (the compile step of a program of several files, ``multi_file = "all"``)."""
         heap = max(16, memory_mb - self.memory_reserve_mb)
         values = values | {"memory_mb": str(memory_mb), "heap_mb": str(heap),
-                           "stack_mb": str(max(8, memory_mb))}
+                           "heap_kib": str(heap * 1024), "stack_mb": str(max(8, memory_mb))}
         try:
             out: list[str] = []
             for arg in template:
@@ -128,6 +140,11 @@ class Language:
         except (KeyError, ValueError) as exc:
             raise LanguageError(f"{self.path}: bad placeholder in {list(template)}: {exc}") \
                 from exc
+
+    def environment(self, values: dict[str, str], memory_mb: int) -> tuple[tuple[str, str], ...]:
+        """The run's environment beyond the template's (``run_env``, placeholders filled)."""
+        filled = self.argv(tuple(v for _, v in self.run_env), values, memory_mb)
+        return tuple(zip((k for k, _ in self.run_env), filled))
 
 
 # --- hooks: at most one level of special-casing ------------------------------------------
@@ -147,20 +164,29 @@ _JAVA_PACKAGE = re.compile(rb'^\s*package\s+([A-Za-z_$][A-Za-z0-9_$]*(?:\s*\.\s*
                            rb'[A-Za-z_$][A-Za-z0-9_$]*)*)\s*;')
 
 
+def _nested(text: bytes, tokens: re.Pattern[bytes]) -> Iterator[tuple[int, re.Match[bytes]]]:
+    """The matches of ``tokens`` (a pattern that also matches ``{`` and ``}``) other than
+    braces, each with the brace depth it sits at."""
+    depth = 0
+    for match in tokens.finditer(text):
+        if match.group(0) == b"{":
+            depth += 1
+        elif match.group(0) == b"}":
+            depth = max(0, depth - 1)
+        else:
+            yield depth, match
+
+
 def _java_classes(source: bytes) -> tuple[str, str | None, list[str]]:
     """(package prefix ``"pkg."`` or ``""``, the public top-level class, the top-level
     classes that declare ``static void main``) of one Java source."""
     text = _JAVA_NOISE.sub(b" ", source)
     package = _JAVA_PACKAGE.match(text)
     prefix = re.sub(rb"\s", b"", package.group(1)).decode() + "." if package else ""
-    depth, current, public, with_main = 0, None, None, []
-    for match in _JAVA_TOKENS.finditer(text):
+    current, public, with_main = None, None, []
+    for depth, match in _nested(text, _JAVA_TOKENS):
         token = match.group(0)
-        if token == b"{":
-            depth += 1
-        elif token == b"}":
-            depth = max(0, depth - 1)
-        elif depth == 0 and (match.group(1) or match.group(2)):
+        if depth == 0 and (match.group(1) or match.group(2)):
             current = (match.group(1) or match.group(2)).decode()
             if match.group(1) and public is None:
                 public = current
@@ -225,12 +251,69 @@ def java_main_class_of_files(files: list[tuple[str, bytes]], entry: str | None
                         f"point")
 
 
+_SCALA_TOKENS = re.compile(rb'[{}]|\bobject\s+([A-Za-z_][A-Za-z0-9_]*)|\b(?:class|trait)\b'
+                           rb'|\bdef\s+main\b|\bextends\s+App\b')
+
+
+def scala_main_object(source: bytes) -> dict[str, str]:
+    """The object to run: the first top-level object that declares ``main`` or extends
+    ``App`` (comments and strings stripped, as for Java); without any, ``Main``."""
+    return {"main_class": _scala_main(source) or "Main"}
+
+
+def scala_main_object_of_files(files: list[tuple[str, bytes]], entry: str | None
+                               ) -> dict[str, str]:
+    """The object to run of a Scala program of several files: the named entry point's (a
+    file: the object with main in it; else an object name), else the first file's that has
+    one, else ``Main``."""
+    contents = dict(files)
+    if entry and entry not in contents:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", entry):
+            raise LanguageError(f"the entry point {entry!r} is not a Scala object name")
+        return {"main_class": entry[:_MAX_NAME]}
+    ordered = [contents[entry]] if entry else [data for _, data in files]
+    found = next((main for main in map(_scala_main, ordered) if main), None)
+    return {"main_class": found or "Main"}
+
+
+def _scala_main(source: bytes) -> str | None:
+    current = None
+    for depth, match in _nested(_JAVA_NOISE.sub(b" ", source), _SCALA_TOKENS):
+        token = match.group(0)
+        if depth == 0 and match.group(1):
+            current = match.group(1).decode()
+        elif depth == 0 and token in (b"class", b"trait"):
+            current = None
+        elif current and ((token.startswith(b"def") and depth == 1) or
+                          (token.startswith(b"extends") and depth == 0)):
+            return current[:_MAX_NAME]
+    return None
+
+
+_ADA_NOISE = re.compile(rb'--[^\n]*|"(?:""|[^"\n])*"|\'.\'')
+_ADA_MAIN = re.compile(rb'\bprocedure\s+([A-Za-z][A-Za-z0-9_]*)', re.I)
+
+
+def ada_main_unit(source: bytes) -> dict[str, str]:
+    """The file name GNAT wants: the main procedure's name, in lower case, ``.adb`` (the first
+    procedure of the file is the library unit; comments and strings stripped); ``main.adb``
+    when there is none."""
+    found = _ADA_MAIN.search(_ADA_NOISE.sub(b" ", source))
+    name = found.group(1).decode().lower() if found else "main"
+    return {"source": f"{name[:_MAX_NAME]}.adb"}
+
+
 HOOKS: dict[str, Callable[[bytes], dict[str, str]]] = {
     "java_main_class": java_main_class,
+    "scala_main_object": scala_main_object,
+    "ada_main_unit": ada_main_unit,
 }
 # The same hooks for programs of several files: (files, the entry point named) -> values.
+# Ada's files keep the names they were submitted under (GNAT's unit names, the submitter's).
 MULTI_HOOKS: dict[str, Callable[[list[tuple[str, bytes]], str | None], dict[str, str]]] = {
     "java_main_class": java_main_class_of_files,
+    "scala_main_object": scala_main_object_of_files,
+    "ada_main_unit": lambda files, entry: {},
 }
 
 
@@ -268,7 +351,11 @@ def _load(path: Path) -> Language | None:
             memory_errors=tuple(str(s) for s in table.get("memory_errors", ())),
             hook=table.get("hook"), multi_file=str(table.get("multi_file", "entry")),
             entry_pattern=table.get("entry_pattern"),
-            entry_defaults=tuple(str(n) for n in table.get("entry_defaults", ())), path=path)
+            entry_defaults=tuple(str(n) for n in table.get("entry_defaults", ())),
+            judge0_name=table.get("judge0_name"), detect=table.get("detect"),
+            selftest_input=table.get("selftest_input"), selftest_via=table.get("selftest_via"),
+            run_env=tuple((str(k), str(v)) for k, v in table.get("run_env", {}).items()),
+            path=path)
     except KeyError as exc:
         raise LanguageError(f"{where} lacks {exc}") from None
     except (TypeError, ValueError) as exc:
@@ -281,22 +368,38 @@ def _load(path: Path) -> Language | None:
         raise LanguageError(f"{where}: unknown hook {lang.hook!r} (known: {', '.join(HOOKS)})")
     if "/" in lang.source or (lang.artifact and "/" in lang.artifact):
         raise LanguageError(f"{where}: source and artifact are plain names in /box")
+    if lang.detect is not None:
+        try:
+            re.compile(lang.detect.encode())
+        except re.error as exc:
+            raise LanguageError(f"{where}: bad detect pattern: {exc}") from exc
+    try:
+        (lang.judge0_name or "").format(version="")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise LanguageError(f"{where}: judge0_name may hold {{version}} only: {exc}") from exc
     return lang
 
 
 @functools.lru_cache(maxsize=None)
 def _registry(directory: Path) -> dict[str, Language]:
     languages: dict[str, Language] = {}
-    owners: dict[str, str] = {}
-    for path in sorted(directory.glob("*.toml")):
+    owners: dict[str, str] = {}  # extension -> the language that takes it without `detect`
+    for path in sorted(directory.glob("*.toml"), key=lambda p: p.stem):  # by id
         lang = _load(path)
         if lang is None:
             continue
         for ext in lang.extensions:
+            if lang.detect is not None:
+                continue  # shared: this language only when its pattern matches the source
             if ext in owners:
-                raise LanguageError(f"{path}: extension .{ext} is already {owners[ext]}'s")
+                raise LanguageError(f"{path}: extension .{ext} is already {owners[ext]}'s "
+                                    "(languages sharing one need `detect` on all but one)")
             owners[ext] = lang.id
         languages[lang.id] = lang
+    for lang in languages.values():
+        if lang.selftest_via is not None and lang.selftest_via not in languages:
+            raise LanguageError(f"{lang.path}: selftest_via names no language: "
+                                f"{lang.selftest_via!r}")
     return languages
 
 
@@ -313,10 +416,37 @@ def get_language(lang_id: str) -> Language:
     return languages[lang_id]
 
 
-def language_for_file(filename: str) -> Language:
-    """The language a source file's extension names (each extension belongs to one)."""
+def language_for_file(filename: str, source: bytes | None = None) -> Language:
+    """The language of a source file, from its extension.
+
+    An extension belongs to one language, except where languages with a ``detect`` pattern
+    share it (``.m``: Objective-C or Octave, decided by the content as Kattis does): see
+    :func:`language_of_extension`; the content is read from ``filename`` when ``source`` is
+    not given and the extension is shared.
+    """
     suffix = Path(filename).suffix.lstrip(".").lower()
-    for lang in all_languages():
-        if suffix and suffix in lang.extensions:
+    if source is None and any(lang.detect for lang in all_languages()
+                              if suffix and suffix in lang.extensions):
+        try:
+            source = Path(filename).read_bytes()
+        except OSError as exc:
+            raise LanguageError(f"cannot read {filename!r} to tell its language: "
+                                f"{exc.strerror}") from exc
+    found = language_of_extension(suffix, source or b"")
+    if found is None:
+        raise LanguageError(f"no language for the extension of {filename!r}: use --lang")
+    return found
+
+
+def language_of_extension(extension: str, source: bytes,
+                          among: list[Language] | None = None) -> Language | None:
+    """The language of a source with this extension (no dot, any case), among ``among`` (by
+    default every language): the first language sharing the extension whose ``detect``
+    pattern matches ``source``, else the one that takes it without a pattern; ``None``."""
+    extension = extension.lower()
+    owners = [lang for lang in (among if among is not None else all_languages())
+              if extension and extension in lang.extensions]
+    for lang in owners:
+        if lang.detect and re.search(lang.detect.encode(), source):
             return lang
-    raise LanguageError(f"no language for the extension of {filename!r}: use --lang")
+    return next((lang for lang in owners if not lang.detect), None)

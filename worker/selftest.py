@@ -120,14 +120,28 @@ def _version(lang: Language) -> str:
     return _first_line(text)
 
 
+def _selftest_source(lang: Language, workdir: Path) -> bytes:
+    """The self-test's source; for a language whose sources are another's builds (an
+    executable), that language's build of it."""
+    if lang.selftest_via is None:
+        return lang.selftest.encode()
+    via = compile_program(get_language(lang.selftest_via), lang.selftest.encode(), workdir,
+                          cache=False)
+    if not via.ok or via.artifact is None:
+        raise _Broken(f"self-test: its {lang.selftest_via} build failed: {via.error}")
+    return via.artifact.read_bytes()
+
+
 def _hello(lang: Language) -> None:
     """Compile the self-test program and run it on two lines of input."""
     with tempfile.TemporaryDirectory(prefix="judgebox-selftest-") as tmp:
-        program = compile_program(lang, lang.selftest.encode(), Path(tmp), cache=False)
+        (Path(tmp) / "via").mkdir()
+        source = _selftest_source(lang, Path(tmp) / "via")
+        program = compile_program(lang, source, Path(tmp), cache=False)
         if not program.ok:
             raise _Broken(f"self-test CE: {program.error}: {_first_line(program.output)}")
         stdin = Path(tmp) / "selftest.in"
-        stdin.write_text(SELFTEST_INPUT)
+        stdin.write_text(lang.selftest_input or SELFTEST_INPUT)
         outcome = run_program(program, _RUN_LIMITS, str(stdin))
     if outcome.status is Status.SE:
         raise _SandboxFailed(f"self-test SE: {outcome.message}")

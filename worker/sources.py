@@ -25,7 +25,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .languages import Language, LanguageError, all_languages
+from .languages import Language, LanguageError, all_languages, language_of_extension
 
 __all__ = ["ANSWERS", "SourceFiles", "SourceError", "MAX_FILES", "MAX_TOTAL_BYTES", "check_name",
            "read_paths", "read_directory", "read_zip", "zip_files", "to_zip", "stored_program", "is_project", "language_of", "entry_file",
@@ -212,11 +212,14 @@ def language_of(sources: SourceFiles, enabled: list[Language] | None = None) -> 
 
     The entry point's language wins when it was named and has an extension."""
     languages = enabled if enabled is not None else all_languages()
-    by_ext = {ext: lang for lang in languages for ext in lang.extensions}
-    if sources.entry and _extension(sources.entry) in by_ext:
-        return by_ext[_extension(sources.entry)]
-    found = {by_ext[_extension(n)].id: by_ext[_extension(n)] for n in sources.names
-             if _extension(n) in by_ext}
+
+    def of(name: str) -> Language | None:  # .m: Objective-C or Octave, by the file's content
+        data = sources.content(name) if name in sources.names else b""
+        return language_of_extension(_extension(name), data, languages)
+
+    if sources.entry and of(sources.entry) is not None:
+        return of(sources.entry)
+    found = {lang.id: lang for lang in map(of, sources.names) if lang is not None}
     if len(found) == 1:
         return next(iter(found.values()))
     if not found:

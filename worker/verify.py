@@ -119,7 +119,9 @@ Progress = Callable[[Submission, SubmissionReport | None], None]
 METADATA_LANGUAGES = {"cpp": "cpp17", "c++": "cpp17", "py3": "python3", "python": "python3",
                       "js": "javascript", "kt": "kotlin", "pas": "pascal", "sh": "bash",
                       "f95": "fortran", "hs": "haskell", "rb": "ruby", "pl": "perl",
-                      "rs": "rust", "ml": "ocaml", "cs": "csharp"}
+                      "rs": "rust", "ml": "ocaml", "cs": "csharp", "objectivec": "objc",
+                      "prolog": "swiprolog", "plg": "swiprolog", "adb": "ada",
+                      "clj": "clojure", "exs": "elixir", "erl": "erlang", "ts": "typescript"}
 
 
 _PYTHON2 = re.compile(rb"#!.*python2\b")
@@ -139,7 +141,7 @@ def submission_language(submission: Submission) -> Language:
     if submission.path.suffix == ".py" and _PYTHON2.match(submission.path.read_bytes()[:200]):
         raise LanguageError("Python 2 (its #! line says so, as problemtools reads it): "
                             "Debian 12 packages no Python 2")
-    return language_for_file(submission.path.name)
+    return language_for_file(str(submission.path))  # the path: .m is told by its content
 
 
 def submission_source(problem: Problem, submission: Submission, language: Language

@@ -218,8 +218,8 @@ def test_usage_errors(folder, tmp_path):
     assert proc.returncode == 2 and ".csv or a .json" in proc.stderr
     proc = judgebox(str(APLUSB), str(folder), "--out", str(tmp_path / "r.csv"))
     assert proc.returncode == 1 and "no time limit" in proc.stderr
-    proc = judgebox(str(APLUSB), str(folder), "--lang", "cobol", "--time-limit", "1")
-    assert proc.returncode == 1 and "unknown language 'cobol'" in proc.stderr
+    proc = judgebox(str(APLUSB), str(folder), "--lang", "intercal", "--time-limit", "1")
+    assert proc.returncode == 1 and "unknown language 'intercal'" in proc.stderr
 
 
 @pytest.mark.parametrize("entries, expected", [

@@ -96,8 +96,8 @@ def test_judge_derives_the_time_limit_when_the_package_has_none():
 
 @pytest.mark.parametrize("args, code, message", [
     (["judge", str(EXAMPLES / "aplusb")], 2, "Missing argument"),
-    (["judge", str(EXAMPLES / "aplusb"), __file__, "--lang", "cobol"], 1,
-     "unknown language 'cobol'"),
+    (["judge", str(EXAMPLES / "aplusb"), __file__, "--lang", "intercal"], 1,
+     "unknown language 'intercal'"),
     (["judge", str(EXAMPLES / "aplusb"), str(EXAMPLES / "aplusb/problem.yaml")], 1,
      "no language for the extension"),
     (["judge", __file__, __file__], 1, "not a problem package"),

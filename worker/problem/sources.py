@@ -67,7 +67,7 @@ def prolog_language(paths: list[Path]) -> Language | None:
 def program_language(path: Path) -> Language | None:
     """The language of a source file from its extension, or ``None`` when unknown."""
     try:
-        return language_for_file(path.name)
+        return language_for_file(str(path))
     except LanguageError:
         return None
 

@@ -1,2 +1,1 @@
-#include <iostream>
-int main() { long long a, b; std::cin >> a >> b; std::cout << a + b << '\n'; }
+../cpp17/aplusb.cpp

@@ -1,2 +1,1 @@
-#include <stdexcept>
-int main() { throw std::runtime_error("boom"); }
+../cpp17/re.cpp

@@ -1,1 +1,1 @@
-int main() { volatile unsigned long n = 0; for (;;) n = n + 1; }
+../cpp17/tle.cpp

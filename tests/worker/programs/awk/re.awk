@@ -1,0 +1,1 @@
+BEGIN { print "no such file" > "/no/such/dir/file"; print "unreachable" }

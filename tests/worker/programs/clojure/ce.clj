@@ -1,0 +1,4 @@
+(defn add [a b]
+  (+ a b)
+
+(println (add 1 2))

@@ -1,0 +1,1 @@
+(println (/ 1 (Long/parseLong "0")))

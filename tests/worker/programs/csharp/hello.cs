@@ -1,2 +1,0 @@
-using System;
-class Program { static void Main() { Console.WriteLine("hello world"); } }

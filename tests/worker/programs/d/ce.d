@@ -1,0 +1,6 @@
+import std.stdio;
+
+void main() {
+    int x = "not an int";
+    writeln(x);
+}

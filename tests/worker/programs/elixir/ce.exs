@@ -1,0 +1,4 @@
+defmodule Broken do
+  def add(a, b) do
+    a + b
+end

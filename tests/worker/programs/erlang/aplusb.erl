@@ -1,0 +1,3 @@
+main(_) ->
+    {ok, [A, B]} = io:fread("", "~d ~d"),
+    io:format("~b~n", [A + B]).

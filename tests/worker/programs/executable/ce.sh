@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "a shell script is not an executable here"

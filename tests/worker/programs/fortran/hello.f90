@@ -1,3 +1,0 @@
-program hello
-  print '(a)', 'hello world'
-end program hello

@@ -1,0 +1,4 @@
+def add(a, b) {
+    a + b
+
+println add(1, 2)

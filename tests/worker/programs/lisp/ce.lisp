@@ -1,0 +1,4 @@
+(defun add (a b)
+  (+ a b)
+
+(format t "~d~%" (add 1 2))

@@ -1,0 +1,2 @@
+(defvar *n* 0)
+(loop (setf *n* (mod (1+ *n*) 1000)))

@@ -1,0 +1,3 @@
+import strutils
+let numbers = @[1, 2, 3]
+echo numbers[parseInt("10")]

@@ -1,0 +1,3 @@
+var n {.volatile.} = 0
+while true:
+  n = (n + 1) mod 1000

@@ -1,1 +1,0 @@
-begin writeln('hello world') end.

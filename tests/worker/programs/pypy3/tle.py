@@ -1,3 +1,0 @@
-n = 0
-while True:
-    n += 1

@@ -1,0 +1,4 @@
+f <- function(a, b) {
+  a + b
+
+print(f(1, 2))

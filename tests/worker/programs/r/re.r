@@ -1,0 +1,2 @@
+f <- function(x) stop("no such value: ", x)
+f(42)

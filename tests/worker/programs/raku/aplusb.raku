@@ -1,0 +1,2 @@
+my ($a, $b) = $*IN.get.words;
+say $a + $b;

@@ -1,0 +1,3 @@
+sub add($a, $b) {
+    $a + $b
+say add(1, 2);

@@ -1,0 +1,2 @@
+sub fail-now($why) { die "failed: $why" }
+fail-now("on purpose");

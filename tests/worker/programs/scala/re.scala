@@ -1,0 +1,4 @@
+object Main extends App {
+  val numbers = Array(1, 2, 3)
+  println(numbers(10))
+}

@@ -1,0 +1,4 @@
+(define (add a b)
+  (+ a b)
+
+(print (add 1 2))

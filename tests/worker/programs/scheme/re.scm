@@ -1,0 +1,1 @@
+(print (vector-ref (vector 1 2 3) 10))

@@ -1,0 +1,1 @@
+(let loop ((n 0)) (loop (modulo (+ n 1) 1000)))

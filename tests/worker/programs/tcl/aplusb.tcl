@@ -1,0 +1,2 @@
+lassign [split [string trim [gets stdin]]] a b
+puts [expr {$a + $b}]

@@ -1,0 +1,4 @@
+function fail(reason: string): never {
+    throw new Error(reason);
+}
+fail("boom");

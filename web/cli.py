@@ -39,15 +39,16 @@ def _app():
 
 # --- judgebox worker -------------------------------------------------------------------------
 
-def _default_name() -> str:
-    """``judgebox-<pid>.<pid namespace>@<host>``: containers on the host's network share its
-    host name and their workers' pids are alike (``--scale worker=2`` made two workers of one
-    name); the pid namespace tells them apart."""
+def _default_name(pid: int | None = None) -> str:
+    """``judgebox-<pid>.<pid namespace>@<host>`` (of this process, or of ``pid``, a child in
+    this pid namespace): containers on the host's network share its host name and their
+    workers' pids are alike (``--scale worker=2`` made two workers of one name); the pid
+    namespace tells them apart."""
     try:
         namespace = f".{os.stat('/proc/self/ns/pid').st_ino:x}"
     except OSError:
         namespace = ""
-    return f"judgebox-{os.getpid()}{namespace}@{socket.gethostname()}"
+    return f"judgebox-{pid or os.getpid()}{namespace}@{socket.gethostname()}"
 
 
 @click.command("worker")
@@ -167,7 +168,7 @@ def _wait_for_worker(app, worker: subprocess.Popen, timeout_s: float) -> list[st
         if worker.poll() is not None:
             raise click.ClickException(f"the worker exited (status {worker.returncode})")
         live = registry.live_workers(store, float(app.config["WORKER_STALE"]))
-        mine = [w for w in live if w.name.startswith(f"judgebox-{worker.pid}@")]
+        mine = [w for w in live if w.name == _default_name(worker.pid)]
         if mine:
             return [lang["id"] for lang in mine[0].languages if lang.get("enabled")]
         time.sleep(0.2)

@@ -344,8 +344,7 @@ def result_from_judgement(item: BatchItem, judgement) -> BatchResult:
     return BatchResult(item.submitter, item.file, item.language, judgement.verdict,
                        judgement.score, judgement.max_score, round(judgement.time, 3),
                        judgement.memory, tests,
-                       trim_message(judgement.compile_output)
-                       if judgement.verdict == "CE" else "",
+                       trim_message(judgement.compile_output),
                        judgement.message)
 
 
@@ -358,8 +357,7 @@ def result_from_api(item: BatchItem, data: dict) -> BatchResult:
     return BatchResult(item.submitter, item.file, item.language, verdict, data.get("score"),
                        data.get("max_score"), round(data.get("time") or 0.0, 3),
                        data.get("memory") or 0, tests,
-                       trim_message(data.get("compile_output") or "")
-                       if verdict == "CE" else "",
+                       trim_message(data.get("compile_output") or ""),
                        data.get("message") or "")
 
 

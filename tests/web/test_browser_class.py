@@ -134,7 +134,13 @@ def test_a_class_runs_an_assignment(stack, browser, page, tmp_path, shots):
         made[student] = (spage.url.rsplit("/", 1)[1], context, spage)
     verdicts = {s: p.inner_text(".state .verdict") for s, (_, _, p) in made.items()}
     assert verdicts["s01"] == "Accepted" and verdicts["s02"] == "Wrong answer", verdicts
-    made["s02"][2].screenshot(path=shots / "wrong-answer.png", full_page=True)
+    # the wrong answer teaches: sample 1's diff (3 expected, 2 received) behind its row's link
+    wrong = made["s02"][2]
+    wrong.click("tr.test-row a[href='#test-1']")
+    feedback = wrong.locator("section#test-1")
+    assert feedback.locator("table.diff tr.d-expected td.text").inner_text() == "3"
+    assert feedback.locator("table.diff tr.d-received td.text").inner_text() == "2"
+    wrong.screenshot(path=shots / "wrong-answer.png", full_page=True)
     assert "score 30 / 100" in made["s03"][2].inner_text(".state")
 
     # the scoreboard, live for everyone in the course

@@ -375,7 +375,7 @@ def test_the_form_starts_at_a_sensible_language_then_the_last_one_used(app, clie
     # first in the list (c)
     assert _selected(page) == "python3" and 'data-chosen="0"' in page
     assert 'name="language_default" value="python3"' in page
-    assert 'data-extensions="py"' in page  # the editor picks the language of a file by these
+    assert 'data-extensions="py py3"' in page  # the editor picks the language of a file by these
     client.post("/problems/aplusb", data={"csrf_token": _csrf(client, "/problems/aplusb"),
                                           "language": "c", "source": "int main(){}"})
     page = client.get("/problems/aplusb").get_data(as_text=True)

@@ -15,6 +15,9 @@ CASES = ("aplusb", "ce", "re", "tle", "mle", "eof")
 NOT_APPLICABLE = {
     "plaintext": (("ce", "re", "tle", "mle", "eof"), "the source is the output"),
     "sql": (("ce",), "SQL has no check: its errors show when it runs (RE)"),
+    "multi": (CASES, "Judge0's Multi-file program is its compile and run scripts with its "
+                     "files, not one source: tests/service/test_judging.py::"
+                     "test_judge0_multi_file_program_runs_its_own_scripts_in_the_box"),
 }
 
 

@@ -37,7 +37,7 @@ JUDGE0_CE = {
 }
 # Not in Debian 12 (docs/languages.md says why): FreeBASIC, Python 2, Swift, VB.NET (vbnc),
 # F#, Dart, JavaFX (a GUI toolkit); Multi-file programs need additional_files.
-NOT_OFFERED = {47, 70, 83, 84, 87, 89, 90, 96}
+NOT_OFFERED = {47, 70, 83, 84, 87, 90, 96}
 # The same language by another build of the same front end: D's DMD front end in LDC, the
 # JDK as Debian's OpenJDK.
 SAME_TOOLCHAIN = {"DMD": "LDC", "JDK": "OpenJDK"}

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What checking a big output costs the judge: time and memory of the default validator
-(``worker.checkers.default``) and of the Judge0 API's comparisons (``worker.verdicts``) on
-64 MB of output made of two-byte tokens (22 million of them), the worst case for a checker
+(``worker.core.checkers.default``) and of the Judge0 API's comparisons (``worker.core.verdicts``)
+on 64 MB of output made of two-byte tokens (22 million of them), the worst case for a checker
 that makes an object per token.
 
 Each case runs in a process of its own, which builds the output and the answer file first
@@ -40,7 +40,7 @@ sys.path.insert(0, sys.argv[1])
 case, size = sys.argv[2], int(sys.argv[3]) << 20
 from pathlib import Path
 from worker import verdicts
-from worker.checkers import CheckOptions, get_checker
+from worker.core.checkers import CheckOptions, get_checker
 def rss(field):
     with open("/proc/self/status") as status:
         return next(int(l.split()[1]) * 1024 for l in status if l.startswith(field + ":"))

@@ -7,7 +7,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from jbstack import wait_until
-from worker import metrics
+from worker.service import metrics
 
 C_APLUSB = ("#include <stdio.h>\nint main(void){long a,b;if(scanf(\"%ld %ld\",&a,&b)!=2)"
             "return 1;printf(\"%ld\\n\",a+b);return 0;}\n")

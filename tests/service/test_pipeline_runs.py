@@ -10,15 +10,15 @@ from types import SimpleNamespace
 import pytest
 
 from sandbox import Limits, Outcome, Status
-from worker import pipeline
-from worker.metrics import Observations
-from worker.pipeline import RunLimits
+from worker.service import pipeline
+from worker.service.metrics import Observations
+from worker.service.pipeline import RunLimits
 
 
 class _Reporter:
     def __init__(self):
         self.running_calls = []
-        self.seen = Observations()  # the judgement's metrics (worker.metrics)
+        self.seen = Observations()  # the judgement's metrics (worker.service.metrics)
 
     def running(self, index, count, wall_s):
         self.running_calls.append((index, count, wall_s))

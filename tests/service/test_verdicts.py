@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from sandbox import Outcome, Status
-from worker.pipeline import language_with_options
-from worker.languages import get_language
-from worker.verdicts import judge0_status, lines_match, run_verdict, tokens_match
+from worker.core.languages import get_language
+from worker.core.verdicts import judge0_status, lines_match, run_verdict, tokens_match
+from worker.service.pipeline import language_with_options
 
 
 @pytest.mark.parametrize("outcome, expected, verdict, status, code, signal", [

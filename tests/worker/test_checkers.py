@@ -12,18 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import Limits, Outcome, Status
-from worker.checkers import CHECKERS, CheckOptions, get_checker
-from worker.checkers import testlib as testlib_checker
-from worker import verdicts
-from worker.checkers import CheckResult
-from worker.checkers import default as default_module
-from worker.checkers.default import compare, parse_flags, parse_float
-from worker.compile import compile_program
-from worker.languages import get_language
-from worker.problem import read_source
-
 from problem_kit import EXAMPLES
+from sandbox import Limits, Outcome, Status
+from worker.core import verdicts
+from worker.core.checkers import (CHECKERS, CheckOptions, CheckResult, default as default_module,
+                                  get_checker, testlib as testlib_checker)
+from worker.core.checkers.default import compare, parse_flags, parse_float
+from worker.core.compile import compile_program
+from worker.core.languages import get_language
+from worker.core.problem import read_source
 
 
 def default(output: str | bytes, answer: str | bytes, *flags: str):

@@ -14,7 +14,6 @@ import pytest
 
 from problem_kit import EXAMPLES
 from sandbox import Limits, Outcome, Status
-from worker.core import verdicts
 from worker.core.checkers import (CHECKERS, CheckOptions, CheckResult, default as default_module,
                                   get_checker, testlib as testlib_checker)
 from worker.core.checkers.default import compare, parse_flags, parse_float
@@ -200,7 +199,7 @@ def test_streaming_default_agrees_with_the_whole_output_split(monkeypatch, block
             want = reference_compare(output, answer, parsed)
             assert compare(output, answer, parsed) == want, (output, answer, flags)
             if not flags:
-                assert verdicts.tokens_match(output, answer) == (output.split() ==
+                assert default_module.same_tokens(output, answer) == (output.split() ==
                                                                  answer.split())
                 lines = [line.rstrip() for line in output.split(b"\n")]
                 wanted = [line.rstrip() for line in answer.split(b"\n")]
@@ -208,7 +207,7 @@ def test_streaming_default_agrees_with_the_whole_output_split(monkeypatch, block
                     lines.pop()
                 while wanted and not wanted[-1]:
                     wanted.pop()
-                assert verdicts.lines_match(output, answer) == (lines == wanted), \
+                assert default_module.same_lines(output, answer) == (lines == wanted), \
                     (output, answer)
 
 
@@ -243,9 +242,9 @@ def test_the_default_validator_holds_no_token_list(tmp_path):
     spaced = lines[:1 << 20].replace(b"\n", b" \n")  # each line trimmed: slower, 1 MB is enough
     tracemalloc.start()
     try:
-        assert verdicts.tokens_match(output, lines) and verdicts.lines_match(lines, lines)
-        assert verdicts.lines_match(spaced, lines[:1 << 20])
-        assert not verdicts.lines_match(output, lines)
+        assert default_module.same_tokens(output, lines) and default_module.same_lines(lines, lines)
+        assert default_module.same_lines(spaced, lines[:1 << 20])
+        assert not default_module.same_lines(output, lines)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -273,8 +272,18 @@ def test_exact_compare(tmp_path):
         assert check(output, answer, CheckOptions()).verdict == "WA"
 
 
+def test_lines_checker_is_judge0s_comparison(tmp_path):
+    answer = tmp_path / "a.ans"
+    answer.write_bytes(b"1 2\n3\n")
+    check = get_checker("lines")
+    for output in (b"1 2\n3\n", b"1 2  \n3\t\n\n\n", b"1 2\n3"):
+        assert check(output, answer, CheckOptions()) == CheckResult("AC"), output
+    for output in (b" 1 2\n3\n", b"1  2\n3\n", b"1 2\n\n3\n", b"1 2 3\n"):
+        assert check(output, answer, CheckOptions()) == CheckResult("WA"), output
+
+
 def test_registry_lists_every_checker():
-    assert sorted(CHECKERS) == ["default", "exact", "kattis", "testlib"]
+    assert sorted(CHECKERS) == ["default", "exact", "kattis", "lines", "testlib"]
     with pytest.raises(KeyError):
         get_checker("nope")
 

@@ -20,6 +20,12 @@ Rules (docs/problems.md has the whole story):
 - ``JudgeOptions.samples_only`` (a "run on samples"): every sample is judged, nothing else;
   no score.
 
+Every submission is judged here: one on a problem of a package (``judgebox judge``, ``verify``,
+``batch``, the service), and one whose tests came with it (``worker.core.problem.adhoc``: the
+same judging on a package made of those tests). Each run is judged by the limit the program was
+promised (a run over it is TLE, whatever extra time the box allowed: Judge0's
+``cpu_extra_time``); Judge0's ``number_of_runs`` runs a test that often (``JudgeOptions.runs``).
+
 What feedback needs is kept with each ``TestResult``: the program's stdout and stderr, cut to
 ``keep_output_kib`` on samples and ``keep_hidden_output_kib`` on the other tests (0 keeps
 nothing, as ``judgebox judge`` does); and a scoring problem's groups, each with its verdict and
@@ -46,6 +52,7 @@ from .problem import (DEFAULT_OUTPUT_MB, PackageError, Problem, TestCase, TestGr
                       read_source, substitute_constants)
 from .problem.sources import SOURCE_LANGUAGES
 from .sources import ANSWERS, SourceFiles
+from .verdicts import run_message, run_status
 
 __all__ = ["JudgeOptions", "TestResult", "GroupResult", "Judgement", "PreparedChecker",
            "prepare_checker", "judge", "judge_answers", "match_answers", "answer_names",
@@ -57,15 +64,21 @@ _WORST = ("SE", "RE", "MLE", "TLE", "OLE", "WA")  # legacy "worst_error" order
 
 @dataclass(frozen=True)
 class JudgeOptions:
-    """How to judge. ``time_limit`` (seconds) overrides the package's; ``judge_all`` judges
-    every test of a pass-fail problem instead of stopping at the first failure; ``on_test`` is
-    called with each test's result as it arrives; ``seen`` (a
-    ``worker.service.metrics.Observations``) is told how long the compile, each run and each check
-    took. ``samples_only`` judges the samples alone (all of them); ``keep_output_kib`` and
-    ``keep_hidden_output_kib``: how much of the program's stdout and stderr each sample and each
-    other test keeps. ``only`` leaves out the tests whose name it refuses (they are not run, and
-    not in the judgement: a partial judgement, for measuring the run times of some tests, as
-    ``verify`` does for the time limit)."""
+    """How to judge. ``time_limit`` (seconds) overrides the package's; ``limits``, when given,
+    are the runs' sandbox limits whole (a stored submission's: with Judge0's extra time, wall
+    limit, stack and processes), and ``time_limit`` is then the limit a run is judged by.
+    ``judge_all`` judges every test of a pass-fail problem instead of stopping at the first
+    failure; ``runs`` runs each test that often (Judge0's ``number_of_runs``: the first run
+    not accepted decides; time and memory are the mean of the runs made);
+    ``stderr_to_stdout`` checks stdout and stderr together (Judge0's
+    ``redirect_stderr_to_stdout``). ``on_run`` is called with the test's number (in judging
+    order, from 1) before each run, ``on_test`` with each test's result as it arrives;
+    ``seen`` (a ``worker.service.metrics.Observations``) is told how long the compile, each
+    run and each check took. ``samples_only`` judges the samples alone (all of them);
+    ``keep_output_kib`` and ``keep_hidden_output_kib``: how much of the program's stdout and
+    stderr each sample and each other test keeps. ``only`` leaves out the tests whose name it
+    refuses (they are not run, and not in the judgement: a partial judgement, for measuring
+    the run times of some tests, as ``verify`` does for the time limit)."""
 
     time_limit: float | None = None
     memory_limit_mb: int | None = None
@@ -78,13 +91,20 @@ class JudgeOptions:
     on_test: Callable[["TestResult"], None] | None = None
     seen: object | None = None
     only: Callable[[str], bool] | None = None  # judge only the tests it accepts (by name)
+    limits: Limits | None = None
+    runs: int = 1
+    stderr_to_stdout: bool = False
+    on_run: Callable[[int], None] | None = None
 
 
 @dataclass(frozen=True)
 class TestResult:
-    """One test's result: the submission's run (times in seconds, memory in KiB) and the
-    checker's message. ``score`` is the test's score in scoring problems. ``stdout`` and
-    ``stderr``: the program's, as much as ``JudgeOptions`` keeps."""
+    """One test's result: the submission's run (times in seconds, memory in KiB; ``status``
+    the run's, as judged: ``OK`` when it ended well, whatever the checker said) and what was
+    said of it: the checker's message on a checked output, else the run's (isolate's words:
+    ``Time limit exceeded``, ``Exited with error status 3``...). ``score`` is the test's score
+    in scoring problems. ``stdout`` and ``stderr``: the program's, as much as ``JudgeOptions``
+    keeps."""
 
     name: str
     group: str
@@ -98,6 +118,7 @@ class TestResult:
     score: float | None = None
     stdout: bytes = field(default=b"", repr=False)
     stderr: bytes = field(default=b"", repr=False)
+    status: str = "OK"
 
     def to_json(self) -> dict[str, object]:
         """One entry of ``tests`` in ``judgebox judge --json``."""
@@ -131,7 +152,8 @@ class Judgement:
     judged with; ``message`` says what failed for ``SE``. ``groups``: a scoring problem's
     groups in judging order, each after its subgroups' parent (empty for pass-fail);
     ``group_scores`` the aggregated score of each group judged (scoring problems: ``secret``,
-    ``secret/group1``...)."""
+    ``secret/group1``...). ``program``: what the compile step produced (its messages, why it
+    failed), ``None`` when nothing compiled."""
 
     verdict: str
     score: float | None
@@ -145,6 +167,7 @@ class Judgement:
     message: str = ""
     groups: tuple[GroupResult, ...] = ()
     group_scores: dict[str, float] = field(default_factory=dict)  # scoring: each group's
+    program: Program | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, object]:
         """The ``judgebox judge --json`` object, exactly as DESIGN.md specifies it."""
@@ -170,7 +193,7 @@ def prepare_checker(problem: Problem, workdir: Path,
                     limits: CompileLimits = CompileLimits()) -> PreparedChecker:
     """Compile the problem's validator once (``PackageError`` when it does not compile)."""
     spec = problem.validator
-    if spec.kind in ("default", "exact"):
+    if spec.kind in ("default", "exact", "lines"):
         return PreparedChecker(spec.kind)
     assert spec.source is not None and spec.directory is not None
     language = get_language(SOURCE_LANGUAGES[spec.source.suffix.lower()])
@@ -212,7 +235,10 @@ def with_includes(problem: Problem, language: Language, source: bytes | SourceFi
 
 
 def submission_limits(problem: Problem, language: Language, options: JudgeOptions) -> Limits:
-    """The limits of each run of the submission (``ValueError`` without a time limit)."""
+    """The limits of each run of the submission: ``options.limits``, else from the package and
+    the options (``ValueError`` without a time limit)."""
+    if options.limits is not None:
+        return options.limits
     time_limit = options.time_limit or problem.limits.time_limit
     if time_limit is None:
         raise ValueError(f"{problem.short_name}: the package gives no time limit: give one, "
@@ -241,7 +267,7 @@ def judge(problem: Problem, source: bytes | SourceFiles, language: Language | No
     if language is None:
         return judge_answers(problem, source, options, checker)
     limits = submission_limits(problem, language, options)
-    time_limit = limits.cpu_time_ms / 1000
+    time_limit = options.time_limit or limits.cpu_time_ms / 1000
     source = with_includes(problem, language, source)
     with tempfile.TemporaryDirectory(prefix="judgebox-judge-") as tmp:
         workdir = Path(tmp)
@@ -258,9 +284,10 @@ def judge(problem: Problem, source: bytes | SourceFiles, language: Language | No
         if not program.ok:
             return Judgement("CE", 0.0, _max_score(problem, options),
                              compile_output=program.report(),
-                             time_limit=time_limit, language=language.id)
+                             time_limit=time_limit, language=language.id, program=program)
         with program_box(program) as box:  # one reusable box for the submission's runs
-            run = _Judging(problem, program, checker, limits, options, workdir, box=box)
+            run = _Judging(problem, program, checker, limits, options, workdir, box=box,
+                           time_limit=time_limit)
             verdict, score = run.problem_verdict()
         tests = tuple(run.results[name] for name in run.order)
         note = SAMPLE_ONLY_NOTE if problem.sample_only and not options.samples_only else ""
@@ -268,7 +295,7 @@ def judge(problem: Problem, source: bytes | SourceFiles, language: Language | No
                          max((t.time for t in tests), default=0.0),
                          max((t.memory for t in tests), default=0), program.report(), tests,
                          time_limit, language.id, run.error or note, run.group_results(),
-                         dict(run.group_scores))
+                         dict(run.group_scores), program)
 
 
 def answer_names(problem: Problem) -> dict[str, list[str]]:
@@ -370,6 +397,7 @@ class _Judging:
     parts: dict[str, _Part] = field(default_factory=dict)  # each group judged, by name
     answers: dict[str, bytes] | None = None  # submit-answer: each test's answer file
     group_scores: dict[str, float] = field(default_factory=dict)
+    time_limit: float | None = None  # what a run is judged by (else the limits' CPU time)
 
     # --- the problem ------------------------------------------------------------------
 
@@ -593,29 +621,61 @@ class _Judging:
         if self.answers is not None:
             return self._answer(case)
         if self.problem.interactive:
+            if self.options.on_run is not None:
+                self.options.on_run(len(self.order) + 1)
             outcome, check, verdict = self._interactive(case, stdin, feedback)
+            status = run_status(outcome, self._time_limit())
+            if verdict == "AC" and status is Status.TLE:  # over its promised limit
+                verdict = "TLE"
         else:
-            started = time.monotonic()
-            outcome = run_program(self.program, self.limits, args=case.args, stdin=str(stdin),
-                                  box=self.box)
-            self._observe("run", started, outcome)
-            check, verdict = None, outcome.status.value
-            if outcome.status is Status.OK:
-                started = time.monotonic()
-                check = self._check(case, stdin, outcome.stdout, feedback)
-                verdict = check.verdict
-                self._observe("check", started)
+            outcome, status, check = self._runs(case, stdin, feedback)
+            verdict = check.verdict if check is not None else status.value
         if check is not None:
             self.checks[case.name] = check
-        message = check.message if check is not None else \
-            (outcome.message if outcome.status is Status.SE else "")
+        message = check.message if check is not None else run_message(outcome, status)
         if number > 1 and message:
             message = f"[pass {number}] {message}"
         keep = 1024 * (self.options.keep_output_kib if _is_sample(case)
                        else self.options.keep_hidden_output_kib)
         return TestResult(case.name, case.group, verdict, outcome.time, outcome.wall_time,
                           outcome.memory_kib, outcome.exit_code, outcome.signal, message,
-                          stdout=outcome.stdout[:keep], stderr=outcome.stderr[:keep])
+                          stdout=outcome.stdout[:keep], stderr=outcome.stderr[:keep],
+                          status=status.value)
+
+    def _runs(self, case: TestCase, stdin: Path, feedback: kattis.Feedback | None
+              ) -> tuple[Outcome, Status, CheckResult | None]:
+        """Run the program on the test and check its output, ``options.runs`` times as
+        Judge0 does (``number_of_runs``: again and again, stopping at the first run not
+        accepted). The status, output, exit and wall time are the last run's; time and memory
+        the mean of the runs made (memory in whole KiB, as Judge0's integer column keeps
+        it). A run that ended well is checked; one that did not has no check."""
+        times, memories = [], []
+        for _ in range(max(1, self.options.runs)):
+            if self.options.on_run is not None:
+                self.options.on_run(len(self.order) + 1)
+            started = time.monotonic()
+            outcome = run_program(self.program, self.limits, args=case.args, stdin=str(stdin),
+                                  box=self.box)
+            self._observe("run", started, outcome)
+            if self.options.stderr_to_stdout:
+                outcome = dataclasses.replace(outcome, stdout=outcome.stdout + outcome.stderr,
+                                              stderr=b"")
+            status, check = run_status(outcome, self._time_limit()), None
+            if status is Status.OK:
+                started = time.monotonic()
+                check = self._check(case, stdin, outcome.stdout, feedback)
+                self._observe("check", started)
+            times.append(outcome.time)
+            memories.append(outcome.memory_kib)
+            if (check.verdict if check is not None else status.value) != "AC":
+                break
+        if len(times) > 1:
+            outcome = dataclasses.replace(outcome, time=sum(times) / len(times),
+                                          memory_kib=int(sum(memories) / len(memories)))
+        return outcome, status, check
+
+    def _time_limit(self) -> float:
+        return self.time_limit or self.limits.cpu_time_ms / 1000
 
     def _answer(self, case: TestCase) -> TestResult:
         """A test of a submit-answer problem: its answer file, checked."""
@@ -638,6 +698,8 @@ class _Judging:
 
     def _check(self, case: TestCase, stdin: Path, output: bytes,
                feedback: kattis.Feedback | None) -> CheckResult:
+        if case.answer is None:  # a submitted test without an expected output
+            return CheckResult("AC")
         # The validator's input file is what the submission read: the pass's input.
         options = CheckOptions(flags=case.validator_args, input=stdin,
                                program=self.checker.program,

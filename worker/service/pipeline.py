@@ -7,9 +7,12 @@ with the verdict; the writes are coalesced (:class:`Reporter`: a few a second at
 last results with the verdict). See ``worker.store.submissions`` for the lease that makes a
 re-delivered or re-queued submission safe to judge again.
 
-Ad-hoc submissions (tests sent with the submission, both APIs) are judged here. A submission
-against a problem is judged by ``worker.core.judging`` on the problem's package, fetched by content
-hash and cached (``worker.store.packages``).
+Every submission is judged by one function, ``worker.core.judging.judge``, on a problem: a
+submission on a problem on its package (fetched by content hash and cached:
+``worker.store.packages``), an ad-hoc one (tests sent with it, both APIs) on the problem its
+tests make (``worker.core.problem.adhoc``: the default validator, case-sensitive, or Judge0's
+comparison). The judgement's metrics (compile, each run and check, the store's writes) go to
+``/metrics`` alike (``worker.service.metrics``).
 """
 
 from __future__ import annotations
@@ -25,14 +28,14 @@ from typing import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from sandbox import Box, Limits, Outcome, SandboxError, Status
-from worker.core.compile import (CompileLimits, CompileSystemError, Program, compile_program,
-                                 program_box, run_program)
+from sandbox import Limits, SandboxError, Status
+from worker.core.compile import CompileLimits, CompileSystemError, Program
 from worker.core.judging import Judgement, JudgeOptions, TestResult, judge
 from worker.core.languages import Language, LanguageError, get_language
-from worker.core.problem import PackageError, extract_archive, load_problem
+from worker.core.problem import (PackageError, Problem, adhoc_problem, extract_archive,
+                                 load_problem)
 from worker.core.sources import ANSWERS, SourceFiles, stored_program
-from worker.core.verdicts import RunVerdict, judge0_status, run_verdict
+from worker.core.verdicts import judge0_exit, judge0_status
 from worker.store import Store, submissions
 from worker.store.db import COMPILING, RUNNING, Submission, utcnow
 from worker.store.packages import PackageFetchError, discard, unpacked
@@ -225,19 +228,6 @@ class Reporter:
         self._progress, self._results = None, []
 
 
-def _cap(data: bytes, kib: int) -> bytes:
-    return data[:kib * 1024]
-
-
-def _test_row(index: int, name: str, outcome: Outcome, rv: RunVerdict, keep_kib: int) -> dict:
-    return {"index": index, "name": name, "group": "", "verdict": rv.verdict,
-            "status": outcome.status.value, "time": round(outcome.time, 3),
-            "wall_time": round(outcome.wall_time, 3), "memory": outcome.memory_kib,
-            "exit_code": rv.exit_code, "signal": rv.exit_signal,
-            "checker_message": rv.message, "stdout": _cap(outcome.stdout, keep_kib),
-            "stderr": _cap(outcome.stderr, keep_kib)}
-
-
 def _refusal(exc: SQLAlchemyError) -> str:
     """The database's own reason, one line (never SQLAlchemy's text: it quotes the
     statement's parameters, test data among them)."""
@@ -249,189 +239,41 @@ def _system_error(message: str) -> dict:
     return {"verdict": "SE", "judge0_status": 13, "message": message[:2000]}
 
 
-def _compile_error(program: Program, api: str) -> dict:
-    """The columns of a compile error. The native API shows the compiler's messages and why
-    the compile failed; Judge0 shows the compiler's messages alone, "Compilation time limit
-    exceeded." for a timeout, and no ``message`` (as Judge0's worker stores them); a failure
-    the compiler printed nothing about is said in words rather than shown as nothing."""
-    if api != "judge0":
-        return {"verdict": "CE", "judge0_status": 6, "compile_output": program.report(),
-                "message": program.error}
-    timed_out = program.outcome is not None and program.outcome.status is Status.TLE
-    output = "Compilation time limit exceeded." if timed_out else \
-        program.output or f"judgebox: {program.error}\n"
-    return {"verdict": "CE", "judge0_status": 6, "compile_output": output, "message": None}
+def answer_files(row: Submission) -> SourceFiles:
+    """The answer files of a submission to a submit-answer problem (one source is one
+    file, named ``answer``)."""
+    files = [(f.name, f.content) for f in row.files or []]
+    return SourceFiles(tuple(files) if files else (("answer", row.source),))
 
 
-def _judge_adhoc(row: Submission, reporter: Reporter, settings: JudgeSettings) -> dict:
-    """Compile once, run every test (stopping at the first failure unless ``run_all``)."""
-    options = row.options or {}
-    language = language_with_options(get_language(row.language),
-                                     options.get("compiler_options"),
-                                     options.get("command_line_arguments"))
-    limits = RunLimits.from_json(row.limits or {})
-    box = limits.sandbox(language)
-    tests = row.tests or []
-    count = len(tests)
-    keep = limits.output_kib if row.api == "judge0" else settings.keep_output_kib
-    reporter.compiling(count)
-    with tempfile.TemporaryDirectory(prefix="judgebox-judge-") as tmp:
-        workdir = Path(tmp)
-        started = time.monotonic()
-        program = compile_program(language, program_of(row, language), workdir,
-                                  settings.compile_limits)
-        reporter.seen.phase("compile", time.monotonic() - started)
-        if not program.ok:
-            return _compile_error(program, row.api)
-        results: list[tuple[Outcome, RunVerdict]] = []
-        with program_box(program) as warm:  # one reusable box for every run of the tests
-            for test in tests:
-                stdin = workdir / f"test-{test.index}.in"
-                stdin.write_bytes(test.stdin or b"")
-                outcome, rv = _run_test(program, box, str(stdin), test, count, limits,
-                                        row.checker,
-                                        bool(options.get("redirect_stderr_to_stdout")),
-                                        reporter, warm)
-                reporter.result(_test_row(test.index, test.name, outcome, rv, keep),
-                                box.wall_ms / 1000)
-                results.append((outcome, rv))
-                if rv.verdict != "AC" and not options.get("run_all"):
-                    break
-    return _decide(results, program)
+# --- where the problem comes from --------------------------------------------------------
+
+_VALIDATION_S = 60.0  # a validator program's own time, on top of each test's (the default)
 
 
-def _run_test(program: Program, box: Limits, stdin: str, test, count: int, limits: RunLimits,
-              checker: str, stderr_to_stdout: bool, reporter: Reporter,
-              warm: Box | None = None) -> tuple[Outcome, RunVerdict]:
-    """Run one test ``limits.runs`` times (Judge0's ``number_of_runs``), as Judge0 does: run
-    and check again and again, stopping at the first run that is not accepted; the status,
-    output, exit and wall time are the last run's, ``time`` and ``memory`` the mean over the
-    runs made (memory truncated to whole KiB, as Judge0's integer column stores it).
-    ``warm``: the judgement's reusable box (each run in it as fresh as in a box of its own)."""
-    runs = max(1, int(limits.runs))
-    times, memories = [], []
-    for _ in range(runs):
-        reporter.running(test.index, count, box.wall_ms / 1000)  # the lease covers each run
-        started = time.monotonic()
-        outcome = run_program(program, box, stdin, box=warm)
-        elapsed = time.monotonic() - started
-        reporter.seen.phase("run", elapsed)
-        reporter.seen.box(elapsed, outcome.wall_time)
-        if stderr_to_stdout:
-            outcome = dataclasses.replace(outcome, stdout=outcome.stdout + outcome.stderr,
-                                          stderr=b"")
-        started = time.monotonic()
-        rv = run_verdict(outcome, test.expected, limits.cpu_ms / 1000, checker)
-        reporter.seen.phase("check", time.monotonic() - started)
-        times.append(outcome.time)
-        memories.append(outcome.memory_kib)
-        if rv.verdict != "AC":
-            break
-    if len(times) > 1:
-        outcome = dataclasses.replace(outcome, time=sum(times) / len(times),
-                                      memory_kib=int(sum(memories) / len(memories)))
-    return outcome, rv
-
-
-def _decide(results: list[tuple[Outcome, RunVerdict]], program: Program) -> dict:
-    """The judgement: the first failing test decides; times and memory are the maxima."""
-    failed = next(((o, rv) for o, rv in results if rv.verdict != "AC"), None)
-    last_outcome, last = failed or (results[-1] if results else (None, None))
-    values = {
-        "verdict": last.verdict if last else "AC",
-        "judge0_status": last.judge0_status if last else judge0_status("AC", None, None),
-        "time": max((o.time for o, _ in results), default=0.0),
-        "wall_time": max((o.wall_time for o, _ in results), default=0.0),
-        "memory": max((o.memory_kib for o, _ in results), default=0),
-        "compile_output": program.report() or None,
-        "exit_code": last.exit_code if last else None,
-        "exit_signal": last.exit_signal if last else None,
-        "message": (last.message or None) if last else None,
-    }
-    if last_outcome is not None:  # the Judge0 view: the deciding run's output
-        values["stdout"] = last_outcome.stdout
-        values["stderr"] = last_outcome.stderr
-    if results and any(rv.verdict == "SE" for _, rv in results):
-        se = next(rv for _, rv in results if rv.verdict == "SE")
-        values.update(verdict="SE", judge0_status=13, message=se.message)
-    values["time"] = round(values["time"], 3)
-    values["wall_time"] = round(values["wall_time"], 3)
-    return values
-
-
-# --- a submission on a problem ----------------------------------------------------------
-
-_VALIDATION_S = 60.0  # a validator's own time, on top of each test's (the package default)
-
-
-def _problem_test_row(index: int, result: TestResult) -> dict:
-    return {"index": index, "name": result.name, "group": result.group,
-            "verdict": result.verdict, "status": result.verdict if result.verdict in
-            ("TLE", "MLE", "OLE", "RE", "SE") else "OK", "time": round(result.time, 3),
-            "wall_time": round(result.wall_time, 3), "memory": result.memory,
-            "exit_code": result.exit_code, "signal": result.signal,
-            "checker_message": result.checker_message[:4096], "stdout": result.stdout,
-            "stderr": result.stderr}
-
-
-def _problem_values(judgement: Judgement) -> dict:
-    last = next((t for t in judgement.tests if t.verdict != "AC"), None)
-    return {"verdict": judgement.verdict,
-            "judge0_status": judge0_status(judgement.verdict, last.signal if last else None,
-                                           last.exit_code if last else None),
-            "score": judgement.score, "max_score": judgement.max_score,
-            "time": round(judgement.time, 3),
-            "wall_time": round(max((t.wall_time for t in judgement.tests), default=0.0), 3),
-            "memory": judgement.memory, "compile_output": judgement.compile_output or None,
-            "message": judgement.message or None,
-            "exit_code": last.exit_code if last else None,
-            "exit_signal": last.signal if last else None,
-            "details": {"groups": [g.to_json() for g in judgement.groups]}
-            if judgement.groups else None}
-
-
-def _judge_problem(row: Submission, reporter: Reporter, settings: JudgeSettings) -> dict:
-    """The judgement of ``row`` on its problem (its package fetched by content hash and
-    cached: ``worker.store.packages``), as the submission's result columns."""
+def _judgement(row: Submission, reporter: Reporter, settings: JudgeSettings) -> dict:
+    """The judgement of ``row`` on its problem, as the submission's result columns. The
+    problem is its package's (fetched by content hash, cached unpacked on this worker:
+    ``worker.store.packages``), or the one its own tests make
+    (``worker.core.problem.adhoc``); either is judged the same way (:func:`_judge_on`)."""
+    if not row.package_sha256:
+        with tempfile.TemporaryDirectory(prefix="judgebox-tests-") as tmp:
+            tests = row.tests or []
+            problem = adhoc_problem(Path(tmp), ((t.stdin or b"", t.expected) for t in tests),
+                                    row.checker)
+            # the tests are the submitter's own: every one's output is kept alike
+            return _judge_on(problem, row, reporter, settings, settings.keep_output_kib,
+                             {str(t.index): t.name for t in tests})
     if settings.package_cache is None or settings.fetch_package is None:
-        raise PackageError(row.package_sha256 or "?", "this worker cannot fetch packages")
+        raise PackageError(row.package_sha256, "this worker cannot fetch packages")
     cache = Path(settings.package_cache)
     try:
         root = unpacked(cache, row.package_sha256, settings.fetch_package, extract_archive)
     except PackageFetchError as exc:  # gone from the store (or corrupt): judge nothing
         return _system_error(f"problem package: {exc}")
-    problem = load_problem(root)
-    answers = row.language == ANSWERS
-    language = None if answers else get_language(row.language)
-    limits = RunLimits.from_json(row.limits or {})
-    samples_only = bool(row.samples_only)
-    count = len(problem.sample.cases if problem.sample is not None else ()) if samples_only \
-        else len(problem.cases)
-    wall_ms = limits.wall_ms or 2 * (limits.cpu_ms + limits.extra_ms) + 1_000
-    per_test_s = wall_ms / 1000 + _VALIDATION_S
-    # the validator compiles too, then the first test runs before the next report
-    reporter.compiling(count, settings.compile_limits.wall_time_ms / 1000 + per_test_s)
-    seen = 0
-
-    def on_test(result: TestResult) -> None:
-        nonlocal seen
-        seen += 1
-        reporter.result(_problem_test_row(seen, result), per_test_s)
-        if seen < count:
-            reporter.running(seen + 1, count, per_test_s)
-
-    options = JudgeOptions(time_limit=limits.cpu_ms / 1000,
-                           memory_limit_mb=max(1, limits.memory_kib // 1024),
-                           output_limit_mb=max(1, limits.output_kib // 1024),
-                           judge_all=bool((row.options or {}).get("run_all")),
-                           samples_only=samples_only,
-                           keep_output_kib=settings.keep_output_kib,
-                           keep_hidden_output_kib=settings.keep_hidden_output_kib,
-                           compile_limits=settings.compile_limits, on_test=on_test,
-                           seen=reporter.seen)
     try:
-        source = answer_files(row) if answers else program_of(row, language)
-        judgement = judge(problem, source, language, options)
+        return _judge_on(load_problem(root), row, reporter, settings,
+                         settings.keep_hidden_output_kib)
     except (PackageError, ValueError) as exc:  # the package's fault: a judge error
         return _system_error(f"problem package: {exc}")
     except FileNotFoundError as exc:
@@ -444,14 +286,101 @@ def _judge_problem(row: Submission, reporter: Reporter, settings: JudgeSettings)
         return _system_error(f"problem package {row.package_sha256[:12]}: its unpacked copy "
                              f"on this worker went missing while judged ({exc.strerror}: "
                              f"{Path(exc.filename).relative_to(copy)}); judge it again")
-    return _problem_values(judgement)
 
 
-def answer_files(row: Submission) -> SourceFiles:
-    """The answer files of a submission to a submit-answer problem (one source is one
-    file, named ``answer``)."""
-    files = [(f.name, f.content) for f in row.files or []]
-    return SourceFiles(tuple(files) if files else (("answer", row.source),))
+# --- one judging for every submission -----------------------------------------------------
+
+def _judge_on(problem: Problem, row: Submission, reporter: Reporter, settings: JudgeSettings,
+              keep_hidden_kib: int, names: dict[str, str] | None = None) -> dict:
+    """Judge ``row`` on ``problem`` (``worker.core.judging.judge``) under its stored limits
+    and options, storing each test's result as it ends; the judgement's columns.
+    ``keep_hidden_kib``: the output kept of a test that is not a sample; ``names``: how the
+    submission calls the problem's tests, where it named them."""
+    options = row.options or {}
+    answers = row.language == ANSWERS
+    language = None if answers else language_with_options(
+        get_language(row.language), options.get("compiler_options"),
+        options.get("command_line_arguments"))
+    limits = RunLimits.from_json(row.limits or {})
+    box = limits.sandbox(language) if language is not None else None
+    # Judge0 shows a run's whole output (up to its output limit)
+    keep = limits.output_kib if row.api == "judge0" else settings.keep_output_kib
+    samples_only = bool(row.samples_only)
+    count = len(problem.sample.cases if problem.sample is not None else ()) if samples_only \
+        else len(problem.cases)
+    validator = problem.validator.kind in ("kattis", "testlib")  # a program: it compiles, runs
+    per_test_s = (box.wall_ms if box is not None else 1_000) / 1000 + \
+        (_VALIDATION_S if validator else 0.0)
+    reporter.compiling(count, settings.compile_limits.wall_time_ms / 1000 if validator else 0.0)
+    done = 0
+
+    def on_test(result: TestResult) -> None:
+        nonlocal done
+        done += 1
+        reporter.result(_test_row(done, result, (names or {}).get(result.name, result.name)),
+                        per_test_s)
+
+    judgement = judge(problem, answer_files(row) if answers else program_of(row, language),
+                      language, JudgeOptions(
+                          time_limit=limits.cpu_ms / 1000, limits=box, runs=limits.runs,
+                          stderr_to_stdout=bool(options.get("redirect_stderr_to_stdout")),
+                          judge_all=bool(options.get("run_all")), samples_only=samples_only,
+                          keep_output_kib=keep,
+                          keep_hidden_output_kib=keep if row.api == "judge0" else keep_hidden_kib,
+                          compile_limits=settings.compile_limits, seen=reporter.seen,
+                          on_run=lambda number: reporter.running(number, count, per_test_s),
+                          on_test=on_test))
+    return _values(judgement, row.api)
+
+
+def _test_row(index: int, result: TestResult, name: str) -> dict:
+    return {"index": index, "name": name, "group": result.group, "verdict": result.verdict,
+            "status": result.status, "time": round(result.time, 3),
+            "wall_time": round(result.wall_time, 3), "memory": result.memory,
+            "exit_code": result.exit_code, "signal": result.signal,
+            "checker_message": result.checker_message[:4096], "stdout": result.stdout,
+            "stderr": result.stderr}
+
+
+def _values(judgement: Judgement, api: str) -> dict:
+    """The submission's result columns. The deciding test is the first that failed, else the
+    last: its way of ending is Judge0's ``exit_code``/``exit_signal`` and status; the
+    ``message`` is judgebox's (a judge error, the package's note), else the deciding run's
+    when it did not end well (isolate's words); Judge0's view shows the deciding run's output
+    as the submission's."""
+    tests = judgement.tests
+    deciding = next((t for t in tests if t.verdict != "AC"), tests[-1] if tests else None)
+    exit_code, exit_signal = judge0_exit(deciding.verdict, deciding.exit_code,
+                                         deciding.signal) if deciding else (None, None)
+    message = judgement.message or (deciding.checker_message if deciding is not None
+                                    and deciding.status != "OK" else "")
+    values = {"verdict": judgement.verdict,
+              "judge0_status": judge0_status(judgement.verdict, exit_signal, exit_code),
+              "score": judgement.score, "max_score": judgement.max_score,
+              "time": round(judgement.time, 3),
+              "wall_time": round(max((t.wall_time for t in tests), default=0.0), 3),
+              "memory": judgement.memory, "compile_output": judgement.compile_output or None,
+              "message": message or None, "exit_code": exit_code, "exit_signal": exit_signal,
+              "details": {"groups": [g.to_json() for g in judgement.groups]}
+              if judgement.groups else None}
+    if judgement.verdict == "CE" and judgement.program is not None:
+        values.update(_compile_error(judgement.program, api))
+    if api == "judge0" and deciding is not None:
+        values.update(stdout=deciding.stdout, stderr=deciding.stderr)
+    return values
+
+
+def _compile_error(program: Program, api: str) -> dict:
+    """The columns of a compile error. The native API shows the compiler's messages and why
+    the compile failed; Judge0 shows the compiler's messages alone, "Compilation time limit
+    exceeded." for a timeout, and no ``message`` (as Judge0's worker stores them); a failure
+    the compiler printed nothing about is said in words rather than shown as nothing."""
+    if api != "judge0":
+        return {"compile_output": program.report(), "message": program.error}
+    timed_out = program.outcome is not None and program.outcome.status is Status.TLE
+    output = "Compilation time limit exceeded." if timed_out else \
+        program.output or f"judgebox: {program.error}\n"
+    return {"compile_output": output, "message": None}
 
 
 def judge_submission(store: Store, token: str, owner: str, settings: JudgeSettings) -> str:
@@ -500,9 +429,7 @@ def _judge(row: Submission, reporter: Reporter, settings: JudgeSettings) -> dict
     would be final): it is raised, and the task tries again once the database is back.
     """
     try:
-        if row.package_sha256:
-            return _judge_problem(row, reporter, settings)
-        return _judge_adhoc(row, reporter, settings)
+        return _judgement(row, reporter, settings)
     except LeaseLost:
         raise
     except Exception as exc:

@@ -4,6 +4,7 @@
 ========== ==========================================================================
 ``default`` Kattis' default output validator (tokens, case, whitespace, float tolerances)
 ``exact``   the output must equal the answer file byte for byte
+``lines``   Judge0's comparison: line by line, each line's trailing whitespace aside
 ``kattis``  a custom output validator with the Kattis interface, run in the sandbox
 ``testlib`` a testlib checker, run in the sandbox
 ========== ==========================================================================
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from . import default, exact, kattis, testlib
+from . import default, exact, kattis, lines, testlib
 from .result import CheckOptions, CheckResult
 
 __all__ = ["CheckOptions", "CheckResult", "Checker", "CHECKERS", "get_checker"]
@@ -27,6 +28,7 @@ Checker = Callable[[bytes, Path, CheckOptions], CheckResult]
 CHECKERS: dict[str, Checker] = {
     "default": default.check,
     "exact": exact.check,
+    "lines": lines.check,
     "kattis": kattis.check,
     "testlib": testlib.check,
 }

@@ -6,7 +6,8 @@ safely into a temporary directory that lives as long as the ``with`` block)::
     with open_problem(Path("examples/aplusb")) as problem:
         print(problem.name, problem.type, len(problem.cases))
 
-A broken package raises :class:`PackageError` naming the file and what is wrong.
+A broken package raises :class:`PackageError` naming the file and what is wrong. A
+submission's own tests make a problem too (:func:`adhoc_problem`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ._yaml import read_yaml
+from .adhoc import ADHOC_CHECKERS, adhoc_problem
 from .archive import ArchiveLimits, extract_archive
 from .constants import substitute_constants
 from .errors import PackageError
@@ -33,7 +35,7 @@ __all__ = [
     "Problem", "ProblemLimits", "Scoring", "Submission", "TestCase", "TestGroup",
     "ValidatorSpec", "VERDICTS", "derive_time_limit", "tle_margin_problem", "read_source",
     "main_source", "parse_domjudge_ini", "read_yaml", "substitute_constants", "Rule",
-    "DEFAULT_OUTPUT_MB", "kattis_code",
+    "DEFAULT_OUTPUT_MB", "kattis_code", "adhoc_problem", "ADHOC_CHECKERS",
 ]
 
 

@@ -27,7 +27,7 @@ __all__ = ["load_problem", "read_yaml"]
 LEGACY_FORMATS = ("legacy", "legacy-icpc")
 NEW_FORMATS = ("2023-07-draft", "2023-07", "draft", "2025-09-draft", "2025-09")
 _TYPES = ("pass-fail", "scoring", "multi-pass", "interactive", "submit-answer")
-_CHECKERS = ("default", "exact", "kattis", "testlib")
+_CHECKERS = ("default", "exact", "lines", "kattis", "testlib")
 _GROUP_FILES = ("test_group.yaml", "testdata.yaml")
 _AGGREGATIONS = ("pass-fail", "sum", "min", "max", "avg")
 # testdata.yaml keys of problemtools' default grader: a package that uses any is graded by it.
@@ -308,7 +308,7 @@ def _validator(root: Path, config: dict, path: Path, legacy: bool, custom: bool 
                            f"got {kind!r}")
     directory = next((d for d in (root / "output_validator", root / "output_validators")
                       if d.is_dir()), None)
-    if kind in ("default", "exact"):
+    if kind in ("default", "exact", "lines"):
         if needs_program:
             raise PackageError(path, f"judgebox.checker {kind} cannot judge an interactive "
                                f"or multi-pass problem: it needs a validator program")

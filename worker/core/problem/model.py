@@ -30,7 +30,8 @@ VERDICTS = ("AC", "WA", "TLE", "MLE", "RE", "OLE", "CE", "SE")
 
 @dataclass(frozen=True)
 class TestCase:
-    """One test: ``input`` goes to the submission, ``answer`` to the output validator.
+    """One test: ``input`` goes to the submission, ``answer`` to the output validator
+    (``None``: a submitted test without an expected output, where any output is right).
 
     ``validator_args`` are the output validator's flags in force for this test (the problem's,
     then its group's, then the test's own); ``args`` are extra command-line arguments of the
@@ -40,7 +41,7 @@ class TestCase:
     name: str
     group: str
     input: Path
-    answer: Path
+    answer: Path | None
     validator_args: tuple[str, ...] = ()
     args: tuple[str, ...] = ()
 

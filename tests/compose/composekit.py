@@ -116,7 +116,7 @@ class Engine:
                 self.process.kill()
                 self.process.wait()
         for path in (DATA_ROOT, EXEC_ROOT):
-            for mount in _mounts_beneath(path):  # dockerd's netns binds, overlays
+            for mount in _mounts_beneath(path):  # dockerd's netns binds, overlays, its root
                 subprocess.run(["umount", "-l", mount], capture_output=True)
             shutil.rmtree(path, ignore_errors=True)
             if path.exists():
@@ -125,9 +125,12 @@ class Engine:
 
 
 def _mounts_beneath(path: Path) -> list[str]:
+    """Mount points at or beneath ``path``, deepest first: dockerd bind-mounts its data root
+    onto itself (to make it a shared mount), which a dockerd that did not end cleanly leaves."""
     with open("/proc/self/mountinfo") as f:
         points = [line.split()[4] for line in f]
-    return sorted((p for p in points if p.startswith(f"{path}/")), key=len, reverse=True)
+    return sorted((p for p in points if p == str(path) or p.startswith(f"{path}/")),
+                  key=len, reverse=True)
 
 
 def _cgroup_mounts() -> list[str]:

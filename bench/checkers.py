@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """What checking a big output costs the judge: time and memory of the default validator
-(``worker.checkers.default``) and of the Judge0 API's comparisons (``worker.verdicts``) on
-64 MB of output made of two-byte tokens (22 million of them), the worst case for a checker
-that makes an object per token.
+(``worker.core.checkers.default``) and of the Judge0 API's comparisons (the same module's
+``same_tokens`` and ``same_lines``) on 64 MB of output made of two-byte tokens (22 million of
+them), the worst case for a checker that makes an object per token.
 
 Each case runs in a process of its own, which builds the output and the answer file first
 and then reports the check's wall time, its CPU time (less moved by other load) and how much its peak RSS grew during the check
@@ -39,8 +39,8 @@ import json, sys, tempfile, time
 sys.path.insert(0, sys.argv[1])
 case, size = sys.argv[2], int(sys.argv[3]) << 20
 from pathlib import Path
-from worker import verdicts
-from worker.checkers import CheckOptions, get_checker
+from worker.core.checkers import default
+from worker.core.checkers import CheckOptions, get_checker
 def rss(field):
     with open("/proc/self/status") as status:
         return next(int(l.split()[1]) * 1024 for l in status if l.startswith(field + ":"))
@@ -64,9 +64,9 @@ with tempfile.NamedTemporaryFile(suffix=".ans") as f:
     before = rss("VmRSS")
     started, cpu = time.perf_counter(), time.process_time()
     if case == "judge0-tokens":
-        verdict = verdicts.tokens_match(output, answer)
+        verdict = default.same_tokens(output, answer)
     elif case.startswith("judge0-lines"):
-        verdict = verdicts.lines_match(output, answer)
+        verdict = default.same_lines(output, answer)
     else:
         verdict = get_checker("default")(output, Path(f.name), CheckOptions(flags=flags)).verdict
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu

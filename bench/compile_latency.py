@@ -2,7 +2,7 @@
 
 Run as root from the checkout:  .venv/bin/python bench/compile_latency.py [--runs N] [--lang ID]...
 
-What one sample is: the wall time of one ``worker.compile.compile_program`` call, as a worker
+What one sample is: the wall time of one ``worker.core.compile.compile_program`` call, as a worker
 pays it (box set-up, the compiler, copy-out of the artifact, writing it to a work dir), taken
 with ``time.perf_counter`` around the call; each figure is the median of ``--runs`` samples after
 one untimed warm-up of the same mode. Modes:
@@ -219,7 +219,7 @@ def measure(language, source: bytes, modes: list[str], runs: int, store, workdir
             ) -> tuple[dict[str, float], dict[str, float]]:
     """Median wall ms of ``compile_program`` per mode (interleaved, one warm-up each), and
     the median CPU ms of its compile box (the cgroup's figure: what load barely changes)."""
-    from worker.compile import CompileLimits, compile_program
+    from worker.core.compile import CompileLimits, compile_program
 
     options = {"plain": {"cache": False, "pch": False}, "pch": {"cache": False, "pch": True},
                "cached": {"cache": store, "pch": True}}
@@ -256,10 +256,10 @@ def main() -> int:
         print("compile_latency: run as root (the sandbox needs it)", file=sys.stderr)
         return 2
 
-    from worker import compile_cache, pch
-    from worker.compile_cache import CompileCache, private_dir
-    from worker.languages import get_language
-    from worker.selftest import language_statuses
+    from worker.core import compile_cache, pch
+    from worker.core.compile_cache import CompileCache, private_dir
+    from worker.core.languages import get_language
+    from worker.core.selftest import language_statuses
 
     with tempfile.TemporaryDirectory(prefix="judgebox-bench-compile-") as tmp:
         root = Path(tmp) / "cache"

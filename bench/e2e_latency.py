@@ -18,7 +18,7 @@ Where the time went comes from three sources, all on this host's clock:
 
 - the client: when the POST was sent, its answer came, and when ``done`` was first seen;
 - the store: ``created_at``, ``enqueued_at``, ``started_at`` (the claim), ``finished_at``;
-- the worker's own phase timings (``worker.metrics``: ``queue``, ``claim``, ``compile``,
+- the worker's own phase timings (``worker.service.metrics``: ``queue``, ``claim``, ``compile``,
   ``run``, ``check``, ``store``; box set-up inside ``run``), read from Redis before and after
   each submission (one submission at a time, so the difference is that submission's).
 
@@ -125,7 +125,7 @@ class BenchStack:
         self.worker_name = f"bench-{os.getpid()}@{jbstack.socket.gethostname()}"
         self.cgroup = _make_cgroup(self.directory.name) if self.cpu_cgroup else None
         self.worker = subprocess.Popen(
-            [sys.executable, "-m", "web.cli", "worker", f"--concurrency={self.concurrency}",
+            [sys.executable, "-m", "worker.cli", "worker", f"--concurrency={self.concurrency}",
              f"--hostname={self.worker_name}", "--loglevel=INFO"], env=self.env,
             cwd=self.repo, stdout=open(self.directory / "worker.log", "ab"),
             stderr=subprocess.STDOUT, start_new_session=True,
@@ -171,7 +171,7 @@ class BenchStack:
         return int((self.cgroup / "cpuacct.usage").read_text())
 
     def upload_problem(self) -> None:
-        from worker.tokens import create_token
+        from worker.store.tokens import create_token
 
         _row, secret = create_token(self.store, f"bench-{uuid.uuid4().hex[:8]}", scopes=["admin"])
         response = self.http.post(f"{self.url}/api/v1/problems", data={"name": PROBLEM},
@@ -260,7 +260,7 @@ def _epoch(value) -> float:
 def measure_one(stack: BenchStack, kind: str, language: str, distinct: bool,
                 poll_s: float) -> dict:
     """Submit one, wait for it, and return its phases in milliseconds."""
-    from worker import submissions
+    from worker.store import submissions
 
     before = stack.counters()
     t_post = time.time()

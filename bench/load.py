@@ -171,7 +171,7 @@ class LoadStack:
 
     def _start_own(self) -> None:
         from worker.store import Store
-        from worker.tokens import create_token
+        from worker.store.tokens import create_token
 
         self.redis = jbstack.RedisServer(self.directory / "redis")
         env = jbstack.service_env(
@@ -441,7 +441,7 @@ class Burst:
     def _judged(self, since_id: int) -> int:
         from sqlalchemy import func, select
 
-        from worker.db import DONE, Submission
+        from worker.store.db import DONE, Submission
 
         with self.stack.store.read() as session:
             return session.scalar(select(func.count()).select_from(Submission).where(
@@ -495,7 +495,7 @@ def audit(store, jobs: list[Job], since_id: int) -> dict:
     """What the store says about the burst: lost, duplicated, re-claimed, wrong verdicts."""
     from sqlalchemy import func, select
 
-    from worker.db import DONE, Submission, TestResult
+    from worker.store.db import DONE, Submission, TestResult
 
     tokens = {j.token: j for j in jobs if j.token}
     with store.read() as session:
@@ -565,7 +565,7 @@ def upload_problem(stack: LoadStack) -> bool:
 def last_id(store) -> int:
     from sqlalchemy import func, select
 
-    from worker.db import Submission
+    from worker.store.db import Submission
 
     with store.read() as session:
         return session.scalar(select(func.max(Submission.id))) or 0

@@ -59,7 +59,7 @@ def cpu_times() -> tuple[int, int]:
 def run_level(directory: Path, cache: Path, concurrency: int, languages: list[str],
               warmup: int, queue: str) -> dict:
     """Judge ``languages`` (one submission each) on a fresh stack; the figures."""
-    from worker import submissions
+    from worker.store import submissions
 
     stack = BenchStack(directory / f"c{concurrency}", concurrency=concurrency,
                        cache_dir=cache, cpu_cgroup=True)
@@ -93,7 +93,7 @@ def run_level(directory: Path, cache: Path, concurrency: int, languages: list[st
 
 
 def _wait_all(stack: BenchStack, tokens: list[str], timeout: float = 3600) -> None:
-    from worker import submissions
+    from worker.store import submissions
 
     deadline = time.monotonic() + timeout
     left = set(tokens)

@@ -4,7 +4,7 @@
 A gunicorn config file, read once when gunicorn starts. gthread workers: a request that waits
 (``wait=true``, the pages' live view) holds a thread, not a process. With
 ``JUDGEBOX_LOG_FORMAT=json`` gunicorn's own lines (start-up, errors, the access log) are JSON
-too, written by the same formatter as the app's (``worker.logs``).
+too, written by the same formatter as the app's (``worker.service.logs``).
 """
 
 import os
@@ -23,8 +23,8 @@ if os.environ.get("JUDGEBOX_LOG_FORMAT", "text").strip('"') == "json":
     logconfig_dict = {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "worker.logs.JsonFormatter"}},
-        "filters": {"submission": {"()": "worker.logs.SubmissionFilter"}},
+        "formatters": {"json": {"()": "worker.service.logs.JsonFormatter"}},
+        "filters": {"submission": {"()": "worker.service.logs.SubmissionFilter"}},
         "handlers": {"stderr": _stderr},
         "root": {"level": "INFO", "handlers": ["stderr"]},
         "loggers": {

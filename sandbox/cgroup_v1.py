@@ -12,7 +12,7 @@ import os
 import signal
 import time
 
-from .cgroups import BoxCgroup, CgroupStats, read_int, write_value as _write
+from .cgroupfs import BoxCgroup, CgroupStats, read_int, write_value as _write
 from .errors import CgroupError
 
 CONTROLLERS = ("memory", "pids", "cpuacct")

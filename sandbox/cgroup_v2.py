@@ -17,8 +17,8 @@ import os
 import signal
 import time
 
-from .cgroups import (SUPERVISOR, BoxCgroup, CgroupStats, judge_cgroup_v2, mountinfo_cgroups,
-                      read_int, write_value)
+from .cgroupfs import (SUPERVISOR, BoxCgroup, CgroupStats, judge_cgroup_v2, mountinfo_cgroups,
+                       read_int, write_value)
 from .errors import CgroupError
 
 CONTROLLERS = ("memory", "pids")

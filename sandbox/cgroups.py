@@ -15,124 +15,15 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
-from typing import Protocol
 
+from . import cgroup_v1, cgroup_v2
+from .cgroupfs import (SUPERVISOR, Backend, BoxCgroup, CgroupStats, judge_cgroup_v2,
+                       mountinfo_cgroups, own_cgroups, read_int, write_value)
 from .errors import CgroupError
 
+# what both backends share (``cgroupfs``) is reached through this module too
 __all__ = ["CgroupStats", "BoxCgroup", "Backend", "backend", "judge_cgroup_v2", "mountinfo_cgroups",
            "own_cgroups", "read_int", "SUPERVISOR", "write_value"]
-
-
-@dataclass(frozen=True)
-class CgroupStats:
-    """What the cgroup measured: all processes and threads of the box, ever."""
-
-    cpu_ns: int
-    memory_peak_bytes: int
-    oom_kills: int
-
-
-@dataclass(frozen=True)
-class BoxCgroup:
-    """One box's cgroup: a directory per hierarchy (one on v2, one per controller on v1)."""
-
-    name: str
-    paths: dict[str, str]  # controller (or "unified") -> directory
-
-
-class Backend(Protocol):
-    """The verbs every cgroup backend offers."""
-
-    version: int
-    born_in_cgroup: bool  # attach_fds is the cgroup's directory, for clone3(CLONE_INTO_CGROUP)
-
-    def create(self, name: str) -> BoxCgroup: ...
-    def existing(self, name: str) -> BoxCgroup: ...
-    def names(self) -> set[str]: ...
-    def apply_limits(self, cg: BoxCgroup, memory_bytes: int, pids: int) -> None: ...
-    def attach_fds(self, cg: BoxCgroup) -> list[int]: ...
-    def stats(self, cg: BoxCgroup) -> CgroupStats: ...
-    def cpu_ns(self, cg: BoxCgroup) -> int: ...
-    def kill(self, cg: BoxCgroup) -> None: ...
-    def remove(self, cg: BoxCgroup) -> None: ...
-    def share_dir(self, slot: int) -> str | None: ...
-    def remove_shares(self, slots) -> None: ...
-    def used_shares(self) -> set[int]: ...
-
-
-def write_value(path: str, value: int | str) -> None:
-    """Write one value to a cgroup file."""
-    with open(path, "w") as f:
-        f.write(str(value))
-
-
-def read_int(path: str) -> int:
-    """Read a cgroup file holding one integer."""
-    with open(path, "rb") as f:
-        return int(f.read().split()[0])
-
-
-def _cgroup_mounts() -> list[tuple[str, str, str]]:
-    """(controller or "" for cgroup2, mount point, the mount's root in its hierarchy)."""
-    found = []
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            left, _, right = line.partition(" - ")
-            fstype, _source, options = (right.split() + ["", ""])[:3]
-            fields = left.split()
-            if fstype == "cgroup2":
-                found.append(("", fields[4], fields[3]))
-            elif fstype == "cgroup":
-                found += [(opt, fields[4], fields[3]) for opt in options.split(",")]
-    return found
-
-
-def mountinfo_cgroups() -> tuple[dict[str, str], str | None]:
-    """Mount points of the v1 controllers (controller -> path) and of cgroup2 (or None)."""
-    v1: dict[str, str] = {}
-    v2: str | None = None
-    for controller, mountpoint, _root in _cgroup_mounts():
-        if controller == "" and v2 is None:
-            v2 = mountpoint
-        elif controller:
-            v1.setdefault(controller, mountpoint)
-    return v1, v2
-
-
-def own_cgroups() -> dict[str, str]:
-    """This process's cgroup per controller ("" for the v2 hierarchy), from /proc/self/cgroup,
-    as a path beneath that hierarchy's mount point.
-
-    The two differ where only part of a hierarchy is mounted: a container on a v1 host sees
-    ``/docker/<id>`` in /proc/self/cgroup, and that same directory mounted at
-    /sys/fs/cgroup/<controller> (the mount's root in mountinfo), so its own cgroup is the
-    mount point itself.
-    """
-    roots: dict[str, str] = {}
-    for controller, _mountpoint, root in _cgroup_mounts():
-        roots.setdefault(controller, root)
-    own: dict[str, str] = {}
-    with open("/proc/self/cgroup") as f:
-        for line in f:
-            _id, controllers, path = line.rstrip("\n").split(":", 2)
-            for controller in controllers.split(",") if controllers else [""]:
-                root = roots.get(controller, "/").rstrip("/")
-                if root and (path == root or path.startswith(root + "/")):
-                    path = path[len(root):] or "/"
-                own[controller] = path
-    return own
-
-
-SUPERVISOR = "judgebox-supervisor"  # v2: the leaf the judge's own processes move into
-
-
-def judge_cgroup_v2(own: dict[str, str] | None = None) -> str:
-    """The judge's own v2 cgroup (a path from the hierarchy's root). A judge in the supervisor
-    leaf (moved there, or forked by a process that was) belongs to the cgroup above it, where
-    the boxes go."""
-    path = (own or own_cgroups()).get("", "/")
-    return os.path.dirname(path) if os.path.basename(path) == SUPERVISOR else path
 
 
 def _parent_for(own_path: str) -> str:
@@ -146,8 +37,6 @@ def backend() -> Backend:
 
     ``JUDGEBOX_CGROUP_VERSION=1|2`` forces one. Raises ``CgroupError`` when neither can work.
     """
-    from . import cgroup_v1, cgroup_v2
-
     v1_mounts, v2_mount = mountinfo_cgroups()
     own = own_cgroups()
     forced = os.environ.get("JUDGEBOX_CGROUP_VERSION")

@@ -19,11 +19,11 @@ def _own_cgroup_tops() -> list[str]:
     """The directories beneath which this judge makes its box cgroups: its own cgroup in each
     mounted hierarchy (the v2 one: the cgroup above a supervisor leaf). Another session's
     cgroups elsewhere on the machine are not this run's to judge."""
-    from sandbox import cgroups
+    from sandbox import cgroupfs, cgroups
 
     own = cgroups.own_cgroups()
     tops = set()
-    for controller, mountpoint, _root in cgroups._cgroup_mounts():
+    for controller, mountpoint, _root in cgroupfs._cgroup_mounts():
         if controller not in own:  # a mount option, not a controller
             continue
         path = cgroups.judge_cgroup_v2(own) if controller == "" else own.get(controller, "/")

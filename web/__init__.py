@@ -15,7 +15,7 @@ import os
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from worker.celery_app import celery_config, celery_init_app
+from worker.service.celery_app import celery_config, celery_init_app
 from worker.store import Store
 
 from . import api, health, judge0, metrics

@@ -4,7 +4,7 @@ A request acts as a :class:`Principal`: an account logged in on the pages (``use
 an API token (the ``X-Auth-Token`` header on the APIs, or a token logged in on the pages);
 a token may belong to an account. Nobody: a stranger. What it may do:
 
-- scopes (``worker.tokens``): ``submit``, ``problems`` (implies submit), ``admin`` (implies
+- scopes (``worker.store.tokens``): ``submit``, ``problems`` (implies submit), ``admin`` (implies
   all). An account's role gives the same: ``student`` submit, ``instructor`` problems,
   ``admin`` admin; a token of an account has its own scopes within its account's role.
 - Reading one submission by its id (an unguessable UUID4) is open, as in Judge0, for what
@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from flask import g, request, session
 from sqlalchemy import select
 
-from worker.db import (ApiToken, Assignment, AssignmentProblem, CourseMember, Problem,
-                       Submission, TestResult, User, utcnow)
-from worker.submissions import Visibility
-from worker.tokens import SCOPES, scopes_of
+from worker.store.db import (ApiToken, Assignment, AssignmentProblem, CourseMember, Problem,
+                             Submission, TestResult, User, utcnow)
+from worker.store.submissions import Visibility
+from worker.store.tokens import SCOPES, scopes_of
 
 from .errors import ApiError
 
@@ -116,7 +116,7 @@ class Principal:
 
 
 def _store():
-    from .services import store
+    from ._store import store
 
     return store()
 

@@ -11,25 +11,16 @@ Over a limit: 429 with ``Retry-After``.
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request
-from flask_limiter import Limiter
 
-from worker.tokens import verify_token
+from worker.store.tokens import verify_token
 
-from .access import PAGE_BLUEPRINTS, Principal
+from .access import PAGE_BLUEPRINTS
 from .errors import ApiError
-from .quota import client_key
+from .quota import limiter
 
-__all__ = ["limiter", "init_auth", "rate_limit_key"]
+__all__ = ["init_auth"]
 
 _OPEN_ENDPOINTS = {"health.healthz", "health.readyz", "static"}
-
-
-def rate_limit_key() -> str:
-    """Whom a request counts against: its token, or its address (an IPv6 /64)."""
-    return client_key(Principal(g.get("api_token")))
-
-
-limiter = Limiter(key_func=rate_limit_key)
 
 
 def _authenticate() -> None:
@@ -51,7 +42,7 @@ def _account_disabled(token) -> bool:
     """A token of a disabled account stops working with it."""
     if token.user_id is None:
         return False
-    from worker.db import User
+    from worker.store.db import User
 
     with current_app.extensions["judgebox_store"].read() as session:
         user = session.get(User, token.user_id)

@@ -13,15 +13,15 @@ from flask import current_app
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
-from worker import batch_store, submissions
-from worker.batch import (BatchError, BatchItem, BatchResult, CollectOptions,
-                          collect_submissions, open_submissions, render_report,
-                          result_from_api)
-from worker.celery_app import enqueue, task_time_limit
-from worker.db import DONE, Batch, Submission
-from worker.languages import LanguageError
-from worker.sources import SourceError, SourceFiles
-from worker.submissions import NewSubmission
+from worker.core.batch import (BatchError, BatchItem, BatchResult, CollectOptions,
+                               collect_submissions, open_submissions, render_report,
+                               result_from_api)
+from worker.core.languages import LanguageError
+from worker.core.sources import SourceError, SourceFiles
+from worker.service.celery_app import enqueue, task_time_limit
+from worker.store import batches, submissions
+from worker.store.db import DONE, Batch, Submission
+from worker.store.submissions import NewSubmission
 
 from . import access, services
 from .errors import ApiError
@@ -33,7 +33,7 @@ __all__ = ["create_batch", "get_batch", "batch_json", "batch_report", "cancel_ba
 def _items(data: bytes, options: CollectOptions, filename: str | None
            ) -> list[tuple[BatchItem, bytes | SourceFiles]]:
     """The zip's items with their bytes; 422 naming what is wrong. The upload's file name
-    matters: ``class.zip`` holding only ``class/`` is that folder (worker.batch)."""
+    matters: ``class.zip`` holding only ``class/`` is that folder (worker.core.batch)."""
     stem = re.sub(r"[^A-Za-z0-9._-]", "-", Path(filename or "submissions").stem)[:100]
     with tempfile.TemporaryDirectory(prefix="judgebox-batch-upload-") as tmp:
         archive = Path(tmp) / f"{stem.lstrip('.') or 'submissions'}.zip"
@@ -108,9 +108,9 @@ def create_batch(data: bytes, problem_name: str, options: CollectOptions,
         for row in rows:
             services._forget(row)  # noqa: SLF001 (the same rule as one submission's)
         raise ApiError(503, f"the queue is unavailable: {exc}") from exc
-    entries = [batch_store.NewEntry(item.submitter, item.file, item.language, row.token)
+    entries = [batches.NewEntry(item.submitter, item.file, item.language, row.token)
                for (item, _), row in zip(items, rows)]
-    return batch_store.create_batch(store, problem.name, entries,
+    return batches.create_batch(store, problem.name, entries,
                                     {"run_all": run_all, "all_files": options.all_files,
                                      "multi_file": options.multi_file},
                                     token_id)
@@ -121,7 +121,7 @@ def get_batch(token: str) -> Batch:
     it, an admin, or a manager of its problem); 404 when there is none, 401/403 when not
     allowed."""
     principal = access.require("submit")
-    batch = batch_store.get_batch(services.store(), token)
+    batch = batches.get_batch(services.store(), token)
     if batch is None:
         raise ApiError(404, f"no batch {token}")
     if batch.token_id != principal.token_id and \
@@ -132,7 +132,7 @@ def get_batch(token: str) -> Batch:
 
 def batch_json(batch: Batch) -> dict:
     """A batch's progress: counts by state and by verdict, and its state."""
-    rows = batch_store.batch_submissions(services.store(), batch)
+    rows = batches.batch_submissions(services.store(), batch)
     states: collections.Counter = collections.Counter()
     verdicts: collections.Counter = collections.Counter()
     finished = []
@@ -158,14 +158,14 @@ def batch_json(batch: Batch) -> dict:
 
 
 def _verdict(row: Submission) -> str:
-    if row.verdict is None and row.message == batch_store.CANCELLED:
+    if row.verdict is None and row.message == batches.CANCELLED:
         return "cancelled"
     return row.verdict or "SE"
 
 
 def batch_report(batch: Batch, fmt: str) -> str:
-    """The report (``worker.batch`` format): a line per item, ``csv`` or ``json``."""
-    rows = batch_store.batch_submissions(services.store(), batch, results=True)
+    """The report (``worker.core.batch`` format): a line per item, ``csv`` or ``json``."""
+    rows = batches.batch_submissions(services.store(), batch, results=True)
     results = []
     for item in batch.items:
         row = rows.get(item.submission_id)
@@ -185,4 +185,4 @@ def batch_report(batch: Batch, fmt: str) -> str:
 
 def cancel_batch(batch: Batch) -> int:
     """Cancel the batch (its queued submissions end unjudged); how many were dropped."""
-    return batch_store.cancel_batch(services.store(), batch)
+    return batches.cancel_batch(services.store(), batch)

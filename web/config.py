@@ -21,7 +21,7 @@ class Defaults:
     CACHE_DIR = None                      # default: $JUDGEBOX_CACHE_DIR or /var/cache/judgebox
     AUTO_MIGRATE = True                   # apply Alembic migrations when the app starts
 
-    # Logs (worker.logs): "text" (as the servers write them) or "json" (one object a line,
+    # Logs (worker.service.logs): "text" (as the servers write them) or "json" (one object a line,
     # with the submission id), and the level of the root logger when "json"
     LOG_FORMAT = "text"
     LOG_LEVEL = "INFO"

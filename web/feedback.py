@@ -21,8 +21,8 @@ from pathlib import Path
 
 from flask import current_app
 
-from worker import packages
-from worker.db import Submission, TestResult
+from worker.store import packages
+from worker.store.db import Submission, TestResult
 
 __all__ = ["DiffRow", "Diff", "test_diff", "groups", "package_root", "sample_count",
            "COMPARED_LINES", "DIFF_ROWS", "LINE_CHARS", "CONTEXT"]
@@ -106,9 +106,9 @@ class _Facts:
 def package_root(digest: str) -> Path:
     """The package with this hash, unpacked in this host's cache (``PackageFetchError`` when
     the store no longer has it)."""
-    from worker.problem import extract_archive
+    from worker.core.problem import extract_archive
 
-    from .services import store
+    from ._store import store
 
     return packages.unpacked(Path(current_app.config["CACHE_DIR"]), digest,
                              lambda sha: packages.get_bytes(store(), sha), extract_archive)
@@ -116,7 +116,7 @@ def package_root(digest: str) -> Path:
 
 @functools.lru_cache(maxsize=64)
 def _facts(root: Path) -> _Facts:
-    from worker.problem import load_problem
+    from worker.core.problem import load_problem
 
     problem = load_problem(root)
     return _Facts({case.name: case.answer for case in problem.cases},
@@ -141,8 +141,8 @@ def test_diff(row: Submission, result: TestResult, sample: bool) -> Diff | None:
     package is gone). Only for a test whose data the viewer may see."""
     if result.verdict != "WA" or row.package_sha256 is None:
         return None
-    from worker.packages import PackageFetchError
-    from worker.problem import PackageError
+    from worker.core.problem import PackageError
+    from worker.store.packages import PackageFetchError
 
     cap = _cap(sample)
     try:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import redis
 from flask import Blueprint, current_app, jsonify
 
-from worker import registry
+from worker.store import registry
 
-from .services import store
+from ._store import store
 
 __all__ = ["bp"]
 

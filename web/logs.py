@@ -1,11 +1,11 @@
-"""The web app's side of the logs (``worker.logs``): JSON lines when ``LOG_FORMAT=json``, and
-each request about one submission (``/<token>`` routes) carries its id in its records."""
+"""The web app's side of the logs (``worker.service.logs``): JSON lines when ``LOG_FORMAT=json``,
+and each request about one submission (``/<token>`` routes) carries its id in its records."""
 
 from __future__ import annotations
 
 from flask import Flask, request
 
-from worker import logs
+from worker.service import logs
 
 __all__ = ["init_logs"]
 

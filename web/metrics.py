@@ -1,7 +1,7 @@
 """``GET /metrics``: the cluster's metrics in Prometheus' text format (prometheus-client).
 
 Everything is read at scrape time: the judging counters and histograms that every worker
-process adds to Redis (``worker.metrics`` says why there and not in prometheus-client's
+process adds to Redis (``worker.service.metrics`` says why there and not in prometheus-client's
 multiprocess files), the queue lengths (Redis lists), the live workers and the submissions in
 each state (the store). So every web process answers the same cluster-wide numbers, and any
 one of them may be scraped. The endpoint is open like ``/healthz``: restrict it at the proxy
@@ -14,14 +14,14 @@ import logging
 
 from flask import Blueprint, Response, current_app
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import (CounterMetricFamily, GaugeMetricFamily,
-                                    HistogramMetricFamily)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
-from worker import metrics, registry, submissions
-from worker.celery_app import queue_lengths
+from worker.service import metrics
+from worker.service.celery_app import queue_lengths
+from worker.store import registry, submissions
 
-from .auth import limiter
-from .services import store
+from ._store import store
+from .quota import limiter
 
 __all__ = ["bp"]
 

@@ -23,16 +23,17 @@ import ipaddress
 import logging
 import time
 
-from flask import current_app, request
+from flask import current_app, g, request
+from flask_limiter import Limiter
 from limits import RateLimitItem, parse_many
 from sqlalchemy import func, select
 
-from worker.db import Submission
+from worker.store.db import Submission
 
 from .access import Principal
 from .errors import ApiError
 
-__all__ = ["client_key", "charge"]
+__all__ = ["client_key", "charge", "limiter", "rate_limit_key"]
 
 log = logging.getLogger(__name__)
 _MB = 1024 * 1024
@@ -57,6 +58,16 @@ def client_key(principal: Principal) -> str:
     return f"addr:{ip}"
 
 
+def rate_limit_key() -> str:
+    """Whom a request counts against (``RATELIMIT_DEFAULT``): its token, or its address (an
+    IPv6 /64)."""
+    return client_key(Principal(g.get("api_token")))
+
+
+# every request's limit (set up by ``web.auth.init_auth``); its storage keeps the quota's too
+limiter = Limiter(key_func=rate_limit_key)
+
+
 def _settings(anonymous: bool, token_limit: str | None) -> tuple[str, int, int]:
     config = current_app.config
     if anonymous:
@@ -73,8 +84,6 @@ def _setting(anonymous: bool, name: str) -> str:
 
 
 def _too_many(what: str, item: RateLimitItem, key: str, setting: str):
-    from .auth import limiter
-
     try:
         reset = limiter.limiter.get_window_stats(item, "judgebox-quota", key).reset_time
     except Exception:  # noqa: BLE001 (storage trouble: a minute is always enough)
@@ -87,8 +96,6 @@ def _too_many(what: str, item: RateLimitItem, key: str, setting: str):
 
 def _per_minute(items: int, stored: int, key: str, anonymous: bool, submit_limit: str,
                 bytes_per_minute: int) -> None:
-    from .auth import limiter
-
     checks: list[tuple[RateLimitItem, int, str, str]] = [
         (item, items, "submissions",
          "RATELIMIT_SUBMIT_ANONYMOUS" if anonymous else "RATELIMIT_SUBMIT or the token's own")
@@ -119,7 +126,7 @@ def _per_minute(items: int, stored: int, key: str, anonymous: bool, submit_limit
 def _total(stored: int, key: str, anonymous: bool, cap: int) -> None:
     if cap <= 0:
         return
-    from .services import store
+    from ._store import store
 
     with store().read() as session:
         used = session.scalar(select(func.coalesce(func.sum(Submission.stored_bytes), 0))

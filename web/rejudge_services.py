@@ -1,5 +1,5 @@
 """What ``/api/v1/rejudges`` calls: re-judge a problem's submissions on its current package,
-follow it, diff before and after, apply, cancel (``worker.rejudge``, docs/batch.md).
+follow it, diff before and after, apply, cancel (``worker.store.rejudge``, docs/batch.md).
 
 Each submission re-judged is copied (source, language, options; the problem's current package
 and limits) onto the ``batch`` queue, so interactive users keep their latency; the originals
@@ -14,11 +14,11 @@ from flask import current_app
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
-from worker import batch_store, rejudge, submissions
-from worker.celery_app import enqueue, task_time_limit
-from worker.db import Batch, Submission
-from worker.sources import ANSWERS
-from worker.submissions import NewSubmission
+from worker.core.sources import ANSWERS
+from worker.service.celery_app import enqueue, task_time_limit
+from worker.store import batches, rejudge, submissions
+from worker.store.db import Batch, Submission
+from worker.store.submissions import NewSubmission
 
 from . import access, batch_services, services
 from .errors import ApiError
@@ -110,7 +110,7 @@ def get_rejudge(token: str) -> Batch:
     """The re-judge, whose problem this request's token must manage; 404 when there is
     none."""
     access.require("problems")
-    batch = batch_store.get_batch(services.store(), token, kind="rejudge")
+    batch = batches.get_batch(services.store(), token, kind="rejudge")
     if batch is None:
         raise ApiError(404, f"no re-judge {token}")
     access.require_manage(services.find_problem(batch.problem_name), batch.problem_name)
@@ -144,4 +144,4 @@ def apply(batch: Batch) -> rejudge.Applied:
 
 def cancel(batch: Batch) -> int:
     """Cancel: copies not started are dropped (they are never applied)."""
-    return batch_store.cancel_batch(services.store(), batch)
+    return batches.cancel_batch(services.store(), batch)

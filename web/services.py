@@ -17,16 +17,16 @@ from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from worker import packages, registry, submissions
-from worker.celery_app import enqueue, task_time_limit
-from worker.db import Problem, Submission
-from worker.languages import Language, LanguageError, all_languages, get_language
-from worker.logs import set_submission
-from worker.store import Store
-from worker.sources import MAX_FILES, SourceError, check_name
-from worker.submissions import NewSubmission
+from worker.core.languages import Language, LanguageError, all_languages, get_language
+from worker.core.sources import MAX_FILES, SourceError, check_name
+from worker.service.celery_app import enqueue, task_time_limit
+from worker.service.logs import set_submission
+from worker.store import packages, registry, submissions
+from worker.store.db import Problem, Submission
+from worker.store.submissions import NewSubmission
 
 from . import access, feedback, quota
+from ._store import store
 from .errors import ApiError
 from .schemas import RunLimitsIn
 
@@ -37,11 +37,6 @@ __all__ = ["store", "offered_languages", "resolve_language", "native_limits", "a
            "all_language_rows", "decode_b64", "checked_files", "files_cap"]
 
 log = logging.getLogger(__name__)
-
-
-def store() -> Store:
-    """The app's store."""
-    return current_app.extensions["judgebox_store"]
 
 
 def iso(value) -> str | None:
@@ -146,8 +141,8 @@ def in_assignment(principal: access.Principal, name: str, problem: Problem,
     ``principal``'s account (a student of its course, while it is open or late), or, for
     its staff, as the student ``username`` (``late`` as they say). 404 for an assignment
     the principal is not in (or whose problems are not out yet), 403 or 422 otherwise."""
-    from worker import assignments
-    from worker.users import get_user
+    from worker.store import assignments
+    from worker.store.users import get_user
 
     found = assignments.get_assignment(store(), name)
     staff = found is not None and (principal.admin or found.course_id in principal.staff)
@@ -177,7 +172,7 @@ def in_assignment(principal: access.Principal, name: str, problem: Problem,
 
 
 def _members(course_id: int) -> set[int]:
-    from worker.db import CourseMember
+    from worker.store.db import CourseMember
 
     with store().read() as session:
         return set(session.scalars(select(CourseMember.user_id).where(
@@ -315,7 +310,7 @@ def unpacked_cap() -> int:
 def check_unpacked_size(data: bytes, cap: int, field: str) -> None:
     """413 when the zip ``data`` says it unpacks to more than ``cap`` bytes (a zip bomb),
     before anything is written. What it says is binding: extraction stops at an entry larger
-    than it declared (worker.problem.archive). Not a zip: left to the reader (422)."""
+    than it declared (worker.core.problem.archive). Not a zip: left to the reader (422)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             declared = sum(info.file_size for info in zf.infolist())
@@ -331,8 +326,8 @@ def check_unpacked_size(data: bytes, cap: int, field: str) -> None:
 def _read_package(data: bytes, stem: str) -> dict:
     """What the package says of itself (its name, title, tests...); 422 if it is broken."""
     try:
-        from worker.problem import PackageError, extract_archive, load_problem
-        from worker.problem.archive import ArchiveLimits
+        from worker.core.problem import PackageError, extract_archive, load_problem
+        from worker.core.problem.archive import ArchiveLimits
     except ImportError as exc:  # the problem package reader is not installed on this server
         raise ApiError(501, f"problem packages are not supported here: {exc}") from exc
     unpacked = unpacked_cap()

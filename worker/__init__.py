@@ -1,9 +1,15 @@
-"""judgebox workers: compile, run every test, check, decide (Celery tasks over plain functions).
+"""judgebox's worker: the judging core, the store, the judging service and the command line.
 
-Here so far: the languages (``languages``: one ``Language`` per ``rootfs-templates/<id>.toml``),
-the compile step and the run of a compiled program (``compile``), the languages' self-test
-(``selftest``; a worker runs ``language_statuses()`` at start), and the ``judgebox`` command
-line (``cli``). The judging pipeline comes next.
+Four parts, each a package; imports run one way, down this list (``tests/test_layout.py``
+checks it, and that no modules import each other in a circle; docs/code-map.md is the map)::
+
+    worker.cli      the ``judgebox`` command line (on top of everything, ``web`` included)
+    worker.service  the Celery service: tasks, the judging of stored submissions, metrics
+    worker.store    the SQL store: models, migrations, submissions, tokens, accounts, packages
+    worker.core     judging: languages, compile, checkers, problem packages, verdicts
+    sandbox         (beneath them all: one isolated, measured run)
+
+The exports below are the core's most used names; they load on first use.
 """
 
 import importlib
@@ -14,9 +20,9 @@ __all__ = [
     "LanguageStatus", "language_status", "language_statuses",
 ]
 
-_HOME = {name: ".languages" for name in __all__[:5]}
-_HOME |= {name: ".compile" for name in __all__[5:10]}
-_HOME |= {name: ".selftest" for name in __all__[10:]}
+_HOME = {name: ".core.languages" for name in __all__[:5]}
+_HOME |= {name: ".core.compile" for name in __all__[5:10]}
+_HOME |= {name: ".core.selftest" for name in __all__[10:]}
 
 
 def __getattr__(name: str) -> object:

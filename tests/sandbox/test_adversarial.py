@@ -4,8 +4,9 @@ able to do (``case.toml``).
 
 The program is ``prog.c`` (compiled on the host with gcc, run as ``/box/prog``, as the first
 cases were), or a source in another language: ``prog.cpp`` (C++17), ``prog.py`` (Python 3),
-``Prog.java`` (Java). Those go through the judge's own path: ``worker.compile.compile_program``
-in a compile box once per session, then ``run_program`` in their language's box.
+``Prog.java`` (Java). Those go through the judge's own path:
+``worker.core.compile.compile_program`` in a compile box once per session, then ``run_program`` in
+their language's box.
 
 Convention (as in nsjail's tests): a program whose forbidden attempt *worked* prints
 ``ESCAPED: <what>`` and exits 99; a blocked attempt ends in exit 0 or in the kill the case
@@ -58,8 +59,8 @@ from typing import Iterator
 import pytest
 
 from sandbox import Limits, Mount, Outcome, SandboxSpec, Status, run
-from worker.compile import CompileLimits, Program, compile_program, run_program
-from worker.languages import get_language
+from worker.core.compile import CompileLimits, Program, compile_program, run_program
+from worker.core.languages import get_language
 
 CASES_DIR = Path(__file__).parent / "cases"
 LIMIT_KEYS = {f.name for f in fields(Limits)}
@@ -74,7 +75,7 @@ OTHER_KEYS = {"description", "status", "stdin", "stdout_contains", "exit_code", 
               "same_uid_sleeper", "dangerous", "xfail", "collect", "collected",
               "compile_status", "compile_contains"}
 # A case's program, by file name: None is the C path (gcc on the host), else a language id of
-# worker.languages, compiled in its compile box.
+# worker.core.languages, compiled in its compile box.
 SOURCES = {"prog.c": None, "prog.cpp": "cpp17", "prog.py": "python3", "Prog.java": "java"}
 # The compile boxes of this suite: the defaults but for time (a compile-time attack must fail
 # fast; javac of a small class takes about 2 s of CPU here).

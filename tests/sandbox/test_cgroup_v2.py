@@ -224,8 +224,8 @@ def test_a_reused_box_measures_and_limits_each_run_on_its_own(prog):
 
 
 def test_the_compile_step_and_its_program(tmp_path, v2):
-    from worker.compile import CompileLimits, compile_program, run_program
-    from worker.languages import get_language
+    from worker.core.compile import CompileLimits, compile_program, run_program
+    from worker.core.languages import get_language
 
     roomy = CompileLimits(cpu_time_ms=120_000, wall_time_ms=180_000)  # an emulated machine
 

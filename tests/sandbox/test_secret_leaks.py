@@ -4,7 +4,7 @@ A worker's environment holds the broker's and the database's URLs with their pas
 worker has sockets (Redis, the database) and files open while it runs boxes. Here a fresh judge
 process (so that its fork server, too, starts from that environment) gets such an environment
 and such fds, all inheritable, then runs: a shell box (``sandbox.run``, default template), a
-Python program through ``worker.compile`` (its language's box), and a C compile whose source
+Python program through ``worker.core.compile`` (its language's box), and a C compile whose source
 includes ``/proc/self/environ``. Each box prints its environment and its open fds; none may
 show a secret, a variable the template does not set, or an fd beyond 0, 1 and 2.
 """
@@ -31,8 +31,8 @@ JUDGE = r'''
 import json, os, socket, sys
 from pathlib import Path
 from sandbox import Limits, SandboxSpec, run
-from worker.compile import compile_program, run_program
-from worker.languages import get_language
+from worker.core.compile import compile_program, run_program
+from worker.core.languages import get_language
 
 port, workdir = int(sys.argv[1]), Path(sys.argv[2])
 held = []  # what a worker has open while it judges: a broker connection, files, a pipe

@@ -349,7 +349,7 @@ def app_config(data_dir: Path, redis_url: str, **extra: object) -> dict:
 def start_worker(env: dict[str, str], name: str, log_dir: Path, concurrency: int = 1,
                  queues: str | None = None) -> subprocess.Popen:
     """A real Celery worker process (``judgebox worker``), leader of its own process group."""
-    argv = [sys.executable, "-m", "web.cli", "worker", f"--concurrency={concurrency}",
+    argv = [sys.executable, "-m", "worker.cli", "worker", f"--concurrency={concurrency}",
             f"--hostname={name}", "--loglevel=INFO"]
     if queues:
         argv.append(f"--queues={queues}")
@@ -360,7 +360,7 @@ def start_worker(env: dict[str, str], name: str, log_dir: Path, concurrency: int
 
 def wait_for_worker(store, name: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     """Until the worker has reported its languages (after its self-test) and consumes."""
-    from worker import registry
+    from worker.store import registry
 
     def ready():
         if proc.poll() is not None:

@@ -52,7 +52,7 @@ def bstack(tmp_path_factory, redis_server):
         pytest.skip("needs root (the real sandbox)")
     stack = build_stack(tmp_path_factory, redis_server, 7, "batches", workers=1,
                         concurrency=1, WORKER_LANGUAGES="c,cpp17,python3")
-    from worker.tokens import create_token
+    from worker.store.tokens import create_token
 
     stack.token = create_token(stack.store, "batch-admin", scopes=["admin"])[1]
     answer = requests.post(f"{stack.url}/api/v1/problems", headers=_auth(stack),
@@ -142,7 +142,7 @@ def test_cli_through_the_server(bstack, tmp_path):
     assert {r["file"]: r["verdict"] for r in report} == expected
     assert {r["language"] for r in report} == {"c", "cpp17", "python3"}
     # again: nothing is sent (the state file has it all), the report is the same
-    from worker import submissions
+    from worker.store import submissions
 
     before = submissions.counts(bstack.store)
     again = subprocess.run(proc.args, capture_output=True, text=True, timeout=60)
@@ -176,7 +176,7 @@ def test_several_files_per_submitter_through_the_server_and_the_api(bstack, tmp_
     assert report["frank"]["verdict"] == "AC", report["frank"]
     assert report["gina"]["verdict"] == "WA"
     assert "entry point a.py: the first of" in report["gina"]["compile_output"]
-    from worker import submissions
+    from worker.store import submissions
     stored = [r for r in submissions.list_submissions(bstack.store, limit=10)
               if r.files and r.files[0].name == "helper.py"]
     assert stored and {f.name: f.content for f in submissions.get(
@@ -209,7 +209,7 @@ def _spins(count: int) -> bytes:
 
 
 def test_interactive_submission_finishes_well_before_the_batch(bstack):
-    from worker import submissions
+    from worker.store import submissions
 
     batch = _post_batch(bstack, _spins(8)).json()
     jbstack.wait_until(lambda: _get(bstack, f"/api/v1/batches/{batch['id']}").json()[
@@ -256,21 +256,21 @@ def store(request, tmp_path):
     s.engine.dispose()
 
 
-def test_batch_store_cancel_ends_only_queued_submissions(store):
-    from worker import batch_store, submissions
-    from worker.submissions import NewSubmission
+def test_cancelling_a_batch_ends_only_its_queued_submissions(store):
+    from worker.store import batches, submissions
+    from worker.store.submissions import NewSubmission
 
     rows = [submissions.create(store, NewSubmission(language="c", source=b"int main(){}",
                                                     queue="batch")) for _ in range(3)]
     held = submissions.claim(store, rows[0].token, "w:1", lease_s=30)  # one is being judged
-    entries = [batch_store.NewEntry(f"s{i}", f"s{i}.c", "c", r.token)
+    entries = [batches.NewEntry(f"s{i}", f"s{i}.c", "c", r.token)
                for i, r in enumerate(rows)]
-    batch = batch_store.create_batch(store, "aplusb", entries, {"run_all": False})
-    loaded = batch_store.get_batch(store, batch.token)
+    batch = batches.create_batch(store, "aplusb", entries, {"run_all": False})
+    loaded = batches.get_batch(store, batch.token)
     assert [i.submitter for i in loaded.items] == ["s0", "s1", "s2"]
-    assert batch_store.cancel_batch(store, loaded) == 2
-    assert batch_store.get_batch(store, batch.token).cancelled_at is not None
-    states = {r.token: r for r in batch_store.batch_submissions(store, loaded).values()}
+    assert batches.cancel_batch(store, loaded) == 2
+    assert batches.get_batch(store, batch.token).cancelled_at is not None
+    states = {r.token: r for r in batches.batch_submissions(store, loaded).values()}
     assert states[rows[0].token].state == "compiling"
     assert all(states[r.token].state == "done" and states[r.token].message == "cancelled"
                for r in rows[1:])
@@ -282,8 +282,8 @@ def test_batch_store_cancel_ends_only_queued_submissions(store):
 def test_a_resumed_remote_run_polls_what_it_had_sent(bstack, tmp_path):
     """A run stopped after sending a submission finds it in the state file and waits for
     it instead of sending it again."""
-    from worker import submissions
-    from worker.batch import BatchItem, BatchState, Server, Stop, judge_on_server
+    from worker.core.batch import BatchItem, BatchState, Server, Stop, judge_on_server
+    from worker.store import submissions
 
     source = SUBS / "accepted" / "sum.py"
     sent = requests.post(f"{bstack.url}/api/v1/submissions", json={

@@ -1,5 +1,5 @@
 """Judge0 callbacks beyond the happy path (tests/service/test_reliability.py has that): one PUT
-as ``worker.callbacks.send`` makes it (the checked address, the Host header, no redirects),
+as ``worker.service.callbacks.send`` makes it (the checked address, the Host header, no redirects),
 and, with a real worker, a target that fails is tried again and given up on after
 ``CALLBACKS_MAX_TRIES``, 2 and 4 s apart."""
 
@@ -17,7 +17,8 @@ import pytest
 import requests
 
 import jbstack
-from worker import callbacks, submissions
+from worker.service import callbacks
+from worker.store import submissions
 
 
 class _Target:

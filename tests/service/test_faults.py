@@ -30,9 +30,9 @@ import requests
 
 import jbstack
 from jbstack import REPO, wait_until
-from worker import submissions
-from worker.celery_app import enqueue, queue_lengths
-from worker.db import DONE
+from worker.service.celery_app import enqueue, queue_lengths
+from worker.store import submissions
+from worker.store.db import DONE
 
 # ~1 s of CPU, then the answer: keeps a worker busy while its queue fills.
 SPIN = ("#include <stdio.h>\n#include <time.h>\nint main(void){clock_t t=clock();"
@@ -471,7 +471,7 @@ def test_web_app_killed_and_restarted(fstack):
 
 def _serve(env: dict, port: int, log: Path) -> subprocess.Popen:
     with open(log, "ab") as errors:
-        proc = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--port",
+        proc = subprocess.Popen([sys.executable, "-m", "worker.cli", "serve", "--port",
                                  str(port), "--concurrency", "1"], env=env, cwd=REPO,
                                 stdout=subprocess.PIPE, stderr=errors, text=True,
                                 start_new_session=True)
@@ -621,7 +621,7 @@ def test_the_workers_own_disk_full(fstack):
     """The worker's work dirs and package cache on a disk that fills up: its judgements end
     SE saying why (never a verdict against the program), nothing half-unpacked stays in the
     cache, and once there is room again it judges as before."""
-    from worker.tokens import create_token
+    from worker.store.tokens import create_token
 
     base, store = fstack.url, fstack.store
     admin = create_token(store, "faults-disk", scopes=["admin"])[1]
@@ -673,7 +673,7 @@ def test_a_problem_deleted_while_judged(fstack):
     """The problem is deleted (API) and the worker's unpacked copy of its package removed
     while a submission is judged on it: the submission ends with a verdict or SE with a
     reason, is stored once, and reads well afterwards; new submissions to it are 404."""
-    from worker.tokens import create_token
+    from worker.store.tokens import create_token
 
     base, store = fstack.url, fstack.store
     admin = create_token(store, "faults-delete", scopes=["admin"])[1]
@@ -712,7 +712,7 @@ def test_a_problem_deleted_while_judged(fstack):
 def test_a_package_whose_bytes_are_gone_is_se_with_the_reason(fstack):
     """A submission whose package no worker has cached and the store no longer holds (say, an
     operator deleted it): SE naming the package, at once, stored once."""
-    from worker.submissions import NewSubmission
+    from worker.store.submissions import NewSubmission
 
     digest = "0" * 64
     row = submissions.create(fstack.store, NewSubmission(

@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from jbstack import example_zip, wait_until
-from worker import submissions
-from worker.tokens import create_token
+from worker.store import submissions
+from worker.store.tokens import create_token
 
 REPO = Path(__file__).resolve().parents[2]
 LINEAR_C = (REPO / "examples/fibonacci/submissions/partially_accepted/linear.c").read_text()

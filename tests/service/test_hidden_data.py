@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from jbstack import example_zip, files_read, wait_until
-from worker.tokens import create_token
+from worker.store.tokens import create_token
 
 REPO = Path(__file__).resolve().parents[2]
 APLUSB = REPO / "examples" / "aplusb"

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from jbstack import example_zip, wait_until
-from worker import submissions
+from worker.store import submissions
 
 REPO = Path(__file__).resolve().parents[2]
 C_APLUSB = ("#include <stdio.h>\nint main(void){long a,b;if(scanf(\"%ld %ld\",&a,&b)!=2)"
@@ -183,7 +183,7 @@ def test_judge0_number_of_runs_stops_at_the_first_failure(stack):
 
 @pytest.fixture(scope="module")
 def admin_token(stack):
-    from worker.tokens import create_token
+    from worker.store.tokens import create_token
 
     return create_token(stack.store, "judging-admin", scopes=["admin"])[1]
 

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from jbstack import REPO, stop_stack, wait_until
-from worker import logs
+from worker.service import logs
 
 C_OK = "#include <stdio.h>\nint main(void){puts(\"hi\");return 0;}\n"
 
@@ -30,7 +30,7 @@ def json_lines(text: str) -> list[dict]:
 
 
 def test_configure_json_writes_one_object_a_line_with_the_submission():
-    code = ("import logging; from worker import logs; logs.configure('json'); "
+    code = ("import logging; from worker.service import logs; logs.configure('json'); "
             "log = logging.getLogger('judgebox.test')\n"
             "with logs.submission('tok-1'): log.info('inside %s', 1, extra={'queue': 'q'})\n"
             "log.warning('outside')\n"
@@ -101,7 +101,7 @@ def test_json_logs_carry_the_submission_across_web_and_worker(json_stack):
         return [e for e in lines if e["submission"] == token and ": AC (c" in e["message"]]
 
     [line] = wait_until(verdict_line, 60, 0.1, what="the worker's verdict line")
-    assert line["level"] == "INFO" and line["logger"] == "worker.pipeline"
+    assert line["level"] == "INFO" and line["logger"] == "worker.service.pipeline"
     assert line["process"].startswith("ForkPoolWorker")
     lines = json_lines(worker_log.read_text(errors="replace"))
     assert any(e["submission"] is None and "ready" in e["message"] for e in lines)

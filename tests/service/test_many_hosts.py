@@ -99,7 +99,7 @@ def other_host(tmp_path):
 
 
 def _start_worker(env: dict, name: str, log_dir, netns: str | None) -> subprocess.Popen:
-    argv = [sys.executable, "-m", "web.cli", "worker", "--concurrency=1",
+    argv = [sys.executable, "-m", "worker.cli", "worker", "--concurrency=1",
             f"--hostname={name}", "--loglevel=INFO"]
     if netns:
         argv = ["nsenter", f"--net=/run/netns/{netns}", "--", *argv]
@@ -111,7 +111,7 @@ def _start_worker(env: dict, name: str, log_dir, netns: str | None) -> subproces
 def test_a_worker_on_another_host_judges_and_a_second_shares_the_queue(
         tmp_path_factory, redis_server, postgres, other_host):
     from web import create_app
-    from worker import submissions
+    from worker.store import submissions
 
     netns, address = other_host
     database = postgres.create_database(f"many_hosts_{secrets.token_hex(4)}")
@@ -155,7 +155,7 @@ def test_a_worker_on_another_host_judges_and_a_second_shares_the_queue(
         assert probe.returncode != 0 and "ConnectionRefused" in probe.stderr
 
         # a problem: its package reaches the far worker from the database, not from a disk
-        from worker.tokens import create_token
+        from worker.store.tokens import create_token
 
         admin = create_token(store, "many-hosts-admin", scopes=["admin"])[1]
         response = requests.post(f"{server.url}/api/v1/problems", headers={

@@ -6,8 +6,9 @@ from __future__ import annotations
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from jbstack import wait_until
-from worker import metrics
+from jbstack import example_zip, wait_until
+from worker.service import metrics
+from worker.store.tokens import create_token
 
 C_APLUSB = ("#include <stdio.h>\nint main(void){long a,b;if(scanf(\"%ld %ld\",&a,&b)!=2)"
             "return 1;printf(\"%ld\\n\",a+b);return 0;}\n")
@@ -74,6 +75,33 @@ def test_metrics_move_after_judgements(stack):
             if name == "judgebox_judgements_total" and ("verdict", "SE") in labels)
     assert all(value(after, "judgebox_metrics_scrape_errors", source=s) == 0
                for s in ("redis", "queues", "store"))
+
+
+def test_a_problem_submission_records_compile_run_and_check_too(stack):
+    """A submission on a problem is judged by the same function as an ad-hoc one, and so
+    measured the same way: its compile, each test's run (and its box) and each check."""
+    admin = create_token(stack.store, "metrics-admin", scopes=["admin"])[1]
+    uploaded = requests.post(f"{stack.url}/api/v1/problems", headers={"X-Auth-Token": admin},
+                             data={"name": "metrics-aplusb"},
+                             files={"package": ("aplusb.zip", example_zip("aplusb"))},
+                             timeout=30)
+    assert uploaded.status_code == 201, uploaded.text
+    tests = uploaded.json()["test_count"]
+    before = scrape(stack.url)
+    token = submit(stack.url, language="c", source=C_APLUSB, problem="metrics-aplusb")
+    body = wait_done(stack.url, token)
+    assert body["verdict"] == "AC" and len(body["tests"]) == tests >= 2, body
+    after = scrape(stack.url)
+
+    def moved(name, **labels):
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert moved("judgebox_judgements_total", verdict="AC", language="c") >= 1
+    assert moved("judgebox_phase_seconds_count", phase="compile") >= 1
+    assert moved("judgebox_phase_seconds_count", phase="run") >= tests
+    assert moved("judgebox_phase_seconds_count", phase="check") >= tests
+    assert moved("judgebox_phase_seconds_sum", phase="run") > 0
+    assert moved("judgebox_box_setup_seconds_count") >= tests
 
 
 def test_an_se_judgement_is_counted(stack):

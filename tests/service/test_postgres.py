@@ -17,13 +17,12 @@ from pathlib import Path
 import pytest
 import requests
 from sqlalchemy import inspect, text
+from test_judging import C_APLUSB, PY_APLUSB, b64, submit, wait_done
 
 from jbstack import build_stack, stop_stack
-from test_judging import C_APLUSB, PY_APLUSB, b64, submit, wait_done
-from worker import submissions
-from worker.celery_app import enqueue
-from worker.store import MIGRATIONS_DIR, Store
-from worker.submissions import NewSubmission, NewTest
+from worker.service.celery_app import enqueue
+from worker.store import MIGRATIONS_DIR, Store, submissions
+from worker.store.submissions import NewSubmission, NewTest
 
 REPO = Path(__file__).resolve().parents[2]
 TABLES = {"packages", "problems", "submissions", "submission_tests", "test_results",
@@ -145,7 +144,7 @@ def test_native_submission_judged_on_postgres(pg_stack, language, source, tests,
 def _admin(stack) -> dict:
     """An admin token's header (listing submissions needs a token), made once per stack."""
     if not hasattr(stack, "admin_token"):
-        from worker.tokens import create_token
+        from worker.store.tokens import create_token
         stack.admin_token = create_token(stack.store, "pg-lister", scopes=["admin"])[1]
     return {"X-Auth-Token": stack.admin_token}
 
@@ -181,7 +180,7 @@ def test_judge0_wait_batch_and_list_on_postgres(pg_stack):
 
 
 def test_problem_upload_submit_and_delete_on_postgres(pg_stack):
-    from worker.tokens import create_token
+    from worker.store.tokens import create_token
 
     admin = create_token(pg_stack.store, "pg-admin", scopes=["admin"])[1]
     buffer = io.BytesIO()
@@ -250,7 +249,7 @@ def test_nul_and_invalid_utf8_in_every_text_reach_postgres(pg_stack):
     problem's title, through the whole pipeline: every judgement is stored at the first try
     (escaped where text cannot hold them: a NUL as \\x00) and shown (the store turned each
     into a DataError before, and the submission stayed compiling through every retry)."""
-    from worker.tokens import create_token
+    from worker.store.tokens import create_token
 
     url = pg_stack.url
     # compile output quoting a source line with a NUL in it (CPython quotes the line it
@@ -294,7 +293,7 @@ def test_every_text_column_takes_any_text_on_postgres(fresh_postgres_url):
     submitters, file names...) takes a NUL, bytes that are not UTF-8 (as ``surrogateescape``
     decodes them) and lone surrogates: stored escaped, read back as stored, the rest of the
     text unchanged."""
-    from worker import db
+    from worker.store import db
 
     store = Store(fresh_postgres_url)
     store.migrate()
@@ -333,7 +332,7 @@ def test_a_judgement_the_store_refuses_is_se_at_once_not_retried(fresh_postgres_
     """A value the database refuses is no outage: trying again would fail alike (it left the
     submission compiling through every retry, then SE on the fourth). The judgement is SE at
     once, at the first attempt, with the database's reason and none of the test data."""
-    from worker import pipeline
+    from worker.service import pipeline
 
     store = Store(fresh_postgres_url)
     store.migrate()

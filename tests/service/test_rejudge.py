@@ -19,7 +19,7 @@ import requests
 
 import jbstack
 from jbstack import build_stack, stop_stack
-from worker import submissions
+from worker.store import submissions
 
 REPO = Path(__file__).resolve().parents[2]
 APLUSB = REPO / "examples" / "aplusb"
@@ -67,7 +67,7 @@ def rstack(tmp_path_factory, redis_server):
         pytest.skip("needs root (the real sandbox)")
     stack = build_stack(tmp_path_factory, redis_server, 11, "rejudges", workers=1,
                         concurrency=2, WORKER_LANGUAGES="c,python3")
-    from worker.tokens import create_token
+    from worker.store.tokens import create_token
 
     stack.token = create_token(stack.store, "rejudge-admin", scopes=["admin"])[1]
     answer = requests.put(f"{stack.url}/api/v1/problems/rj", headers=_auth(stack),

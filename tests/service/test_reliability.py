@@ -15,10 +15,10 @@ import requests
 
 import jbstack
 from jbstack import build_stack, stop_stack
-from worker import submissions
-from worker.celery_app import enqueue
-from worker.db import DONE
-from worker.submissions import NewSubmission, NewTest
+from worker.service.celery_app import enqueue
+from worker.store import submissions
+from worker.store.db import DONE
+from worker.store.submissions import NewSubmission, NewTest
 
 # Spins ~2 s of CPU, then answers: long enough to be killed in the middle.
 SPIN = ("#include <stdio.h>\n#include <time.h>\nint main(void){clock_t t=clock();"

@@ -1,5 +1,5 @@
-"""The judging worker's batched writes (``worker.pipeline.Reporter``) on a real SQLite store:
-few writes, every result stored once, the lease always covering the next step, and a worker
+"""The judging worker's batched writes (``worker.service.pipeline.Reporter``) on a real SQLite
+store: few writes, every result stored once, the lease always covering the next step, and a worker
 whose lease ran out stopped at its next report."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import update
 
-from worker import pipeline, submissions
-from worker.db import COMPILING, DONE, RUNNING, Submission, utcnow
-from worker.pipeline import JudgeSettings, Reporter
-from worker.store import Store
-from worker.submissions import LeaseLost, NewSubmission, NewTest
+from worker.service import pipeline
+from worker.service.pipeline import JudgeSettings, Reporter
+from worker.store import Store, submissions
+from worker.store.db import COMPILING, DONE, RUNNING, Submission, utcnow
+from worker.store.submissions import LeaseLost, NewSubmission, NewTest
 
 MARGIN = 4.0
 

@@ -51,7 +51,7 @@ def test_serve_brings_up_the_stack_and_stops_it(tmp_path):
         pytest.skip("needs root (the real sandbox)")
     redis_port, port = jbstack.free_port(), jbstack.free_port()
     env = jbstack.service_env(tmp_path, f"redis://127.0.0.1:{redis_port}/0")
-    proc = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--port",
+    proc = subprocess.Popen([sys.executable, "-m", "worker.cli", "serve", "--port",
                              str(port), "--concurrency", "1"], env=env, cwd=jbstack.REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             start_new_session=True)

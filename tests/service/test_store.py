@@ -10,10 +10,9 @@ import multiprocessing
 import pytest
 from sqlalchemy import inspect, update
 
-from worker import packages, submissions
-from worker.db import DONE, QUEUED, RUNNING, Submission, utcnow
-from worker.store import Store
-from worker.submissions import LeaseLost, NewSubmission, NewTest, NotClaimable
+from worker.store import Store, packages, submissions
+from worker.store.db import DONE, QUEUED, RUNNING, Submission, utcnow
+from worker.store.submissions import LeaseLost, NewSubmission, NewTest, NotClaimable
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -50,12 +49,12 @@ def test_migrations_are_idempotent_and_create_every_table(store):
 
 
 def test_the_migrations_build_exactly_the_models(store):
-    """Every column, index and foreign key of ``worker.db`` comes from a migration (a model
+    """Every column, index and foreign key of ``worker.store.db`` comes from a migration (a model
     changed without one would differ here)."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from worker.db import Base
+    from worker.store.db import Base
 
     with store.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []

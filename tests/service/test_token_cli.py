@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from web.cli import token_group
+from worker.cli.accounts import token_group
 
 
 def test_token_lifecycle(tmp_path, monkeypatch):
@@ -62,7 +62,7 @@ def test_scopes_update_and_a_given_value(tmp_path, monkeypatch):
     short = runner.invoke(token_group, ["create", "short", "--value", "abc"])
     assert short.exit_code == 1 and "8 to 200" in short.output
     from web import create_app
-    from worker.tokens import verify_token
+    from worker.store.tokens import verify_token
     store = create_app().extensions["judgebox_store"]
     found = verify_token(store, "f6583e60-b13b-4228-b554-2eb332ca64e7")
     assert found.name == "judge0-graders" and found.scopes == "submit"

@@ -1,13 +1,35 @@
-"""From a run's outcome to our verdict and Judge0's status id, as Judge0 decides it."""
+"""From a run's outcome to our verdict and Judge0's status id, as Judge0 decides it: the run
+judged by the one judging function (``worker.core.judging``, the run canned), the submission's
+columns as the worker stores them (``worker.service.pipeline``)."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
-from sandbox import Outcome, Status
-from worker.pipeline import language_with_options
-from worker.languages import get_language
-from worker.verdicts import judge0_status, lines_match, run_verdict, tokens_match
+from sandbox import Limits, Outcome, Status
+from worker.core import judging
+from worker.core.checkers import default
+from worker.core.compile import Program
+from worker.core.judging import JudgeOptions, judge
+from worker.core.languages import get_language
+from worker.core.problem import adhoc_problem
+from worker.core.verdicts import judge0_status
+from worker.service import pipeline
+from worker.service.pipeline import language_with_options
+
+
+def run_verdict(monkeypatch, tmp_path, outcome: Outcome, expected: bytes | None) -> dict:
+    """The stored columns of a Judge0 submission whose one run ended as ``outcome``."""
+    monkeypatch.setattr(judging, "compile_program", lambda language, source, workdir, limits:
+                        Program(language, True, ""))
+    monkeypatch.setattr(judging, "program_box", lambda program: contextlib.nullcontext())
+    monkeypatch.setattr(judging, "run_program", lambda *args, **kwargs: outcome)
+    problem = adhoc_problem(tmp_path / "tests", [(b"", expected)], "lines")
+    judgement = judge(problem, b"", get_language("c"), JudgeOptions(
+        time_limit=1.0, limits=Limits(cpu_time_ms=2000)))
+    return pipeline._values(judgement, "judge0")
 
 
 @pytest.mark.parametrize("outcome, expected, verdict, status, code, signal", [
@@ -26,23 +48,25 @@ from worker.verdicts import judge0_status, lines_match, run_verdict, tokens_matc
     (Outcome(Status.OLE, None, 9, killed_by="output"), None, "OLE", 8, 0, 25),
     (Outcome(Status.SE, message="box failed"), None, "SE", 13, None, None),
 ])
-def test_run_verdicts(outcome, expected, verdict, status, code, signal):
-    rv = run_verdict(outcome, expected, cpu_limit_s=1.0, checker="lines")
-    assert (rv.verdict, rv.judge0_status, rv.exit_code, rv.exit_signal) == \
-        (verdict, status, code, signal)
+def test_run_verdicts(monkeypatch, tmp_path, outcome, expected, verdict, status, code, signal):
+    values = run_verdict(monkeypatch, tmp_path, outcome, expected)
+    assert (values["verdict"], values["judge0_status"], values["exit_code"],
+            values["exit_signal"]) == (verdict, status, code, signal)
 
 
-def test_cpu_time_beyond_the_promised_limit_is_tle():
-    rv = run_verdict(Outcome(Status.OK, 0, time=1.2, stdout=b"1"), b"1", cpu_limit_s=1.0)
-    assert (rv.verdict, rv.judge0_status) == ("TLE", 5)
+def test_cpu_time_beyond_the_promised_limit_is_tle(monkeypatch, tmp_path):
+    values = run_verdict(monkeypatch, tmp_path, Outcome(Status.OK, 0, time=1.2, stdout=b"1"),
+                         b"1")
+    assert (values["verdict"], values["judge0_status"], values["message"]) == \
+        ("TLE", 5, "Time limit exceeded")
 
 
 def test_judge0_comparison_trims_trailing_whitespace_only():
-    assert lines_match(b"1 2  \n3\t\n\n\n", b"1 2\n3")
-    assert not lines_match(b" 1", b"1")
-    assert not lines_match(b"1\n\n2", b"1\n2")
-    assert tokens_match(b"1   2\n3\n", b"1 2 3")
-    assert not tokens_match(b"1 2", b"1 3")
+    assert default.same_lines(b"1 2  \n3\t\n\n\n", b"1 2\n3")
+    assert not default.same_lines(b" 1", b"1")
+    assert not default.same_lines(b"1\n\n2", b"1\n2")
+    assert default.same_tokens(b"1   2\n3\n", b"1 2 3")
+    assert not default.same_tokens(b"1 2", b"1 3")
 
 
 def test_statuses_of_compile_and_system_errors():

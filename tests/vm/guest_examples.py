@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from worker.compile import CompileLimits
-from worker.judging import JudgeOptions, judge
-from worker.languages import language_for_file
-from worker.problem import open_problem, read_source
+from worker.core.compile import CompileLimits
+from worker.core.judging import JudgeOptions, judge
+from worker.core.languages import language_for_file
+from worker.core.problem import open_problem, read_source
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

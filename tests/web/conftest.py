@@ -38,7 +38,7 @@ def make_app(tmp_path, web_redis):
     """``make_app(**config)`` -> an app on a fresh store; a worker with C and Python 3 is
     reported live (nothing consumes the queues)."""
     from web import create_app
-    from worker import registry
+    from worker.store import registry
 
     made = []
 
@@ -83,6 +83,6 @@ def _no_env_leak(monkeypatch):
 @pytest.fixture
 def admin_token(app):
     """The secret of a token with the admin scope on ``app``'s store."""
-    from worker.tokens import create_token
+    from worker.store.tokens import create_token
 
     return create_token(app.extensions["judgebox_store"], "test-admin", scopes=["admin"])[1]

@@ -17,11 +17,11 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import _jbstack_for_web as jbstack  # loaded by conftest.py
 import pytest
 
-import _jbstack_for_web as jbstack  # loaded by conftest.py
-from worker import submissions
-from worker.tokens import create_token
+from worker.store import submissions
+from worker.store.tokens import create_token
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PRINCIPALS = ("stranger", "alice", "bob", "owner", "rival", "admin")

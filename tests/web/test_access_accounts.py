@@ -18,13 +18,13 @@ import io
 import re
 from dataclasses import dataclass
 
-import pytest
-
 import _jbstack_for_web as jbstack  # loaded by conftest.py
+import pytest
 from test_access import SECRETS, Row, _judged, _result, csrf
-from worker import assignments, submissions, users
-from worker.db import utcnow
-from worker.tokens import create_token
+
+from worker.store import assignments, submissions, users
+from worker.store.db import utcnow
+from worker.store.tokens import create_token
 
 PRINCIPALS = ("stranger", "student", "classmate", "outsider", "teacher", "admin")
 ACCOUNTS = {"student": ("s1", "student"), "classmate": ("s2", "student"),

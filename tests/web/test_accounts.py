@@ -9,14 +9,14 @@ import datetime as dt
 import io
 import json
 
+import _jbstack_for_web as jbstack  # loaded by conftest.py
 import pytest
 from click.testing import CliRunner
-
-import _jbstack_for_web as jbstack  # loaded by conftest.py
 from test_access import csrf
-from worker import assignments, submissions, users
-from worker.db import utcnow
-from worker.tokens import create_token
+
+from worker.store import assignments, submissions, users
+from worker.store.db import utcnow
+from worker.store.tokens import create_token
 
 
 def _login(client, username: str, password: str, next_url: str = ""):
@@ -137,7 +137,7 @@ def test_a_locked_out_account_and_its_tokens_stop_working(app, client):
 
 
 def test_the_users_command(tmp_path, monkeypatch):
-    from web.cli import users_group
+    from worker.cli.accounts import users_group
     monkeypatch.setenv("JUDGEBOX_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     class_list = tmp_path / "class.csv"

@@ -3,7 +3,7 @@ quotas (``web.quota``): 429 with Retry-After, 413 for what could never fit."""
 
 from __future__ import annotations
 
-from worker.tokens import create_token, list_tokens, revoke_token, verify_token
+from worker.store.tokens import create_token, list_tokens, revoke_token, verify_token
 
 BODY = {"source_code": "print(1)", "language_id": 71}
 
@@ -92,13 +92,13 @@ def test_every_item_of_a_batch_counts(make_app):
     too_big = client.post("/submissions/batch", json={"submissions": [BODY] * 5},
                           headers=auth)
     assert too_big.status_code == 413 and "4" in too_big.json["error"]
-    from worker.db import Submission
+    from worker.store.db import Submission
     with app.extensions["judgebox_store"].read() as session:
         assert session.query(Submission).count() == 4  # nothing stored of the refusals
 
 
 def _stored(app) -> list[int]:
-    from worker.db import Submission
+    from worker.store.db import Submission
     with app.extensions["judgebox_store"].read() as session:
         return [row.stored_bytes for row in session.query(Submission).order_by(Submission.id)]
 
@@ -121,7 +121,7 @@ def test_bytes_stored_per_minute_and_in_total(make_app):
     assert later.status_code == 429 and int(later.headers["Retry-After"]) > 0
     assert "bytes stored" in later.json["error"]
     # the total: what is stored already counts, whatever the minute
-    from worker.db import Submission
+    from worker.store.db import Submission
     with app.extensions["judgebox_store"].write() as session:
         session.query(Submission).update({"stored_bytes": 3 * mb - 100})
     full = app.test_client().post("/api/v1/submissions", json=body(200),

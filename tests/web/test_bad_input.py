@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from worker.tokens import create_token
+from worker.store.tokens import create_token
 
 REPO = Path(__file__).resolve().parents[2]
 S = "/api/v1/submissions"

@@ -17,9 +17,8 @@ import re
 import zipfile
 from pathlib import Path
 
-import pytest
-
 import _jbstack_for_web as jbstack  # loaded by conftest.py
+import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -134,7 +133,7 @@ def _submit(page, url: str, language: str, source: str, editor: bool = True) -> 
 
 
 def test_admin_logs_in_and_uploads_packages(stack, page, tmp_path, shots):
-    from worker.tokens import create_token
+    from worker.store.tokens import create_token
 
     _, secret = create_token(stack.store, "browser-admin", scopes=["admin"])
     page.goto(f"{stack.url}/admin")
@@ -279,7 +278,7 @@ def test_main_pages_and_a_phone(stack, browser, page, shots):
 
 def test_admin_sees_verify_reports_and_every_submission(stack, page, shots):
     """The background ``judgebox verify`` of each uploaded package ends, and says ok."""
-    from worker.tokens import create_token
+    from worker.store.tokens import create_token
 
     _, secret = create_token(stack.store, "browser-admin-2", scopes=["admin"])
     page.goto(f"{stack.url}/admin")
@@ -334,7 +333,7 @@ int main(void) {
 
 
 def _log_in(stack, page, name: str) -> None:
-    from worker.tokens import create_token
+    from worker.store.tokens import create_token
 
     _, secret = create_token(stack.store, name, scopes=["admin"])
     page.goto(f"{stack.url}/admin")
@@ -399,8 +398,8 @@ def test_every_language_with_a_mode_is_highlighted(stack, page):
     test) gets its mode in the editor, which highlights its self-test program."""
     from test_editor_modes import mode_of
 
-    from worker import registry
-    from worker.languages import all_languages
+    from worker.core.languages import all_languages
+    from worker.store import registry
 
     languages = all_languages()
     registry.report(stack.store, "editor-modes@test", queues=[], languages=[
@@ -452,7 +451,7 @@ DARK_BG = (18, 21, 27)  # style.css's --bg in dark mode
 
 
 def test_dark_mode_follows_the_system_setting(stack, browser, shots):
-    from worker import submissions
+    from worker.store import submissions
 
     context = browser.new_context(viewport={"width": 1100, "height": 900},
                                   color_scheme="dark")
@@ -598,8 +597,8 @@ def _minus_zip(dest: Path) -> Path:
 def test_admin_replaces_a_package_and_rejudges(stack, page, tmp_path, shots):
     """(Last: it changes aplusb.) The accepted C++ A+B becomes WA on A-B; applied, its page
     says so."""
-    from worker import submissions
-    from worker.tokens import create_token
+    from worker.store import submissions
+    from worker.store.tokens import create_token
 
     accepted = [s for s in submissions.list_submissions(stack.store, problem="aplusb",
                                                         verdict="AC")]

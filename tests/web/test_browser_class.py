@@ -13,10 +13,9 @@ import csv
 import io
 import re
 
+import _jbstack_for_web as jbstack  # loaded by conftest.py
 import pytest
 import requests
-
-import _jbstack_for_web as jbstack  # loaded by conftest.py
 from test_browser import (VERDICT_TIMEOUT, _type_source, _zip, browser, page,  # noqa: F401
                           pytestmark, shots)
 
@@ -67,7 +66,7 @@ def _both_widths(browser, url: str, username: str | None, password: str | None,
 
 
 def test_a_class_runs_an_assignment(stack, browser, page, tmp_path, shots):
-    from worker import users
+    from worker.store import users
 
     url = stack.url
     _, admin_password = users.create_user(stack.store, "root", "admin", "The Admin")

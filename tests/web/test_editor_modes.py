@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from worker.languages import all_languages
+from worker.core.languages import all_languages
 
 EDITOR = Path(__file__).parent.parent.parent / "web" / "editor"
 TABLE = json.loads((EDITOR / "modes.json").read_text())

@@ -13,12 +13,12 @@ import io
 import re
 import zipfile
 
+import _jbstack_for_web as jbstack  # loaded by conftest.py
 import pytest
 
-import _jbstack_for_web as jbstack  # loaded by conftest.py
 from web.feedback import COMPARED_LINES, DIFF_ROWS, LINE_CHARS, diff_texts
-from worker import submissions
-from worker.tokens import create_token
+from worker.store import submissions
+from worker.store.tokens import create_token
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 SECRET_ANSWER = "4000000000"  # aplusb's secret/03-beyond-int32.ans

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.generation import GenerationMode
 
-from worker.tokens import create_token
+from worker.store.tokens import create_token
 
 MAX_EXAMPLES = 100
 SEED = 20241209

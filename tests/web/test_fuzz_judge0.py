@@ -19,14 +19,13 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis.errors import Unsatisfiable
-from schemathesis.checks import (
-    content_type_conformance, not_a_server_error, response_schema_conformance,
-    status_code_conformance)
+from schemathesis.checks import (content_type_conformance, not_a_server_error,
+                                 response_schema_conformance, status_code_conformance)
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
 
-from worker.db import DONE, Submission
-from worker.tokens import create_token
+from worker.store.db import DONE, Submission
+from worker.store.tokens import create_token
 
 MAX_EXAMPLES = 100
 SEED = 20241209

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from worker.batch import BatchResult, render_report
-from worker.rejudge import read_report
-from worker.spreadsheet import read_csv, write_csv
+from worker.core.batch import BatchResult, render_report
+from worker.core.spreadsheet import read_csv, write_csv
+from worker.store.rejudge import read_report
 
 EXAMPLES = Path(__file__).parent.parent.parent / "examples"
 

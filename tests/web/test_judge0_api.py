@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from worker import submissions
-from worker.db import DONE, Submission
+from worker.store import submissions
+from worker.store.db import DONE, Submission
 
 # The SDK's Config model: every key must be there (judge0 0.0.8, base_types.Config).
 CONFIG_KEYS = {
@@ -245,7 +245,7 @@ def test_unknown_token_and_delete(client):
 
 
 def test_delete_needs_the_admin_or_the_submitters_token(make_app):
-    from worker.tokens import create_token
+    from worker.store.tokens import create_token
 
     app = make_app(ENABLE_SUBMISSION_DELETE=True)
     client = app.test_client()
@@ -312,7 +312,7 @@ def test_queue_full_and_maintenance_are_503(make_app):
 
 
 def test_number_of_runs_is_stored_echoed_and_capped(make_app):
-    from worker.celery_app import task_time_limit
+    from worker.service.celery_app import task_time_limit
 
     app = make_app()
     client = app.test_client()
@@ -356,8 +356,8 @@ def zipped(files: dict[str, bytes | str]) -> str:
 @pytest.fixture
 def with_projects(app):
     """The fake worker also runs Judge0's Multi-file program (our ``multi``)."""
-    from worker import registry
     from tests.web.conftest import LANGUAGES
+    from worker.store import registry
     registry.report(app.extensions["judgebox_store"], "fake@test", concurrency=2,
                     queues=["interactive", "batch"], languages=LANGUAGES + [
                         {"id": "multi", "name": "Multi-file program", "version": "5.2.15",

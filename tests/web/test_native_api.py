@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from worker import submissions
+from worker.store import submissions
 
 REPO = Path(__file__).resolve().parents[2]
 A_PLUS_B = "a, b = map(int, input().split())\nprint(a + b)\n"
@@ -137,7 +137,7 @@ def _zip_of(directory: Path) -> bytes:
 
 @pytest.fixture
 def token(app):
-    from worker.tokens import create_token
+    from worker.store.tokens import create_token
 
     return create_token(app.extensions["judgebox_store"], "admin", scopes=["admin"])[1]
 
@@ -170,7 +170,7 @@ def test_problem_upload_list_get_delete(client, token, app):
     assert client.delete("/api/v1/problems/aplusb", headers=headers).status_code == 204
     assert client.get("/api/v1/problems/aplusb").status_code == 404
     # the queued submission still has its package (it is deleted once nothing needs it)
-    from worker import packages
+    from worker.store import packages
 
     assert packages.get_bytes(app.extensions["judgebox_store"], row.package_sha256) == data
 

@@ -8,11 +8,11 @@ import io
 import re
 import zipfile
 
+import _jbstack_for_web as jbstack  # loaded by conftest.py
 import pytest
 
-import _jbstack_for_web as jbstack  # loaded by conftest.py
-from worker import submissions
-from worker.tokens import create_token, revoke_token
+from worker.store import submissions
+from worker.store.tokens import create_token, revoke_token
 
 EXAMPLES = jbstack.REPO / "examples"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from language_kit import CASES, NOT_APPLICABLE, applicable, program_path
-from worker.compile import CompileLimits, Program, compile_program
-from worker.languages import get_language
+from worker.core.compile import CompileLimits, Program, compile_program
+from worker.core.languages import get_language
 
 
 def pytest_collection_modifyitems(items):
@@ -43,7 +43,7 @@ def _private_selftest_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def statuses():
     """Every language's self-test result, by id (tested once, in parallel)."""
-    from worker.selftest import language_statuses
+    from worker.core.selftest import language_statuses
 
     return {s.id: s for s in language_statuses()}
 

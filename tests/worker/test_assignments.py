@@ -1,7 +1,7 @@
-"""Assignments' scoreboards and grades (``worker.assignments``) on a real store: IOI (best
+"""Assignments' scoreboards and grades (``worker.store.assignments``) on a real store: IOI (best
 score per problem, late submissions at their factor) and ICPC (solved, penalty minutes,
 compile errors not counted, a frozen board), computed from submissions as the workers leave
-them; and the class lists (``worker.users``)."""
+them; and the class lists (``worker.store.users``)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ import uuid
 
 import pytest
 
-from worker import assignments as asg
-from worker import users
-from worker.db import DONE, QUEUED, Package, Problem, Submission
-from worker.spreadsheet import read_csv
-from worker.store import Store
+from worker.core.spreadsheet import read_csv
+from worker.store import Store, assignments as asg, users
+from worker.store.db import DONE, QUEUED, Package, Problem, Submission
 
 START = dt.datetime(2026, 12, 1, 9, 0)
 

@@ -233,7 +233,7 @@ def test_usage_errors(folder, tmp_path):
     (["bob.py", ".DS_Store", "__MACOSX/._bob.py"], [("bob", "bob.py")]),
 ])
 def test_zip_layouts(tmp_path, entries, expected):
-    from worker.batch import collect_submissions, open_submissions
+    from worker.core.batch import collect_submissions, open_submissions
 
     archive = tmp_path / "class.zip"
     with zipfile.ZipFile(archive, "w") as zf:

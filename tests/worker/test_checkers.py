@@ -12,18 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import Limits, Outcome, Status
-from worker.checkers import CHECKERS, CheckOptions, get_checker
-from worker.checkers import testlib as testlib_checker
-from worker import verdicts
-from worker.checkers import CheckResult
-from worker.checkers import default as default_module
-from worker.checkers.default import compare, parse_flags, parse_float
-from worker.compile import compile_program
-from worker.languages import get_language
-from worker.problem import read_source
-
 from problem_kit import EXAMPLES
+from sandbox import Limits, Outcome, Status
+from worker.core.checkers import (CHECKERS, CheckOptions, CheckResult, default as default_module,
+                                  get_checker, testlib as testlib_checker)
+from worker.core.checkers.default import compare, parse_flags, parse_float
+from worker.core.compile import compile_program
+from worker.core.languages import get_language
+from worker.core.problem import read_source
 
 
 def default(output: str | bytes, answer: str | bytes, *flags: str):
@@ -203,7 +199,7 @@ def test_streaming_default_agrees_with_the_whole_output_split(monkeypatch, block
             want = reference_compare(output, answer, parsed)
             assert compare(output, answer, parsed) == want, (output, answer, flags)
             if not flags:
-                assert verdicts.tokens_match(output, answer) == (output.split() ==
+                assert default_module.same_tokens(output, answer) == (output.split() ==
                                                                  answer.split())
                 lines = [line.rstrip() for line in output.split(b"\n")]
                 wanted = [line.rstrip() for line in answer.split(b"\n")]
@@ -211,7 +207,7 @@ def test_streaming_default_agrees_with_the_whole_output_split(monkeypatch, block
                     lines.pop()
                 while wanted and not wanted[-1]:
                     wanted.pop()
-                assert verdicts.lines_match(output, answer) == (lines == wanted), \
+                assert default_module.same_lines(output, answer) == (lines == wanted), \
                     (output, answer)
 
 
@@ -246,9 +242,9 @@ def test_the_default_validator_holds_no_token_list(tmp_path):
     spaced = lines[:1 << 20].replace(b"\n", b" \n")  # each line trimmed: slower, 1 MB is enough
     tracemalloc.start()
     try:
-        assert verdicts.tokens_match(output, lines) and verdicts.lines_match(lines, lines)
-        assert verdicts.lines_match(spaced, lines[:1 << 20])
-        assert not verdicts.lines_match(output, lines)
+        assert default_module.same_tokens(output, lines) and default_module.same_lines(lines, lines)
+        assert default_module.same_lines(spaced, lines[:1 << 20])
+        assert not default_module.same_lines(output, lines)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -276,8 +272,18 @@ def test_exact_compare(tmp_path):
         assert check(output, answer, CheckOptions()).verdict == "WA"
 
 
+def test_lines_checker_is_judge0s_comparison(tmp_path):
+    answer = tmp_path / "a.ans"
+    answer.write_bytes(b"1 2\n3\n")
+    check = get_checker("lines")
+    for output in (b"1 2\n3\n", b"1 2  \n3\t\n\n\n", b"1 2\n3"):
+        assert check(output, answer, CheckOptions()) == CheckResult("AC"), output
+    for output in (b" 1 2\n3\n", b"1  2\n3\n", b"1 2\n\n3\n", b"1 2 3\n"):
+        assert check(output, answer, CheckOptions()) == CheckResult("WA"), output
+
+
 def test_registry_lists_every_checker():
-    assert sorted(CHECKERS) == ["default", "exact", "kattis", "testlib"]
+    assert sorted(CHECKERS) == ["default", "exact", "kattis", "lines", "testlib"]
     with pytest.raises(KeyError):
         get_checker("nope")
 

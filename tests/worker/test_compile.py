@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from sandbox import Limits, Outcome, Status
-from worker.compile import CompileLimits, _failure, compile_program, run_program
-from worker.languages import get_language
+from worker.core.compile import CompileLimits, _failure, compile_program, run_program
+from worker.core.languages import get_language
 
 pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root"),
               pytest.mark.usefixtures("clean_host"), pytest.mark.timeout(60)]
@@ -219,7 +219,7 @@ def test_a_programs_file_names_never_meet_the_judges_own_files(tmp_path, clean_h
     """A program of several files keeps its submitter's names: one named like the judge's
     own files in the work directory (the checker's directory, a test's input) is the
     program's file all the same, and judging goes on."""
-    from worker.sources import SourceFiles
+    from worker.core.sources import SourceFiles
     (tmp_path / "checker").mkdir()
     (tmp_path / "test-1.in").write_bytes(b"the judge's\n")
     files = SourceFiles((("main.py", b"print(open('checker').read() + open('test-1.in').read())"),

@@ -1,6 +1,6 @@
-"""The compile cache (``worker.compile_cache``): a hit gives the same program and verdict without
-running the compiler (this process's ``counters.compiler_runs`` counts compile boxes), the key
-follows the source, the options, the limits and the toolchain, damaged entries are compiled
+"""The compile cache (``worker.core.compile_cache``): a hit gives the same program and verdict
+without running the compiler (this process's ``counters.compiler_runs`` counts compile boxes), the
+key follows the source, the options, the limits and the toolchain, damaged entries are compiled
 again, concurrent writers leave only whole entries, and the directory stays under its cap."""
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from sandbox import Outcome, Status
-from worker import compile_cache
-from worker.compile import CompileLimits, compile_program
-from worker.compile_cache import CacheEntry, CompileCache, cacheable, counters, private_dir
-from worker.judging import JudgeOptions, judge
-from worker.languages import get_language
-from worker.pipeline import language_with_options
-from worker.problem import load_problem
+from worker.core import compile_cache
+from worker.core.compile import CompileLimits, compile_program
+from worker.core.compile_cache import CacheEntry, CompileCache, cacheable, counters, private_dir
+from worker.core.judging import JudgeOptions, judge
+from worker.core.languages import get_language
+from worker.core.problem import load_problem
+from worker.service.pipeline import language_with_options
 
 pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root"),
               pytest.mark.usefixtures("clean_host"), pytest.mark.timeout(120)]
@@ -106,7 +106,8 @@ def test_the_key_follows_source_options_limits_and_toolchain(store, tmp_path, mo
 
     def key(language=c, source=C_OK, limits=LIMITS):
         step = language.compile
-        return store.key(language, step, language.values(source), source, limits)
+        return store.key(language, step, language.values(source), source,
+                         dataclasses.asdict(limits))
 
     base = key()
     assert base == key() and len(base) == 64

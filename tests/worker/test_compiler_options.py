@@ -8,9 +8,9 @@ import os
 import pytest
 
 from sandbox import Limits, Status
-from worker.compile import compile_program, run_program
-from worker.languages import get_language
-from worker.pipeline import language_with_options
+from worker.core.compile import compile_program, run_program
+from worker.core.languages import get_language
+from worker.service.pipeline import language_with_options
 
 pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root"),
               pytest.mark.usefixtures("clean_host"), pytest.mark.timeout(120)]

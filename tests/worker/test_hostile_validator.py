@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from sandbox import Limits
-from worker.checkers import CheckOptions, get_checker, kattis
-from worker.compile import compile_program
-from worker.languages import get_language
+from worker.core.checkers import CheckOptions, get_checker, kattis
+from worker.core.compile import compile_program
+from worker.core.languages import get_language
 
 pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root"),
               pytest.mark.timeout(60)]

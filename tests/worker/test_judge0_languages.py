@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from worker import judge0
-from worker.languages import all_languages
+from worker.core.languages import all_languages
+from worker.service import judge0
 
 # Judge0 CE's names: 43-89 from its db/languages/active.rb (1.13.1), 90-105 as the hosted
 # Judge0 CE lists them.

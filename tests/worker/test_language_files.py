@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from sandbox import load_template
-from worker.languages import (LanguageError, _registry, ada_main_unit, all_languages,
-                              get_language, java_main_class, language_for_file,
-                              scala_main_object)
+from worker.core.languages import (LanguageError, _registry, ada_main_unit, all_languages,
+                                   get_language, java_main_class, language_for_file,
+                                   scala_main_object)
 
 MINIMAL = """
 [language]
@@ -205,7 +205,7 @@ def test_an_extension_belongs_to_one_language(templates):
 @pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root")
 @pytest.mark.usefixtures("clean_host")
 def test_missing_or_broken_toolchain_is_disabled_with_a_reason(templates):
-    from worker.selftest import language_statuses
+    from worker.core.selftest import language_statuses
 
     box = '\n[box]\npaths = ["/bin", "/lib", "/lib64", "/usr/lib64", "/etc/ld.so.cache",' \
           ' "/usr/lib/x86_64-linux-gnu", "/usr/bin/sh", "/usr/bin/dash"]\n' \
@@ -229,7 +229,7 @@ def test_missing_or_broken_toolchain_is_disabled_with_a_reason(templates):
 def test_a_sandbox_failure_is_reported_but_never_cached(templates, monkeypatch):
     import json
 
-    from worker import selftest
+    from worker.core import selftest
 
     def sandbox_fails(lang):
         raise selftest._SandboxFailed("version command SE: setup: the box died before exec")
@@ -245,7 +245,7 @@ def test_a_sandbox_failure_is_reported_but_never_cached(templates, monkeypatch):
 
 
 def test_dot_m_files_of_a_program_are_told_by_their_content():
-    from worker.sources import SourceFiles, language_of
+    from worker.core.sources import SourceFiles, language_of
 
     objc = SourceFiles((("main.m", b"#import <Foundation/Foundation.h>\nint main(void) {}\n"),
                         ("util.m", b"@implementation Util\n@end\n")))
@@ -263,6 +263,6 @@ def test_dot_m_files_of_a_program_are_told_by_their_content():
     ([("A.scala", b"class Helper")], None, "Main"),
 ])
 def test_scala_main_object_of_several_files(files, entry, expected):
-    from worker.languages import scala_main_object_of_files
+    from worker.core.languages import scala_main_object_of_files
 
     assert scala_main_object_of_files(files, entry) == {"main_class": expected}

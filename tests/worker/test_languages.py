@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import Limits, Status
-from worker.compile import run_program
-from worker.languages import all_languages
-
 from language_kit import CASES, NOT_APPLICABLE, PROGRAMS, program_input
+from sandbox import Limits, Status
+from worker.core.compile import run_program
+from worker.core.languages import all_languages
 
 pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root"),
               pytest.mark.usefixtures("clean_host"), pytest.mark.timeout(120)]

@@ -1,5 +1,5 @@
-"""Precompiled headers (``worker.pch``): the ``<bits/stdc++.h>`` PCH of C++17 is built in a box
-and g++ really uses it (its own ``-H`` report says so: ``!`` before the ``.gch`` it read); a
+"""Precompiled headers (``worker.core.pch``): the ``<bits/stdc++.h>`` PCH of C++17 is built in a
+box and g++ really uses it (its own ``-H`` report says so: ``!`` before the ``.gch`` it read); a
 compile with it produces the very binary and messages of a plain compile; flags that do not
 match, a damaged ``.gch`` or a failed build fall back to plain compiles, never to CE."""
 
@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from sandbox import Limits, Status
-from worker import compile_cache, pch, selftest
-from worker.compile import CompileLimits, compile_program, run_program
-from worker.compile_cache import counters
-from worker.languages import get_language
-from worker.pipeline import language_with_options
+from worker.core import compile_cache, pch, selftest
+from worker.core.compile import CompileLimits, compile_program, run_program
+from worker.core.compile_cache import counters
+from worker.core.languages import get_language
+from worker.service import lifecycle
+from worker.service.pipeline import language_with_options
 
 pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root"),
               pytest.mark.usefixtures("clean_host"), pytest.mark.timeout(180)]
@@ -233,8 +234,9 @@ def test_a_worker_start_finds_the_built_pch_and_sets_up_the_cache(built):
     saved = dict(compile_cache._configured)
     saved_selftest = list(selftest._cache_dir)
     try:
-        started = pch.prepare_worker({"CACHE_DIR": str(root), "WORKER_LANGUAGES": "cpp17,c",
-                                      "COMPILE_CACHE_MB": 16})
+        started = lifecycle.prepare_worker({"CACHE_DIR": str(root),
+                                            "WORKER_LANGUAGES": "cpp17,c",
+                                            "COMPILE_CACHE_MB": 16})
         assert started is None  # nothing to build: it is there
         assert pch.lookup(get_language("cpp17")) == directory
         cache = compile_cache.default_cache()

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import Outcome, Status
-from worker.checkers import CheckResult
-from worker.interactive import verdict as interactive_verdict
-from worker.judging import JudgeOptions, judge
-from worker.languages import get_language, language_for_file
-from worker.problem import load_problem
-
 from problem_kit import EXAMPLES, package, write_package
+from sandbox import Outcome, Status
+from worker.core.checkers import CheckResult
+from worker.core.interactive import verdict as interactive_verdict
+from worker.core.judging import JudgeOptions, judge
+from worker.core.languages import get_language, language_for_file
+from worker.core.problem import load_problem
 
 PY = get_language("python3")
 TEST_KEYS = ["name", "group", "verdict", "time", "wall_time", "memory", "exit_code", "signal",

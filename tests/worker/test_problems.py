@@ -11,14 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from worker.judging import prepare_checker
-from worker.languages import get_language
-from worker.problem import (ArchiveLimits, PackageError, derive_time_limit, load_problem,
-                            open_problem, read_source)
-from worker.problem.model import ProblemLimits
-
-from problem_kit import EXAMPLES, EXAMPLE_NAMES, copy_example, package, write_package
-
+from problem_kit import EXAMPLE_NAMES, EXAMPLES, copy_example, package, write_package
+from worker.core.judging import prepare_checker
+from worker.core.languages import get_language
+from worker.core.problem import (ArchiveLimits, PackageError, derive_time_limit, load_problem,
+                                 open_problem, read_source)
+from worker.core.problem.model import ProblemLimits
 
 # --- the examples -----------------------------------------------------------------------
 

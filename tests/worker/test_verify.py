@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from problem_kit import EXAMPLE_NAMES, EXAMPLES, copy_example
 from worker.cli import main as judgebox
-from worker.problem import load_problem
-from worker.verify import VerifyOptions, verify_problem
-
-from problem_kit import EXAMPLES, EXAMPLE_NAMES, copy_example
+from worker.core.problem import load_problem
+from worker.core.verify import VerifyOptions, verify_problem
 
 
 def invoke(*args: str):
@@ -111,7 +110,7 @@ def test_judge_errors_are_one_line(args, code, message):
 def test_verify_zipped_package(tmp_path):
     archive = shutil.make_archive(str(tmp_path / "guess"), "zip", EXAMPLES, "guess")
     report = None
-    from worker.problem import open_problem
+    from worker.core.problem import open_problem
     with open_problem(Path(archive)) as problem:
         report = verify_problem(problem, VerifyOptions())
     assert report.ok and len(report.reports) == 5

@@ -17,10 +17,10 @@ import pytest
 from click.testing import CliRunner
 
 from worker.cli import main as judgebox
-from worker.languages import get_language, java_main_class
-from worker.problem import load_problem, parse_domjudge_ini, substitute_constants
-from worker.problem.submissions import _annotation, glob_matches
-from worker.sources import SourceError, SourceFiles, entry_file, language_of, read_zip
+from worker.core.languages import get_language, java_main_class
+from worker.core.problem import load_problem, parse_domjudge_ini, substitute_constants
+from worker.core.problem.submissions import _annotation, glob_matches
+from worker.core.sources import SourceError, SourceFiles, entry_file, language_of, read_zip
 
 PACKAGES = Path(__file__).parent / "packages"
 
@@ -224,7 +224,8 @@ def test_a_zip_of_files_and_bad_names(tmp_path):
 def test_zip_entries_are_checked(entries, why):
     import io
     import zipfile
-    from worker.sources import zip_files
+
+    from worker.core.sources import zip_files
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         for name, data in entries.items():
@@ -242,7 +243,8 @@ def test_zip_entries_are_checked(entries, why):
 def test_a_zip_that_unpacks_beyond_its_cap_is_refused():
     import io
     import zipfile
-    from worker.sources import zip_files
+
+    from worker.core.sources import zip_files
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("big.txt", b"0" * (2 * 1024 * 1024))
@@ -294,7 +296,7 @@ def test_batch_judges_a_submitters_folder_as_one_program(tmp_path, clean_host):
 # --- submit-answer problems (2025-09) ------------------------------------------------------
 
 def test_answer_files_are_named_by_their_test(clean_host):
-    from worker.judging import answer_names, match_answers
+    from worker.core.judging import answer_names, match_answers
     problem = load_problem(PACKAGES / "submit_answer")
     names = answer_names(problem)
     # sample/1 and secret/1 share a base name: only the full name tells them apart
@@ -331,8 +333,8 @@ PERL = b"# @EXPECTED_RESULTS@: CORRECT\nprint \"Hello world!\\n\";\nmy $x = <STD
 
 
 def test_a_pl_file_is_perl_or_prolog_by_what_it_holds(tmp_path):
-    from worker.languages import LanguageError
-    from worker.problem.sources import looks_like_prolog, prolog_language
+    from worker.core.languages import LanguageError
+    from worker.core.problem.sources import looks_like_prolog, prolog_language
     assert looks_like_prolog(PROLOG) and looks_like_prolog(b"solve(X, Y) :- Y is X * 2.\n")
     assert not looks_like_prolog(PERL)
     assert not looks_like_prolog(b"#!/usr/bin/perl\n$a = $b ? 1 :-1;\n:- x\n")
@@ -352,7 +354,7 @@ def test_a_pl_file_is_perl_or_prolog_by_what_it_holds(tmp_path):
 
 @pytest.mark.timeout(600)  # timing: re-run alone before believing a failure (a loaded host
 def test_time_limit_inference_and_group_scores_of_submissions_yaml(clean_host):  # kills by wall)
-    from worker.verify import lower_bound, upper_bound
+    from worker.core.verify import lower_bound, upper_bound
     problem = load_problem(PACKAGES / "timelimit_2025")
     by_name = {s.name: s for s in problem.submissions}
     # which submissions bound the limit, and from which side (the format's inference)
@@ -375,9 +377,9 @@ def test_time_limit_inference_and_group_scores_of_submissions_yaml(clean_host): 
 
 
 def test_a_group_score_rule_checks_that_groups_score():
-    from worker.judging import Judgement
-    from worker.problem.model import Rule, Submission
-    from worker.verify import _compare_rules
+    from worker.core.judging import Judgement
+    from worker.core.problem.model import Rule, Submission
+    from worker.core.verify import _compare_rules
     judgement = Judgement("TLE", 40.0, 100.0, group_scores={
         "secret": 40.0, "secret/group1": 40.0, "secret/group2": 0.0})
     submission = Submission("x.py", PACKAGES, "other", frozenset())

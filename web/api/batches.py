@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from worker.batch import CollectOptions
+from worker.core.batch import CollectOptions
 
 from .. import access, batch_services
 from ..errors import ApiError

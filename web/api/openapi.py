@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from worker.db import STATES
+from worker.store.db import STATES
 
 from .. import schemas as s
 

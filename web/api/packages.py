@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app
 
-from worker import packages
+from worker.store import packages
 
-from ..errors import ApiError
+from .._store import store
 from ..access import require
-from ..services import store
+from ..errors import ApiError
 
 __all__ = ["bp"]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from worker import submissions
-from worker.db import STATES
-from worker.languages import Language
-from worker.sources import ANSWERS
-from worker.submissions import NewSubmission, NewTest
+from worker.core.languages import Language
+from worker.core.sources import ANSWERS
+from worker.store import submissions
+from worker.store.db import STATES
+from worker.store.submissions import NewSubmission, NewTest
 
 from .. import access, services
 from ..errors import ApiError

@@ -9,11 +9,11 @@ import shlex
 from flask import current_app
 from pydantic import ValidationError
 
-from worker import judge0
-from worker.callbacks import CallbackRefused, check_url
-from worker.languages import Language
-from worker.sources import SourceError, is_project, zip_files
-from worker.submissions import NewSubmission, NewTest
+from worker.core.languages import Language
+from worker.core.sources import SourceError, is_project, zip_files
+from worker.service import judge0
+from worker.service.callbacks import CallbackRefused, check_url
+from worker.store.submissions import NewSubmission, NewTest
 
 from ..access import current
 from ..config import JUDGE0_LIMITS

@@ -8,9 +8,10 @@ import platform
 
 from flask import Blueprint, current_app, jsonify
 
-from worker import judge0, registry, submissions
-from worker.celery_app import queue_lengths
-from worker.languages import all_languages as every_language
+from worker.core.languages import all_languages as every_language
+from worker.service import judge0
+from worker.service.celery_app import queue_lengths
+from worker.store import registry, submissions
 
 from .. import services
 from ..errors import ApiError

@@ -17,8 +17,8 @@ import functools
 
 from flask import Blueprint, jsonify
 
-from worker import judge0
-from worker.languages import all_languages
+from worker.core.languages import all_languages
+from worker.service import judge0
 
 from ._validate import judge0_limits
 

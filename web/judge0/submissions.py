@@ -7,8 +7,9 @@ import time
 
 from flask import Blueprint, current_app, jsonify, request
 
-from worker import judge0, submissions
-from worker.db import DONE, Submission
+from worker.service import judge0
+from worker.store import submissions
+from worker.store.db import DONE, Submission
 
 from .. import access, services
 from ..errors import ApiError
@@ -62,10 +63,10 @@ def _body() -> object:
 
 def _wait(token: str) -> Submission:
     """The submission once done (or as it is after ``WAIT_TIMEOUT``): woken by the worker's
-    announcement (``worker.notify``), looking at the store at least every second."""
+    announcement (``worker.service.notify``), looking at the store at least every second."""
     import redis
 
-    from worker.notify import CHANNEL
+    from worker.service.notify import CHANNEL
 
     deadline = time.monotonic() + float(current_app.config["WAIT_TIMEOUT"])
     pubsub = None

@@ -11,8 +11,8 @@ from flask import (Blueprint, Flask, abort, current_app, redirect, render_templa
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from worker.db import ApiToken
-from worker.languages import LanguageError, get_language
+from worker.core.languages import LanguageError, get_language
+from worker.store.db import ApiToken
 
 from .. import access
 from ..errors import ApiError

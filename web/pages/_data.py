@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from html import escape
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 import nh3
@@ -16,9 +16,9 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import lazyload
 
-from worker import registry
-from worker.db import DONE, QUEUED, Problem, Submission, utcnow
-from worker.submissions import Visibility
+from worker.store import registry
+from worker.store.db import DONE, QUEUED, Problem, Submission, utcnow
+from worker.store.submissions import Visibility
 
 from .. import feedback, services
 
@@ -79,7 +79,7 @@ def _tex_as_text(source: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _problem_text(root: Path) -> ProblemText:
-    from worker.problem import load_problem
+    from worker.core.problem import load_problem
 
     html, text = "", ""
     markdown = _statement_file(root, "md")

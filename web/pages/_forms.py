@@ -7,8 +7,8 @@ from pathlib import Path
 
 from flask import current_app, request, session
 
-from worker.languages import Language, all_languages
-from worker.sources import SourceError, zip_files
+from worker.core.languages import Language, all_languages
+from worker.core.sources import SourceError, zip_files
 
 from .. import services
 from ..errors import ApiError

@@ -17,8 +17,8 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import update
 
-from worker.db import Problem
 from worker.store import Store
+from worker.store.db import Problem
 
 from .. import services
 from . import _data

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, flash, redirect, render_template, request,
-                   session, url_for)
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
+                   url_for)
 from sqlalchemy import select
 
-from worker import users
-from worker.db import Course
+from worker.store import users
+from worker.store.db import Course
 
 from .. import access, services
-from ..auth import limiter
 from ..errors import ApiError
+from ..quota import limiter
 from . import _common
 
 __all__ = ["bp"]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
-from worker import batch_store, packages, rejudge, users
-from worker.tokens import verify_token
+from worker.store import batches, packages, rejudge, users
+from worker.store.tokens import verify_token
 
 from .. import access, rejudge_services, services
 from ..errors import ApiError
@@ -36,7 +36,7 @@ def _admin_page(error: ApiError | None = None, sent: dict | None = None, status:
     """The admin page; with an upload's ``error``, next to the form filled in as ``sent``."""
     rows = [(p, *_verify.report(p)) for p in services.list_problems()]
     rejudges = [(b, rejudge_services.rejudge_json(b))
-                for b in batch_store.list_batches(services.store(), kind="rejudge")]
+                for b in batches.list_batches(services.store(), kind="rejudge")]
     taken = error.name if isinstance(error, services.NameTaken) else None
     return render_template("admin.html", rows=rows, rejudges=rejudges, verdicts=_VERDICTS,
                            upload_error=error, sent=sent or {}, taken=taken,
@@ -188,7 +188,7 @@ def users_page():
 def _course_names() -> list[str]:
     from sqlalchemy import select
 
-    from worker.db import Course
+    from worker.store.db import Course
     with services.store().read() as db:
         return list(db.scalars(select(Course.name).order_by(Course.name)).all())
 

@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import (Blueprint, Response, flash, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from worker import assignments as asg
-from worker import users
-from worker.db import Assignment, Course, CourseMember, Problem, User, utcnow
+from worker.store import assignments as asg, users
+from worker.store.db import Assignment, Course, CourseMember, Problem, User, utcnow
 
 from .. import access, services
 from ..errors import ApiError

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
-from worker import submissions
-from worker.submissions import NewSubmission, NewTest
+from worker.store import submissions
+from worker.store.submissions import NewSubmission, NewTest
 
 from .. import access, services
 from ..errors import ApiError

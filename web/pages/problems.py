@@ -3,12 +3,11 @@ form (POST there to submit)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, send_file, \
-    url_for
+from flask import Blueprint, current_app, redirect, render_template, request, send_file, url_for
 from werkzeug.exceptions import NotFound
 
-from worker.sources import ANSWERS
-from worker.submissions import NewSubmission
+from worker.core.sources import ANSWERS
+from worker.store.submissions import NewSubmission
 
 from .. import access, services
 from ..errors import ApiError

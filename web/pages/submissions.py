@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from werkzeug.exceptions import NotFound
 
-from worker import submissions
-from worker.languages import LanguageError, get_language
+from worker.core.languages import LanguageError, get_language
+from worker.store import submissions
 
 from .. import access, feedback, services
 from . import _common, _data

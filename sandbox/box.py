@@ -41,7 +41,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cgroups, forkserver, mounts, runner, seccomp, slots
+from . import cgroups, cpus, forkserver, mounts, runner, seccomp, slots
 from ._plan import ChildPlan
 from .errors import HostError, SpecError
 from .outcome import Outcome, Status
@@ -86,6 +86,8 @@ class Box:
         self.template = template
         self.mounts = mounts
         self._slot: slots.Slot | None = None
+        self._leased = False  # holds one use of the process's CPU lease (sandbox.cpus)
+        self._cpu: int | None = None  # the CPU the box runs on, if pinned
         self._live: _Live | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -138,6 +140,9 @@ class Box:
                     if self._slot is not None:
                         self._slot.release()
                         self._slot = None
+                    if self._leased:
+                        self._leased = False
+                        cpus.release()
 
     def __enter__(self) -> "Box":
         return self
@@ -153,9 +158,11 @@ class Box:
         template = load_template(self.template)
         if self._slot is None:
             self._slot = slots.acquire(host.run_dir)
+        if not self._leased:  # the same CPU for the box's whole life
+            self._cpu, self._leased = cpus.acquire(host.run_dir), True
         slot = self._slot
         root = mounts.plan_root(os.path.join(host.run_dir, "root"), template.mounts,
-                                self.mounts, slot.uid, slot.gid)
+                                self.mounts, slot.uid, slot.gid, self._cpu)
         ours, theirs = socket.socketpair(socket.AF_UNIX,
                                          socket.SOCK_SEQPACKET | socket.SOCK_CLOEXEC)
         setup_r, setup_w = os.pipe()
@@ -166,7 +173,7 @@ class Box:
             plan = ChildPlan(("init",), {}, root, [], slot.uid, slot.gid, host.last_cap,
                              seccomp.compile_filter(), -1, (), -1, -1, -1, setup_w, result_w,
                              host.cgroups.born_in_cgroup, theirs.fileno(), reusable=True,
-                             cpu_share=share or "")
+                             cpu_share=share or "", cpu_pin=runner.pin_dir(host, self._cpu))
             server = forkserver.server()
             pid, pidfd = server.spawn(plan)
             for fd in (setup_w, result_w):
@@ -247,7 +254,8 @@ class Box:
         try:
             prepared = self._ahead.take(spec)
             if prepared is None:
-                prepared = runner.prepare_run(spec, self._slot, host, self._ahead.name())
+                prepared = runner.prepare_run(spec, self._slot, host, self._ahead.name(),
+                                              cpu=self._cpu)
             elif prepared[1] < 0:  # the cgroup fits, the files may not: a /box made now
                 try:
                     prepared = prepared[0], runner._prepare_box(spec, self._slot.uid,
@@ -257,7 +265,8 @@ class Box:
                     raise
             return runner.run_in_box(
                 spec, self._slot, host, fds, send,
-                lambda cg: _RunWatchdog(spec.limits, live.init_pidfd, host.cgroups, cg),
+                lambda cg: _RunWatchdog(spec.limits, live.init_pidfd, host.cgroups, cg,
+                                        cores=None if self._cpu is None else 1),
                 end_box, prepared=prepared, started=lambda: self._ahead.start(spec),
                 release=self._ahead.retire)
         finally:
@@ -363,10 +372,11 @@ class _Ahead:
             files: tuple | None = _files_key(spec)
             if any(item[-1] >= began - _RACY_NS for item in files if len(item) > 2):
                 files = None  # racily clean: its copy could not be trusted
+            cpu = self._box._cpu
             if files is None:
-                cg, box_fd = runner.prepare_run(spec, slot, host, name, box=False)
+                cg, box_fd = runner.prepare_run(spec, slot, host, name, box=False, cpu=cpu)
             else:
-                cg, box_fd = runner.prepare_run(spec, slot, host, name)
+                cg, box_fd = runner.prepare_run(spec, slot, host, name, cpu=cpu)
                 try:  # no file of the spec changed while it was copied
                     same = _files_key(spec) == files
                 except OSError:
@@ -418,8 +428,8 @@ class _RunWatchdog(Watchdog):
     process of its pid namespace)."""
 
     def __init__(self, limits: Limits, init_pidfd: int, backend: cgroups.Backend,
-                 cg: cgroups.BoxCgroup) -> None:
-        super().__init__(limits, -1, None, backend, cg)
+                 cg: cgroups.BoxCgroup, *, cores: int | None = None) -> None:
+        super().__init__(limits, -1, None, backend, cg, cores=cores)
         self._init_pidfd = init_pidfd
 
     def kill(self, reason: str | None = None) -> None:

@@ -1,6 +1,8 @@
 """cgroup v1 backend: one directory per controller (memory with memsw, pids, cpuacct), made for
 each run, and the slot's directory in the cpu hierarchy when cpu is mounted on its own (joined
-by each box's keeper for the box's whole life: its cpu weight, see :meth:`V1.share_dir`).
+by each box's keeper for the box's whole life: its cpu weight, see :meth:`V1.share_dir`), and
+a CPU's directory in the cpuset hierarchy (joined by the keeper of each box pinned to that CPU:
+see :meth:`V1.pin_dir` and ``sandbox.cpus``).
 
 Peak memory is ``memory.max_usage_in_bytes``; OOM kills are the ``oom_kill`` line of
 ``memory.oom_control``; CPU time is ``cpuacct.usage`` (ns, every task of the group).
@@ -17,6 +19,7 @@ from .errors import CgroupError
 
 CONTROLLERS = ("memory", "pids", "cpuacct")
 SHARE_PREFIX = "judgebox-cpu-"  # + the slot: the cpu cgroup of the slot's boxes
+PIN_PREFIX = "judgebox-cpuset-"  # + the CPU: the cpuset cgroup of the boxes pinned to it
 
 
 class V1:
@@ -25,10 +28,48 @@ class V1:
     version = 1
     born_in_cgroup = False
 
-    def __init__(self, parents: dict[str, str], share_parent: str | None = None) -> None:
+    def __init__(self, parents: dict[str, str], share_parent: str | None = None,
+                 pin_parent: str | None = None) -> None:
         self.parents = parents
         self.share_parent = share_parent  # the cpu hierarchy, when not one of the parents'
+        self.pin_parent = pin_parent  # the cpuset hierarchy, when mounted on its own
         self._shares: set[int] = set()
+        self._pins: set[int] = set()
+
+    def pin_dir(self, cpu: int) -> str | None:
+        """The cpuset cgroup of the boxes pinned to ``cpu`` (made now if it is not there:
+        ``cpuset.cpus`` that CPU, ``cpuset.mems`` the parent's), which each such box's keeper
+        joins, so init and every program run on that CPU alone; ``None`` when the cpuset
+        controller is not mounted on its own. Call it holding the CPU's lease: it is removed
+        (at the judge's exit, or by the next judge's sweep) only under that lock."""
+        if self.pin_parent is None:
+            return None
+        path = os.path.join(self.pin_parent, f"{PIN_PREFIX}{cpu}")
+        self._pins.add(cpu)
+        if not os.path.exists(os.path.join(path, "tasks")):
+            try:
+                os.makedirs(path, 0o755, exist_ok=True)
+                with open(os.path.join(self.pin_parent, "cpuset.effective_mems")) as f:
+                    mems = f.read().strip()
+                _write(os.path.join(path, "cpuset.mems"), mems)
+                _write(os.path.join(path, "cpuset.cpus"), cpu)
+            except OSError as exc:
+                raise CgroupError(f"cannot make the cpuset cgroup {path}: {exc}") from exc
+        return path
+
+    def remove_pins(self, cpus) -> None:
+        """Remove the CPUs' cpuset cgroups that are there and empty (call it holding each
+        CPU's lease, or with it free: see :meth:`pin_dir`)."""
+        for cpu in cpus:
+            if self.pin_parent is not None:
+                try:
+                    os.rmdir(os.path.join(self.pin_parent, f"{PIN_PREFIX}{cpu}"))
+                except OSError:
+                    pass
+
+    def used_pins(self) -> set[int]:
+        """The CPUs whose cpuset cgroups this process has given out."""
+        return set(self._pins)
 
     def share_dir(self, slot: int) -> str | None:
         """The cpu cgroup of boxes in ``slot`` (the box's keeper makes it if it is not there
@@ -62,7 +103,7 @@ class V1:
 
     def names(self) -> set[str]:
         """Names of the cgroups beneath the parents (any controller, cpu included)."""
-        parents = [*self.parents.values(), *([self.share_parent] if self.share_parent else [])]
+        parents = [*self.parents.values(), *(p for p in (self.share_parent, self.pin_parent) if p)]
         return {d for p in parents if os.path.isdir(p) for d in os.listdir(p)}
 
     def create(self, name: str) -> BoxCgroup:
@@ -79,8 +120,10 @@ class V1:
                 raise CgroupError(f"cannot create cgroup {path}: {exc}") from exc
         return cg
 
-    def apply_limits(self, cg: BoxCgroup, memory_bytes: int, pids: int) -> None:
-        """Memory (RAM and RAM+swap alike, so no swap), and the number of tasks."""
+    def apply_limits(self, cg: BoxCgroup, memory_bytes: int, pids: int,
+                     cpu: int | None = None) -> None:
+        """Memory (RAM and RAM+swap alike, so no swap), and the number of tasks. (``cpu``: the
+        box's CPU is its keeper's cpuset, :meth:`pin_dir`, not the run's.)"""
         mem = cg.paths["memory"]
         try:
             _write(os.path.join(mem, "memory.limit_in_bytes"), memory_bytes)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import _libc, caps, cgroups, forkserver, mounts, rlimits, seccomp, slots
+from . import _libc, caps, cgroups, cpus, forkserver, mounts, rlimits, seccomp, slots
 from ._plan import ChildPlan, RunOrder, encode_order
 from .errors import HostError, SpecError
 from .outcome import Outcome, Status
@@ -47,9 +47,23 @@ class _Host:
 def _host() -> _Host:
     host = _Host(slots.run_dir(), cgroups.backend(), caps.cap_last_cap())
     _sweep(host)
-    # the slots' cpu cgroups this process used (kept between its boxes) go when it exits
-    atexit.register(lambda: host.cgroups.remove_shares(host.cgroups.used_shares()))
+    # the slots' cpu cgroups and the CPUs' cpusets this process used (kept between its boxes)
+    # go when it exits
+    atexit.register(lambda: (host.cgroups.remove_shares(host.cgroups.used_shares()),
+                             _remove_pins(host, host.cgroups.used_pins())))
     return host
+
+
+def _remove_pins(host: _Host, used) -> None:
+    """Remove the cpusets of these CPUs, each only while holding its lock (a judge that holds
+    it may be about to put a box in it)."""
+    for cpu in used:
+        fd = cpus.try_lock(host.run_dir, cpu)
+        if fd >= 0:
+            try:
+                host.cgroups.remove_pins([cpu])
+            finally:
+                os.close(fd)
 
 
 def prepare() -> None:
@@ -66,8 +80,12 @@ def _sweep(host: _Host) -> None:
     every box's pid namespace; only their empty cgroups stay.)
     """
     for name in host.cgroups.names():
-        # judgebox-<slot>[.<run>], or judgebox-cpu-<slot> (a slot's cpu weight, v1)
+        # judgebox-<slot>[.<run>], or judgebox-cpu-<slot> (a slot's cpu weight, v1), or
+        # judgebox-cpuset-<cpu> (the cpuset of the boxes pinned to a CPU, v1)
         index = name.removeprefix("judgebox-").removeprefix("cpu-").split(".")[0]
+        if name.startswith("judgebox-cpuset-") and name[16:].isdigit():
+            _remove_pins(host, [int(name[16:])])
+            continue
         if not (name.startswith("judgebox-") and index.isdigit()):
             continue
         slot = slots.try_acquire(host.run_dir, int(index))
@@ -101,19 +119,23 @@ def run(spec: SandboxSpec, *, stdin_fd: int | None = None, stdout_fd: int | None
     template = load_template(spec.template)
     slot = slots.acquire(host.run_dir)
     try:
-        root = mounts.plan_root(os.path.join(host.run_dir, "root"), template.mounts,
-                                spec.mounts, slot.uid, slot.gid)
-        fds = _RunFds(spec, stdin_fd, stdout_fd, limit_stdout)
+        cpu = cpus.acquire(host.run_dir)
         try:
-            return _run_once(spec, root, slot, host, fds)
+            root = mounts.plan_root(os.path.join(host.run_dir, "root"), template.mounts,
+                                    spec.mounts, slot.uid, slot.gid, cpu)
+            fds = _RunFds(spec, stdin_fd, stdout_fd, limit_stdout)
+            try:
+                return _run_once(spec, root, slot, host, fds, cpu)
+            finally:
+                fds.close()
         finally:
-            fds.close()
+            cpus.release()
     finally:
         slot.release()
 
 
 def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: _Host,
-              fds: "_RunFds") -> Outcome:
+              fds: "_RunFds", cpu: int | None) -> Outcome:
     """Start the box (the helper builds its namespaces and root while this process prepares
     the run: cgroup, /box), send init the run's order, watch; the box is gone on return."""
     orders, theirs = socket.socketpair(socket.AF_UNIX,
@@ -123,7 +145,7 @@ def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: 
         plan = ChildPlan(("init",), {}, root, [], slot.uid, slot.gid, host.last_cap,
                          seccomp.compile_filter(), -1, (), -1, -1, -1, fds.setup_w,
                          fds.result_w, host.cgroups.born_in_cgroup, theirs.fileno(),
-                         cpu_share=share or "")
+                         cpu_share=share or "", cpu_pin=pin_dir(host, cpu))
         server = forkserver.server()
         pid, pidfd = server.spawn(plan)
     finally:
@@ -149,21 +171,29 @@ def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: 
 
     try:
         return run_in_box(spec, slot, host, fds, send,
-                          lambda cg: Watchdog(spec.limits, pid, pidfd, host.cgroups, cg),
-                          end_box)
+                          lambda cg: Watchdog(spec.limits, pid, pidfd, host.cgroups, cg,
+                                              cores=None if cpu is None else 1),
+                          end_box, prepared=prepare_run(spec, slot, host,
+                                                        f"judgebox-{slot.index}", cpu=cpu))
     finally:
         orders.close()
         end_box(None)
 
 
+def pin_dir(host: _Host, cpu: int | None) -> str:
+    """The cgroup a box's keeper joins to run on ``cpu`` (v1's cpuset; "" for none)."""
+    return "" if cpu is None else host.cgroups.pin_dir(cpu) or ""
+
+
 def prepare_run(spec: SandboxSpec, slot: slots.Slot, host: _Host, name: str, *,
-                box: bool = True) -> tuple[cgroups.BoxCgroup, int]:
-    """What a run needs before its order: its cgroup (created, limited) and its /box (a
-    detached tmpfs holding the spec's files; -1 without ``box``). The caller owns both."""
+                box: bool = True, cpu: int | None = None) -> tuple[cgroups.BoxCgroup, int]:
+    """What a run needs before its order: its cgroup (created, limited, pinned to ``cpu`` if
+    given) and its /box (a detached tmpfs holding the spec's files; -1 without ``box``). The
+    caller owns both."""
     cg = host.cgroups.create(name)
     try:
         limits = spec.limits
-        host.cgroups.apply_limits(cg, limits.memory_kib * 1024, limits.processes)
+        host.cgroups.apply_limits(cg, limits.memory_kib * 1024, limits.processes, cpu)
         return cg, _prepare_box(spec, slot.uid, slot.gid) if box else -1
     except BaseException:
         host.cgroups.remove(cg)
@@ -174,15 +204,15 @@ def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
                send: Callable[[bytes, list[int]], None],
                watchdog_for: Callable[[cgroups.BoxCgroup], Watchdog],
                end_box: Callable[[Watchdog | None], None], *,
-               prepared: tuple[cgroups.BoxCgroup, int] | None = None,
+               prepared: tuple[cgroups.BoxCgroup, int],
                started: Callable[[], None] | None = None,
                release: Callable[[cgroups.BoxCgroup], None] | None = None) -> Outcome:
     """One run in a box that is starting or ready: its cgroup and /box (``prepared``, taken
-    over, or made now), ``send`` init the order with the run's fds, ``started()``, watch,
-    collect, decide, ``release`` the cgroup (default: remove it now). ``end_box(watch)`` is
-    called once the watch is over (and on failure, with what there is): it must leave no
-    process of the run behind, for the cgroup goes next."""
-    cg, box_fd = prepared or prepare_run(spec, slot, host, f"judgebox-{slot.index}")
+    over: :func:`prepare_run`), ``send`` init the order with the run's fds, ``started()``,
+    watch, collect, decide, ``release`` the cgroup (default: remove it now).
+    ``end_box(watch)`` is called once the watch is over (and on failure, with what there is):
+    it must leave no process of the run behind, for the cgroup goes next."""
+    cg, box_fd = prepared
     watch: Watchdog | None = None
     try:
         limits = spec.limits

@@ -4,8 +4,8 @@ It reads the box's pipes until all are closed: the setup pipe (``T``: exec happe
 failed), the result pipe (``P``: init's pid, ``X``: the program's wait status and end time),
 stdout and stderr (kept up to their caps). Between reads it enforces the limits: CPU time from
 the box cgroup at adaptive intervals (CPU time grows at most ``min(processes, cores)`` times as
-fast as the wall clock, so the next look is at ``remaining CPU / that``, but at least 5 ms
-apart), the wall clock, and the output cap. Killing the box is one SIGKILL to its init, through
+fast as the wall clock, a pinned box having one core, so the next look is at ``remaining CPU /
+that``, but at least 5 ms apart), the wall clock, and the output cap. Killing the box is one SIGKILL to its init, through
 a pidfd checked against pid reuse: the kernel then ends every process of its pid namespace.
 """
 
@@ -29,7 +29,9 @@ class Watchdog:
     """What the supervisor saw of one run, and the loop that saw it."""
 
     def __init__(self, limits: Limits, keeper_pid: int, keeper_pidfd: int,
-                 backend: cgroups.Backend, cg: cgroups.BoxCgroup) -> None:
+                 backend: cgroups.Backend, cg: cgroups.BoxCgroup, *,
+                 cores: int | None = None) -> None:
+        """``cores``: how many CPUs the box may run on (a pinned box: 1; default: all)."""
         self.limits = limits
         self.keeper_pid = keeper_pid
         self.keeper_pidfd = keeper_pidfd
@@ -48,7 +50,7 @@ class Watchdog:
         self.stdout_total = 0
         self.stderr_total = 0
         self._next_cpu_check = 0.0
-        self._parallel = max(1, min(limits.processes, os.cpu_count() or 1))
+        self._parallel = max(1, min(limits.processes, cores or os.cpu_count() or 1))
 
     def watch(self, setup_r: int, result_r: int, out_r: int | None, err_r: int,
               relay_r: int | None = None) -> None:

@@ -100,6 +100,7 @@ struct plan {
     int net_fd; /* a fresh network namespace the server made ahead, loopback up (-1: none) */
     const char *base, *hostname;
     const char *share; /* v1: the box's cpu cgroup, made and joined by the keeper (NULL: none) */
+    const char *pin; /* v1: the cpuset cgroup of the box's CPU, joined by the keeper (NULL: none) */
     struct bind binds[256]; int nbinds;
     struct link links[256]; int nlinks;
     struct file files[16]; int nfiles;
@@ -107,7 +108,7 @@ struct plan {
     uint64_t tmp_kib;
 };
 
-#define PLAN_RECORDS "aerisfRhblFmc"
+#define PLAN_RECORDS "aerisfRhblFmcp"
 #define ORDER_RECORDS "aert"
 
 static int under(const char *path, const char *dir) {
@@ -196,6 +197,7 @@ static int decode(char *buf, size_t len, const int *fds, int nfds, struct plan *
         }
         case 'R': if (!str) return -1; p->base = v; break;
         case 'c': if (!str || v[0] != '/' || p->share) return -1; p->share = v; break;
+        case 'p': if (!str || v[0] != '/' || p->pin) return -1; p->pin = v; break;
         case 'h': if (!str) return -1; p->hostname = v; break;
         case 't': /* 0 would be a tmpfs without a size limit */
             if (n != 8) return -1;
@@ -916,23 +918,31 @@ static void __attribute__((noreturn)) init(struct plan *p, int lifeline) {
 
 /* ---------------------------------------------------------------------------- keeper */
 
-/* Join the box's cpu cgroup (v1, cpu not mounted with the per-run controllers: its slot's,
- * made here if not there, kept between boxes): one cpu weight for all of the box, whatever
- * sessions (and so autogroups) its processes make, so one box cannot take another's share of
- * the CPU. Init and every program inherit it; the per-run cgroups of the other controllers
- * are joined per run as before. */
-static void join_share(const struct plan *p) {
+/* Join the cgroup `dir` (v1: writing "0" to its tasks moves the keeper alone, single-threaded,
+ * without the global lock cgroup.procs takes); made first if `make`. Init and every program
+ * inherit it. */
+static void join_cgroup(const struct plan *p, const char *dir, int make) {
     char tasks[4096];
-    if (!p->share) return;
-    if (mkdir(p->share, 0755) < 0 && errno != EEXIST) fail(p, "namespaces", "cpu cgroup");
-    if (snprintf(tasks, sizeof tasks, "%s/tasks", p->share) >= (int)sizeof tasks) {
+    if (make && mkdir(dir, 0755) < 0 && errno != EEXIST) fail(p, "namespaces", dir);
+    if (snprintf(tasks, sizeof tasks, "%s/tasks", dir) >= (int)sizeof tasks) {
         errno = ENAMETOOLONG;
-        fail(p, "namespaces", "cpu cgroup");
+        fail(p, "namespaces", dir);
     }
     int fd = open(tasks, O_WRONLY | O_CLOEXEC);
-    CHECK(fd, p, "namespaces", "cpu cgroup tasks");
-    CHECK(write(fd, "0", 1), p, "namespaces", "join the cpu cgroup");
+    CHECK(fd, p, "namespaces", tasks);
+    CHECK(write(fd, "0", 1), p, "namespaces", tasks);
     close(fd);
+}
+
+/* The box's cgroups for its whole life (v1, each controller mounted apart from the per-run
+ * ones): its slot's cpu cgroup (made here if not there, kept between boxes): one cpu weight for
+ * all of the box, whatever sessions (and so autogroups) its processes make, so one box cannot
+ * take another's share of the CPU; and the cpuset of the CPU the box is pinned to (the
+ * supervisor made it: its cpus and mems must be set before anyone joins). The per-run cgroups
+ * of the other controllers are joined per run by the program. */
+static void join_box_cgroups(const struct plan *p) {
+    if (p->share) join_cgroup(p, p->share, 1);
+    if (p->pin) join_cgroup(p, p->pin, 0);
 }
 
 /* The fork server's child: a new session, new namespaces, then fork init and wait for it. */
@@ -952,7 +962,7 @@ static void __attribute__((noreturn)) keeper(struct plan *p) {
      * denied to the program anyway, but /proc/keys would list the judge's keys). */
     syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
     setsid(); /* out of the caller's terminal: its Ctrl-C reaches only the supervisor */
-    join_share(p);
+    join_box_cgroups(p);
     CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), p, "namespaces", "parent-death signal");
     int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
     if (p->net_fd >= 0) {

@@ -171,9 +171,10 @@ class Box:
         share = host.cgroups.share_dir(slot.index)
         try:
             plan = ChildPlan(("init",), {}, root, [], slot.uid, slot.gid, host.last_cap,
-                             seccomp.compile_filter(), -1, (), -1, -1, -1, setup_w, result_w,
+                             seccomp.box_filter(), -1, (), -1, -1, -1, setup_w, result_w,
                              host.cgroups.born_in_cgroup, theirs.fileno(), reusable=True,
-                             cpu_share=share or "", cpu_pin=runner.pin_dir(host, self._cpu))
+                             cpu_share=share or "", cpu_pin=runner.pin_dir(host, self._cpu),
+                             seccomp_last_bpf=seccomp.last_filter())
             server = forkserver.server()
             pid, pidfd = server.spawn(plan)
             for fd in (setup_w, result_w):
@@ -287,21 +288,26 @@ class _Prepared:
 
 class _Ahead:
     """A box's next run, prepared while the current one runs: its cgroup (created and limited)
-    and its /box (a detached tmpfs holding the spec's files), made in a thread once the current
-    run's order is sent, on the guess that the next spec has the same limits and files (the
-    tests of a judgement do). The next run takes the cgroup only if its limits are the same,
-    and the /box only if its files are too (a host file: the same inode, size, mtime and ctime
-    as when it was copied, and changed last before the copy began by more than two ticks of
-    the coarse clock file times come from, or a write just after the copy could leave them as
-    they were: such a "racily clean" file, git's term, gets no /box made ahead); what it does
-    not take goes, and is made anew. The thread also removes the cgroups of the runs before
-    (empty: their processes were all reaped). Nothing a run can see is shared: each run still
-    has a cgroup and a /box of its own, made for it alone."""
+    and its /box (a detached tmpfs holding the spec's files), made once the current run's
+    order is sent (the box is busy starting the program meanwhile, on its own CPU), on the
+    guess that the next spec has the same limits and files (the tests of a judgement do). The
+    next run takes the cgroup only if its limits are the same, and the /box only if its files
+    are too (a host file: the same inode, size, mtime and ctime as when it was copied, and
+    changed last before the copy began by more than two ticks of the coarse clock file times
+    come from, or a write just after the copy could leave them as they were: such a "racily
+    clean" file, git's term, gets no /box made ahead); what it does not take goes, and is made
+    anew. It also removes the cgroups of the runs before (empty: their processes were all
+    reaped). Nothing a run can see is shared: each run still has a cgroup and a /box of its
+    own, made for it alone.
+
+    It runs in the caller's thread, between sending the order and watching the run: a thread
+    of its own (started for each run, as it first was) cost more than it saved, on two cores
+    and under the GIL (the watch waited for the GIL the preparing thread held, and the next
+    run for the thread to end)."""
 
     def __init__(self, box: "Box") -> None:
         self._box = box
         self._serial = 0
-        self._thread: threading.Thread | None = None
         self._ready: _Prepared | None = None
         self._retired: list[cgroups.BoxCgroup] = []
 
@@ -312,15 +318,11 @@ class _Ahead:
         return f"judgebox-{self._box._slot.index}.{self._serial}"
 
     def start(self, spec: SandboxSpec) -> None:
-        """Prepare a run like ``spec`` in the background (called once an order is sent)."""
-        self._join()
-        self._thread = threading.Thread(target=self._prepare, args=(spec, self.name()),
-                                        name="judgebox-box-ahead", daemon=True)
-        self._thread.start()
+        """Prepare a run like ``spec`` (called once an order is sent)."""
+        self._prepare(spec, self.name())
 
     def take(self, spec: SandboxSpec) -> tuple[cgroups.BoxCgroup, int] | None:
         """The prepared cgroup and /box (-1: none) for ``spec``; None if nothing fits."""
-        self._join()
         ready, self._ready = self._ready, None
         if ready is None:
             return None
@@ -338,15 +340,12 @@ class _Ahead:
         return ready.cg, box_fd
 
     def retire(self, cg: cgroups.BoxCgroup) -> None:
-        """A finished run's cgroup (no process left in it): removed by the next preparation,
-        or now if none is running."""
+        """A finished run's cgroup (no process left in it): removed by the next preparation
+        (or when the box closes)."""
         self._retired.append(cg)
-        if self._thread is None:
-            self._remove_retired()
 
     def close(self) -> None:
-        """Wait for the preparation, throw away what it made, remove every cgroup."""
-        self._join()
+        """Throw away what was prepared, remove every cgroup."""
         ready, self._ready = self._ready, None
         if ready is not None:
             self._discard(ready)
@@ -356,11 +355,6 @@ class _Ahead:
         if ready.box_fd >= 0:
             os.close(ready.box_fd)
         self._retired.append(ready.cg)
-
-    def _join(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
 
     def _prepare(self, spec: SandboxSpec, name: str) -> None:
         try:

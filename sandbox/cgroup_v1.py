@@ -14,7 +14,7 @@ import os
 import signal
 import time
 
-from .cgroupfs import BoxCgroup, CgroupStats, read_int, write_value as _write
+from .cgroupfs import BoxCgroup, CgroupStats, read_bytes, read_int, read_key, write_value as _write
 from .errors import CgroupError
 
 CONTROLLERS = ("memory", "pids", "cpuacct")
@@ -154,14 +154,9 @@ class V1:
         """CPU time, peak memory and OOM kills of the box."""
         mem = cg.paths["memory"]
         try:
-            oom = 0
-            with open(os.path.join(mem, "memory.oom_control")) as f:
-                for line in f:
-                    key, _, value = line.partition(" ")
-                    if key == "oom_kill":
-                        oom = int(value)
             return CgroupStats(self.cpu_ns(cg),
-                               read_int(os.path.join(mem, "memory.max_usage_in_bytes")), oom)
+                               read_int(os.path.join(mem, "memory.max_usage_in_bytes")),
+                               read_key(os.path.join(mem, "memory.oom_control"), b"oom_kill"))
         except OSError as exc:
             raise CgroupError(f"cannot read cgroup {cg.name}: {exc}") from exc
 
@@ -170,8 +165,7 @@ class V1:
         procs = os.path.join(cg.paths["pids"], "cgroup.procs")
         for _ in range(1000):
             try:
-                with open(procs) as f:
-                    pids = [int(x) for x in f.read().split()]
+                pids = [int(x) for x in read_bytes(procs).split()]
             except FileNotFoundError:
                 return
             if not pids:

@@ -19,7 +19,7 @@ import signal
 import time
 
 from .cgroupfs import (SUPERVISOR, BoxCgroup, CgroupStats, judge_cgroup_v2, mountinfo_cgroups,
-                       read_int, write_value)
+                       read_bytes, read_int, read_key, write_value)
 from .errors import CgroupError
 
 CONTROLLERS = ("memory", "pids")
@@ -175,12 +175,7 @@ class V2:
 
     def cpu_ns(self, cg: BoxCgroup) -> int:
         """CPU time so far, in ns (``usage_usec`` of ``cpu.stat``)."""
-        with open(os.path.join(cg.paths["unified"], "cpu.stat")) as f:
-            for line in f:
-                key, _, value = line.partition(" ")
-                if key == "usage_usec":
-                    return int(value) * 1000
-        return 0
+        return read_key(os.path.join(cg.paths["unified"], "cpu.stat"), b"usage_usec") * 1000
 
     def stats(self, cg: BoxCgroup) -> CgroupStats:
         """CPU time, peak memory and OOM kills of the box."""
@@ -189,11 +184,7 @@ class V2:
             peak = oom = 0
             if "memory" in self.controllers:
                 peak = read_int(os.path.join(path, "memory.peak"))
-                with open(os.path.join(path, "memory.events")) as f:
-                    for line in f:
-                        key, _, value = line.partition(" ")
-                        if key == "oom_kill":
-                            oom = int(value)
+                oom = read_key(os.path.join(path, "memory.events"), b"oom_kill")
             return CgroupStats(self.cpu_ns(cg), peak, oom)
         except OSError as exc:
             raise CgroupError(f"cannot read cgroup {cg.name}: {exc}") from exc
@@ -209,9 +200,8 @@ class V2:
             _kill_listed(os.path.join(path, "cgroup.procs"))
         for _ in range(2000):
             try:
-                with open(os.path.join(path, "cgroup.procs")) as f:
-                    if not f.read().strip():
-                        return
+                if not read_bytes(os.path.join(path, "cgroup.procs")).strip():
+                    return
             except FileNotFoundError:
                 return
             time.sleep(0.001)

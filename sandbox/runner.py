@@ -27,7 +27,7 @@ from . import _libc, caps, cgroups, cpus, forkserver, mounts, rlimits, seccomp, 
 from ._plan import ChildPlan, RunOrder, encode_order
 from .errors import HostError, SpecError
 from .outcome import Outcome, Status
-from .spec import COLLECT_ALL, COLLECT_ALL_MAX, SandboxSpec
+from .spec import COLLECT_ALL, COLLECT_ALL_MAX, Limits, SandboxSpec
 from .templates import load_template
 from .watchdog import Watchdog
 
@@ -143,9 +143,10 @@ def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: 
     share = host.cgroups.share_dir(slot.index)
     try:
         plan = ChildPlan(("init",), {}, root, [], slot.uid, slot.gid, host.last_cap,
-                         seccomp.compile_filter(), -1, (), -1, -1, -1, fds.setup_w,
+                         seccomp.box_filter(), -1, (), -1, -1, -1, fds.setup_w,
                          fds.result_w, host.cgroups.born_in_cgroup, theirs.fileno(),
-                         cpu_share=share or "", cpu_pin=pin_dir(host, cpu))
+                         cpu_share=share or "", cpu_pin=pin_dir(host, cpu),
+                         seccomp_last_bpf=seccomp.last_filter())
         server = forkserver.server()
         pid, pidfd = server.spawn(plan)
     finally:
@@ -200,6 +201,14 @@ def prepare_run(spec: SandboxSpec, slot: slots.Slot, host: _Host, name: str, *,
         raise
 
 
+@functools.lru_cache(maxsize=64)
+def _order(command: tuple[str, ...], env: tuple[tuple[str, str], ...], limits: Limits,
+           template: str) -> bytes:
+    """A run's order as init reads it (the same for every test of a judgement: made once)."""
+    merged = dict(load_template(template).env) | dict(env)
+    return encode_order(RunOrder(command, merged, rlimits.table(limits), limits.tmp_kib))
+
+
 def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
                send: Callable[[bytes, list[int]], None],
                watchdog_for: Callable[[cgroups.BoxCgroup], Watchdog],
@@ -217,10 +226,8 @@ def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
     try:
         limits = spec.limits
         fds.take_cgroup(host.cgroups.attach_fds(cg))
-        env = dict(load_template(spec.template).env) | dict(spec.env)
-        order = RunOrder(spec.command, env, rlimits.table(limits), limits.tmp_kib)
-        send(encode_order(order), [box_fd, fds.stdin, fds.out_w, fds.err_w, fds.setup_w,
-                                   fds.result_w, *fds.cgroup])
+        send(_order(spec.command, spec.env, limits, spec.template),
+             [box_fd, fds.stdin, fds.out_w, fds.err_w, fds.setup_w, fds.result_w, *fds.cgroup])
         watch = watchdog_for(cg)
         fds.close_box_ends()
         if started is not None:
@@ -344,11 +351,11 @@ def _file_over_limit(box_fd: int, spec: SandboxSpec) -> str | None:
     signal). A file can only be that big when the tmpfs is: a statfs of /box answers first.
     Walked without following anything (``fwalk`` never follows symlinks by default)."""
     cap = spec.limits.output_kib * 1024
+    usage = os.fstatvfs(box_fd)  # (fstatfs takes the mount's own fd, a path fd)
+    if (usage.f_blocks - usage.f_bfree) * usage.f_frsize <= cap:
+        return None
     listing = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=box_fd)
     try:
-        usage = os.fstatvfs(listing)
-        if (usage.f_blocks - usage.f_bfree) * usage.f_frsize <= cap:
-            return None
         # a file the judge placed that big is not the program's doing
         placed = {name for name, c in spec.files
                   if (os.stat(c).st_size if isinstance(c, Path) else len(c)) == cap + 1}

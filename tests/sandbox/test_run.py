@@ -280,3 +280,54 @@ def test_a_reader_gone_from_stdout_fd_gives_the_program_sigpipe():
                           limits=Limits(cpu_time_ms=1000)), stdout_fd=w)
     os.close(w)
     assert out.status is Status.RE and out.signal == signal.SIGPIPE and out.stderr == b""
+
+
+SETUP_CALLS = r"""
+#define _GNU_SOURCE
+#include <errno.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+static void try(const char *name, long result) {
+    printf("%s %s\n", name, result == 0 ? "allowed" : strerrorname_np(errno));
+}
+int main(void) {
+    uid_t uid = getuid();
+    gid_t gid = getgid();
+    struct __user_cap_header_struct head = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct none[2] = {{0}};
+    struct clone_args args = {.exit_signal = SIGCHLD};
+    try("mount", mount("none", "/tmp", "tmpfs", 0, ""));
+    try("umount2", umount2("/tmp", MNT_DETACH));
+    try("move_mount", syscall(SYS_move_mount, -1, "", AT_FDCWD, "/tmp", 4));
+    try("unshare", unshare(CLONE_NEWIPC));
+    try("setgroups", setgroups(0, NULL));
+    try("setresgid", setresgid(gid, gid, gid));  /* its own ids: the kernel would allow it */
+    try("setresuid", setresuid(uid, uid, uid));
+    try("capset", syscall(SYS_capset, &head, none));  /* dropping nothing: allowed too */
+    long pid = syscall(SYS_clone3, &args, sizeof args);
+    if (pid == 0) _exit(0);
+    try("clone3", pid > 0 ? 0 : -1);
+    return 0;
+}
+"""
+
+
+def test_the_calls_the_box_s_filter_allows_for_set_up_are_refused_to_the_program(cc):
+    """The box's init loads the policy allowing a few set-up calls, and each program adds a
+    last filter refusing them again (sandbox/seccomp.py): the program gets the policy's answer
+    to each, even where the kernel itself would allow the call (its own ids, no capability)."""
+    out = run(SandboxSpec(("/box/prog",), files=(("prog", cc(SETUP_CALLS, "setup_calls")),)))
+    assert out.status is Status.OK, out
+    seen = dict(line.split() for line in out.stdout.decode().splitlines())
+    from sandbox import seccomp
+
+    assert seen == {name: {1: "EPERM", 38: "ENOSYS"}[answer]
+                    for name, answer in seccomp.SETUP_CALLS.items()}, seen

@@ -54,8 +54,6 @@ class ChildPlan:
     reusable: bool = False  # init serves runs until the box is closed (else: one run)
     cpu_share: str = ""  # v1: the slot's cgroup in the cpu hierarchy, joined (made if not
     #                      there) by the keeper, so init and every program are in it; "" none
-    cpu_pin: str = ""  # v1: the cpuset cgroup of the box's CPU (the supervisor made it),
-    #                    joined by the keeper, so init and every program run on it; "" none
     seccomp_last_bpf: bytes = b""  # the program's last filter, loaded just before exec (the
     #                                helper refuses a plan without it: sandbox/seccomp.py)
 
@@ -99,8 +97,6 @@ def encode_plan(plan: ChildPlan) -> bytes:
     out.append(_record(b"f", struct.pack(f"<{len(fds)}i", *fds)))
     if plan.cpu_share:
         out.append(_record(b"c", _z(plan.cpu_share)))
-    if plan.cpu_pin:
-        out.append(_record(b"p", _z(plan.cpu_pin)))
     out.append(_record(b"R", _z(root.base)))
     out.append(_record(b"h", _z(root.hostname)))
     for source, target, writable, is_dir in root.binds:

@@ -33,6 +33,7 @@ mounts (state a run could leave for the next) are refused when the box is opened
 from __future__ import annotations
 
 import os
+import queue
 import select
 import signal
 import socket
@@ -72,6 +73,26 @@ class _Live:
         """Whether init still runs (a pidfd is readable once its process has ended)."""
         return not select.select([self.init_pidfd], [], [], 0)[0]
 
+    def kill(self) -> None:
+        """SIGKILL init and the keeper (the kernel then ends every process of the box's pid
+        namespace), close the sockets to init."""
+        self.control.close()
+        if self.orders is not None:
+            self.orders.close()
+        for pidfd in (self.init_pidfd, self.keeper_pidfd):
+            if pidfd >= 0:
+                try:
+                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+    def bury(self) -> None:
+        """Wait until init and the keeper are gone (killed), let the server reap the keeper."""
+        for pidfd in (self.init_pidfd, self.keeper_pidfd):
+            if pidfd >= 0:
+                runner.kill_and_wait(pidfd)
+        self.server.reap(self.keeper_pid)
+
 
 class Box:
     """A box reused across runs; see the module docstring. Not for two threads at once (runs
@@ -93,6 +114,7 @@ class Box:
         self._closed = False
         self._pid = os.getpid()  # a forked child must not drive its parent's box
         self._ahead = _Ahead(self)
+        self._single = False  # one run only (sandbox.run through the pool): nothing ahead
         self.opened = 0  # how many times a box was opened (1 unless one died or went stale)
 
     # --- the public verbs -----------------------------------------------------------------
@@ -114,6 +136,8 @@ class Box:
         with self._lock:
             if self._closed:
                 raise HostError("this box is closed")
+            if not self._leased:  # the process's CPU, for the box's every run (sandbox.cpus)
+                self._cpu, self._leased = cpus.acquire(runner._host().run_dir), True
             for attempt in range(2):
                 try:
                     if self._live is None or not self._live.alive():
@@ -126,23 +150,40 @@ class Box:
             return Outcome(Status.SE, message=f"setup: the box could not be opened: {reason}")
 
     def close(self) -> None:
-        """End the box: its processes (and so its namespaces), its slot. Idempotent."""
+        """End the box: its processes (and so its namespaces), its cgroups, its slot.
+        Idempotent. Init and the keeper are killed now; waiting for them to be gone (their
+        namespaces' teardown) and then giving the slot back is the reaper's (a thread), off
+        the caller's path: the slot's uid goes to no other box before they are gone."""
         with self._lock:
             self._closed = True
             if os.getpid() != self._pid:
                 return  # the parent's box: not ours to end (its fds go with this process)
+            live, slot = self._live, self._slot
+            self._live = self._slot = None
             try:
-                self._end_processes()
+                if live is not None:
+                    live.kill()
             finally:
                 try:
                     self._ahead.close()  # the cgroups go before the slot that names them
                 finally:
-                    if self._slot is not None:
-                        self._slot.release()
-                        self._slot = None
+                    _reaper.bury(live, slot)
                     if self._leased:
                         self._leased = False
                         cpus.release()
+
+    def start(self) -> None:
+        """Start the box now (its keeper and init, namespaces and root), not at its first run:
+        what the pool of prepared boxes does off the runs' path. ``_BoxGone`` if it cannot."""
+        with self._lock:
+            if self._live is None:
+                self._open()
+
+    def alive(self) -> bool:
+        """Whether the box is started and its init and the fork server still run (a box of a
+        server that died dies with it)."""
+        live = self._live
+        return live is not None and live.alive() and live.server.alive()
 
     def __enter__(self) -> "Box":
         return self
@@ -158,11 +199,9 @@ class Box:
         template = load_template(self.template)
         if self._slot is None:
             self._slot = slots.acquire(host.run_dir)
-        if not self._leased:  # the same CPU for the box's whole life
-            self._cpu, self._leased = cpus.acquire(host.run_dir), True
         slot = self._slot
         root = mounts.plan_root(os.path.join(host.run_dir, "root"), template.mounts,
-                                self.mounts, slot.uid, slot.gid, self._cpu)
+                                self.mounts, slot.uid, slot.gid)
         ours, theirs = socket.socketpair(socket.AF_UNIX,
                                          socket.SOCK_SEQPACKET | socket.SOCK_CLOEXEC)
         setup_r, setup_w = os.pipe()
@@ -173,8 +212,7 @@ class Box:
             plan = ChildPlan(("init",), {}, root, [], slot.uid, slot.gid, host.last_cap,
                              seccomp.box_filter(), -1, (), -1, -1, -1, setup_w, result_w,
                              host.cgroups.born_in_cgroup, theirs.fileno(), reusable=True,
-                             cpu_share=share or "", cpu_pin=runner.pin_dir(host, self._cpu),
-                             seccomp_last_bpf=seccomp.last_filter())
+                             cpu_share=share or "", seccomp_last_bpf=seccomp.last_filter())
             server = forkserver.server()
             pid, pidfd = server.spawn(plan)
             for fd in (setup_w, result_w):
@@ -213,15 +251,9 @@ class Box:
         """Kill the keeper and init (the kernel then ends every process of the box's pid
         namespace, runs included), wait until both are gone, let the server reap the keeper."""
         live, self._live = self._live, None
-        if live is None:
-            return
-        live.control.close()
-        if live.orders is not None:
-            live.orders.close()
-        for pidfd in (live.init_pidfd, live.keeper_pidfd):
-            if pidfd >= 0:
-                runner.kill_and_wait(pidfd)
-        live.server.reap(live.keeper_pid)
+        if live is not None:
+            live.kill()
+            live.bury()
 
     # --- one run --------------------------------------------------------------------------
 
@@ -268,7 +300,8 @@ class Box:
                 spec, self._slot, host, fds, send,
                 lambda cg: _RunWatchdog(spec.limits, live.init_pidfd, host.cgroups, cg,
                                         cores=None if self._cpu is None else 1),
-                end_box, prepared=prepared, started=lambda: self._ahead.start(spec),
+                end_box, prepared=prepared,
+                started=None if self._single else lambda: self._ahead.start(spec),
                 release=self._ahead.retire)
         finally:
             fds.close()
@@ -439,8 +472,191 @@ class _RunWatchdog(Watchdog):
 
 def open_box(template: str = "default", mounts: tuple[Mount, ...] = ()) -> Box:
     """A reusable box for runs of ``template`` with ``mounts``; use it as a context manager.
-    The box starts on its first run."""
-    return Box(template, mounts)
+    A box the process's pool prepared (:class:`_Pool`), else one that starts on its first
+    run."""
+    mounts = tuple(mounts)
+    return _pool.take(template, mounts) or Box(template, mounts)
+
+
+def run_in_pool(spec: SandboxSpec, *, stdin_fd: int | None = None,
+                stdout_fd: int | None = None, limit_stdout: bool = True) -> Outcome | None:
+    """``spec`` run once in a box the pool prepared (closed after), or None when the pool has
+    none ready for its template and mounts (``sandbox.run`` then makes a box of its own)."""
+    box = _pool.take(spec.template, spec.mounts) if _pool.eligible(spec.mounts) else None
+    if box is None:
+        return None
+    box._single = True  # nothing made ahead for a next run
+    try:
+        return box.run(spec, stdin_fd=stdin_fd, stdout_fd=stdout_fd, limit_stdout=limit_stdout)
+    finally:
+        box.close()
+
+
+class _Reaper:
+    """Waits, in a thread of its own, for closed boxes' init and keeper to be gone (their pid
+    and mount namespaces torn down), has the fork server reap the keeper, then gives the
+    box's slot back."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def bury(self, live: _Live | None, slot: slots.Slot | None) -> None:
+        """Wait for ``live``'s processes (already killed), then release ``slot``."""
+        if live is None:
+            if slot is not None:
+                slot.release()
+            return
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="judgebox-reaper",
+                                                daemon=True)
+                self._thread.start()
+        self._queue.put((live, slot))
+
+    def drain(self, timeout_s: float = 5.0) -> None:
+        """Wait until every box handed over so far is buried."""
+        if self._thread is not None:
+            done = threading.Event()
+            self._queue.put((None, done))
+            done.wait(timeout_s)
+
+    def _work(self) -> None:
+        while True:
+            live, slot = self._queue.get()
+            if live is None:  # drain()'s mark
+                slot.set()
+                continue
+            try:
+                live.bury()
+            except Exception:  # noqa: BLE001 - the slot goes back whatever happened
+                pass
+            finally:
+                if slot is not None:
+                    slot.release()
+
+
+POOL_PER_KIND = int(os.environ.get("JUDGEBOX_POOL", "2"))  # idle boxes per template + mounts
+POOL_MAX = int(os.environ.get("JUDGEBOX_POOL_MAX", "4"))  # idle boxes of a process in all
+_KINDS_KEPT = 64  # kinds of box remembered (how often and how recently each was asked for)
+
+
+class _Pool:
+    """Boxes started ahead, ready for a first run, as go-judge keeps warm containers: keeper,
+    init, the box's namespaces (its network namespace with loopback up), its root built and
+    pivoted into, the box's seccomp filter loaded; nothing of any run (no cgroup of a run, no
+    /box, /tmp or /dev/shm: those are each run's own, as in any box).
+
+    Per kind of box (template and mounts): a kind asked for twice or more is kept at
+    ``JUDGEBOX_POOL`` idle boxes (default 2: a judgement's compile and its program box), at
+    most ``JUDGEBOX_POOL_MAX`` (default 4) in all, the most recently asked kinds first; 0
+    turns the pool off. A thread of the pool starts them, as soon as one is taken: the helper
+    builds the box while the caller's run goes on. What an idle box holds: see
+    docs/sandbox.md ("Prepared boxes"). Boxes of a process die with it (its fork server)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: dict[tuple, list[Box]] = {}
+        self._asked: dict[tuple, int] = {}  # kind -> times asked for (order: least recent first)
+        self._changed = threading.Condition(self._lock)
+        self._thread: threading.Thread | None = None
+
+    @staticmethod
+    def eligible(mounts: tuple[Mount, ...]) -> bool:
+        """Whether a box of these mounts may be reused (what :class:`Box` accepts)."""
+        return not any(m.writable or m.target.startswith(("/box/", "/tmp/")) for m in mounts)
+
+    def take(self, template: str, mounts: tuple[Mount, ...]) -> Box | None:
+        """A started box of that kind, if one is ready; another is started in its place."""
+        if POOL_PER_KIND <= 0 or not self.eligible(mounts):
+            return None
+        kind = (template, mounts)
+        with self._lock:
+            self._asked[kind] = self._asked.pop(kind, 0) + 1  # now the most recent
+            while len(self._asked) > _KINDS_KEPT:
+                del self._asked[next(iter(self._asked))]
+            idle = self._idle.get(kind) or []
+            box = idle.pop(0) if idle else None
+            if self._asked[kind] >= 2:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._fill, name="judgebox-pool",
+                                                    daemon=True)
+                    self._thread.start()
+                self._changed.notify()
+        if box is not None and not box.alive():  # its init (or the fork server) died
+            box.close()
+            return None
+        return box
+
+    def _plan(self) -> tuple[tuple | None, list[Box]]:
+        """The kind to start a box for now (None: none), and the idle boxes to close: each
+        kind asked for twice or more gets ``POOL_PER_KIND`` boxes, the most recent first,
+        until ``POOL_MAX`` are given out; boxes beyond their kind's share go."""
+        share: dict[tuple, int] = {}
+        left = POOL_MAX
+        for kind in reversed(self._asked):
+            if self._asked[kind] >= 2 and left > 0:
+                share[kind] = min(POOL_PER_KIND, left)
+                left -= share[kind]
+        gone = []
+        for kind, idle in self._idle.items():
+            while len(idle) > share.get(kind, 0):
+                gone.append(idle.pop(0))
+        wanted = next((k for k in share if len(self._idle.get(k, [])) < share[k]), None)
+        return wanted, gone
+
+    def _fill(self) -> None:
+        while True:
+            with self._lock:
+                kind, gone = self._plan()
+                while kind is None and not gone:
+                    self._changed.wait()
+                    kind, gone = self._plan()
+            for box in gone:
+                box.close()
+            if kind is None:
+                continue
+            box = Box(*kind)
+            try:
+                box.start()
+            except Exception:  # noqa: BLE001 - a box that cannot start: its runs will say why
+                box.close()
+                with self._lock:
+                    self._asked.pop(kind, None)  # not again until asked for twice more
+                continue
+            with self._lock:
+                self._idle.setdefault(kind, []).append(box)
+
+    def close(self) -> None:
+        """Close every idle box."""
+        with self._lock:
+            boxes = [box for idle in self._idle.values() for box in idle]
+            self._idle.clear()
+            self._asked.clear()
+        for box in boxes:
+            box.close()
+
+
+_reaper = _Reaper()
+_pool = _Pool()
+
+
+def _forget_after_fork() -> None:
+    """A forked child has no pool, reaper or thread of its own yet (the parent's boxes are
+    the parent's)."""
+    global _reaper, _pool
+    _reaper, _pool = _Reaper(), _Pool()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def close_pool() -> None:
+    """Close the process's idle boxes and wait until every closed box is gone (at exit,
+    before the slots' cpu cgroups are removed: ``runner``)."""
+    _pool.close()
+    _reaper.drain()
 
 
 def _recv(conn: socket.socket) -> tuple[bytes, list[int]]:

@@ -1,8 +1,8 @@
 """cgroup v1 backend: one directory per controller (memory with memsw, pids, cpuacct), made for
 each run, and the slot's directory in the cpu hierarchy when cpu is mounted on its own (joined
 by each box's keeper for the box's whole life: its cpu weight, see :meth:`V1.share_dir`), and
-a CPU's directory in the cpuset hierarchy (joined by the keeper of each box pinned to that CPU:
-see :meth:`V1.pin_dir` and ``sandbox.cpus``).
+a CPU's directory in the cpuset hierarchy (joined by the program of each run pinned to that
+CPU: see :meth:`V1.pin_dir` and ``sandbox.cpus``).
 
 Peak memory is ``memory.max_usage_in_bytes``; OOM kills are the ``oom_kill`` line of
 ``memory.oom_control``; CPU time is ``cpuacct.usage`` (ns, every task of the group).
@@ -37,11 +37,11 @@ class V1:
         self._pins: set[int] = set()
 
     def pin_dir(self, cpu: int) -> str | None:
-        """The cpuset cgroup of the boxes pinned to ``cpu`` (made now if it is not there:
-        ``cpuset.cpus`` that CPU, ``cpuset.mems`` the parent's), which each such box's keeper
-        joins, so init and every program run on that CPU alone; ``None`` when the cpuset
-        controller is not mounted on its own. Call it holding the CPU's lease: it is removed
-        (at the judge's exit, or by the next judge's sweep) only under that lock."""
+        """The cpuset cgroup of the runs pinned to ``cpu`` (made now if it is not there:
+        ``cpuset.cpus`` that CPU, ``cpuset.mems`` the parent's), which each such run's program
+        joins (:meth:`attach_fds`), so it and all it forks run on that CPU alone; ``None`` when
+        the cpuset controller is not mounted on its own. Call it holding the CPU's lease: it
+        is removed (at the judge's exit, or by the next judge's sweep) only under that lock."""
         if self.pin_parent is None:
             return None
         path = os.path.join(self.pin_parent, f"{PIN_PREFIX}{cpu}")
@@ -135,7 +135,8 @@ class V1:
             raise CgroupError(f"cannot set limits on cgroup {cg.name}: {exc}") from exc
 
     def attach_fds(self, cg: BoxCgroup) -> list[int]:
-        """``tasks`` of each controller, open for writing (close-on-exec).
+        """``tasks`` of each controller, open for writing (close-on-exec), the CPU's cpuset's
+        first when the run is pinned (:meth:`pin_dir`: the program moves to its CPU there).
 
         ``tasks``, not ``cgroup.procs``: the program's process is single-threaded when it
         writes ``0``, and the kernel moves the writing thread alone without taking the global
@@ -143,8 +144,9 @@ class V1:
         been idle: 16 ms (median) through ``cgroup.procs`` against 0.45 ms here for the three
         hierarchies, measured on the development machine.
         """
+        pin = self.pin_dir(cg.cpu) if cg.cpu is not None else None
         return [os.open(os.path.join(p, "tasks"), os.O_WRONLY | os.O_CLOEXEC)
-                for p in cg.paths.values()]
+                for p in ([pin] if pin else []) + list(cg.paths.values())]
 
     def cpu_ns(self, cg: BoxCgroup) -> int:
         """CPU time so far, in ns (all tasks)."""

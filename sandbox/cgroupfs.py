@@ -28,6 +28,7 @@ class BoxCgroup:
 
     name: str
     paths: dict[str, str]  # controller (or "unified") -> directory
+    cpu: int | None = None  # the CPU the run is pinned to (sandbox.cpus), if it is
 
 
 class Backend(Protocol):

@@ -12,8 +12,8 @@ it: a cpuset), so
   beside it (``bench/timing_load.py``);
 - a program that asks which CPUs it may use (``sched_getaffinity``, ``nproc``, Java's
   ``availableProcessors``, Go's ``NumCPU``) is told that one, and cannot widen it
-  (``sched_setaffinity`` is bounded by the cpuset); the box's synthetic ``/proc/stat`` lists
-  only it.
+  (``sched_setaffinity`` is bounded by the cpuset). How many CPUs the host has
+  (``get_nprocs``, ``/proc/stat``) it is told as any process pinned with ``taskset`` is.
 
 The interactive validator and the program of one judgement, run by two threads of the same
 process, share its CPU: they take turns anyway. When every CPU is leased (more judging

@@ -55,29 +55,23 @@ PROC_HIDDEN_FILES = (
     "zoneinfo", "buddyinfo", "interrupts", "softirqs", "schedstat", "diskstats", "cgroups",
     "locks", "key-users")
 PROC_HIDDEN_DIRS = ("pressure", "fs", "sys/fs")
-@functools.lru_cache(maxsize=None)
-def proc_masks(cpu: int | None = None) -> tuple[tuple[str, bool, bytes], ...]:
-    """The masks over the box's /proc: (path under /proc, is a directory, content); ``cpu``:
-    the CPU the box is pinned to (``sandbox.cpus``), the only one its /proc/stat lists."""
+@functools.lru_cache(maxsize=1)
+def proc_masks() -> tuple[tuple[str, bool, bytes], ...]:
+    """The masks over the box's /proc: (path under /proc, is a directory, content)."""
     masks = [(name, False, b"") for name in PROC_HIDDEN_FILES]
     masks += [(name, True, b"") for name in PROC_HIDDEN_DIRS]
-    masks.append(("stat", False, _synthetic_stat(cpu)))
+    masks.append(("stat", False, _synthetic_stat()))
     return tuple(masks)
 
 
-def _synthetic_stat(cpu: int | None) -> bytes:
-    """/proc/stat with nothing of the host's but its CPUs (only ``cpu`` if given): every
-    counter 0 (glibc counts the ``cpuN`` lines for the number of CPUs when there is no /sys,
-    as in the box: ``get_nprocs()``, so ``std::thread::hardware_concurrency()`` and Python's
-    ``os.cpu_count()``, say the box's one CPU)."""
-    if cpu is not None:
-        cpus = [b"cpu", b"cpu%d" % cpu]
-    else:
-        try:
-            with open("/proc/stat", "rb") as f:
-                cpus = [line.split()[0] for line in f if line.startswith(b"cpu")]
-        except OSError:
-            cpus = [b"cpu"] + [b"cpu%d" % i for i in range(os.cpu_count() or 1)]
+def _synthetic_stat() -> bytes:
+    """/proc/stat with nothing of the host's but its CPUs: every counter 0 (glibc counts the
+    ``cpuN`` lines for the number of CPUs when there is no /sys, as in the box)."""
+    try:
+        with open("/proc/stat", "rb") as f:
+            cpus = [line.split()[0] for line in f if line.startswith(b"cpu")]
+    except OSError:
+        cpus = [b"cpu"] + [b"cpu%d" % i for i in range(os.cpu_count() or 1)]
     lines = [name + b" 0 0 0 0 0 0 0 0 0 0" for name in cpus]
     lines += [b"intr 0", b"ctxt 0", b"btime 0", b"processes 0", b"procs_running 1",
               b"procs_blocked 0", b"softirq 0 0 0 0 0 0 0 0 0 0 0"]
@@ -94,9 +88,8 @@ def _resolve(mount: Mount, binds: list, symlinks: list) -> None:
 
 
 def plan_root(base: str, template_mounts: tuple[Mount, ...], extra: tuple[Mount, ...],
-              uid: int, gid: int, cpu: int | None = None) -> RootPlan:
-    """Resolve the template's and the caller's mounts (symlinked host paths stay symlinks);
-    ``cpu``: the CPU the box is pinned to, if it is."""
+              uid: int, gid: int) -> RootPlan:
+    """Resolve the template's and the caller's mounts (symlinked host paths stay symlinks)."""
     binds: list = []
     symlinks: list = []
     for mount in template_mounts + extra:
@@ -108,4 +101,4 @@ def plan_root(base: str, template_mounts: tuple[Mount, ...], extra: tuple[Mount,
         ("hosts", b"127.0.0.1\tlocalhost box\n::1\tlocalhost ip6-localhost\n"),
         ("nsswitch.conf", b"passwd: files\ngroup: files\nhosts: files\n"),
     )
-    return RootPlan(base, tuple(binds), tuple(symlinks), etc, proc_masks=proc_masks(cpu))
+    return RootPlan(base, tuple(binds), tuple(symlinks), etc, proc_masks=proc_masks())

@@ -12,6 +12,7 @@ exceptions and Ctrl-C.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import fcntl
 import functools
 import os
@@ -19,6 +20,7 @@ import select
 import signal
 import socket
 import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -47,11 +49,18 @@ class _Host:
 def _host() -> _Host:
     host = _Host(slots.run_dir(), cgroups.backend(), caps.cap_last_cap())
     _sweep(host)
-    # the slots' cpu cgroups and the CPUs' cpusets this process used (kept between its boxes)
-    # go when it exits
-    atexit.register(lambda: (host.cgroups.remove_shares(host.cgroups.used_shares()),
-                             _remove_pins(host, host.cgroups.used_pins())))
+    atexit.register(_at_exit, host)
     return host
+
+
+def _at_exit(host: _Host) -> None:
+    """The process's prepared boxes close; then the slots' cpu cgroups and the CPUs' cpusets
+    it used (kept between its boxes) go."""
+    box = sys.modules.get(__package__ + ".box")
+    if box is not None:
+        box.close_pool()
+    host.cgroups.remove_shares(host.cgroups.used_shares())
+    _remove_pins(host, host.cgroups.used_pins())
 
 
 def _remove_pins(host: _Host, used) -> None:
@@ -117,12 +126,18 @@ def run(spec: SandboxSpec, *, stdin_fd: int | None = None, stdout_fd: int | None
         raise HostError("judgebox sandbox must run as root")
     host = _host()
     template = load_template(spec.template)
+    from .box import run_in_pool  # (box imports this module)
+
+    pooled = run_in_pool(spec, stdin_fd=stdin_fd, stdout_fd=stdout_fd,
+                         limit_stdout=limit_stdout)
+    if pooled is not None:
+        return pooled
     slot = slots.acquire(host.run_dir)
     try:
         cpu = cpus.acquire(host.run_dir)
         try:
             root = mounts.plan_root(os.path.join(host.run_dir, "root"), template.mounts,
-                                    spec.mounts, slot.uid, slot.gid, cpu)
+                                    spec.mounts, slot.uid, slot.gid)
             fds = _RunFds(spec, stdin_fd, stdout_fd, limit_stdout)
             try:
                 return _run_once(spec, root, slot, host, fds, cpu)
@@ -145,8 +160,7 @@ def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: 
         plan = ChildPlan(("init",), {}, root, [], slot.uid, slot.gid, host.last_cap,
                          seccomp.box_filter(), -1, (), -1, -1, -1, fds.setup_w,
                          fds.result_w, host.cgroups.born_in_cgroup, theirs.fileno(),
-                         cpu_share=share or "", cpu_pin=pin_dir(host, cpu),
-                         seccomp_last_bpf=seccomp.last_filter())
+                         cpu_share=share or "", seccomp_last_bpf=seccomp.last_filter())
         server = forkserver.server()
         pid, pidfd = server.spawn(plan)
     finally:
@@ -181,17 +195,12 @@ def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: 
         end_box(None)
 
 
-def pin_dir(host: _Host, cpu: int | None) -> str:
-    """The cgroup a box's keeper joins to run on ``cpu`` (v1's cpuset; "" for none)."""
-    return "" if cpu is None else host.cgroups.pin_dir(cpu) or ""
-
-
 def prepare_run(spec: SandboxSpec, slot: slots.Slot, host: _Host, name: str, *,
                 box: bool = True, cpu: int | None = None) -> tuple[cgroups.BoxCgroup, int]:
     """What a run needs before its order: its cgroup (created, limited, pinned to ``cpu`` if
     given) and its /box (a detached tmpfs holding the spec's files; -1 without ``box``). The
     caller owns both."""
-    cg = host.cgroups.create(name)
+    cg = dataclasses.replace(host.cgroups.create(name), cpu=cpu)
     try:
         limits = spec.limits
         host.cgroups.apply_limits(cg, limits.memory_kib * 1024, limits.processes, cpu)

@@ -329,7 +329,17 @@ def canary(canary_session):
 
 
 @pytest.fixture
-def v2_backend(monkeypatch):
+def no_pool(monkeypatch):
+    """This process's pool of prepared boxes closed and off for the test (a test that counts
+    the fork server's children, or swaps the cgroup backend under the boxes)."""
+    from sandbox import box
+
+    monkeypatch.setattr(box, "POOL_PER_KIND", 0)
+    box.close_pool()
+
+
+@pytest.fixture
+def v2_backend(monkeypatch, no_pool):
     """The sandbox on cgroup v2 as far as this host allows: the v2 backend over this machine's
     cgroup2 mount, beneath the judge's own cgroup there (skipped without a cgroup2 mount)."""
     from sandbox import cgroup_v2, cgroups, runner

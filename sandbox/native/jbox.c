@@ -101,7 +101,6 @@ struct plan {
     int net_fd; /* a fresh network namespace the server made ahead, loopback up (-1: none) */
     const char *base, *hostname;
     const char *share; /* v1: the box's cpu cgroup, made and joined by the keeper (NULL: none) */
-    const char *pin; /* v1: the cpuset cgroup of the box's CPU, joined by the keeper (NULL: none) */
     struct bind binds[256]; int nbinds;
     struct link links[256]; int nlinks;
     struct file files[16]; int nfiles;
@@ -109,7 +108,7 @@ struct plan {
     uint64_t tmp_kib;
 };
 
-#define PLAN_RECORDS "aerisSfRhblFmcp"
+#define PLAN_RECORDS "aerisSfRhblFmc"
 #define ORDER_RECORDS "aert"
 
 static int under(const char *path, const char *dir) {
@@ -200,7 +199,6 @@ static int decode(char *buf, size_t len, const int *fds, int nfds, struct plan *
         }
         case 'R': if (!str) return -1; p->base = v; break;
         case 'c': if (!str || v[0] != '/' || p->share) return -1; p->share = v; break;
-        case 'p': if (!str || v[0] != '/' || p->pin) return -1; p->pin = v; break;
         case 'h': if (!str) return -1; p->hostname = v; break;
         case 't': /* 0 would be a tmpfs without a size limit */
             if (n != 8) return -1;
@@ -955,15 +953,13 @@ static void join_cgroup(const struct plan *p, const char *dir, int make) {
     close(fd);
 }
 
-/* The box's cgroups for its whole life (v1, each controller mounted apart from the per-run
- * ones): its slot's cpu cgroup (made here if not there, kept between boxes): one cpu weight for
- * all of the box, whatever sessions (and so autogroups) its processes make, so one box cannot
- * take another's share of the CPU; and the cpuset of the CPU the box is pinned to (the
- * supervisor made it: its cpus and mems must be set before anyone joins). The per-run cgroups
- * of the other controllers are joined per run by the program. */
+/* The box's cgroup for its whole life (v1, cpu mounted apart from the per-run controllers):
+ * its slot's cpu cgroup (made here if not there, kept between boxes): one cpu weight for all
+ * of the box, whatever sessions (and so autogroups) its processes make, so one box cannot take
+ * another's share of the CPU. The per-run cgroups (the CPU's cpuset among them, when the run
+ * is pinned) are joined per run by the program. */
 static void join_box_cgroups(const struct plan *p) {
     if (p->share) join_cgroup(p, p->share, 1);
-    if (p->pin) join_cgroup(p, p->pin, 0);
 }
 
 /* The fork server's child: a new session, new namespaces, then fork init and wait for it. */

@@ -124,7 +124,7 @@ def test_v1_controllers_are_found_and_parents_nest_under_our_own_cgroup():
         assert os.path.normpath(backend.parents[controller]) == os.path.normpath(expected)
 
 
-def test_boxes_are_forked_by_the_fork_server_which_restarts_after_a_crash():
+def test_boxes_are_forked_by_the_fork_server_which_restarts_after_a_crash(no_pool):
     from sandbox import Limits, SandboxSpec, Status, forkserver, run
 
     def keeper_parent() -> int:

@@ -2,8 +2,8 @@
 
 Both backends (``cgroup_v1.V1``, ``cgroup_v2.V2``) offer: ``create(name)``, ``apply_limits``,
 ``share_dir``/``remove_shares`` (a slot's cpu weight: v1 only, see there; v2 weighs each
-run's cgroup), ``pin_dir``/``remove_pins`` (the cpuset of the boxes pinned to a CPU: v1 only; v2
-pins each run's cgroup in ``apply_limits``),
+run's cgroup), ``pin_dir``/``remove_pins`` (the cpuset of the runs pinned to a CPU: v1 only,
+joined with the run's other cgroups; v2 pins each run's cgroup in ``apply_limits``),
 ``attach_fds`` (v1: the ``tasks`` files the program's process joins through by writing ``0``;
 v2: the cgroup's directory, which it is forked into with ``clone3(CLONE_INTO_CGROUP)``), ``stats``, ``kill``, ``remove`` (and ``existing``, ``names`` to find what a crashed judge left).
 Box cgroups are created

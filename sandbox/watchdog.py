@@ -5,8 +5,9 @@ failed), the result pipe (``P``: init's pid, ``X``: the program's wait status an
 stdout and stderr (kept up to their caps). Between reads it enforces the limits: CPU time from
 the box cgroup at adaptive intervals (CPU time grows at most ``min(processes, cores)`` times as
 fast as the wall clock, a pinned box having one core, so the next look is at ``remaining CPU /
-that``, but at least 5 ms apart), the wall clock, and the output cap. Killing the box is one SIGKILL to its init, through
-a pidfd checked against pid reuse: the kernel then ends every process of its pid namespace.
+that``, but at least 5 ms apart), the wall clock, and the output cap. Killing the box is one
+SIGKILL to its init, through a pidfd checked against pid reuse: the kernel then ends every
+process of its pid namespace.
 """
 
 from __future__ import annotations

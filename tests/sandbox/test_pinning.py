@@ -194,16 +194,20 @@ def test_the_cpusets_a_dead_judge_left_are_swept(leased):
     parent = getattr(host.cgroups, "pin_parent", None)
     if parent is None:
         pytest.skip("no v1 cpuset hierarchy: a v2 run's own cgroup is pinned")
-    code = ("import os, signal, threading; from sandbox import run, SandboxSpec, cpus, runner; "
+    code = ("from sandbox import run, SandboxSpec, cpus, runner; "
             "print(cpus.acquire(runner._host().run_dir), flush=True); "
-            "threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGKILL)).start(); "
             "run(SandboxSpec(('sleep', '30')))")
-    judge = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           cwd=REPO, timeout=90)
-    assert judge.returncode == -signal.SIGKILL, judge.stderr
-    if judge.stdout.strip() == "None":
+    judge = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                             cwd=REPO)
+    cpu = judge.stdout.readline().strip()
+    left = os.path.join(parent, f"judgebox-cpuset-{cpu}")
+    deadline = time.monotonic() + 60  # killed once its box's program is in the cpuset
+    while cpu != "None" and not _tasks(left) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    judge.kill()
+    assert judge.wait(90) == -signal.SIGKILL
+    if cpu == "None":
         pytest.skip("the dead judge found no free CPU (other judges held them)")
-    left = os.path.join(parent, f"judgebox-cpuset-{int(judge.stdout)}")
     assert os.path.isdir(left), "the dead judge's cpuset should still be there"
     deadline = time.monotonic() + 5
     while os.path.isdir(left) and time.monotonic() < deadline:
@@ -238,3 +242,11 @@ def test_a_bad_judgebox_cpus_is_a_clear_error():
                           cwd=REPO, timeout=60, env={**os.environ, "JUDGEBOX_CPUS": "two"})
     assert done.returncode == 0 and "JUDGEBOX_CPUS='two': auto, off or a CPU list" in \
         done.stdout, (done.stdout, done.stderr)
+
+
+def _tasks(cgroup: str) -> list[str]:
+    try:
+        with open(os.path.join(cgroup, "tasks")) as f:
+            return f.read().split()
+    except OSError:
+        return []

@@ -5,8 +5,10 @@ it, with the boxes pinned to CPUs and not.
 
 The program is fixed work (a sieve of Eratosthenes over 2 MB, repeated: a typical contest
 program's mix of arithmetic and memory), calibrated at the start to take about 0.3 s of CPU.
-For each mode (``pinned``: judgebox's default, each judging process's boxes on a CPU of their
-own; ``unpinned``: ``JUDGEBOX_CPUS=off``), a measuring process of its own judges it ``--runs``
+For each mode (``pinned``: each judging process's boxes on a CPU of their own, judgebox's
+default, here with ``JUDGEBOX_CPUS`` naming the measuring process's CPU and the loading one's,
+so that every phase is on the same CPU; ``unpinned``: ``JUDGEBOX_CPUS=off``), a measuring
+process of its own judges it ``--runs``
 times (one ``sandbox.run()`` each, as a worker judges a one-test problem), first with nothing
 else judging (``idle``), then while a second process judges the same program in a loop, box
 after box (``loaded``: another worker process on the other core). Both processes run with the
@@ -104,11 +106,12 @@ def judge(binary: Path, work: list[str]) -> tuple[float, float, int, int]:
     return out.time, out.wall_time, int(cpu), int(allowed)
 
 
-def bare(binary: Path, work: list[str]) -> float:
-    """The same program outside any box (the bench's own binary): its CPU time from rusage, the
-    machine's own noise for this program."""
+def bare(binary: Path, work: list[str], cpu: int | None) -> float:
+    """The same program outside any box (the bench's own binary), on ``cpu`` if given: its CPU
+    time from rusage, the machine's own noise for this program."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run([str(binary), *work], stdout=subprocess.DEVNULL, check=True)
+    subprocess.run([str(binary), *work], stdout=subprocess.DEVNULL, check=True,
+                   preexec_fn=None if cpu is None else lambda: os.sched_setaffinity(0, {cpu}))
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
@@ -125,7 +128,8 @@ def child_measure(binary: Path, work: list[str], runs: int) -> int:
     for _ in range(runs):
         cpu, wall, on, allowed = judge(binary, work)
         print(json.dumps({"cpu": cpu, "wall": wall, "on": on, "allowed": allowed,
-                          "bare": bare(binary, work)}), flush=True)
+                          "bare": bare(binary, work, on if allowed == 1 else None)}),
+              flush=True)
     return 0
 
 
@@ -149,11 +153,13 @@ def child_load(binary: Path, work: list[str]) -> int:
 
 # ---------------------------------------------------------------------------- the orchestrator
 
-def _env(mode: str) -> dict[str, str]:
+def _env(mode: str, which: int) -> dict[str, str]:
+    """The environment of a measuring (``which`` 0) or loading (1) process: pinned, each on a
+    CPU of its own, the same in every phase (the measuring one on the first CPU this process
+    may use, the loading one on the next: the other core); unpinned, neither."""
     env = dict(os.environ)
-    env.pop("JUDGEBOX_CPUS", None)
-    if mode == "unpinned":
-        env["JUDGEBOX_CPUS"] = "off"
+    mine = sorted(os.sched_getaffinity(0))
+    env["JUDGEBOX_CPUS"] = "off" if mode == "unpinned" else str(mine[which % len(mine)])
     return env
 
 
@@ -168,15 +174,14 @@ def _cv(values: list[float]) -> float:
 def phase(binary: Path, work: list[str], runs: int, mode: str, loaded: bool) -> dict:
     """One phase: a measuring process (and, when ``loaded``, a loading one)."""
     loader = None
-    env = _env(mode)
     try:
         if loaded:
-            loader = subprocess.Popen(_me("--child-load", str(binary), *work), env=env,
-                                      stdout=subprocess.PIPE, text=True)
+            loader = subprocess.Popen(_me("--child-load", str(binary), *work),
+                                      env=_env(mode, 1), stdout=subprocess.PIPE, text=True)
             if loader.stdout.readline().strip() != "ready":
                 raise RuntimeError("the loading process did not start")
         done = subprocess.run(_me("--child-measure", str(binary), str(runs), *work),
-                              env=env, capture_output=True, text=True)
+                              env=_env(mode, 0), capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"the measuring process failed:\n{done.stderr}")
     finally:

@@ -53,6 +53,9 @@ from .watchdog import SETUP_TIMEOUT_S, Watchdog, _open_init
 __all__ = ["Box", "open_box"]
 
 
+KEEPER_GRACE_S = 5.0  # how long a closed box's keeper has to reap its init and end
+
+
 class _BoxGone(Exception):
     """The box ended (or must be replaced) before this run started: open a fresh one, retry."""
 
@@ -74,23 +77,26 @@ class _Live:
         return not select.select([self.init_pidfd], [], [], 0)[0]
 
     def kill(self) -> None:
-        """SIGKILL init and the keeper (the kernel then ends every process of the box's pid
-        namespace), close the sockets to init."""
+        """SIGKILL init (the kernel then ends every process of the box's pid namespace, and
+        the keeper, which waits for init, reaps it and ends), or the keeper if init is not
+        known; close the sockets to init."""
         self.control.close()
         if self.orders is not None:
             self.orders.close()
-        for pidfd in (self.init_pidfd, self.keeper_pidfd):
-            if pidfd >= 0:
-                try:
-                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+        try:
+            signal.pidfd_send_signal(self.init_pidfd if self.init_pidfd >= 0
+                                     else self.keeper_pidfd, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
     def bury(self) -> None:
-        """Wait until init and the keeper are gone (killed), let the server reap the keeper."""
-        for pidfd in (self.init_pidfd, self.keeper_pidfd):
-            if pidfd >= 0:
-                runner.kill_and_wait(pidfd)
+        """Wait until init and the keeper are gone (killed), let the server reap the keeper.
+        The keeper is given a moment to reap init itself (so that the box's CPU time reaches
+        the server's accounts, as a cold box's does) before it is killed too."""
+        if self.init_pidfd >= 0:
+            runner.kill_and_wait(self.init_pidfd)
+            select.select([self.keeper_pidfd], [], [], KEEPER_GRACE_S)
+        runner.kill_and_wait(self.keeper_pidfd)
         self.server.reap(self.keeper_pid)
 
 

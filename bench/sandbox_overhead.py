@@ -221,13 +221,16 @@ def no_pool():
     """judgebox's pool of prepared boxes off (as JUDGEBOX_POOL=0) for a method's runs."""
     from sandbox import box
 
-    kept = box.POOL_PER_KIND
-    box.POOL_PER_KIND = 0
+    kept = os.environ.get("JUDGEBOX_POOL")
+    os.environ["JUDGEBOX_POOL"] = "0"
     box.close_pool()
     try:
         yield
     finally:
-        box.POOL_PER_KIND = kept
+        if kept is None:
+            del os.environ["JUDGEBOX_POOL"]
+        else:
+            os.environ["JUDGEBOX_POOL"] = kept
 
 
 def _cli_argv(bindir: str) -> list[str]:

@@ -543,8 +543,22 @@ class _Reaper:
                     slot.release()
 
 
-POOL_PER_KIND = int(os.environ.get("JUDGEBOX_POOL", "2"))  # idle boxes per template + mounts
-POOL_MAX = int(os.environ.get("JUDGEBOX_POOL_MAX", "4"))  # idle boxes of a process in all
+def pool_per_kind() -> int:
+    """Idle prepared boxes kept per kind (``JUDGEBOX_POOL``, default 2; 0: no pool)."""
+    return _count("JUDGEBOX_POOL", 2)
+
+
+def pool_max() -> int:
+    """Idle prepared boxes a process keeps in all (``JUDGEBOX_POOL_MAX``, default 4)."""
+    return _count("JUDGEBOX_POOL_MAX", 4)
+
+
+def _count(name: str, default: int) -> int:
+    text = os.environ.get(name, str(default))
+    if not text.strip().isdigit():
+        raise HostError(f"{name}={text!r}: a number of boxes (0 or more)")
+    return int(text)
+
 _KINDS_KEPT = 64  # kinds of box remembered (how often and how recently each was asked for)
 
 
@@ -575,7 +589,7 @@ class _Pool:
 
     def take(self, template: str, mounts: tuple[Mount, ...]) -> Box | None:
         """A started box of that kind, if one is ready; another is started in its place."""
-        if POOL_PER_KIND <= 0 or not self.eligible(mounts):
+        if pool_per_kind() <= 0 or not self.eligible(mounts):
             return None
         kind = (template, mounts)
         with self._lock:
@@ -597,13 +611,13 @@ class _Pool:
 
     def _plan(self) -> tuple[tuple | None, list[Box]]:
         """The kind to start a box for now (None: none), and the idle boxes to close: each
-        kind asked for twice or more gets ``POOL_PER_KIND`` boxes, the most recent first,
-        until ``POOL_MAX`` are given out; boxes beyond their kind's share go."""
+        kind asked for twice or more gets :func:`pool_per_kind` boxes, the most recent
+        first, until :func:`pool_max` are given out; boxes beyond their kind's share go."""
         share: dict[tuple, int] = {}
-        left = POOL_MAX
+        per_kind, left = pool_per_kind(), pool_max()
         for kind in reversed(self._asked):
             if self._asked[kind] >= 2 and left > 0:
-                share[kind] = min(POOL_PER_KIND, left)
+                share[kind] = min(per_kind, left)
                 left -= share[kind]
         gone = []
         for kind, idle in self._idle.items():

@@ -334,7 +334,7 @@ def no_pool(monkeypatch):
     the fork server's children, or swaps the cgroup backend under the boxes)."""
     from sandbox import box
 
-    monkeypatch.setattr(box, "POOL_PER_KIND", 0)
+    monkeypatch.setenv("JUDGEBOX_POOL", "0")
     box.close_pool()
 
 

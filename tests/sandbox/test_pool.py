@@ -64,7 +64,7 @@ def test_a_kind_asked_for_twice_is_kept_ready(pool):
     for _ in range(2):
         with open_box() as box:
             assert box.run(sh("true")).status is Status.OK
-    assert _wait_for(lambda: _idle(pool) == boxes.POOL_PER_KIND)
+    assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())
     box = open_box()
     try:
         assert box.alive() and box.opened == 1  # started by the pool, not by this run
@@ -83,14 +83,14 @@ def test_sandbox_run_takes_a_prepared_box_and_closes_it(pool):
     closed after: the pool starts another), with the same outcome as in a box of its own."""
     run(sh("true"))
     run(sh("true"))
-    assert _wait_for(lambda: _idle(pool) == boxes.POOL_PER_KIND)
+    assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())
     before = _keepers()
     ready = set(before)
     out = run(sh("echo hi; exit 3"))
     assert out.status is Status.RE and out.exit_code == 3 and out.stdout == b"hi\n", out
     assert _wait_for(lambda: not (ready & _keepers()) or len(ready - _keepers()) == 1)
     assert len(ready - _keepers()) == 1  # the box it ran in is gone (reaped) ...
-    assert _wait_for(lambda: _idle(pool) == boxes.POOL_PER_KIND)  # ... and replaced
+    assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())  # ... and replaced
 
 
 def test_the_pool_is_capped_the_least_recently_asked_kinds_go_first(pool, tmp_path):
@@ -105,19 +105,19 @@ def test_the_pool_is_capped_the_least_recently_asked_kinds_go_first(pool, tmp_pa
         for _ in range(2):
             with open_box(template, mounts) as box:
                 box.run(SandboxSpec(command=("true",), mounts=mounts))
-    latest = kinds[-(boxes.POOL_MAX // boxes.POOL_PER_KIND):]
-    assert _wait_for(lambda: all(_idle(pool, k) == boxes.POOL_PER_KIND for k in latest))
+    latest = kinds[-(boxes.pool_max() // boxes.pool_per_kind()):]
+    assert _wait_for(lambda: all(_idle(pool, k) == boxes.pool_per_kind() for k in latest))
     time.sleep(0.5)  # (what would come beyond the cap, if anything did)
     with pool._lock:
         total = sum(map(len, pool._idle.values()))
-    assert total <= boxes.POOL_MAX
+    assert total <= boxes.pool_max()
     assert all(_idle(pool, k) == 0 for k in kinds if k not in latest)
 
 
 def test_closing_the_pool_leaves_no_box(pool):
     for _ in range(2):
         run(sh("true"))
-    assert _wait_for(lambda: _idle(pool) == boxes.POOL_PER_KIND)
+    assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())
     assert _keepers()
     boxes.close_pool()
     assert _wait_for(lambda: not _keepers(), 5)
@@ -149,7 +149,7 @@ def test_a_forked_child_has_a_pool_of_its_own(pool):
     not the child's (their sockets would be shared); the child starts its own."""
     for _ in range(2):
         run(sh("true"))
-    assert _wait_for(lambda: _idle(pool) == boxes.POOL_PER_KIND)
+    assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -164,4 +164,14 @@ def test_a_forked_child_has_a_pool_of_its_own(pool):
     os.close(r)
     os.waitpid(pid, 0)
     assert fresh and ok
-    assert _idle(pool) == boxes.POOL_PER_KIND  # the parent's are untouched
+    assert _idle(pool) == boxes.pool_per_kind()  # the parent's are untouched
+
+
+def test_a_bad_judgebox_pool_is_a_clear_error():
+    code = ("from sandbox import run, SandboxSpec, HostError\n"
+            "try:\n    run(SandboxSpec(('true',)))\n"
+            "except HostError as exc:\n    print(exc)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=REPO, timeout=60, env={**os.environ, "JUDGEBOX_POOL": "two"})
+    assert done.returncode == 0 and "JUDGEBOX_POOL='two': a number of boxes" in done.stdout, \
+        (done.stdout, done.stderr)

@@ -99,8 +99,8 @@ def programs_cpu(languages: list[str], rounds: int = 3) -> dict[str, float]:
     without the service. What a judgement costs beyond that is the judge's."""
     from e2e_latency import aplusb_tests, source
     from sandbox import Limits
-    from worker.compile import compile_program, program_box, run_program
-    from worker.languages import get_language
+    from worker.core.compile import compile_program, program_box, run_program
+    from worker.core.languages import get_language
 
     out = {}
     with tempfile.TemporaryDirectory(prefix="judgebox-bench-programs-") as tmp:

@@ -50,7 +50,7 @@ from .spec import Limits, Mount, SandboxSpec
 from .templates import load_template
 from .watchdog import SETUP_TIMEOUT_S, Watchdog, _open_init
 
-__all__ = ["Box", "open_box"]
+__all__ = ["Box", "open_box", "run"]
 
 
 KEEPER_GRACE_S = 5.0  # how long a closed box's keeper has to reap its init and end
@@ -484,13 +484,16 @@ def open_box(template: str = "default", mounts: tuple[Mount, ...] = ()) -> Box:
     return _pool.take(template, mounts) or Box(template, mounts)
 
 
-def run_in_pool(spec: SandboxSpec, *, stdin_fd: int | None = None,
-                stdout_fd: int | None = None, limit_stdout: bool = True) -> Outcome | None:
-    """``spec`` run once in a box the pool prepared (closed after), or None when the pool has
-    none ready for its template and mounts (``sandbox.run`` then makes a box of its own)."""
+def run(spec: SandboxSpec, *, stdin_fd: int | None = None, stdout_fd: int | None = None,
+        limit_stdout: bool = True) -> Outcome:
+    """``sandbox.run``: ``spec`` run once in a fresh box, one the process's pool prepared
+    (closed after) when it has one ready for its template and mounts, else one made for it
+    (``runner.run``, which says what the arguments mean and what it raises). The same
+    outcome either way."""
     box = _pool.take(spec.template, spec.mounts) if _pool.eligible(spec.mounts) else None
     if box is None:
-        return None
+        return runner.run(spec, stdin_fd=stdin_fd, stdout_fd=stdout_fd,
+                          limit_stdout=limit_stdout)
     box._single = True  # nothing made ahead for a next run
     try:
         return box.run(spec, stdin_fd=stdin_fd, stdout_fd=stdout_fd, limit_stdout=limit_stdout)
@@ -677,6 +680,9 @@ def close_pool() -> None:
     before the slots' cpu cgroups are removed: ``runner``)."""
     _pool.close()
     _reaper.drain()
+
+
+runner.before_exit(close_pool)
 
 
 def _recv(conn: socket.socket) -> tuple[bytes, list[int]]:

@@ -20,7 +20,6 @@ import select
 import signal
 import socket
 import stat
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -53,12 +52,20 @@ def _host() -> _Host:
     return host
 
 
+_BEFORE_EXIT: list[Callable[[], None]] = []
+
+
+def before_exit(hook: Callable[[], None]) -> None:
+    """Have ``hook`` run when the process exits, before the slots' cpu cgroups go (the pool of
+    prepared boxes closes its boxes there: ``box``)."""
+    _BEFORE_EXIT.append(hook)
+
+
 def _at_exit(host: _Host) -> None:
-    """The process's prepared boxes close; then the slots' cpu cgroups and the CPUs' cpusets
-    it used (kept between its boxes) go."""
-    box = sys.modules.get(__package__ + ".box")
-    if box is not None:
-        box.close_pool()
+    """The hooks (the process's prepared boxes close); then the slots' cpu cgroups and the
+    CPUs' cpusets it used (kept between its boxes) go."""
+    for hook in _BEFORE_EXIT:
+        hook()
     host.cgroups.remove_shares(host.cgroups.used_shares())
     _remove_pins(host, host.cgroups.used_pins())
 
@@ -110,7 +117,8 @@ def _sweep(host: _Host) -> None:
 
 def run(spec: SandboxSpec, *, stdin_fd: int | None = None, stdout_fd: int | None = None,
         limit_stdout: bool = True) -> Outcome:
-    """Run ``spec.command`` in a fresh box and return what it did.
+    """Run ``spec.command`` in a fresh box made for it and return what it did.
+    (``sandbox.run`` is :func:`sandbox.box.run`: a box the pool prepared, else this.)
 
     ``stdin_fd`` / ``stdout_fd`` connect the program to the caller's own fds (pipes to an
     interactor, say) instead of ``spec.stdin`` and the captured stdout; the caller keeps its
@@ -126,12 +134,6 @@ def run(spec: SandboxSpec, *, stdin_fd: int | None = None, stdout_fd: int | None
         raise HostError("judgebox sandbox must run as root")
     host = _host()
     template = load_template(spec.template)
-    from .box import run_in_pool  # (box imports this module)
-
-    pooled = run_in_pool(spec, stdin_fd=stdin_fd, stdout_fd=stdout_fd,
-                         limit_stdout=limit_stdout)
-    if pooled is not None:
-        return pooled
     slot = slots.acquire(host.run_dir)
     try:
         cpu = cpus.acquire(host.run_dir)

@@ -36,6 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cpu_tree import tree_cpu_s  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = "int main(void){return 0;}\n"
 BIN_NAME = "true-static"
@@ -253,17 +256,15 @@ def check_cli(bindir: str) -> None:
 
 def cpu_s() -> float:
     """CPU time of this process (its threads), of its children reaped, and of the box helper
-    (judgebox's fork server) and all it reaped: every process a method involves, once it ended
-    (the pool's prepared boxes that are still waiting are not counted)."""
+    (judgebox's fork server) and all it forked, live (the pool's prepared boxes) or reaped:
+    every process a method involves."""
     total = 0.0
     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
         usage = resource.getrusage(who)
         total += usage.ru_utime + usage.ru_stime
     server = sys.modules.get("sandbox.forkserver")
     if server is not None and server._server is not None and server._server.alive():
-        with open(f"/proc/{server._server.process.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        total += sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        total += tree_cpu_s(server._server.process.pid)  # live prepared boxes included
     return total
 
 
@@ -321,6 +322,9 @@ def settle() -> None:
     """Wait until judgebox's closed boxes are gone (the reaper's), so that their CPU is in."""
     box = sys.modules.get("sandbox.box")
     if box is not None:
+        deadline = time.monotonic() + 5
+        while box._pool.building and time.monotonic() < deadline:  # a box the pool is making
+            time.sleep(0.002)
         box._reaper.drain()
 
 

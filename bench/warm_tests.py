@@ -39,6 +39,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cpu_tree import tree_cpu_s  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = "int main(void){return 0;}\n"
 # The floor, for reference: the same loop in a small C process, timing itself (one line per
@@ -148,20 +151,15 @@ def _children_cpu_s() -> float:
 
 
 def _server_cpu_s() -> float:
-    """CPU time of the fork server and of every process it reaped (keepers, and through them
-    inits, run-inits and programs), once it has no child left."""
-    from sandbox import forkserver
+    """CPU time of the fork server and of every process it forked, live (a prepared box's
+    keeper and init) or reaped (keepers, and through them inits and programs)."""
+    from sandbox import box, forkserver
 
-    pid = forkserver.server().process.pid
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            if not f.read().split():
-                break
-        time.sleep(0.005)
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime..cstime
+    while box._pool.building and time.monotonic() < deadline:  # a box the pool is making
+        time.sleep(0.002)
+    box._reaper.drain()  # closed boxes gone and reaped: their time is in
+    return tree_cpu_s(forkserver.server().process.pid)
 
 
 def _self_cpu_s() -> float:

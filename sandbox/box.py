@@ -584,6 +584,7 @@ class _Pool:
         self._asked: dict[tuple, int] = {}  # kind -> times asked for (order: least recent first)
         self._changed = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
+        self.building = False  # a box is being started (benchmarks wait for it to settle)
 
     @staticmethod
     def eligible(mounts: tuple[Mount, ...]) -> bool:
@@ -640,6 +641,7 @@ class _Pool:
                 box.close()
             if kind is None:
                 continue
+            self.building = True
             box = Box(*kind)
             try:
                 box.start()
@@ -648,6 +650,8 @@ class _Pool:
                 with self._lock:
                     self._asked.pop(kind, None)  # not again until asked for twice more
                 continue
+            finally:
+                self.building = False
             with self._lock:
                 self._idle.setdefault(kind, []).append(box)
 

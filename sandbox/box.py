@@ -204,7 +204,7 @@ class Box:
         host = runner._host()
         template = load_template(self.template)
         if self._slot is None:
-            self._slot = slots.acquire(host.run_dir)
+            self._slot = runner.take_slot(host)
         slot = self._slot
         root = mounts.plan_root(os.path.join(host.run_dir, "root"), template.mounts,
                                 self.mounts, slot.uid, slot.gid)

@@ -115,6 +115,23 @@ def _sweep(host: _Host) -> None:
                 slot.release()
 
 
+def take_slot(host: _Host) -> slots.Slot:
+    """A free slot, with what a dead judge's box of that slot left removed first (its empty
+    cgroups ``judgebox-<slot>`` and ``judgebox-<slot>.<run>``): the sweep at start leaves
+    a slot alone while someone holds it (a prepared box may hold one for long), so whoever
+    takes a slot next cleans up after its last holder."""
+    slot = slots.acquire(host.run_dir)
+    try:
+        mine = f"judgebox-{slot.index}"
+        for name in host.cgroups.names():
+            if name == mine or name.startswith(mine + "."):
+                host.cgroups.remove(host.cgroups.existing(name))
+    except BaseException:
+        slot.release()
+        raise
+    return slot
+
+
 def run(spec: SandboxSpec, *, stdin_fd: int | None = None, stdout_fd: int | None = None,
         limit_stdout: bool = True) -> Outcome:
     """Run ``spec.command`` in a fresh box made for it and return what it did.
@@ -134,7 +151,7 @@ def run(spec: SandboxSpec, *, stdin_fd: int | None = None, stdout_fd: int | None
         raise HostError("judgebox sandbox must run as root")
     host = _host()
     template = load_template(spec.template)
-    slot = slots.acquire(host.run_dir)
+    slot = take_slot(host)
     try:
         cpu = cpus.acquire(host.run_dir)
         try:

@@ -175,3 +175,27 @@ def test_a_bad_judgebox_pool_is_a_clear_error():
                           cwd=REPO, timeout=60, env={**os.environ, "JUDGEBOX_POOL": "two"})
     assert done.returncode == 0 and "JUDGEBOX_POOL='two': a number of boxes" in done.stdout, \
         (done.stdout, done.stderr)
+
+
+def test_whoever_takes_a_slot_removes_what_its_last_holder_left(monkeypatch):
+    """A prepared box may hold its slot for long, so the sweep at start leaves that slot's
+    leftovers (a dead judge's empty run cgroups) alone; the next taker of the slot removes
+    them before its box uses the slot."""
+    import itertools
+
+    from sandbox import runner, slots
+
+    host = runner._host()
+    free = next(i for i in range(64) if (s := slots.try_acquire(host.run_dir, i)) is not None
+                and (s.release() or True))
+    stale = [host.cgroups.create(f"judgebox-{free}.99"), host.cgroups.create(f"judgebox-{free}")]
+    monkeypatch.setattr(slots, "_next", itertools.count(free))
+    slot = runner.take_slot(host)
+    try:
+        assert slot.index == free
+        left = [p for cg in stale for p in cg.paths.values() if os.path.isdir(p)]
+        assert not left, left
+    finally:
+        slot.release()
+        for cg in stale:
+            host.cgroups.remove(cg)

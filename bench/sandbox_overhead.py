@@ -111,6 +111,7 @@ class Method:
     skipped: str | None = None
     cpu_ms: float | None = None  # CPU per run of every process involved (timed runs, in all)
     around: Callable[[], object] | None = None  # a context its runs are measured in
+    before: Callable[[], None] | None = None  # before each timed run, not timed (CPU counted)
 
 
 def _exit_code(status: int) -> int:
@@ -203,6 +204,11 @@ def judgebox_methods(binary: str, bindir: str, with_cli: bool) -> list[Method]:
                lambda: lib(files_spec), note="SandboxSpec(('/box/prog',), files=(('prog', "
                "Path(binary)),)): the binary is read and written into /box every run; in a "
                "box the pool prepared (docs/sandbox.md)"),
+        Method("judgebox_lib_ready", "judgebox sandbox.run(), the pool refilled before it",
+               lambda: lib(files_spec), before=pool_ready,
+               note="the same, each run started once the pool has a box ready again (untimed "
+               "wait; its CPU is counted): the first run of a judgement on a worker that is "
+               "not saturated"),
         Method("judgebox_lib_nopool", "judgebox sandbox.run(), no pool (box made for it)",
                lambda: lib(files_spec), around=no_pool,
                note="the same with JUDGEBOX_POOL=0: the box is made for the run"),
@@ -234,6 +240,21 @@ def no_pool():
             del os.environ["JUDGEBOX_POOL"]
         else:
             os.environ["JUDGEBOX_POOL"] = kept
+
+
+def pool_ready() -> None:
+    """Wait (up to 5 s) until the pool is not starting a box and holds a box ready, and the
+    reaper has ended the closed ones: the state a worker between two judgements is in."""
+    from sandbox import box
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with box._pool._lock:
+            ready = any(box._pool._idle.values())
+        if ready and not box._pool.building:
+            break
+        time.sleep(0.001)
+    box._reaper.drain()
 
 
 def _cli_argv(bindir: str) -> list[str]:
@@ -313,6 +334,8 @@ def measure(methods: list[Method], runs: int, warmup: int, interleave: bool) -> 
 
 def once(m: Method) -> None:
     """One timed run."""
+    if m.before is not None:
+        m.before()
     t0 = time.perf_counter_ns()
     m.run()
     m.samples_ms.append((time.perf_counter_ns() - t0) / 1e6)
@@ -751,6 +774,7 @@ def summary_line(report: dict) -> str:
     medians = {m["key"]: m.get("median_ms") for m in report["methods"]}
     box, bwrap, bare = medians.get("judgebox_lib"), medians.get("bwrap"), medians.get("fork_exec")
     made = medians.get("judgebox_lib_nopool")
+    ready = medians.get("judgebox_lib_ready")
 
     def ratio(a, b):
         return f"{a / b:.2f}" if a and b else "n/a"
@@ -758,8 +782,9 @@ def summary_line(report: dict) -> str:
     def ms(v):
         return f"{v:.2f}" if v else "n/a"
 
-    return (f"per-run ms: judgebox={ms(box)} judgebox_no_pool={ms(made)} bwrap={ms(bwrap)} "
-            f"bare={ms(bare)} ratio_judgebox_bwrap={ratio(box, bwrap)} "
+    return (f"per-run ms: judgebox={ms(box)} judgebox_ready={ms(ready)} "
+            f"judgebox_no_pool={ms(made)} bwrap={ms(bwrap)} bare={ms(bare)} "
+            f"ratio_judgebox_bwrap={ratio(box, bwrap)} ratio_ready_bwrap={ratio(ready, bwrap)} "
             f"ratio_no_pool_bwrap={ratio(made, bwrap)}")
 
 

@@ -134,7 +134,7 @@ def boxed(binary: str, writes: int, to_file: bool) -> dict:
 
 METHODS = {
     "bare_file": ("bare, stderr to a file on /dev/shm", lambda b, n: bare(b, n, False)),
-    "bare_pipe": ("bare, stderr to a pipe drained here", lambda b, n: bare(b, n, True)),
+    "bare_pipe": ("bare, stderr to a pipe read as it comes", lambda b, n: bare(b, n, True)),
     "box_pipe": ("box, stderr to the judge's pipe", lambda b, n: boxed(b, n, False)),
     "box_file": ("box, stderr to a file on the box's /tmp", lambda b, n: boxed(b, n, True)),
 }

@@ -126,6 +126,45 @@ def test_stdout_flood_is_ole_and_capped():
     assert len(out.stdout) == 64 * 1024
 
 
+CHATTY = """
+    #include <stdlib.h>
+    #include <unistd.h>
+    int main(int argc, char **argv) {  /* n pieces: "o\\n" to stdout, "e\\n" to stderr */
+        long n = atol(argv[1]);
+        for (long i = 0; i < n; i++)
+            if (write(i % 2 ? 2 : 1, i % 2 ? "e\\n" : "o\\n", 2) != 2) return 3;
+        return 0;
+    }
+"""
+
+
+def test_many_small_writes_are_read_whole_and_gathered(cc, monkeypatch):
+    """A program writing 2 bytes a call: every byte of stdout is kept, stderr up to its cap,
+    and the watch reads the pieces gathered (a wake-up per piece costs the program CPU time:
+    sandbox/watchdog.py), not one read per write."""
+    from sandbox import watchdog
+
+    prog = cc(CHATTY, "chatty")
+    reads = []
+    real_read = os.read
+    monkeypatch.setattr(watchdog.os, "read", lambda fd, n: reads.append(fd) or real_read(fd, n))
+    n = 200_000
+    out = run(SandboxSpec(("/box/chatty", str(n)), Limits(cpu_time_ms=10_000),
+                          files=(("chatty", prog),)))
+    assert out.status is Status.OK, out.summary()
+    assert out.stdout == b"o\n" * (n // 2)
+    assert out.stderr == (b"e\n" * (n // 2))[:64 * 1024]
+    assert len(reads) < n // 20, f"{len(reads)} reads for {n} writes"
+
+
+def test_many_small_writes_past_the_limit_are_ole(cc):
+    prog = cc(CHATTY, "chatty")
+    out = run(SandboxSpec(("/box/chatty", "10000000"), Limits(output_kib=256),
+                          files=(("chatty", prog),)))
+    assert out.status is Status.OLE and out.killed_by == "output", out.summary()
+    assert len(out.stdout) == 256 * 1024
+
+
 def test_file_bigger_than_the_output_limit_is_ole():
     out = run(SandboxSpec(("dd", "if=/dev/zero", "of=/box/big", "bs=64k", "count=64"),
                           Limits(output_kib=1024)))

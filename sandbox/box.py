@@ -32,6 +32,7 @@ mounts (state a run could leave for the next) are refused when the box is opened
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import select
@@ -144,15 +145,16 @@ class Box:
                 raise HostError("this box is closed")
             if not self._leased:  # the process's CPU, for the box's every run (sandbox.cpus)
                 self._cpu, self._leased = cpus.acquire(runner._host().run_dir), True
-            for attempt in range(2):
-                try:
-                    if self._live is None or not self._live.alive():
+            with _pool.running():
+                for attempt in range(2):
+                    try:
+                        if self._live is None or not self._live.alive():
+                            self._end_processes()
+                            self._open()
+                        return self._run(spec, stdin_fd, stdout_fd, limit_stdout)
+                    except _BoxGone as exc:
                         self._end_processes()
-                        self._open()
-                    return self._run(spec, stdin_fd, stdout_fd, limit_stdout)
-                except _BoxGone as exc:
-                    self._end_processes()
-                    reason = str(exc)
+                        reason = str(exc)
             return Outcome(Status.SE, message=f"setup: the box could not be opened: {reason}")
 
     def close(self) -> None:
@@ -574,8 +576,8 @@ class _Pool:
     Per kind of box (template and mounts): a kind asked for twice or more is kept at
     ``JUDGEBOX_POOL`` idle boxes (default 2: a judgement's compile and its program box), at
     most ``JUDGEBOX_POOL_MAX`` (default 4) in all, the most recently asked kinds first; 0
-    turns the pool off. A thread of the pool starts them, as soon as one is taken: the helper
-    builds the box while the caller's run goes on. What an idle box holds: see
+    turns the pool off. A thread of the pool starts them in place of those taken, whenever no
+    run of this process is under way (:meth:`running`). What an idle box holds: see
     docs/sandbox.md ("Prepared boxes"). Boxes of a process die with it (its fork server)."""
 
     def __init__(self) -> None:
@@ -585,6 +587,7 @@ class _Pool:
         self._changed = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
         self.building = False  # a box is being started (benchmarks wait for it to settle)
+        self._running = 0  # runs of this process under way: the pool starts no box meanwhile
 
     @staticmethod
     def eligible(mounts: tuple[Mount, ...]) -> bool:
@@ -613,6 +616,21 @@ class _Pool:
             return None
         return box
 
+    @contextlib.contextmanager
+    def running(self):
+        """Around a run of this process: no box is started while one is under way (making a
+        box takes a few ms of CPU and this process's GIL, which the run's watch needs: a run
+        beside a box being made took twice as long), the pool refills between runs."""
+        with self._lock:
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                if not self._running:
+                    self._changed.notify()
+
     def _plan(self) -> tuple[tuple | None, list[Box]]:
         """The kind to start a box for now (None: none), and the idle boxes to close: each
         kind asked for twice or more gets :func:`pool_per_kind` boxes, the most recent
@@ -634,7 +652,7 @@ class _Pool:
         while True:
             with self._lock:
                 kind, gone = self._plan()
-                while kind is None and not gone:
+                while (kind is None or self._running) and not gone:
                     self._changed.wait()
                     kind, gone = self._plan()
             for box in gone:

@@ -93,6 +93,22 @@ def test_sandbox_run_takes_a_prepared_box_and_closes_it(pool):
     assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())  # ... and replaced
 
 
+def test_no_box_is_started_while_a_run_is_under_way(pool):
+    """Making a box costs CPU and the process's GIL, which a run's watch needs: the pool
+    refills between runs, not during one (a box taken during a run is replaced after it)."""
+    run(sh("true"))
+    run(sh("true"))
+    assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())
+    with pool.running():  # as Box.run holds it
+        taken = open_box()
+        try:
+            time.sleep(0.5)  # ample for a box to be made (a few ms here, 100 ms in the VM)
+            assert _idle(pool) == boxes.pool_per_kind() - 1 and not pool.building
+        finally:
+            taken.close()
+    assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())
+
+
 def test_the_pool_is_capped_the_least_recently_asked_kinds_go_first(pool, tmp_path):
     """More kinds than the cap allows: the most recently asked kinds keep their boxes, the
     process never holds more than ``JUDGEBOX_POOL_MAX`` idle ones."""

@@ -242,15 +242,17 @@ def no_pool():
             os.environ["JUDGEBOX_POOL"] = kept
 
 
-def pool_ready() -> None:
-    """Wait (up to 5 s) until the pool is not starting a box and holds a box ready, and the
-    reaper has ended the closed ones: the state a worker between two judgements is in."""
+def pool_ready(kind: tuple = ("default", ())) -> None:
+    """Wait (up to 5 s) until the pool holds its full share of boxes of ``kind`` and is not
+    starting one, and the reaper has ended the closed ones: the state a worker is in between
+    two judgements."""
     from sandbox import box
 
+    full = min(box.pool_per_kind(), box.pool_max())
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         with box._pool._lock:
-            ready = any(box._pool._idle.values())
+            ready = len(box._pool._idle.get(kind, ())) >= full
         if ready and not box._pool.building:
             break
         time.sleep(0.001)

@@ -492,15 +492,17 @@ def run(spec: SandboxSpec, *, stdin_fd: int | None = None, stdout_fd: int | None
     (closed after) when it has one ready for its template and mounts, else one made for it
     (``runner.run``, which says what the arguments mean and what it raises). The same
     outcome either way."""
-    box = _pool.take(spec.template, spec.mounts) if _pool.eligible(spec.mounts) else None
-    if box is None:
-        return runner.run(spec, stdin_fd=stdin_fd, stdout_fd=stdout_fd,
-                          limit_stdout=limit_stdout)
-    box._single = True  # nothing made ahead for a next run
-    try:
-        return box.run(spec, stdin_fd=stdin_fd, stdout_fd=stdout_fd, limit_stdout=limit_stdout)
-    finally:
-        box.close()
+    with _pool.running():  # the box taken is replaced after the run, not beside it
+        box = _pool.take(spec.template, spec.mounts) if _pool.eligible(spec.mounts) else None
+        if box is None:
+            return runner.run(spec, stdin_fd=stdin_fd, stdout_fd=stdout_fd,
+                              limit_stdout=limit_stdout)
+        box._single = True  # nothing made ahead for a next run
+        try:
+            return box.run(spec, stdin_fd=stdin_fd, stdout_fd=stdout_fd,
+                           limit_stdout=limit_stdout)
+        finally:
+            box.close()
 
 
 class _Reaper:

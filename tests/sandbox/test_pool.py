@@ -107,6 +107,17 @@ def test_no_box_is_started_while_a_run_is_under_way(pool):
         finally:
             taken.close()
     assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())
+    # sandbox.run: the box it takes is replaced once its run is over
+    import threading
+    outcome = []
+    runner = threading.Thread(target=lambda: outcome.append(run(sh("sleep 0.6"))))
+    runner.start()
+    time.sleep(0.4)
+    during = (_idle(pool), pool.building)
+    runner.join()
+    assert outcome[0].status is Status.OK, outcome
+    assert during == (boxes.pool_per_kind() - 1, False)
+    assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())
 
 
 def test_the_pool_is_capped_the_least_recently_asked_kinds_go_first(pool, tmp_path):

@@ -6,6 +6,7 @@ import fcntl
 import os
 import re
 import subprocess
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -97,6 +98,22 @@ def clean_host(settled_leftovers):
     yield
     left = settled_leftovers()
     assert not left, f"left behind: {left}"
+
+
+def _host_error_with(env: dict[str, str]) -> subprocess.CompletedProcess:
+    code = ("from sandbox import run, SandboxSpec, HostError\n"
+            "try:\n    run(SandboxSpec(('true',)))\n"
+            "except HostError as exc:\n    print(exc)\n")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1], timeout=60,
+                          env={**os.environ, **env})
+
+
+@pytest.fixture
+def host_error_with():
+    """``host_error_with(env)``: a first ``sandbox.run`` in a fresh process with ``env``
+    added; what its ``HostError`` says is on stdout (a bad setting must be a clear error)."""
+    return _host_error_with
 
 
 def compile_c(source: str | Path, out_dir: Path, name: str = "prog") -> Path:

@@ -234,12 +234,8 @@ def test_cpu_lists_are_read_as_the_kernel_writes_them():
             cpus.parse_list(bad)
 
 
-def test_a_bad_judgebox_cpus_is_a_clear_error():
-    code = ("from sandbox import run, SandboxSpec, HostError\n"
-            "try:\n    run(SandboxSpec(('true',)))\n"
-            "except HostError as exc:\n    print(exc)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=REPO, timeout=60, env={**os.environ, "JUDGEBOX_CPUS": "two"})
+def test_a_bad_judgebox_cpus_is_a_clear_error(host_error_with):
+    done = host_error_with({"JUDGEBOX_CPUS": "two"})
     assert done.returncode == 0 and "JUDGEBOX_CPUS='two': auto, off or a CPU list" in \
         done.stdout, (done.stdout, done.stderr)
 

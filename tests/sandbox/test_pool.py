@@ -194,12 +194,8 @@ def test_a_forked_child_has_a_pool_of_its_own(pool):
     assert _idle(pool) == boxes.pool_per_kind()  # the parent's are untouched
 
 
-def test_a_bad_judgebox_pool_is_a_clear_error():
-    code = ("from sandbox import run, SandboxSpec, HostError\n"
-            "try:\n    run(SandboxSpec(('true',)))\n"
-            "except HostError as exc:\n    print(exc)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=REPO, timeout=60, env={**os.environ, "JUDGEBOX_POOL": "two"})
+def test_a_bad_judgebox_pool_is_a_clear_error(host_error_with):
+    done = host_error_with({"JUDGEBOX_POOL": "two"})
     assert done.returncode == 0 and "JUDGEBOX_POOL='two': a number of boxes" in done.stdout, \
         (done.stdout, done.stderr)
 

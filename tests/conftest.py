@@ -116,6 +116,46 @@ def host_error_with():
     return _host_error_with
 
 
+class ProgramWatch:
+    """A thread that looks, from the host, for the process whose command line is ``argv``
+    (a box's program, found by an unusual argument) and hands its pid to ``inspect``, which
+    reads what the test wants (an ``OSError`` or ``IndexError``: not yet, look again).
+    ``result()``: what ``inspect`` returned (None if the program was not seen in time)."""
+
+    def __init__(self, argv: tuple[str, ...], inspect, within_s: float = 10.0) -> None:
+        import threading
+
+        self._cmdline = b"".join(a.encode() + b"\0" for a in argv)
+        self._inspect, self._within_s = inspect, within_s
+        self._found = None
+        self._thread = threading.Thread(target=self._look)
+        self._thread.start()
+
+    def _look(self) -> None:
+        deadline = time.monotonic() + self._within_s
+        while time.monotonic() < deadline and self._found is None:
+            for pid in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        if f.read() != self._cmdline:
+                            continue
+                    self._found = self._inspect(pid)
+                    break
+                except (OSError, IndexError):
+                    continue
+            time.sleep(0.01)
+
+    def result(self):
+        self._thread.join()
+        return self._found
+
+
+@pytest.fixture
+def program_watch():
+    """``program_watch(argv, inspect)``: a :class:`ProgramWatch`, started."""
+    return ProgramWatch
+
+
 def compile_c(source: str | Path, out_dir: Path, name: str = "prog") -> Path:
     """Compile C on the host (static when possible); the binary only ever runs in a box."""
     if isinstance(source, Path):

@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from pathlib import Path
 
@@ -89,37 +88,24 @@ def test_a_program_sees_only_the_cpu_its_box_is_pinned_to(leased):
             _sees_only(ask(box.run), leased)
 
 
-def test_the_program_is_in_its_cpu_s_cpuset_seen_from_the_host(leased):
+def test_the_program_is_in_its_cpu_s_cpuset_seen_from_the_host(leased, program_watch):
     """Seen from the host: the program (found by its unusual argument) may run on the CPU
     alone, and on v1 it is in that CPU's cpuset (``judgebox-cpuset-<n>``, which it joins
     with the run's other cgroups; on v2 it is born in its run's cgroup, pinned)."""
-    seen: dict[str, str] = {}
+    def inspect(pid: str) -> dict[str, str]:
+        with open(f"/proc/{pid}/status") as f:
+            allowed = [line.split()[1] for line in f
+                       if line.startswith("Cpus_allowed_list")][0]
+        with open(f"/proc/{pid}/cgroup") as f:
+            cpuset = [line.split(":", 2)[2].strip() for line in f
+                      if line.split(":")[1] == "cpuset"]
+        return {"allowed": allowed, "cpuset": (cpuset or [""])[0]}
 
-    def watch() -> None:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not seen:
-            for pid in filter(str.isdigit, os.listdir("/proc")):
-                try:
-                    with open(f"/proc/{pid}/cmdline", "rb") as f:
-                        if f.read() != b"/bin/sleep\x000.613\x00":
-                            continue
-                    with open(f"/proc/{pid}/status") as f:
-                        allowed = [line.split()[1] for line in f
-                                   if line.startswith("Cpus_allowed_list")][0]
-                    with open(f"/proc/{pid}/cgroup") as f:
-                        cpuset = [line.split(":", 2)[2].strip() for line in f
-                                  if line.split(":")[1] == "cpuset"]
-                    seen.update(allowed=allowed, cpuset=(cpuset or [""])[0])
-                except (OSError, IndexError):
-                    continue
-            time.sleep(0.01)
-
-    watcher = threading.Thread(target=watch)
-    watcher.start()
+    watch = program_watch(("/bin/sleep", "0.613"), inspect)
     with open_box() as box:
         out = box.run(SandboxSpec(command=("/bin/sleep", "0.613"),
                                   limits=Limits(cpu_time_ms=2000)))
-    watcher.join()
+    seen = watch.result() or {}
     assert out.status is Status.OK, out
     assert seen["allowed"] == str(leased), seen
     from sandbox.cgroups import backend

@@ -20,10 +20,12 @@ See bench/README.md for what each row means and the caveats.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -33,6 +35,9 @@ import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cpu_tree import tree_cpu_s  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = "int main(void){return 0;}\n"
@@ -104,6 +109,9 @@ class Method:
     batch: Callable[[int, int], list[float]] | None = None  # (warmup, runs) -> samples, own clock
     samples_ms: list[float] = field(default_factory=list)
     skipped: str | None = None
+    cpu_ms: float | None = None  # CPU per run of every process involved (timed runs, in all)
+    around: Callable[[], object] | None = None  # a context its runs are measured in
+    before: Callable[[], None] | None = None  # before each timed run, not timed (CPU counted)
 
 
 def _exit_code(status: int) -> int:
@@ -194,7 +202,16 @@ def judgebox_methods(binary: str, bindir: str, with_cli: bool) -> list[Method]:
                note="same as the first row, from this process once judgebox is imported"),
         Method("judgebox_lib", "judgebox sandbox.run() (files=, binary copied)",
                lambda: lib(files_spec), note="SandboxSpec(('/box/prog',), files=(('prog', "
-               "Path(binary)),)): the binary is read and written into /box every run"),
+               "Path(binary)),)): the binary is read and written into /box every run; in a "
+               "box the pool prepared (docs/sandbox.md)"),
+        Method("judgebox_lib_ready", "judgebox sandbox.run(), the pool refilled before it",
+               lambda: lib(files_spec), before=pool_ready,
+               note="the same, each run started once the pool has a box ready again (untimed "
+               "wait; its CPU is counted): the first run of a judgement on a worker that is "
+               "not saturated"),
+        Method("judgebox_lib_nopool", "judgebox sandbox.run(), no pool (box made for it)",
+               lambda: lib(files_spec), around=no_pool,
+               note="the same with JUDGEBOX_POOL=0: the box is made for the run"),
         Method("judgebox_lib_mount", "judgebox sandbox.run() (binary ro-bound)",
                lambda: lib(mount_spec),
                note=f"SandboxSpec(('/prog/{BIN_NAME}',), mounts=(Mount(bindir, '/prog'),))"),
@@ -206,6 +223,40 @@ def judgebox_methods(binary: str, bindir: str, with_cli: bool) -> list[Method]:
     if not with_cli:
         methods[-1].skipped = "--no-cli"
     return methods
+
+
+@contextlib.contextmanager
+def no_pool():
+    """judgebox's pool of prepared boxes off (as JUDGEBOX_POOL=0) for a method's runs."""
+    from sandbox import box
+
+    kept = os.environ.get("JUDGEBOX_POOL")
+    os.environ["JUDGEBOX_POOL"] = "0"
+    box.close_pool()
+    try:
+        yield
+    finally:
+        if kept is None:
+            del os.environ["JUDGEBOX_POOL"]
+        else:
+            os.environ["JUDGEBOX_POOL"] = kept
+
+
+def pool_ready(kind: tuple = ("default", ())) -> None:
+    """Wait (up to 5 s) until the pool holds its full share of boxes of ``kind`` and is not
+    starting one, and the reaper has ended the closed ones: the state a worker is in between
+    two judgements."""
+    from sandbox import box
+
+    full = min(box.pool_per_kind(), box.pool_max())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with box._pool._lock:
+            ready = len(box._pool._idle.get(kind, ())) >= full
+        if ready and not box._pool.building:
+            break
+        time.sleep(0.001)
+    box._reaper.drain()
 
 
 def _cli_argv(bindir: str) -> list[str]:
@@ -226,10 +277,26 @@ def check_cli(bindir: str) -> None:
         raise RuntimeError(f"judgebox CLI: {status} {res.stderr.strip()}")
 
 
+def cpu_s() -> float:
+    """CPU time of this process (its threads), of its children reaped, and of the box helper
+    (judgebox's fork server) and all it forked, live (the pool's prepared boxes) or reaped:
+    every process a method involves."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    server = sys.modules.get("sandbox.forkserver")
+    if server is not None and server._server is not None and server._server.alive():
+        total += tree_cpu_s(server._server.process.pid)  # live prepared boxes included
+    return total
+
+
 def measure(methods: list[Method], runs: int, warmup: int, interleave: bool) -> None:
     """Warm each method up (a failure skips it), then time ``runs`` runs of each."""
     live = []
     for m in methods:
+        if interleave and m.around and not m.skipped:
+            m.skipped = "not with --interleave (its runs need a setting of their own)"
         if m.skipped:
             continue
         if m.batch is not None:  # times itself
@@ -238,28 +305,52 @@ def measure(methods: list[Method], runs: int, warmup: int, interleave: bool) -> 
             except (OSError, RuntimeError) as exc:
                 m.skipped = str(exc)
             continue
-        try:
-            for _ in range(max(1, warmup)):
-                m.run()
-            live.append(m)
-        except Exception as exc:  # noqa: BLE001 (judgebox's own errors too: show, go on)
-            m.skipped = f"failed in warm-up: {type(exc).__name__}: {exc}"
-            log(f"  skip {m.key}: {m.skipped}")
-    clock = time.perf_counter_ns
-
-    def once(m: Method) -> None:
-        t0 = clock()
-        m.run()
-        m.samples_ms.append((clock() - t0) / 1e6)
-
+        if interleave:
+            try:
+                for _ in range(max(1, warmup)):
+                    m.run()
+                live.append(m)
+            except Exception as exc:  # noqa: BLE001 (judgebox's own errors too: show, go on)
+                m.skipped = f"failed in warm-up: {type(exc).__name__}: {exc}"
+                log(f"  skip {m.key}: {m.skipped}")
+            continue
+        with (m.around() if m.around else contextlib.nullcontext()):
+            try:
+                for _ in range(max(1, warmup)):
+                    m.run()
+            except Exception as exc:  # noqa: BLE001 (judgebox's own errors too: show, go on)
+                m.skipped = f"failed in warm-up: {type(exc).__name__}: {exc}"
+                log(f"  skip {m.key}: {m.skipped}")
+                continue
+            settle()
+            cpu0 = cpu_s()
+            for _ in range(runs):
+                once(m)
+            settle()
+            m.cpu_ms = (cpu_s() - cpu0) * 1000 / runs
     if interleave:  # round-robin, the starting method rotating, so drift hits all alike
         for i in range(runs):
             for j in range(len(live)):
                 once(live[(i + j) % len(live)])
-    else:
-        for m in live:
-            for _ in range(runs):
-                once(m)
+
+
+def once(m: Method) -> None:
+    """One timed run."""
+    if m.before is not None:
+        m.before()
+    t0 = time.perf_counter_ns()
+    m.run()
+    m.samples_ms.append((time.perf_counter_ns() - t0) / 1e6)
+
+
+def settle() -> None:
+    """Wait until judgebox's closed boxes are gone (the reaper's), so that their CPU is in."""
+    box = sys.modules.get("sandbox.box")
+    if box is not None:
+        deadline = time.monotonic() + 5
+        while box._pool.building and time.monotonic() < deadline:  # a box the pool is making
+            time.sleep(0.002)
+        box._reaper.drain()
 
 
 # ------------------------------------------------------------------------------------ breakdown
@@ -371,10 +462,10 @@ def instrument(stamps: Stamps) -> Callable[[], None]:
     wrap(forkserver.ForkServer, "spawn", "spawn")
     orig_decide = runner._decide
 
-    def decide(spec, watch, stats, files):  # the helper's clock readings, from its records
+    def decide(spec, watch, stats, files, too_big=None):  # the helper's clock readings
         stamps.stamp("setup", watch.exec_ns or 0)
         stamps.stamp("exit", watch.end_ns or 0)
-        return orig_decide(spec, watch, stats, files)
+        return orig_decide(spec, watch, stats, files, too_big)
 
     patch(runner, "_decide", decide)
 
@@ -526,8 +617,9 @@ def render(report: dict) -> str:
         "",
     ]
     width = max(len(m["label"]) for m in report["methods"]) + 2
-    out.append(f"{'method':<{width}}{'median':>8}{'p10':>8}{'p90':>8}{'+plain':>8}   (ms)")
-    out.append("-" * (width + 32))
+    out.append(f"{'method':<{width}}{'median':>8}{'p10':>8}{'p90':>8}{'+plain':>8}{'CPU':>8}"
+               "   (ms)")
+    out.append("-" * (width + 40))
     base = report["plain_median_ms"]
     for m in report["methods"]:
         if m.get("skipped"):
@@ -535,10 +627,14 @@ def render(report: dict) -> str:
             continue
         extra = "       -" if m["key"] == "fork_exec" or base is None else \
             f"{m['median_ms'] - base:+8.2f}"
+        cpu = f"{m['cpu_ms']:8.2f}" if m.get("cpu_ms") is not None else "       -"
         out.append(f"{m['label']:<{width}}{_fmt(m['median_ms'])}{_fmt(m['p10_ms'])}"
-                   f"{_fmt(m['p90_ms'])}{extra}")
+                   f"{_fmt(m['p90_ms'])}{extra}{cpu}")
+    out.append("CPU: per run, every process involved (this one and its threads, its children, "
+               "the box helper and all it forked), the timed runs back to back")
     for bd in report.get("breakdowns", []):
-        out += ["", f"judgebox sandbox.run() by phase: {bd['runs']} instrumented runs"
+        out += ["", f"judgebox sandbox.run() without the pool, by phase: {bd['runs']} "
+                "instrumented runs"
                 + (f", {bd['gap_s']} s idle before each" if bd["gap_s"] else "")
                 + " (critical path; wrappers add a few us; the child half is the C helper,"
                 + " timed by its own T and X records)"]
@@ -647,7 +743,7 @@ def main(argv: list[str] | None = None) -> int:
 
         methods = first[:2] + second[:1] + first[2:] + second[1:]
         report["methods"] = [{"key": m.key, "label": m.label, "command": m.note,
-                              "skipped": m.skipped,
+                              "skipped": m.skipped, "cpu_ms": m.cpu_ms,
                               **(summarize(m.samples_ms) if m.samples_ms else {})}
                              for m in methods]
         plain = next((m for m in report["methods"] if m["key"] == "fork_exec"), None)
@@ -655,12 +751,13 @@ def main(argv: list[str] | None = None) -> int:
 
         report["breakdowns"] = []
         k = args.runs if args.breakdown_runs is None else args.breakdown_runs
-        if k > 0:
-            log(f"[3/3] instrumented box runs ({k})")
-            report["breakdowns"].append(breakdown(binary, k, min(args.warmup, 10)))
-        if args.idle_gap > 0:
-            log(f"      and {args.idle_runs} runs after {args.idle_gap} s idle each")
-            report["breakdowns"].append(breakdown(binary, args.idle_runs, 0, args.idle_gap))
+        with no_pool():  # the phases of a box made for its run
+            if k > 0:
+                log(f"[3/3] instrumented box runs ({k}, no pool)")
+                report["breakdowns"].append(breakdown(binary, k, min(args.warmup, 10)))
+            if args.idle_gap > 0:
+                log(f"      and {args.idle_runs} runs after {args.idle_gap} s idle each")
+                report["breakdowns"].append(breakdown(binary, args.idle_runs, 0, args.idle_gap))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -678,10 +775,19 @@ def summary_line(report: dict) -> str:
     """The closing line: judgebox, bubblewrap and bare fork+exec medians, measured together."""
     medians = {m["key"]: m.get("median_ms") for m in report["methods"]}
     box, bwrap, bare = medians.get("judgebox_lib"), medians.get("bwrap"), medians.get("fork_exec")
-    ratio = f"{box / bwrap:.2f}" if box and bwrap else "n/a"
-    return (f"per-run ms: judgebox={_fmt(box) if box else 'n/a'} "
-            f"bwrap={_fmt(bwrap) if bwrap else 'n/a'} bare={_fmt(bare) if bare else 'n/a'} "
-            f"ratio_judgebox_bwrap={ratio}")
+    made = medians.get("judgebox_lib_nopool")
+    ready = medians.get("judgebox_lib_ready")
+
+    def ratio(a, b):
+        return f"{a / b:.2f}" if a and b else "n/a"
+
+    def ms(v):
+        return f"{v:.2f}" if v else "n/a"
+
+    return (f"per-run ms: judgebox={ms(box)} judgebox_ready={ms(ready)} "
+            f"judgebox_no_pool={ms(made)} bwrap={ms(bwrap)} bare={ms(bare)} "
+            f"ratio_judgebox_bwrap={ratio(box, bwrap)} ratio_ready_bwrap={ratio(ready, bwrap)} "
+            f"ratio_no_pool_bwrap={ratio(made, bwrap)}")
 
 
 if __name__ == "__main__":

@@ -92,6 +92,42 @@ def run_level(directory: Path, cache: Path, concurrency: int, languages: list[st
             "cpu_per": (cpu1 - cpu0) / 1e9 / len(rows), "cores": (cpu1 - cpu0) / 1e9 / elapsed}
 
 
+def programs_cpu(languages: list[str], rounds: int = 3) -> dict[str, float]:
+    """CPU seconds of what a judgement runs, per language, measured in their boxes (the box
+    cgroups' own figures): the compile of a distinct source (no compile cache; the language's
+    PCH if it has one, as the worker) and the 10 ad-hoc tests in one box, in this process
+    without the service. What a judgement costs beyond that is the judge's."""
+    from e2e_latency import aplusb_tests, source
+    from sandbox import Limits
+    from worker.core.compile import compile_program, program_box, run_program
+    from worker.core.languages import get_language
+
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="judgebox-bench-programs-") as tmp:
+        inputs = []
+        for i, (given, _answer) in enumerate(aplusb_tests()):
+            path = Path(tmp, f"{i}.in")
+            path.write_text(given)
+            inputs.append(str(path))
+        for language in sorted(set(languages)):
+            spent = []
+            for r in range(rounds + 1):
+                workdir = Path(tmp, f"{language}-{r}")
+                workdir.mkdir()
+                program = compile_program(get_language(language),
+                                          source(language, True).encode(), workdir, cache=False)
+                assert program.ok, program.report()
+                total = program.outcome.time if program.outcome else 0.0
+                with program_box(program) as box:
+                    for stdin in inputs:
+                        total += run_program(program, Limits(cpu_time_ms=2000), stdin,
+                                             box=box).time
+                if r:  # the first is a warm-up
+                    spent.append(total)
+            out[language] = statistics.median(spent)
+    return out
+
+
 def _wait_all(stack: BenchStack, tokens: list[str], timeout: float = 3600) -> None:
     from worker.store import submissions
 
@@ -146,6 +182,13 @@ def main(argv: list[str] | None = None) -> int:
     cores = os.cpu_count() or 1
     print(f"ceiling on {cores} dedicated cores: {60 * cores / cpu:.0f} judgements a minute "
           f"({cpu:.3f} CPU s each, the median over the levels)")
+    programs = programs_cpu(languages)
+    floor = sum(programs[lang] for lang in languages) / len(languages)
+    print(f"what the judgements run, in their boxes (compile and 10 tests, no service): "
+          + ", ".join(f"{lang} {sec:.3f} s" for lang, sec in sorted(programs.items()))
+          + f"; {floor:.3f} CPU s a judgement of the mix, so the judge's own share is "
+          f"{cpu - floor:.3f} s ({100 * (cpu - floor) / cpu:.0f}%); with none of it, at most "
+          f"{60 * cores / floor:.0f} a minute on {cores} cores")
     best = max(results, key=lambda r: r["per_min"])
     levels = ", ".join(f"c{r['concurrency']}={r['per_min']:.0f}" for r in results)
     print(f"throughput: best {best['per_min']:.0f}/min at concurrency {best['concurrency']} "

@@ -4,17 +4,20 @@ per test (the cold path) and bare fork+exec, on a problem with 100 tiny tests.
 
 Every method runs the same static ``int main(void){return 0;}`` binary (``gcc -O2 -static``,
 built into a temporary directory as bench/sandbox_overhead.py does) once per test, with the
-test's input (a few bytes, a file per test) on stdin:
+test's input (a few bytes, a file per test) on stdin, all from this one process:
 
-- bare: ``os.fork()``, ``os.execv()``, ``os.waitpid()`` with stdin from the test's file, in a
-  separate small Python process that never imports judgebox (as that benchmark's first row);
+- bare: ``os.posix_spawn()`` of the binary with stdin from the test's file, ``os.waitpid()``
+  (a vfork-style start: it does not copy this process's page tables, so this process's size,
+  judgebox imported, does not slow it; as fast as fork+exec from a small C process, the
+  floor, which is measured too for reference);
 - cold: ``sandbox.run(spec)`` per test, the binary copied into ``/box`` each time;
 - warm: one ``sandbox.open_box()`` per judgement, ``box.run(spec)`` per test (same spec).
 
 A *judgement* is all the tests of one method back to back; the methods take turns, judgement
 by judgement, so that a busy machine weighs on all of them alike. Per test, two figures: the
 median of the tests' own times, and the judgement's whole wall time divided by the tests
-(the warm box's opening and closing included).
+(the warm box's opening and closing included). The last line compares warm with bare, both
+measured here.
 
 Usage (as root)::
 
@@ -36,34 +39,44 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cpu_tree import tree_cpu_s  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = "int main(void){return 0;}\n"
-# The bare loop, in a process of its own that never imports judgebox: prints one line per
-# test (ns), then the whole loop's ns.
-BARE = r"""
-import os, resource, sys, time
-binary, inputs = sys.argv[1], sys.argv[2:]
-def cpu():
-    return sum(getattr(resource.getrusage(who), f) for who in
-               (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))
-cpu0 = cpu()
-start = time.perf_counter_ns()
-for path in inputs:
-    t = time.perf_counter_ns()
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.dup2(fd, 0)
-            os.execv(binary, [binary])
-        finally:
-            os._exit(127)
-    os.close(fd)
-    if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0:
-        sys.exit("the binary failed")
-    print(time.perf_counter_ns() - t)
-print(time.perf_counter_ns() - start)
-print(int((cpu() - cpu0) * 1e9))
+# The floor, for reference: the same loop in a small C process, timing itself (one line per
+# test in ns, then the whole loop's ns and its CPU ns, its children's included).
+FLOOR = r"""
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+static long long now(clockid_t c) {
+    struct timespec t; clock_gettime(c, &t); return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+static long long cpu(void) {
+    struct rusage s, c; getrusage(RUSAGE_SELF, &s); getrusage(RUSAGE_CHILDREN, &c);
+    return (s.ru_utime.tv_sec + s.ru_stime.tv_sec + c.ru_utime.tv_sec + c.ru_stime.tv_sec)
+        * 1000000000LL + (s.ru_utime.tv_usec + s.ru_stime.tv_usec + c.ru_utime.tv_usec
+        + c.ru_stime.tv_usec) * 1000LL;
+}
+int main(int argc, char **argv) {
+    long long cpu0 = cpu(), start = now(CLOCK_MONOTONIC);
+    for (int i = 2; i < argc; i++) {
+        long long t = now(CLOCK_MONOTONIC);
+        int fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+        pid_t pid = fork();
+        if (pid == 0) { dup2(fd, 0); execl(argv[1], argv[1], (char *)0); _exit(127); }
+        close(fd);
+        int st;
+        if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) return 1;
+        printf("%lld\n", now(CLOCK_MONOTONIC) - t);
+    }
+    printf("%lld\n%lld\n", now(CLOCK_MONOTONIC) - start, cpu() - cpu0);
+    return 0;
+}
 """
 
 
@@ -82,8 +95,8 @@ def percentile(values: list[float], q: float) -> float:
     return s[lo] + (s[hi] - s[lo]) * (pos - lo)
 
 
-def build(tmp: str, tests: int) -> tuple[str, list[str]]:
-    """The static binary and one tiny input file per test."""
+def build(tmp: str, tests: int) -> tuple[str, str, list[str]]:
+    """The static binary, the C floor's loop and one tiny input file per test."""
     gcc = shutil.which("gcc") or shutil.which("cc")
     if gcc is None:
         sys.exit("bench/warm_tests.py: needs gcc with a static libc")
@@ -94,37 +107,59 @@ def build(tmp: str, tests: int) -> tuple[str, list[str]]:
                          text=True)
     if res.returncode != 0:
         sys.exit(f"bench/warm_tests.py: gcc -O2 -static failed:\n{res.stderr}")
+    Path(src).write_text(FLOOR)
+    loop = os.path.join(tmp, "floor")
+    subprocess.run([gcc, "-O2", "-o", loop, src], check=True)
     inputs = []
     for i in range(tests):
         path = os.path.join(tmp, f"test-{i:03d}.in")
         Path(path).write_text(f"{i}\n")
         inputs.append(path)
-    return binary, inputs
+    return binary, loop, inputs
 
 
 def bare(binary: str, inputs: list[str]) -> tuple[list[float], float, float]:
-    """Per-test ms, the whole judgement's ms and its CPU ms, from the separate small process."""
-    res = subprocess.run([sys.executable, "-c", BARE, binary, *inputs], capture_output=True,
-                         text=True, check=True)
+    """Per-test ms, the whole judgement's ms and its CPU ms: posix_spawn from this process."""
+    cpu0 = _self_cpu_s() + _children_cpu_s()
+    samples = []
+    start = time.perf_counter_ns()
+    for path in inputs:
+        t = time.perf_counter_ns()
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            pid = os.posix_spawn(binary, [binary], {},
+                                 file_actions=[(os.POSIX_SPAWN_DUP2, fd, 0)])
+        finally:
+            os.close(fd)
+        if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0:
+            raise RuntimeError("the binary failed")
+        samples.append((time.perf_counter_ns() - t) / 1e6)
+    whole = (time.perf_counter_ns() - start) / 1e6
+    return samples, whole, (_self_cpu_s() + _children_cpu_s() - cpu0) * 1000
+
+
+def floor(loop: str, binary: str, inputs: list[str]) -> tuple[list[float], float, float]:
+    """The same from a small C process (fork+exec), timing itself: the floor."""
+    res = subprocess.run([loop, binary, *inputs], capture_output=True, text=True, check=True)
     values = [int(x) / 1e6 for x in res.stdout.split()]
     return values[:-2], values[-2], values[-1]
 
 
-def _server_cpu_s() -> float:
-    """CPU time of the fork server and of every process it reaped (keepers, and through them
-    inits, run-inits and programs), once it has no child left."""
-    from sandbox import forkserver
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
-    pid = forkserver.server().process.pid
+
+def _server_cpu_s() -> float:
+    """CPU time of the fork server and of every process it forked, live (a prepared box's
+    keeper and init) or reaped (keepers, and through them inits and programs)."""
+    from sandbox import box, forkserver
+
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            if not f.read().split():
-                break
-        time.sleep(0.005)
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime..cstime
+    while box._pool.building and time.monotonic() < deadline:  # a box the pool is making
+        time.sleep(0.002)
+    box._reaper.drain()  # closed boxes gone and reaped: their time is in
+    return tree_cpu_s(forkserver.server().process.pid)
 
 
 def _self_cpu_s() -> float:
@@ -173,9 +208,10 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="judgebox-warm-") as tmp:
         os.chmod(tmp, 0o755)
-        binary, inputs = build(tmp, args.tests)
+        binary, loop, inputs = build(tmp, args.tests)
         sandbox.prepare()
-        methods = {"bare": lambda: bare(binary, inputs),
+        methods = {"floor": lambda: floor(loop, binary, inputs),
+                   "bare": lambda: bare(binary, inputs),
                    "cold": lambda: boxed(binary, inputs, warm=False),
                    "warm": lambda: boxed(binary, inputs, warm=True)}
         with open("/proc/loadavg") as f:
@@ -212,8 +248,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def render(report: dict) -> str:
-    labels = {"bare": "bare fork+exec (small process)", "cold": "cold: sandbox.run() per test",
-              "warm": "warm: one open_box() per judgement"}
+    labels = {"floor": "fork+exec from a small C process",
+              "bare": "bare: posix_spawn, this process",
+              "cold": "cold: sandbox.run() per test", "warm": "warm: one open_box() per judgement"}
     out = [f"{'method':<36}{'median':>8}{'p10':>8}{'p90':>8}{'per-test':>10}{'CPU':>7}"
            "   (ms per test)", "-" * 81]
     m = report["methods"]
@@ -227,7 +264,8 @@ def render(report: dict) -> str:
                "time of every process involved / tests (kernel threads not included)")
     warm, cold, base = (m[k]["per_test_ms"] for k in ("warm", "cold", "bare"))
     out.append(f"per-test ms: warm={warm:.2f} cold={cold:.2f} bare={base:.2f} "
-               f"warm_minus_bare={warm - base:.2f}")
+               f"floor={m['floor']['per_test_ms']:.2f} warm_minus_bare={warm - base:.2f} "
+               f"(warm and bare from this one process)")
     return "\n".join(out)
 
 

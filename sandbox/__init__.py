@@ -20,7 +20,7 @@ __all__ = [
     "SandboxError", "SpecError", "HostError", "CgroupError",
 ]
 
-_LAZY = {"run": ".runner", "prepare": ".runner", "Box": ".box", "open_box": ".box",
+_LAZY = {"run": ".box", "prepare": ".runner", "Box": ".box", "open_box": ".box",
          "Template": ".templates", "load_template": ".templates"}
 
 

@@ -41,7 +41,7 @@ class ChildPlan:
     uid: int
     gid: int
     last_cap: int
-    seccomp_bpf: bytes
+    seccomp_bpf: bytes  # the box's filter (init loads it; every program inherits it)
     box_mount_fd: int
     cgroup_fds: tuple[int, ...]  # "tasks" files (v1), or the v2 cgroup's directory
     stdin_fd: int
@@ -54,6 +54,8 @@ class ChildPlan:
     reusable: bool = False  # init serves runs until the box is closed (else: one run)
     cpu_share: str = ""  # v1: the slot's cgroup in the cpu hierarchy, joined (made if not
     #                      there) by the keeper, so init and every program are in it; "" none
+    seccomp_last_bpf: bytes = b""  # the program's last filter, loaded just before exec (the
+    #                                helper refuses a plan without it: sandbox/seccomp.py)
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ def encode_plan(plan: ChildPlan) -> bytes:
     out.append(_record(b"i", struct.pack("<IIIII", plan.uid, plan.gid, plan.last_cap,
                                          int(plan.born_in_cgroup), int(plan.reusable))))
     out.append(_record(b"s", plan.seccomp_bpf))
+    out.append(_record(b"S", plan.seccomp_last_bpf))
     fds = [getattr(plan, name) for name in FD_FIELDS] + list(plan.cgroup_fds)
     out.append(_record(b"f", struct.pack(f"<{len(fds)}i", *fds)))
     if plan.cpu_share:

@@ -32,7 +32,9 @@ mounts (state a run could leave for the next) are refused when the box is opened
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
 import select
 import signal
 import socket
@@ -41,7 +43,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cgroups, forkserver, mounts, runner, seccomp, slots
+from . import cgroups, cpus, forkserver, mounts, runner, seccomp, slots
 from ._plan import ChildPlan
 from .errors import HostError, SpecError
 from .outcome import Outcome, Status
@@ -49,7 +51,10 @@ from .spec import Limits, Mount, SandboxSpec
 from .templates import load_template
 from .watchdog import SETUP_TIMEOUT_S, Watchdog, _open_init
 
-__all__ = ["Box", "open_box"]
+__all__ = ["Box", "open_box", "run"]
+
+
+KEEPER_GRACE_S = 5.0  # how long a closed box's keeper has to reap its init and end
 
 
 class _BoxGone(Exception):
@@ -72,6 +77,29 @@ class _Live:
         """Whether init still runs (a pidfd is readable once its process has ended)."""
         return not select.select([self.init_pidfd], [], [], 0)[0]
 
+    def kill(self) -> None:
+        """SIGKILL init (the kernel then ends every process of the box's pid namespace, and
+        the keeper, which waits for init, reaps it and ends), or the keeper if init is not
+        known; close the sockets to init."""
+        self.control.close()
+        if self.orders is not None:
+            self.orders.close()
+        try:
+            signal.pidfd_send_signal(self.init_pidfd if self.init_pidfd >= 0
+                                     else self.keeper_pidfd, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def bury(self) -> None:
+        """Wait until init and the keeper are gone (killed), let the server reap the keeper.
+        The keeper is given a moment to reap init itself (so that the box's CPU time reaches
+        the server's accounts, as a cold box's does) before it is killed too."""
+        if self.init_pidfd >= 0:
+            runner.kill_and_wait(self.init_pidfd)
+            select.select([self.keeper_pidfd], [], [], KEEPER_GRACE_S)
+        runner.kill_and_wait(self.keeper_pidfd)
+        self.server.reap(self.keeper_pid)
+
 
 class Box:
     """A box reused across runs; see the module docstring. Not for two threads at once (runs
@@ -86,11 +114,14 @@ class Box:
         self.template = template
         self.mounts = mounts
         self._slot: slots.Slot | None = None
+        self._leased = False  # holds one use of the process's CPU lease (sandbox.cpus)
+        self._cpu: int | None = None  # the CPU the box runs on, if pinned
         self._live: _Live | None = None
         self._lock = threading.Lock()
         self._closed = False
         self._pid = os.getpid()  # a forked child must not drive its parent's box
         self._ahead = _Ahead(self)
+        self._single = False  # one run only (sandbox.run through the pool): nothing ahead
         self.opened = 0  # how many times a box was opened (1 unless one died or went stale)
 
     # --- the public verbs -----------------------------------------------------------------
@@ -112,32 +143,55 @@ class Box:
         with self._lock:
             if self._closed:
                 raise HostError("this box is closed")
-            for attempt in range(2):
-                try:
-                    if self._live is None or not self._live.alive():
+            if not self._leased:  # the process's CPU, for the box's every run (sandbox.cpus)
+                self._cpu, self._leased = cpus.acquire(runner._host().run_dir), True
+            with _pool.running():
+                for attempt in range(2):
+                    try:
+                        if self._live is None or not self._live.alive():
+                            self._end_processes()
+                            self._open()
+                        return self._run(spec, stdin_fd, stdout_fd, limit_stdout)
+                    except _BoxGone as exc:
                         self._end_processes()
-                        self._open()
-                    return self._run(spec, stdin_fd, stdout_fd, limit_stdout)
-                except _BoxGone as exc:
-                    self._end_processes()
-                    reason = str(exc)
+                        reason = str(exc)
             return Outcome(Status.SE, message=f"setup: the box could not be opened: {reason}")
 
     def close(self) -> None:
-        """End the box: its processes (and so its namespaces), its slot. Idempotent."""
+        """End the box: its processes (and so its namespaces), its cgroups, its slot.
+        Idempotent. Init and the keeper are killed now; waiting for them to be gone (their
+        namespaces' teardown) and then giving the slot back is the reaper's (a thread), off
+        the caller's path: the slot's uid goes to no other box before they are gone."""
         with self._lock:
             self._closed = True
             if os.getpid() != self._pid:
                 return  # the parent's box: not ours to end (its fds go with this process)
+            live, slot = self._live, self._slot
+            self._live = self._slot = None
             try:
-                self._end_processes()
+                if live is not None:
+                    live.kill()
             finally:
                 try:
                     self._ahead.close()  # the cgroups go before the slot that names them
                 finally:
-                    if self._slot is not None:
-                        self._slot.release()
-                        self._slot = None
+                    _reaper.bury(live, slot)
+                    if self._leased:
+                        self._leased = False
+                        cpus.release()
+
+    def start(self) -> None:
+        """Start the box now (its keeper and init, namespaces and root), not at its first run:
+        what the pool of prepared boxes does off the runs' path. ``_BoxGone`` if it cannot."""
+        with self._lock:
+            if self._live is None:
+                self._open()
+
+    def alive(self) -> bool:
+        """Whether the box is started and its init and the fork server still run (a box of a
+        server that died dies with it)."""
+        live = self._live
+        return live is not None and live.alive() and live.server.alive()
 
     def __enter__(self) -> "Box":
         return self
@@ -152,7 +206,7 @@ class Box:
         host = runner._host()
         template = load_template(self.template)
         if self._slot is None:
-            self._slot = slots.acquire(host.run_dir)
+            self._slot = runner.take_slot(host)
         slot = self._slot
         root = mounts.plan_root(os.path.join(host.run_dir, "root"), template.mounts,
                                 self.mounts, slot.uid, slot.gid)
@@ -164,9 +218,9 @@ class Box:
         share = host.cgroups.share_dir(slot.index)
         try:
             plan = ChildPlan(("init",), {}, root, [], slot.uid, slot.gid, host.last_cap,
-                             seccomp.compile_filter(), -1, (), -1, -1, -1, setup_w, result_w,
+                             seccomp.box_filter(), -1, (), -1, -1, -1, setup_w, result_w,
                              host.cgroups.born_in_cgroup, theirs.fileno(), reusable=True,
-                             cpu_share=share or "")
+                             cpu_share=share or "", seccomp_last_bpf=seccomp.last_filter())
             server = forkserver.server()
             pid, pidfd = server.spawn(plan)
             for fd in (setup_w, result_w):
@@ -205,15 +259,9 @@ class Box:
         """Kill the keeper and init (the kernel then ends every process of the box's pid
         namespace, runs included), wait until both are gone, let the server reap the keeper."""
         live, self._live = self._live, None
-        if live is None:
-            return
-        live.control.close()
-        if live.orders is not None:
-            live.orders.close()
-        for pidfd in (live.init_pidfd, live.keeper_pidfd):
-            if pidfd >= 0:
-                runner.kill_and_wait(pidfd)
-        live.server.reap(live.keeper_pid)
+        if live is not None:
+            live.kill()
+            live.bury()
 
     # --- one run --------------------------------------------------------------------------
 
@@ -247,7 +295,8 @@ class Box:
         try:
             prepared = self._ahead.take(spec)
             if prepared is None:
-                prepared = runner.prepare_run(spec, self._slot, host, self._ahead.name())
+                prepared = runner.prepare_run(spec, self._slot, host, self._ahead.name(),
+                                              cpu=self._cpu)
             elif prepared[1] < 0:  # the cgroup fits, the files may not: a /box made now
                 try:
                     prepared = prepared[0], runner._prepare_box(spec, self._slot.uid,
@@ -257,8 +306,10 @@ class Box:
                     raise
             return runner.run_in_box(
                 spec, self._slot, host, fds, send,
-                lambda cg: _RunWatchdog(spec.limits, live.init_pidfd, host.cgroups, cg),
-                end_box, prepared=prepared, started=lambda: self._ahead.start(spec),
+                lambda cg: _RunWatchdog(spec.limits, live.init_pidfd, host.cgroups, cg,
+                                        cores=None if self._cpu is None else 1),
+                end_box, prepared=prepared,
+                started=None if self._single else lambda: self._ahead.start(spec),
                 release=self._ahead.retire)
         finally:
             fds.close()
@@ -278,21 +329,26 @@ class _Prepared:
 
 class _Ahead:
     """A box's next run, prepared while the current one runs: its cgroup (created and limited)
-    and its /box (a detached tmpfs holding the spec's files), made in a thread once the current
-    run's order is sent, on the guess that the next spec has the same limits and files (the
-    tests of a judgement do). The next run takes the cgroup only if its limits are the same,
-    and the /box only if its files are too (a host file: the same inode, size, mtime and ctime
-    as when it was copied, and changed last before the copy began by more than two ticks of
-    the coarse clock file times come from, or a write just after the copy could leave them as
-    they were: such a "racily clean" file, git's term, gets no /box made ahead); what it does
-    not take goes, and is made anew. The thread also removes the cgroups of the runs before
-    (empty: their processes were all reaped). Nothing a run can see is shared: each run still
-    has a cgroup and a /box of its own, made for it alone."""
+    and its /box (a detached tmpfs holding the spec's files), made once the current run's
+    order is sent (the box is busy starting the program meanwhile, on its own CPU), on the
+    guess that the next spec has the same limits and files (the tests of a judgement do). The
+    next run takes the cgroup only if its limits are the same, and the /box only if its files
+    are too (a host file: the same inode, size, mtime and ctime as when it was copied, and
+    changed last before the copy began by more than two ticks of the coarse clock file times
+    come from, or a write just after the copy could leave them as they were: such a "racily
+    clean" file, git's term, gets no /box made ahead); what it does not take goes, and is made
+    anew. It also removes the cgroups of the runs before (empty: their processes were all
+    reaped). Nothing a run can see is shared: each run still has a cgroup and a /box of its
+    own, made for it alone.
+
+    It runs in the caller's thread, between sending the order and watching the run: a thread
+    of its own (started for each run, as it first was) cost more than it saved, on two cores
+    and under the GIL (the watch waited for the GIL the preparing thread held, and the next
+    run for the thread to end)."""
 
     def __init__(self, box: "Box") -> None:
         self._box = box
         self._serial = 0
-        self._thread: threading.Thread | None = None
         self._ready: _Prepared | None = None
         self._retired: list[cgroups.BoxCgroup] = []
 
@@ -303,15 +359,11 @@ class _Ahead:
         return f"judgebox-{self._box._slot.index}.{self._serial}"
 
     def start(self, spec: SandboxSpec) -> None:
-        """Prepare a run like ``spec`` in the background (called once an order is sent)."""
-        self._join()
-        self._thread = threading.Thread(target=self._prepare, args=(spec, self.name()),
-                                        name="judgebox-box-ahead", daemon=True)
-        self._thread.start()
+        """Prepare a run like ``spec`` (called once an order is sent)."""
+        self._prepare(spec, self.name())
 
     def take(self, spec: SandboxSpec) -> tuple[cgroups.BoxCgroup, int] | None:
         """The prepared cgroup and /box (-1: none) for ``spec``; None if nothing fits."""
-        self._join()
         ready, self._ready = self._ready, None
         if ready is None:
             return None
@@ -329,15 +381,12 @@ class _Ahead:
         return ready.cg, box_fd
 
     def retire(self, cg: cgroups.BoxCgroup) -> None:
-        """A finished run's cgroup (no process left in it): removed by the next preparation,
-        or now if none is running."""
+        """A finished run's cgroup (no process left in it): removed by the next preparation
+        (or when the box closes)."""
         self._retired.append(cg)
-        if self._thread is None:
-            self._remove_retired()
 
     def close(self) -> None:
-        """Wait for the preparation, throw away what it made, remove every cgroup."""
-        self._join()
+        """Throw away what was prepared, remove every cgroup."""
         ready, self._ready = self._ready, None
         if ready is not None:
             self._discard(ready)
@@ -347,11 +396,6 @@ class _Ahead:
         if ready.box_fd >= 0:
             os.close(ready.box_fd)
         self._retired.append(ready.cg)
-
-    def _join(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
 
     def _prepare(self, spec: SandboxSpec, name: str) -> None:
         try:
@@ -363,10 +407,11 @@ class _Ahead:
             files: tuple | None = _files_key(spec)
             if any(item[-1] >= began - _RACY_NS for item in files if len(item) > 2):
                 files = None  # racily clean: its copy could not be trusted
+            cpu = self._box._cpu
             if files is None:
-                cg, box_fd = runner.prepare_run(spec, slot, host, name, box=False)
+                cg, box_fd = runner.prepare_run(spec, slot, host, name, box=False, cpu=cpu)
             else:
-                cg, box_fd = runner.prepare_run(spec, slot, host, name)
+                cg, box_fd = runner.prepare_run(spec, slot, host, name, cpu=cpu)
                 try:  # no file of the spec changed while it was copied
                     same = _files_key(spec) == files
                 except OSError:
@@ -418,8 +463,8 @@ class _RunWatchdog(Watchdog):
     process of its pid namespace)."""
 
     def __init__(self, limits: Limits, init_pidfd: int, backend: cgroups.Backend,
-                 cg: cgroups.BoxCgroup) -> None:
-        super().__init__(limits, -1, None, backend, cg)
+                 cg: cgroups.BoxCgroup, *, cores: int | None = None) -> None:
+        super().__init__(limits, -1, None, backend, cg, cores=cores)
         self._init_pidfd = init_pidfd
 
     def kill(self, reason: str | None = None) -> None:
@@ -435,8 +480,235 @@ class _RunWatchdog(Watchdog):
 
 def open_box(template: str = "default", mounts: tuple[Mount, ...] = ()) -> Box:
     """A reusable box for runs of ``template`` with ``mounts``; use it as a context manager.
-    The box starts on its first run."""
-    return Box(template, mounts)
+    A box the process's pool prepared (:class:`_Pool`), else one that starts on its first
+    run."""
+    mounts = tuple(mounts)
+    return _pool.take(template, mounts) or Box(template, mounts)
+
+
+def run(spec: SandboxSpec, *, stdin_fd: int | None = None, stdout_fd: int | None = None,
+        limit_stdout: bool = True) -> Outcome:
+    """``sandbox.run``: ``spec`` run once in a fresh box, one the process's pool prepared
+    (closed after) when it has one ready for its template and mounts, else one made for it
+    (``runner.run``, which says what the arguments mean and what it raises). The same
+    outcome either way."""
+    with _pool.running():  # the box taken is replaced after the run, not beside it
+        box = _pool.take(spec.template, spec.mounts) if _pool.eligible(spec.mounts) else None
+        if box is None:
+            return runner.run(spec, stdin_fd=stdin_fd, stdout_fd=stdout_fd,
+                              limit_stdout=limit_stdout)
+        box._single = True  # nothing made ahead for a next run
+        try:
+            return box.run(spec, stdin_fd=stdin_fd, stdout_fd=stdout_fd,
+                           limit_stdout=limit_stdout)
+        finally:
+            box.close()
+
+
+class _Reaper:
+    """Waits, in a thread of its own, for closed boxes' init and keeper to be gone (their pid
+    and mount namespaces torn down), has the fork server reap the keeper, then gives the
+    box's slot back."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def bury(self, live: _Live | None, slot: slots.Slot | None) -> None:
+        """Wait for ``live``'s processes (already killed), then release ``slot``."""
+        if live is None:
+            if slot is not None:
+                slot.release()
+            return
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="judgebox-reaper",
+                                                daemon=True)
+                self._thread.start()
+        self._queue.put((live, slot))
+
+    def drain(self, timeout_s: float = 5.0) -> None:
+        """Wait until every box handed over so far is buried."""
+        if self._thread is not None:
+            done = threading.Event()
+            self._queue.put((None, done))
+            done.wait(timeout_s)
+
+    def _work(self) -> None:
+        while True:
+            live, slot = self._queue.get()
+            if live is None:  # drain()'s mark
+                slot.set()
+                continue
+            try:
+                live.bury()
+            except Exception:  # noqa: BLE001 - the slot goes back whatever happened
+                pass
+            finally:
+                if slot is not None:
+                    slot.release()
+
+
+def pool_per_kind() -> int:
+    """Idle prepared boxes kept per kind (``JUDGEBOX_POOL``, default 2; 0: no pool)."""
+    return _count("JUDGEBOX_POOL", 2)
+
+
+def pool_max() -> int:
+    """Idle prepared boxes a process keeps in all (``JUDGEBOX_POOL_MAX``, default 4)."""
+    return _count("JUDGEBOX_POOL_MAX", 4)
+
+
+def _count(name: str, default: int) -> int:
+    text = os.environ.get(name, str(default))
+    if not text.strip().isdigit():
+        raise HostError(f"{name}={text!r}: a number of boxes (0 or more)")
+    return int(text)
+
+_KINDS_KEPT = 64  # kinds of box remembered (how often and how recently each was asked for)
+
+
+class _Pool:
+    """Boxes started ahead, ready for a first run, as go-judge keeps warm containers: keeper,
+    init, the box's namespaces (its network namespace with loopback up), its root built and
+    pivoted into, the box's seccomp filter loaded; nothing of any run (no cgroup of a run, no
+    /box, /tmp or /dev/shm: those are each run's own, as in any box).
+
+    Per kind of box (template and mounts): a kind asked for twice or more is kept at
+    ``JUDGEBOX_POOL`` idle boxes (default 2: a judgement's compile and its program box), at
+    most ``JUDGEBOX_POOL_MAX`` (default 4) in all, the most recently asked kinds first; 0
+    turns the pool off. A thread of the pool starts them in place of those taken, between
+    runs of this process while the kind has a box left (:meth:`running`). What an idle box
+    holds: see
+    docs/sandbox.md ("Prepared boxes"). Boxes of a process die with it (its fork server)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: dict[tuple, list[Box]] = {}
+        self._asked: dict[tuple, int] = {}  # kind -> times asked for (order: least recent first)
+        self._changed = threading.Condition(self._lock)
+        self._thread: threading.Thread | None = None
+        self.building = False  # a box is being started (benchmarks wait for it to settle)
+        self._running = 0  # runs of this process under way: the pool starts no box meanwhile
+
+    @staticmethod
+    def eligible(mounts: tuple[Mount, ...]) -> bool:
+        """Whether a box of these mounts may be reused (what :class:`Box` accepts)."""
+        return not any(m.writable or m.target.startswith(("/box/", "/tmp/")) for m in mounts)
+
+    def take(self, template: str, mounts: tuple[Mount, ...]) -> Box | None:
+        """A started box of that kind, if one is ready; another is started in its place."""
+        if pool_per_kind() <= 0 or not self.eligible(mounts):
+            return None
+        kind = (template, mounts)
+        with self._lock:
+            self._asked[kind] = self._asked.pop(kind, 0) + 1  # now the most recent
+            while len(self._asked) > _KINDS_KEPT:
+                del self._asked[next(iter(self._asked))]
+            idle = self._idle.get(kind) or []
+            box = idle.pop(0) if idle else None
+            if self._asked[kind] >= 2:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._fill, name="judgebox-pool",
+                                                    daemon=True)
+                    self._thread.start()
+                self._changed.notify()
+        if box is not None and not box.alive():  # its init (or the fork server) died
+            box.close()
+            return None
+        return box
+
+    @contextlib.contextmanager
+    def running(self):
+        """Around a run of this process: while one is under way, no box is started for a kind
+        that still has one ready (making a box takes a few ms of CPU and this process's GIL,
+        which the run's watch needs: a first run beside a box being made took 1.3 ms longer);
+        a kind with none left is refilled at once (runs back to back need it)."""
+        with self._lock:
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                if not self._running:
+                    self._changed.notify()
+
+    def _plan(self) -> tuple[tuple | None, list[Box]]:
+        """The kind to start a box for now (None: none), and the idle boxes to close: each
+        kind asked for twice or more gets :func:`pool_per_kind` boxes, the most recent
+        first, until :func:`pool_max` are given out; boxes beyond their kind's share go."""
+        share: dict[tuple, int] = {}
+        per_kind, left = pool_per_kind(), pool_max()
+        for kind in reversed(self._asked):
+            if self._asked[kind] >= 2 and left > 0:
+                share[kind] = min(per_kind, left)
+                left -= share[kind]
+        gone = []
+        for kind, idle in self._idle.items():
+            while len(idle) > share.get(kind, 0):
+                gone.append(idle.pop(0))
+        wanted = next((k for k in share if len(self._idle.get(k, [])) < share[k]), None)
+        return wanted, gone
+
+    def _fill(self) -> None:
+        while True:
+            with self._lock:
+                kind, gone = self._plan()
+                while (kind is None or self._running and self._idle.get(kind)) and not gone:
+                    self._changed.wait()  # (a kind with a box left waits for the runs' end)
+                    kind, gone = self._plan()
+            for box in gone:
+                box.close()
+            if kind is None:
+                continue
+            self.building = True
+            box = Box(*kind)
+            try:
+                box.start()
+            except Exception:  # noqa: BLE001 - a box that cannot start: its runs will say why
+                box.close()
+                with self._lock:
+                    self._asked.pop(kind, None)  # not again until asked for twice more
+                continue
+            finally:
+                self.building = False
+            with self._lock:
+                self._idle.setdefault(kind, []).append(box)
+
+    def close(self) -> None:
+        """Close every idle box."""
+        with self._lock:
+            boxes = [box for idle in self._idle.values() for box in idle]
+            self._idle.clear()
+            self._asked.clear()
+        for box in boxes:
+            box.close()
+
+
+_reaper = _Reaper()
+_pool = _Pool()
+
+
+def _forget_after_fork() -> None:
+    """A forked child has no pool, reaper or thread of its own yet (the parent's boxes are
+    the parent's)."""
+    global _reaper, _pool
+    _reaper, _pool = _Reaper(), _Pool()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def close_pool() -> None:
+    """Close the process's idle boxes and wait until every closed box is gone (at exit,
+    before the slots' cpu cgroups are removed: ``runner``)."""
+    _pool.close()
+    _reaper.drain()
+
+
+runner.before_exit(close_pool)
 
 
 def _recv(conn: socket.socket) -> tuple[bytes, list[int]]:

@@ -2,7 +2,8 @@
 
 Limits: ``memory.max``, ``memory.swap.max`` = 0, ``pids.max``, ``memory.oom.group`` = 1; the
 ``cpu`` controller too when the parent has it (each run's cgroup then weighs the same,
-``cpu.weight`` 100, however many sessions its processes make).
+``cpu.weight`` 100, however many sessions its processes make), and ``cpuset`` (a pinned box's
+run: ``cpuset.cpus`` its CPU, see ``sandbox.cpus``).
 Measures: ``cpu.stat`` (``usage_usec``, a core file), ``memory.peak``, ``memory.events``
 (``oom_kill``). Kill: ``cgroup.kill``. v2 forbids processes in a cgroup whose controllers are
 delegated to children, so when the judge's own cgroup holds processes (the judge, its worker
@@ -18,11 +19,13 @@ import signal
 import time
 
 from .cgroupfs import (SUPERVISOR, BoxCgroup, CgroupStats, judge_cgroup_v2, mountinfo_cgroups,
-                       read_int, write_value)
+                       read_bytes, read_int, read_key, write_value)
 from .errors import CgroupError
 
 CONTROLLERS = ("memory", "pids")
-OPTIONAL = ("cpu",)  # each run's cgroup its own cpu.weight (100, the same for every box)
+# each run's cgroup its own cpu.weight (100, the same for every box); a pinned box's runs their
+# CPU (cpuset.cpus)
+OPTIONAL = ("cpu", "cpuset")
 
 
 class V2:
@@ -38,6 +41,7 @@ class V2:
     def __init__(self, parent: str, controllers: tuple[str, ...] = CONTROLLERS) -> None:
         self.parent = parent
         self.controllers = controllers
+        self.optional: tuple[str, ...] = ()  # of OPTIONAL, those enabled for the box cgroups
         self._enabled = False
 
     def _enable_controllers(self) -> None:
@@ -54,6 +58,7 @@ class V2:
         # in its parent's weight (or the root's, where each session is an autogroup of its
         # own: a box of many sessions would take the CPU from the others)
         extra = tuple(c for c in OPTIONAL if c in available)
+        self.optional = extra
         wanted = " ".join("+" + c for c in self.controllers + extra)
         try:
             write_value(control, wanted)
@@ -102,6 +107,18 @@ class V2:
         """The box cgroup of that name (its directory may or may not exist)."""
         return BoxCgroup(name, {"unified": os.path.join(self.parent, name)})
 
+    def pin_dir(self, cpu: int) -> None:
+        """No cgroup of the box's own for its CPU: each run's cgroup is pinned
+        (:meth:`apply_limits`), and its program is born there."""
+        return None
+
+    def remove_pins(self, cpus) -> None:
+        """Nothing to remove (see :meth:`pin_dir`)."""
+
+    def used_pins(self) -> set[int]:
+        """None (see :meth:`pin_dir`)."""
+        return set()
+
     def share_dir(self, slot: int) -> None:
         """No cgroup of the box's own for its cpu weight: each run's cgroup has cpu.weight
         (the cpu controller is enabled for the box cgroups when the parent has it)."""
@@ -133,14 +150,18 @@ class V2:
             raise CgroupError(f"cannot create cgroup {path}: {exc}") from exc
         return cg
 
-    def apply_limits(self, cg: BoxCgroup, memory_bytes: int, pids: int) -> None:
-        """Memory without swap, one OOM group, and the number of tasks."""
+    def apply_limits(self, cg: BoxCgroup, memory_bytes: int, pids: int,
+                     cpu: int | None = None) -> None:
+        """Memory without swap, one OOM group, the number of tasks, and the box's CPU
+        (``cpu``, when the cpuset controller is there for the box cgroups)."""
         path = cg.paths["unified"]
-        values = {"memory.max": memory_bytes, "memory.swap.max": 0, "memory.oom.group": 1,
-                  "pids.max": pids}
+        values: dict[str, int | str] = {"memory.max": memory_bytes, "memory.swap.max": 0,
+                                        "memory.oom.group": 1, "pids.max": pids}
+        if cpu is not None:
+            values["cpuset.cpus"] = cpu
         try:
             for name, value in values.items():
-                if name.split(".")[0] in self.controllers:
+                if name.split(".")[0] in self.controllers + self.optional:
                     f = os.path.join(path, name)
                     if name != "memory.swap.max" or os.path.exists(f):
                         write_value(f, value)
@@ -154,12 +175,7 @@ class V2:
 
     def cpu_ns(self, cg: BoxCgroup) -> int:
         """CPU time so far, in ns (``usage_usec`` of ``cpu.stat``)."""
-        with open(os.path.join(cg.paths["unified"], "cpu.stat")) as f:
-            for line in f:
-                key, _, value = line.partition(" ")
-                if key == "usage_usec":
-                    return int(value) * 1000
-        return 0
+        return read_key(os.path.join(cg.paths["unified"], "cpu.stat"), b"usage_usec") * 1000
 
     def stats(self, cg: BoxCgroup) -> CgroupStats:
         """CPU time, peak memory and OOM kills of the box."""
@@ -168,11 +184,7 @@ class V2:
             peak = oom = 0
             if "memory" in self.controllers:
                 peak = read_int(os.path.join(path, "memory.peak"))
-                with open(os.path.join(path, "memory.events")) as f:
-                    for line in f:
-                        key, _, value = line.partition(" ")
-                        if key == "oom_kill":
-                            oom = int(value)
+                oom = read_key(os.path.join(path, "memory.events"), b"oom_kill")
             return CgroupStats(self.cpu_ns(cg), peak, oom)
         except OSError as exc:
             raise CgroupError(f"cannot read cgroup {cg.name}: {exc}") from exc
@@ -188,9 +200,8 @@ class V2:
             _kill_listed(os.path.join(path, "cgroup.procs"))
         for _ in range(2000):
             try:
-                with open(os.path.join(path, "cgroup.procs")) as f:
-                    if not f.read().strip():
-                        return
+                if not read_bytes(os.path.join(path, "cgroup.procs")).strip():
+                    return
             except FileNotFoundError:
                 return
             time.sleep(0.001)

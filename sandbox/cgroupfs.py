@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 __all__ = ["CgroupStats", "BoxCgroup", "Backend", "judge_cgroup_v2", "mountinfo_cgroups",
-           "own_cgroups", "read_int", "SUPERVISOR", "write_value"]
+           "own_cgroups", "read_bytes", "read_int", "read_key", "SUPERVISOR", "write_value"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class BoxCgroup:
 
     name: str
     paths: dict[str, str]  # controller (or "unified") -> directory
+    cpu: int | None = None  # the CPU the run is pinned to (sandbox.cpus), if it is
 
 
 class Backend(Protocol):
@@ -39,7 +40,8 @@ class Backend(Protocol):
     def create(self, name: str) -> BoxCgroup: ...
     def existing(self, name: str) -> BoxCgroup: ...
     def names(self) -> set[str]: ...
-    def apply_limits(self, cg: BoxCgroup, memory_bytes: int, pids: int) -> None: ...
+    def apply_limits(self, cg: BoxCgroup, memory_bytes: int, pids: int,
+                     cpu: int | None = None) -> None: ...
     def attach_fds(self, cg: BoxCgroup) -> list[int]: ...
     def stats(self, cg: BoxCgroup) -> CgroupStats: ...
     def cpu_ns(self, cg: BoxCgroup) -> int: ...
@@ -48,18 +50,43 @@ class Backend(Protocol):
     def share_dir(self, slot: int) -> str | None: ...
     def remove_shares(self, slots) -> None: ...
     def used_shares(self) -> set[int]: ...
+    def pin_dir(self, cpu: int) -> str | None: ...
+    def remove_pins(self, cpus) -> None: ...
+    def used_pins(self) -> set[int]: ...
 
 
 def write_value(path: str, value: int | str) -> None:
     """Write one value to a cgroup file."""
-    with open(path, "w") as f:
-        f.write(str(value))
+    fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+    try:
+        os.write(fd, str(value).encode())
+    finally:
+        os.close(fd)
+
+
+def read_bytes(path: str) -> bytes:
+    """A small cgroup file's content (one read: the kernel fills it at once; plain fds, not
+    Python's buffered files, on every run's path)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        return os.read(fd, 65536)
+    finally:
+        os.close(fd)
 
 
 def read_int(path: str) -> int:
     """Read a cgroup file holding one integer."""
-    with open(path, "rb") as f:
-        return int(f.read().split()[0])
+    return int(read_bytes(path).split()[0])
+
+
+def read_key(path: str, key: bytes) -> int:
+    """The value of ``key`` in a flat-keyed cgroup file (``memory.events``, ``cpu.stat``...), 0
+    if it is not there."""
+    for line in read_bytes(path).splitlines():
+        name, _, value = line.partition(b" ")
+        if name == key:
+            return int(value)
+    return 0
 
 
 def _cgroup_mounts() -> list[tuple[str, str, str]]:

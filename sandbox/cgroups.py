@@ -2,7 +2,8 @@
 
 Both backends (``cgroup_v1.V1``, ``cgroup_v2.V2``) offer: ``create(name)``, ``apply_limits``,
 ``share_dir``/``remove_shares`` (a slot's cpu weight: v1 only, see there; v2 weighs each
-run's cgroup),
+run's cgroup), ``pin_dir``/``remove_pins`` (the cpuset of the runs pinned to a CPU: v1 only,
+joined with the run's other cgroups; v2 pins each run's cgroup in ``apply_limits``),
 ``attach_fds`` (v1: the ``tasks`` files the program's process joins through by writing ``0``;
 v2: the cgroup's directory, which it is forked into with ``clone3(CLONE_INTO_CGROUP)``), ``stats``, ``kill``, ``remove`` (and ``existing``, ``names`` to find what a crashed judge left).
 Box cgroups are created
@@ -46,13 +47,19 @@ def backend() -> Backend:
             raise CgroupError("cgroup v1 needs the memory, pids and cpuacct controllers mounted")
         parents = {c: os.path.join(v1_mounts[c], _parent_for(own.get(c, "/")))
                    for c in cgroup_v1.CONTROLLERS}
+        per_run = {v1_mounts[c] for c in cgroup_v1.CONTROLLERS}
         share = None  # cpu on a hierarchy of its own: the boxes' cpu weights go there
-        if "cpu" in v1_mounts and v1_mounts["cpu"] not in (v1_mounts[c]
-                                                           for c in cgroup_v1.CONTROLLERS):
+        if "cpu" in v1_mounts and v1_mounts["cpu"] not in per_run:
             share = os.path.join(v1_mounts["cpu"], _parent_for(own.get("cpu", "/")))
             if not os.access(share, os.W_OK):  # not ours to use (a read-only mount): the
                 share = None                   # boxes run unweighted; doctor says so
-        return cgroup_v1.V1(parents, share)
+        pin = None  # cpuset on a hierarchy of its own: the pinned boxes' cpusets go there
+        if "cpuset" in v1_mounts and v1_mounts["cpuset"] not in per_run \
+                and v1_mounts["cpuset"] != v1_mounts.get("cpu"):
+            pin = os.path.join(v1_mounts["cpuset"], _parent_for(own.get("cpuset", "/")))
+            if not os.access(pin, os.W_OK):
+                pin = None  # the boxes are not pinned; doctor says so
+        return cgroup_v1.V1(parents, share, pin)
     if v2_mount is None:
         raise CgroupError("no usable cgroups: neither v1 memory+pids+cpuacct nor a cgroup2 mount")
     parent = os.path.join(v2_mount, _parent_for(judge_cgroup_v2(own)))

@@ -125,10 +125,41 @@ def _check_cgroups() -> Check:
     return Check("cgroups", True, f"v{backend.version} beneath {where}")
 
 
+def _check_pinning() -> Check:
+    from . import cpus
+    from .errors import SandboxError
+
+    fix = ("mount the v1 cpuset controller writable on a hierarchy of its own, or delegate "
+           "cpuset to the judge's v2 cgroup; or set JUDGEBOX_CPUS=off")
+    try:
+        pinnable = cpus.pinnable()
+        backend = cgroups.backend()
+    except SandboxError as exc:
+        return Check("cpu pinning", False, str(exc), fix)
+    if not pinnable:
+        return Check("cpu pinning", True, "off (JUDGEBOX_CPUS): boxes run on any CPU")
+    listed = ",".join(map(str, pinnable))
+    if backend.version == 1:
+        where = getattr(backend, "pin_parent", None)
+        found = where is not None
+    else:
+        where = backend.parent
+        try:
+            with open(os.path.join(where, "cgroup.controllers")) as f:
+                found = "cpuset" in f.read().split()
+        except OSError:
+            found = False
+    if not found:
+        return Check("cpu pinning", False, f"no cpuset to pin boxes with (v{backend.version}): "
+                     "concurrent judgements may share a core and move between cores", fix)
+    return Check("cpu pinning", True, f"each judging process's boxes on a CPU of its own, of "
+                 f"{listed} (cpusets beneath {where})")
+
+
 def checks() -> list[Check]:
     """Every check, in the order a box needs them."""
     result = [_check_root()]
     if not result[0].ok:
         return result
     return result + [_check_namespaces(), _check_pivot(), _check_seccomp(), _check_helper(),
-                     _check_cgroups()]
+                     _check_cgroups(), _check_pinning()]

@@ -12,6 +12,7 @@ exceptions and Ctrl-C.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import fcntl
 import functools
 import os
@@ -23,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import _libc, caps, cgroups, forkserver, mounts, rlimits, seccomp, slots
+from . import _libc, caps, cgroups, cpus, forkserver, mounts, rlimits, seccomp, slots
 from ._plan import ChildPlan, RunOrder, encode_order
 from .errors import HostError, SpecError
 from .outcome import Outcome, Status
-from .spec import COLLECT_ALL, COLLECT_ALL_MAX, SandboxSpec
+from .spec import COLLECT_ALL, COLLECT_ALL_MAX, Limits, SandboxSpec
 from .templates import load_template
 from .watchdog import Watchdog
 
@@ -47,9 +48,38 @@ class _Host:
 def _host() -> _Host:
     host = _Host(slots.run_dir(), cgroups.backend(), caps.cap_last_cap())
     _sweep(host)
-    # the slots' cpu cgroups this process used (kept between its boxes) go when it exits
-    atexit.register(lambda: host.cgroups.remove_shares(host.cgroups.used_shares()))
+    atexit.register(_at_exit, host)
     return host
+
+
+_BEFORE_EXIT: list[Callable[[], None]] = []
+
+
+def before_exit(hook: Callable[[], None]) -> None:
+    """Have ``hook`` run when the process exits, before the slots' cpu cgroups go (the pool of
+    prepared boxes closes its boxes there: ``box``)."""
+    _BEFORE_EXIT.append(hook)
+
+
+def _at_exit(host: _Host) -> None:
+    """The hooks (the process's prepared boxes close); then the slots' cpu cgroups and the
+    CPUs' cpusets it used (kept between its boxes) go."""
+    for hook in _BEFORE_EXIT:
+        hook()
+    host.cgroups.remove_shares(host.cgroups.used_shares())
+    _remove_pins(host, host.cgroups.used_pins())
+
+
+def _remove_pins(host: _Host, used) -> None:
+    """Remove the cpusets of these CPUs, each only while holding its lock (a judge that holds
+    it may be about to put a box in it)."""
+    for cpu in used:
+        fd = cpus.try_lock(host.run_dir, cpu)
+        if fd >= 0:
+            try:
+                host.cgroups.remove_pins([cpu])
+            finally:
+                os.close(fd)
 
 
 def prepare() -> None:
@@ -66,8 +96,12 @@ def _sweep(host: _Host) -> None:
     every box's pid namespace; only their empty cgroups stay.)
     """
     for name in host.cgroups.names():
-        # judgebox-<slot>[.<run>], or judgebox-cpu-<slot> (a slot's cpu weight, v1)
+        # judgebox-<slot>[.<run>], or judgebox-cpu-<slot> (a slot's cpu weight, v1), or
+        # judgebox-cpuset-<cpu> (the cpuset of the boxes pinned to a CPU, v1)
         index = name.removeprefix("judgebox-").removeprefix("cpu-").split(".")[0]
+        if name.startswith("judgebox-cpuset-") and name[16:].isdigit():
+            _remove_pins(host, [int(name[16:])])
+            continue
         if not (name.startswith("judgebox-") and index.isdigit()):
             continue
         slot = slots.try_acquire(host.run_dir, int(index))
@@ -81,9 +115,27 @@ def _sweep(host: _Host) -> None:
                 slot.release()
 
 
+def take_slot(host: _Host) -> slots.Slot:
+    """A free slot, with what a dead judge's box of that slot left removed first (its empty
+    cgroups ``judgebox-<slot>`` and ``judgebox-<slot>.<run>``): the sweep at start leaves
+    a slot alone while someone holds it (a prepared box may hold one for long), so whoever
+    takes a slot next cleans up after its last holder."""
+    slot = slots.acquire(host.run_dir)
+    try:
+        mine = f"judgebox-{slot.index}"
+        for name in host.cgroups.names():
+            if name == mine or name.startswith(mine + "."):
+                host.cgroups.remove(host.cgroups.existing(name))
+    except BaseException:
+        slot.release()
+        raise
+    return slot
+
+
 def run(spec: SandboxSpec, *, stdin_fd: int | None = None, stdout_fd: int | None = None,
         limit_stdout: bool = True) -> Outcome:
-    """Run ``spec.command`` in a fresh box and return what it did.
+    """Run ``spec.command`` in a fresh box made for it and return what it did.
+    (``sandbox.run`` is :func:`sandbox.box.run`: a box the pool prepared, else this.)
 
     ``stdin_fd`` / ``stdout_fd`` connect the program to the caller's own fds (pipes to an
     interactor, say) instead of ``spec.stdin`` and the captured stdout; the caller keeps its
@@ -99,21 +151,25 @@ def run(spec: SandboxSpec, *, stdin_fd: int | None = None, stdout_fd: int | None
         raise HostError("judgebox sandbox must run as root")
     host = _host()
     template = load_template(spec.template)
-    slot = slots.acquire(host.run_dir)
+    slot = take_slot(host)
     try:
-        root = mounts.plan_root(os.path.join(host.run_dir, "root"), template.mounts,
-                                spec.mounts, slot.uid, slot.gid)
-        fds = _RunFds(spec, stdin_fd, stdout_fd, limit_stdout)
+        cpu = cpus.acquire(host.run_dir)
         try:
-            return _run_once(spec, root, slot, host, fds)
+            root = mounts.plan_root(os.path.join(host.run_dir, "root"), template.mounts,
+                                    spec.mounts, slot.uid, slot.gid)
+            fds = _RunFds(spec, stdin_fd, stdout_fd, limit_stdout)
+            try:
+                return _run_once(spec, root, slot, host, fds, cpu)
+            finally:
+                fds.close()
         finally:
-            fds.close()
+            cpus.release()
     finally:
         slot.release()
 
 
 def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: _Host,
-              fds: "_RunFds") -> Outcome:
+              fds: "_RunFds", cpu: int | None) -> Outcome:
     """Start the box (the helper builds its namespaces and root while this process prepares
     the run: cgroup, /box), send init the run's order, watch; the box is gone on return."""
     orders, theirs = socket.socketpair(socket.AF_UNIX,
@@ -121,9 +177,9 @@ def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: 
     share = host.cgroups.share_dir(slot.index)
     try:
         plan = ChildPlan(("init",), {}, root, [], slot.uid, slot.gid, host.last_cap,
-                         seccomp.compile_filter(), -1, (), -1, -1, -1, fds.setup_w,
+                         seccomp.box_filter(), -1, (), -1, -1, -1, fds.setup_w,
                          fds.result_w, host.cgroups.born_in_cgroup, theirs.fileno(),
-                         cpu_share=share or "")
+                         cpu_share=share or "", seccomp_last_bpf=seccomp.last_filter())
         server = forkserver.server()
         pid, pidfd = server.spawn(plan)
     finally:
@@ -149,48 +205,57 @@ def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: 
 
     try:
         return run_in_box(spec, slot, host, fds, send,
-                          lambda cg: Watchdog(spec.limits, pid, pidfd, host.cgroups, cg),
-                          end_box)
+                          lambda cg: Watchdog(spec.limits, pid, pidfd, host.cgroups, cg,
+                                              cores=None if cpu is None else 1),
+                          end_box, prepared=prepare_run(spec, slot, host,
+                                                        f"judgebox-{slot.index}", cpu=cpu))
     finally:
         orders.close()
         end_box(None)
 
 
 def prepare_run(spec: SandboxSpec, slot: slots.Slot, host: _Host, name: str, *,
-                box: bool = True) -> tuple[cgroups.BoxCgroup, int]:
-    """What a run needs before its order: its cgroup (created, limited) and its /box (a
-    detached tmpfs holding the spec's files; -1 without ``box``). The caller owns both."""
-    cg = host.cgroups.create(name)
+                box: bool = True, cpu: int | None = None) -> tuple[cgroups.BoxCgroup, int]:
+    """What a run needs before its order: its cgroup (created, limited, pinned to ``cpu`` if
+    given) and its /box (a detached tmpfs holding the spec's files; -1 without ``box``). The
+    caller owns both."""
+    cg = dataclasses.replace(host.cgroups.create(name), cpu=cpu)
     try:
         limits = spec.limits
-        host.cgroups.apply_limits(cg, limits.memory_kib * 1024, limits.processes)
+        host.cgroups.apply_limits(cg, limits.memory_kib * 1024, limits.processes, cpu)
         return cg, _prepare_box(spec, slot.uid, slot.gid) if box else -1
     except BaseException:
         host.cgroups.remove(cg)
         raise
 
 
+@functools.lru_cache(maxsize=64)
+def _order(command: tuple[str, ...], env: tuple[tuple[str, str], ...], limits: Limits,
+           template: str) -> bytes:
+    """A run's order as init reads it (the same for every test of a judgement: made once)."""
+    merged = dict(load_template(template).env) | dict(env)
+    return encode_order(RunOrder(command, merged, rlimits.table(limits), limits.tmp_kib))
+
+
 def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
                send: Callable[[bytes, list[int]], None],
                watchdog_for: Callable[[cgroups.BoxCgroup], Watchdog],
                end_box: Callable[[Watchdog | None], None], *,
-               prepared: tuple[cgroups.BoxCgroup, int] | None = None,
+               prepared: tuple[cgroups.BoxCgroup, int],
                started: Callable[[], None] | None = None,
                release: Callable[[cgroups.BoxCgroup], None] | None = None) -> Outcome:
     """One run in a box that is starting or ready: its cgroup and /box (``prepared``, taken
-    over, or made now), ``send`` init the order with the run's fds, ``started()``, watch,
-    collect, decide, ``release`` the cgroup (default: remove it now). ``end_box(watch)`` is
-    called once the watch is over (and on failure, with what there is): it must leave no
-    process of the run behind, for the cgroup goes next."""
-    cg, box_fd = prepared or prepare_run(spec, slot, host, f"judgebox-{slot.index}")
+    over: :func:`prepare_run`), ``send`` init the order with the run's fds, ``started()``,
+    watch, collect, decide, ``release`` the cgroup (default: remove it now).
+    ``end_box(watch)`` is called once the watch is over (and on failure, with what there is):
+    it must leave no process of the run behind, for the cgroup goes next."""
+    cg, box_fd = prepared
     watch: Watchdog | None = None
     try:
         limits = spec.limits
         fds.take_cgroup(host.cgroups.attach_fds(cg))
-        env = dict(load_template(spec.template).env) | dict(spec.env)
-        order = RunOrder(spec.command, env, rlimits.table(limits), limits.tmp_kib)
-        send(encode_order(order), [box_fd, fds.stdin, fds.out_w, fds.err_w, fds.setup_w,
-                                   fds.result_w, *fds.cgroup])
+        send(_order(spec.command, spec.env, limits, spec.template),
+             [box_fd, fds.stdin, fds.out_w, fds.err_w, fds.setup_w, fds.result_w, *fds.cgroup])
         watch = watchdog_for(cg)
         fds.close_box_ends()
         if started is not None:
@@ -314,11 +379,11 @@ def _file_over_limit(box_fd: int, spec: SandboxSpec) -> str | None:
     signal). A file can only be that big when the tmpfs is: a statfs of /box answers first.
     Walked without following anything (``fwalk`` never follows symlinks by default)."""
     cap = spec.limits.output_kib * 1024
+    usage = os.fstatvfs(box_fd)  # (fstatfs takes the mount's own fd, a path fd)
+    if (usage.f_blocks - usage.f_bfree) * usage.f_frsize <= cap:
+        return None
     listing = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=box_fd)
     try:
-        usage = os.fstatvfs(listing)
-        if (usage.f_blocks - usage.f_bfree) * usage.f_frsize <= cap:
-            return None
         # a file the judge placed that big is not the program's doing
         placed = {name for name, c in spec.files
                   if (os.stat(c).st_size if isinstance(c, Path) else len(c)) == cap + 1}

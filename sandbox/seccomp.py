@@ -32,6 +32,18 @@ clock_settime, settimeofday, adjtimex, clock_adjtime, open_by_handle_at, AIO (on
 the host's whole ``fs.aio-max-nr``), inotify (watches on the host's directories see other
 boxes' accesses), and everything not listed.
 A call made through another architecture's entry (``int 0x80`` on x86_64, x32) kills the process.
+
+Loaded in two parts, whose conjunction is exactly the policy above (:func:`compile_filter`):
+the box's init loads :func:`box_filter` once, before its first run: the policy, but allowing
+the few calls (``SETUP_CALLS``) init makes for each run (mount its ``/tmp``, ``/dev/shm`` and
+``/box``, a new ipc namespace, ``clone3`` into the run's cgroup) and the program's process
+makes before exec (its cgroup namespace, ids, capabilities). Every program inherits that
+filter, already prepared; after its set-up it adds :func:`last_filter`, which refuses exactly
+those calls again, as the policy does. The kernel runs every filter of a process and keeps the
+strictest answer, so the program runs under the policy itself; what changes is the cost: the
+kernel prepares a filter (checks it, translates it, compiles it, runs it for every system call
+number for its cache) when it is loaded, 0.17 ms for the policy's 500 instructions here,
+against 0.02 ms for the last filter's few, on every run's path.
 """
 
 from __future__ import annotations
@@ -42,7 +54,8 @@ import tempfile
 
 import pyseccomp as sc
 
-__all__ = ["ALLOWED", "DENIED", "NOOPS", "compile_filter"]
+__all__ = ["ALLOWED", "DENIED", "NOOPS", "SETUP_CALLS", "compile_filter", "box_filter",
+           "last_filter"]
 
 ALLOWED = (
     # files
@@ -118,6 +131,13 @@ MADVISE_ALLOWED = (0, 1, 2, 4, 8, 9, 10, 11, 14, 15, 16, 17, 18, 19, 22, 23, 24,
 MADVISE_NOOPS = (3, 12, 13, 20, 21, 25)
 _RWF_NOWAIT = 0x8  # preadv2: read only what is cached, else EAGAIN: a probe of the cache
 
+# The calls the box's own code makes after the box's filter is loaded (init, for each run; the
+# program's process, before exec), and what the policy answers them: the box's filter allows
+# them, the last filter gives that answer again.
+SETUP_CALLS = {"mount": errno.EPERM, "umount2": errno.EPERM, "move_mount": errno.EPERM,
+               "unshare": errno.EPERM, "setgroups": errno.EPERM, "setresgid": errno.EPERM,
+               "setresuid": errno.EPERM, "capset": errno.EPERM, "clone3": errno.ENOSYS}
+
 _NAMESPACE_FLAGS = (0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000
                     | 0x20000000 | 0x40000000 | 0x00000080)  # CLONE_NEW* (incl. NEWTIME)
 _AF_UNIX = 1
@@ -134,11 +154,39 @@ def _add(f: sc.SyscallFilter, action: int, name: str, *args: sc.Arg) -> None:
 
 @functools.lru_cache(maxsize=None)
 def compile_filter() -> bytes:
-    """Build the filter with libseccomp and return it as classic BPF (cached per process).
+    """The policy as one filter, classic BPF (cached per process): what a program runs under
+    (loaded in two parts, :func:`box_filter` and :func:`last_filter`)."""
+    return _policy(setup=False)
 
-    The child loads these bytes with ``prctl(PR_SET_SECCOMP)``: no libseccomp work between fork
-    and exec.
-    """
+
+@functools.lru_cache(maxsize=None)
+def box_filter() -> bytes:
+    """The policy, allowing ``SETUP_CALLS``: loaded by the box's init, inherited by every
+    program (cached per process; the helper loads the bytes with ``prctl(PR_SET_SECCOMP)``)."""
+    return _policy(setup=True)
+
+
+@functools.lru_cache(maxsize=None)
+def last_filter() -> bytes:
+    """``SETUP_CALLS`` answered as the policy answers them, everything else allowed (the box's
+    filter decides it): loaded by the program's process last, just before exec."""
+    f = sc.SyscallFilter(sc.ALLOW)
+    f.set_attr(sc.Attr.ACT_BADARCH, sc.KILL_PROCESS)
+    f.set_attr(sc.Attr.CTL_NNP, 0)  # the program sets no_new_privs itself, before loading
+    for name, answer in SETUP_CALLS.items():
+        _add(f, sc.ERRNO(answer), name)
+    return _export(f)
+
+
+def _export(f: sc.SyscallFilter) -> bytes:
+    with tempfile.TemporaryFile() as out:
+        f.export_bpf(out)
+        out.seek(0)
+        return out.read()
+
+
+def _policy(setup: bool) -> bytes:
+    """The policy with libseccomp, as classic BPF; with ``setup``, ``SETUP_CALLS`` allowed."""
     eperm = sc.ERRNO(errno.EPERM)
     f = sc.SyscallFilter(eperm)
     f.set_attr(sc.Attr.ACT_BADARCH, sc.KILL_PROCESS)
@@ -172,7 +220,11 @@ def compile_filter() -> bytes:
                                                           _RWF_NOWAIT))
     # clone: threads and forks yes, new namespaces no.
     _add(f, sc.ALLOW, "clone", sc.Arg(0, sc.MASKED_EQ, _NAMESPACE_FLAGS, 0))
-    _add(f, sc.ERRNO(errno.ENOSYS), "clone3")
+    if setup:
+        for name in SETUP_CALLS:
+            _add(f, sc.ALLOW, name)
+    else:
+        _add(f, sc.ERRNO(errno.ENOSYS), "clone3")
     # sockets: AF_UNIX only.
     _add(f, sc.ALLOW, "socket", sc.Arg(0, sc.EQ, _AF_UNIX))
     _add(f, sc.ALLOW, "socketpair", sc.Arg(0, sc.EQ, _AF_UNIX))
@@ -191,7 +243,4 @@ def compile_filter() -> bytes:
     # personality: query, default and ADDR_NO_RANDOMIZE (used by some runtimes) only.
     for persona in (0, _ADDR_NO_RANDOMIZE, _PERSONA_QUERY):
         _add(f, sc.ALLOW, "personality", sc.Arg(0, sc.EQ, persona))
-    with tempfile.TemporaryFile() as out:
-        f.export_bpf(out)
-        out.seek(0)
-        return out.read()
+    return _export(f)

@@ -6,6 +6,7 @@ import fcntl
 import os
 import re
 import subprocess
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -97,6 +98,62 @@ def clean_host(settled_leftovers):
     yield
     left = settled_leftovers()
     assert not left, f"left behind: {left}"
+
+
+def _host_error_with(env: dict[str, str]) -> subprocess.CompletedProcess:
+    code = ("from sandbox import run, SandboxSpec, HostError\n"
+            "try:\n    run(SandboxSpec(('true',)))\n"
+            "except HostError as exc:\n    print(exc)\n")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1], timeout=60,
+                          env={**os.environ, **env})
+
+
+@pytest.fixture
+def host_error_with():
+    """``host_error_with(env)``: a first ``sandbox.run`` in a fresh process with ``env``
+    added; what its ``HostError`` says is on stdout (a bad setting must be a clear error)."""
+    return _host_error_with
+
+
+class ProgramWatch:
+    """A thread that looks, from the host, for the process whose command line is ``argv``
+    (a box's program, found by an unusual argument) and hands its pid to ``inspect``, which
+    reads what the test wants (an ``OSError`` or ``IndexError``: not yet, look again).
+    ``result()``: what ``inspect`` returned (None if the program was not seen in time)."""
+
+    def __init__(self, argv: tuple[str, ...], inspect, within_s: float = 10.0) -> None:
+        import threading
+
+        self._cmdline = b"".join(a.encode() + b"\0" for a in argv)
+        self._inspect, self._within_s = inspect, within_s
+        self._found = None
+        self._thread = threading.Thread(target=self._look)
+        self._thread.start()
+
+    def _look(self) -> None:
+        deadline = time.monotonic() + self._within_s
+        while time.monotonic() < deadline and self._found is None:
+            for pid in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        if f.read() != self._cmdline:
+                            continue
+                    self._found = self._inspect(pid)
+                    break
+                except (OSError, IndexError):
+                    continue
+            time.sleep(0.01)
+
+    def result(self):
+        self._thread.join()
+        return self._found
+
+
+@pytest.fixture
+def program_watch():
+    """``program_watch(argv, inspect)``: a :class:`ProgramWatch`, started."""
+    return ProgramWatch
 
 
 def compile_c(source: str | Path, out_dir: Path, name: str = "prog") -> Path:
@@ -329,7 +386,17 @@ def canary(canary_session):
 
 
 @pytest.fixture
-def v2_backend(monkeypatch):
+def no_pool(monkeypatch):
+    """This process's pool of prepared boxes closed and off for the test (a test that counts
+    the fork server's children, or swaps the cgroup backend under the boxes)."""
+    from sandbox import box
+
+    monkeypatch.setenv("JUDGEBOX_POOL", "0")
+    box.close_pool()
+
+
+@pytest.fixture
+def v2_backend(monkeypatch, no_pool):
     """The sandbox on cgroup v2 as far as this host allows: the v2 backend over this machine's
     cgroup2 mount, beneath the judge's own cgroup there (skipped without a cgroup2 mount)."""
     from sandbox import cgroup_v2, cgroups, runner

@@ -91,7 +91,8 @@ struct plan {
     char *envp[MAX_ITEMS + 1]; int envc;
     struct rlim rlimits[32]; int nrlimits;
     uint32_t uid, gid, last_cap;
-    struct sock_fprog seccomp;
+    struct sock_fprog seccomp; /* the box's filter: init loads it, every program inherits it */
+    struct sock_fprog seccomp_last; /* the program's last filter (see sandbox/seccomp.py) */
     /* fds: box_mount, stdin, stdout_w, stderr_w, setup_w, result_w, control (-1: none) */
     int box_fd, stdin_fd, stdout_w, stderr_w, setup_w, result_w, control_fd;
     int cgroup_fds[MAX_FDS]; int ncgroup;
@@ -107,7 +108,7 @@ struct plan {
     uint64_t tmp_kib;
 };
 
-#define PLAN_RECORDS "aerisfRhblFmc"
+#define PLAN_RECORDS "aerisSfRhblFmc"
 #define ORDER_RECORDS "aert"
 
 static int under(const char *path, const char *dir) {
@@ -134,7 +135,7 @@ static int links_clear_of_binds(const struct plan *p) {
 static int decode(char *buf, size_t len, const int *fds, int nfds, struct plan *p,
                   const char *kinds) {
     size_t at = 0;
-    unsigned seen = 0; /* which of i, s, f, R, t came */
+    unsigned seen = 0; /* which of i, s, f, R, t, S came */
     while (at < len) {
         if (len - at < 5) return -1;
         char tag = buf[at];
@@ -145,10 +146,10 @@ static int decode(char *buf, size_t len, const int *fds, int nfds, struct plan *
         char *v = buf + at;
         at += n;
         if (!strchr(kinds, tag) || !tag) return -1;
-        const char *once = strchr("isfRt", tag);
+        const char *once = strchr("isfRtS", tag);
         if (once) {
-            if (seen & (1u << (once - "isfRt"))) return -1;
-            seen |= 1u << (once - "isfRt");
+            if (seen & (1u << (once - "isfRtS"))) return -1;
+            seen |= 1u << (once - "isfRtS");
         }
         int str = n > 0 && strnlen(v, n) == n - 1; /* one NUL-terminated string, exactly */
         switch (tag) {
@@ -166,15 +167,17 @@ static int decode(char *buf, size_t len, const int *fds, int nfds, struct plan *
             p->reusable = w[4] != 0;
             break;
         }
-        case 's':
-            if (p->seccomp.len || n == 0 || n % sizeof(struct sock_filter)
+        case 's': case 'S': {
+            struct sock_fprog *f = tag == 's' ? &p->seccomp : &p->seccomp_last;
+            if (f->len || n == 0 || n % sizeof(struct sock_filter)
                 || n / sizeof(struct sock_filter) > 0xffff)
                 return -1;
-            p->seccomp.len = n / sizeof(struct sock_filter);
-            p->seccomp.filter = malloc(n); /* records are not aligned: copied */
-            if (!p->seccomp.filter) return -1;
-            memcpy(p->seccomp.filter, v, n);
+            f->len = n / sizeof(struct sock_filter);
+            f->filter = malloc(n); /* records are not aligned: copied */
+            if (!f->filter) return -1;
+            memcpy(f->filter, v, n);
             break;
+        }
         case 'f': { /* the 7 fd fields, then the cgroup fds: indices into fds */
             int32_t idx[7 + MAX_FDS];
             if (n % 4 || n < 28 || n > sizeof idx) return -1;
@@ -243,8 +246,8 @@ static int decode(char *buf, size_t len, const int *fds, int nfds, struct plan *
     p->envp[p->envc] = NULL;
     /* A plan must say who runs (never root), what is allowed, which fds, where the root is;
      * an order, what runs and its /tmp size. */
-    if (strchr(kinds, 'i')) {
-        if ((seen & 0xf) != 0xf || p->uid == 0 || p->gid == 0) return -1;
+    if (strchr(kinds, 'i')) { /* i, s, f, R and S */
+        if ((seen & 0x2f) != 0x2f || p->uid == 0 || p->gid == 0) return -1;
         return links_clear_of_binds(p);
     }
     return p->argc > 0 && (seen & 0x10) ? 0 : -1;
@@ -598,7 +601,17 @@ static void default_signals(void) {
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* Drop every capability (the bounding set first: that needs CAP_SETPCAP), ambient and
+/* Empty the capability bounding set (it needs CAP_SETPCAP): done once by init, for every
+ * program of the box inherits it and no process can add to it again. Init itself keeps its
+ * effective capabilities (the bounding set limits only what an execve or capset can gain, and
+ * init never execs). */
+static int drop_bounding_set(const struct plan *p) {
+    for (uint32_t cap = 0; cap <= p->last_cap; cap++)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) return -1;
+    return 0;
+}
+
+/* Drop every capability (the bounding set is already empty: init's, inherited), ambient and
  * inheritable; no supplementary groups; the box's uid/gid (setresuid to a non-zero uid then
  * clears the permitted and effective sets); no_new_privs. */
 static int drop_privileges(const struct plan *p) {
@@ -606,8 +619,6 @@ static int drop_privileges(const struct plan *p) {
         errno = EPERM;
         return -1;
     }
-    for (uint32_t cap = 0; cap <= p->last_cap; cap++)
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) return -1;
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) return -1;
     struct __user_cap_header_struct head = {_LINUX_CAPABILITY_VERSION_3, 0};
     struct __user_cap_data_struct data[2];
@@ -657,7 +668,10 @@ static void exec_program(const struct plan *p) {
  * cgroup as late as it can (pages and CPU time count where a process is at the time); on v2
  * it was born there. It reports the CPU time it spent in the cgroup before exec. */
 static void __attribute__((noreturn)) program(struct plan *p) {
-    default_signals();
+    /* Every signal at its default and none blocked: init's are the server's (all default, none
+     * blocked: main) but for its SIGUSR1 handler (a reusable box's: kill the run), which must
+     * not run here before exec. (Resetting all 62 cost 50 us a run.) */
+    signal(SIGUSR1, SIG_DFL);
     CHECK(setsid(), p, "signals", "setsid"); /* a session of its own, not init's */
     for (int i = 0; i < p->nrlimits; i++) {
         struct rlimit rl = {p->rlimits[i].soft, p->rlimits[i].hard};
@@ -678,7 +692,9 @@ static void __attribute__((noreturn)) program(struct plan *p) {
     CHECK(chdir("/box"), p, "fds", "chdir /box");
     umask(022);
     CHECK(drop_privileges(p), p, "privileges", "drop privileges");
-    CHECK(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p->seccomp, 0, 0), p, "seccomp",
+    /* The box's filter is init's, inherited; this one refuses what it allowed for set-up
+     * (sandbox/seccomp.py): from here on, the policy. */
+    CHECK(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p->seccomp_last, 0, 0), p, "seccomp",
           "load the filter");
     /* The program's clocks start here: loading the filter (the kernel runs it once for every
      * syscall number to build its cache) is the judge's work, not the program's. */
@@ -893,6 +909,7 @@ static void __attribute__((noreturn)) serve_runs(struct plan *box, int orders) {
  * supervisor prepares the run meanwhile), then run the program once, or serve runs. */
 static void __attribute__((noreturn)) init(struct plan *p, int lifeline) {
     CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), p, "root", "parent-death signal");
+    CHECK(drop_bounding_set(p), p, "root", "empty the capability bounding set");
     /* The keeper may have died before the line above took effect (getppid() cannot tell: the
      * keeper is outside this pid namespace); its end of the lifeline would be closed. */
     struct pollfd pfd = {lifeline, POLLIN, 0};
@@ -902,6 +919,10 @@ static void __attribute__((noreturn)) init(struct plan *p, int lifeline) {
     if (p->net_fd < 0) CHECK(loopback_up(), p, "root", "loopback up");
     CHECK(sethostname(p->hostname, strlen(p->hostname)), p, "root", "hostname");
     pivot(p);
+    /* The box's filter (sandbox/seccomp.py), prepared here once for the box's every program,
+     * which inherit it: from here on init too makes only the calls it allows. */
+    CHECK(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p->seccomp, 0, 0), p, "root",
+          "load the box's seccomp filter");
     if (p->reusable) serve_runs(p, box_ready(p));
     struct plan run;
     if (take_order(p, p->control_fd, &run) < 0) _exit(1); /* the supervisor is gone */
@@ -916,23 +937,29 @@ static void __attribute__((noreturn)) init(struct plan *p, int lifeline) {
 
 /* ---------------------------------------------------------------------------- keeper */
 
-/* Join the box's cpu cgroup (v1, cpu not mounted with the per-run controllers: its slot's,
- * made here if not there, kept between boxes): one cpu weight for all of the box, whatever
- * sessions (and so autogroups) its processes make, so one box cannot take another's share of
- * the CPU. Init and every program inherit it; the per-run cgroups of the other controllers
- * are joined per run as before. */
-static void join_share(const struct plan *p) {
+/* Join the cgroup `dir` (v1: writing "0" to its tasks moves the keeper alone, single-threaded,
+ * without the global lock cgroup.procs takes); made first if `make`. Init and every program
+ * inherit it. */
+static void join_cgroup(const struct plan *p, const char *dir, int make) {
     char tasks[4096];
-    if (!p->share) return;
-    if (mkdir(p->share, 0755) < 0 && errno != EEXIST) fail(p, "namespaces", "cpu cgroup");
-    if (snprintf(tasks, sizeof tasks, "%s/tasks", p->share) >= (int)sizeof tasks) {
+    if (make && mkdir(dir, 0755) < 0 && errno != EEXIST) fail(p, "namespaces", dir);
+    if (snprintf(tasks, sizeof tasks, "%s/tasks", dir) >= (int)sizeof tasks) {
         errno = ENAMETOOLONG;
-        fail(p, "namespaces", "cpu cgroup");
+        fail(p, "namespaces", dir);
     }
     int fd = open(tasks, O_WRONLY | O_CLOEXEC);
-    CHECK(fd, p, "namespaces", "cpu cgroup tasks");
-    CHECK(write(fd, "0", 1), p, "namespaces", "join the cpu cgroup");
+    CHECK(fd, p, "namespaces", tasks);
+    CHECK(write(fd, "0", 1), p, "namespaces", tasks);
     close(fd);
+}
+
+/* The box's cgroup for its whole life (v1, cpu mounted apart from the per-run controllers):
+ * its slot's cpu cgroup (made here if not there, kept between boxes): one cpu weight for all
+ * of the box, whatever sessions (and so autogroups) its processes make, so one box cannot take
+ * another's share of the CPU. The per-run cgroups (the CPU's cpuset among them, when the run
+ * is pinned) are joined per run by the program. */
+static void join_box_cgroups(const struct plan *p) {
+    if (p->share) join_cgroup(p, p->share, 1);
 }
 
 /* The fork server's child: a new session, new namespaces, then fork init and wait for it. */
@@ -952,7 +979,7 @@ static void __attribute__((noreturn)) keeper(struct plan *p) {
      * denied to the program anyway, but /proc/keys would list the judge's keys). */
     syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
     setsid(); /* out of the caller's terminal: its Ctrl-C reaches only the supervisor */
-    join_share(p);
+    join_box_cgroups(p);
     CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), p, "namespaces", "parent-death signal");
     int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
     if (p->net_fd >= 0) {
@@ -1070,6 +1097,7 @@ static void spawn(int conn, char *buf, size_t len, int *fds, int nfds) {
 out:
     for (int i = 0; i < nfds; i++) close(fds[i]);
     if (p && p->seccomp.len) free(p->seccomp.filter);
+    if (p && p->seccomp_last.len) free(p->seccomp_last.filter);
     free(p);
 }
 

@@ -208,6 +208,52 @@ def test_boxes_nest_beneath_the_judges_own_cgroup(prog, v2):
         assert {"memory", "pids"} <= set(f.read().split())
 
 
+def test_a_pinned_box_s_runs_have_its_cpu_in_their_cgroups(v2):
+    """A pinned box (sandbox.cpus) on v2: each run's cgroup gets ``cpuset.cpus`` (the
+    controller enabled for the box cgroups when the judge's cgroup has it), and the program,
+    born in it, may run on that CPU alone: its affinity, looked at from inside, and the
+    cgroup's file, from the judge's side while it runs."""
+    from sandbox import cpus, runner
+
+    with open(os.path.join(v2.parent, "cgroup.controllers")) as f:
+        if "cpuset" not in f.read().split():
+            pytest.skip(f"the judge's cgroup {v2.parent} has no cpuset controller")
+    cpu = cpus.acquire(runner._host().run_dir)
+    seen: set[str] = set()
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            for name in v2.names():
+                if name.startswith("judgebox-") and name != "judgebox-supervisor":
+                    try:
+                        with open(os.path.join(v2.parent, name, "cpuset.cpus")) as f:
+                            seen.add(f.read().strip())
+                    except OSError:
+                        pass
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        assert cpu is not None, "no CPU lease on a machine with no other judge"
+        with open_box() as warm:
+            outs = [warm.run(SandboxSpec(("/bin/sh", "-c", "grep Cpus_allowed_list "
+                                          "/proc/self/status; sleep 0.5"),
+                                         Limits(wall_time_ms=20000))) for _ in range(2)]
+    finally:
+        stop.set()
+        watcher.join()
+        cpus.release()
+    for out in outs:
+        assert out.status is Status.OK, describe(out)
+        assert out.stdout.split()[-1] == str(cpu).encode(), describe(out)
+    seen.discard("")  # a cgroup read between its mkdir and its limits
+    assert seen == {str(cpu)}, seen
+    with open(os.path.join(v2.parent, "cgroup.subtree_control")) as f:
+        assert "cpuset" in f.read().split()
+
+
 def test_a_reused_box_measures_and_limits_each_run_on_its_own(prog):
     spec = lambda mb, limit_mb: SandboxSpec(  # noqa: E731
         ("/box/prog", "hog", str(mb)), Limits(memory_kib=limit_mb * 1024, wall_time_ms=20000),

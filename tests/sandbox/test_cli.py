@@ -111,7 +111,8 @@ def test_stdin_option(tmp_path):
 def test_doctor_reports_every_layer():
     out = judgebox("doctor", "--json")
     checks = {c["name"]: c for c in json.loads(out.stdout)}
-    assert set(checks) == {"root", "namespaces", "pivot_root", "seccomp", "box helper", "cgroups"}
+    assert set(checks) == {"root", "namespaces", "pivot_root", "seccomp", "box helper", "cgroups",
+                           "cpu pinning"}
     assert all(c["ok"] for c in checks.values()), checks
 
 

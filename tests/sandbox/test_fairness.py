@@ -88,40 +88,38 @@ def test_a_box_of_many_sessions_takes_one_box_s_share_of_the_cpu(cc, settled_lef
     assert not settled_leftovers()
 
 
-def test_each_box_has_a_cpu_weight_of_its_own():
+def test_each_box_has_a_cpu_weight_of_its_own(program_watch):
     """Where the weight lives: on v1 with cpu mounted apart (this host), the cpu cgroup of the
     box's slot, ``judgebox-cpu-<slot>``, which its keeper joins, so init and every program are
-    in it (the program's cgroup as the host sees it); empty once the box is gone (kept for the
-    slot's next box; the judge removes it when it exits)."""
+    in it (the program's cgroup as the host sees it); the box's processes leave it (it is
+    kept for the slot's next box, maybe another judge's: the judge removes it when it
+    exits)."""
     cgroups = backend()
     if cgroups.version != 1 or cgroups.share_dir(0) is None:
         pytest.skip("v2, or cpu mounted with the per-run controllers: each run's cgroup "
                     "has its weight")
     parent = os.path.dirname(cgroups.share_dir(0))
-    seen: list[str] = []
 
-    def look() -> None:  # the box's program, found by its unusual argument
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and not seen:
-            for pid in filter(str.isdigit, os.listdir("/proc")):
-                try:
-                    with open(f"/proc/{pid}/cmdline", "rb") as f:
-                        if f.read() != b"/bin/sleep\x000.517\x00":
-                            continue
-                    with open(f"/proc/{pid}/cgroup") as f:
-                        seen.extend(line.split(":", 2)[2] for line in f.read().splitlines()
-                                    if line.split(":")[1] == "cpu")
-                except OSError:
-                    continue
-            time.sleep(0.01)
+    def inspect(pid: str) -> tuple[list[str], list[str]]:
+        with open(f"/proc/{pid}/cgroup") as f:
+            found = [line.split(":", 2)[2] for line in f.read().splitlines()
+                     if line.split(":")[1] == "cpu"]
+        with open(f"/proc/{pid}/stat") as f:
+            init = f.read().rsplit(")", 1)[1].split()[1]
+        return found, [init, pid]
 
-    watcher = threading.Thread(target=look)
-    watcher.start()
+    watch = program_watch(("/bin/sleep", "0.517"), inspect, within_s=5)
     out = run(SandboxSpec(command=("/bin/sleep", "0.517"), limits=Limits(cpu_time_ms=1000)))
-    watcher.join()
+    seen, box_pids = watch.result() or ([], [])
     assert out.status is Status.OK and seen, out
     box = os.path.basename(seen[0])
     assert re.fullmatch(r"judgebox-cpu-\d+", box) and os.path.dirname(seen[0]) == \
         "/" + os.path.relpath(parent, "/sys/fs/cgroup/cpu").removeprefix(".")
-    with open(os.path.join(parent, box, "tasks")) as f:
-        assert f.read() == ""  # nothing of the box is left in it
+    deadline = time.monotonic() + 5  # init may still be on its way out when run() returns
+    while True:
+        with open(os.path.join(parent, box, "tasks")) as f:
+            left = set(f.read().split()) & set(box_pids)
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    assert box_pids and not left, left  # nothing of the box is left in it

@@ -126,6 +126,45 @@ def test_stdout_flood_is_ole_and_capped():
     assert len(out.stdout) == 64 * 1024
 
 
+CHATTY = """
+    #include <stdlib.h>
+    #include <unistd.h>
+    int main(int argc, char **argv) {  /* n pieces: "o\\n" to stdout, "e\\n" to stderr */
+        long n = atol(argv[1]);
+        for (long i = 0; i < n; i++)
+            if (write(i % 2 ? 2 : 1, i % 2 ? "e\\n" : "o\\n", 2) != 2) return 3;
+        return 0;
+    }
+"""
+
+
+def test_many_small_writes_are_read_whole_and_gathered(cc, monkeypatch):
+    """A program writing 2 bytes a call: every byte of stdout is kept, stderr up to its cap,
+    and the watch reads the pieces gathered (a wake-up per piece costs the program CPU time:
+    sandbox/watchdog.py), not one read per write."""
+    from sandbox import watchdog
+
+    prog = cc(CHATTY, "chatty")
+    reads = []
+    real_read = os.read
+    monkeypatch.setattr(watchdog.os, "read", lambda fd, n: reads.append(fd) or real_read(fd, n))
+    n = 200_000
+    out = run(SandboxSpec(("/box/chatty", str(n)), Limits(cpu_time_ms=10_000),
+                          files=(("chatty", prog),)))
+    assert out.status is Status.OK, out.summary()
+    assert out.stdout == b"o\n" * (n // 2)
+    assert out.stderr == (b"e\n" * (n // 2))[:64 * 1024]
+    assert len(reads) < n // 20, f"{len(reads)} reads for {n} writes"
+
+
+def test_many_small_writes_past_the_limit_are_ole(cc):
+    prog = cc(CHATTY, "chatty")
+    out = run(SandboxSpec(("/box/chatty", "10000000"), Limits(output_kib=256),
+                          files=(("chatty", prog),)))
+    assert out.status is Status.OLE and out.killed_by == "output", out.summary()
+    assert len(out.stdout) == 256 * 1024
+
+
 def test_file_bigger_than_the_output_limit_is_ole():
     out = run(SandboxSpec(("dd", "if=/dev/zero", "of=/box/big", "bs=64k", "count=64"),
                           Limits(output_kib=1024)))
@@ -280,3 +319,54 @@ def test_a_reader_gone_from_stdout_fd_gives_the_program_sigpipe():
                           limits=Limits(cpu_time_ms=1000)), stdout_fd=w)
     os.close(w)
     assert out.status is Status.RE and out.signal == signal.SIGPIPE and out.stderr == b""
+
+
+SETUP_CALLS = r"""
+#define _GNU_SOURCE
+#include <errno.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+static void try(const char *name, long result) {
+    printf("%s %s\n", name, result == 0 ? "allowed" : strerrorname_np(errno));
+}
+int main(void) {
+    uid_t uid = getuid();
+    gid_t gid = getgid();
+    struct __user_cap_header_struct head = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct none[2] = {{0}};
+    struct clone_args args = {.exit_signal = SIGCHLD};
+    try("mount", mount("none", "/tmp", "tmpfs", 0, ""));
+    try("umount2", umount2("/tmp", MNT_DETACH));
+    try("move_mount", syscall(SYS_move_mount, -1, "", AT_FDCWD, "/tmp", 4));
+    try("unshare", unshare(CLONE_NEWIPC));
+    try("setgroups", setgroups(0, NULL));
+    try("setresgid", setresgid(gid, gid, gid));  /* its own ids: the kernel would allow it */
+    try("setresuid", setresuid(uid, uid, uid));
+    try("capset", syscall(SYS_capset, &head, none));  /* dropping nothing: allowed too */
+    long pid = syscall(SYS_clone3, &args, sizeof args);
+    if (pid == 0) _exit(0);
+    try("clone3", pid > 0 ? 0 : -1);
+    return 0;
+}
+"""
+
+
+def test_the_calls_the_box_s_filter_allows_for_set_up_are_refused_to_the_program(cc):
+    """The box's init loads the policy allowing a few set-up calls, and each program adds a
+    last filter refusing them again (sandbox/seccomp.py): the program gets the policy's answer
+    to each, even where the kernel itself would allow the call (its own ids, no capability)."""
+    out = run(SandboxSpec(("/box/prog",), files=(("prog", cc(SETUP_CALLS, "setup_calls")),)))
+    assert out.status is Status.OK, out
+    seen = dict(line.split() for line in out.stdout.decode().splitlines())
+    from sandbox import seccomp
+
+    assert seen == {name: {1: "EPERM", 38: "ENOSYS"}[answer]
+                    for name, answer in seccomp.SETUP_CALLS.items()}, seen

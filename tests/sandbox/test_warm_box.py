@@ -259,7 +259,7 @@ def test_specs_outside_the_box_are_refused(tmp_path):
 
 # --- a box that dies, and closing --------------------------------------------------------------
 
-def test_a_killed_box_is_opened_again(clean_host):
+def test_a_killed_box_is_opened_again(no_pool, clean_host):
     with open_box() as box:
         assert box.run(sh("echo one")).status is Status.OK
         keepers = _box_children()
@@ -288,7 +288,7 @@ def test_a_run_killed_for_a_limit_leaves_nothing_and_keeps_the_box(box_processes
         assert box.opened == 1
 
 
-def test_a_run_whose_box_dies_is_se(clean_host):
+def test_a_run_whose_box_dies_is_se(no_pool, clean_host):
     with open_box() as box:
         assert box.run(sh("true")).status is Status.OK
         keeper = _box_children()[0]
@@ -303,7 +303,7 @@ def test_a_run_whose_box_dies_is_se(clean_host):
         assert box.run(sh("echo back")).stdout == b"back\n"
 
 
-def test_close_leaves_nothing(clean_host, box_processes):
+def test_close_leaves_nothing(no_pool, clean_host, box_processes):
     box = open_box()
     assert box.run(sh("sleep 30 & echo started", limits=SMALL)).status is Status.OK
     assert _box_children() != []
@@ -315,7 +315,7 @@ def test_close_leaves_nothing(clean_host, box_processes):
         box.run(sh("true"))
 
 
-def test_close_on_an_exception_inside_with(clean_host):
+def test_close_on_an_exception_inside_with(no_pool, clean_host):
     with pytest.raises(RuntimeError):
         with open_box() as box:
             box.run(sh("true"))

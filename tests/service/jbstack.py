@@ -354,18 +354,34 @@ def start_worker(env: dict[str, str], name: str, log_dir: Path, concurrency: int
     if queues:
         argv.append(f"--queues={queues}")
     log = open(log_dir / f"{name.split('@')[0]}.log", "ab")
+    _started[name] = _utcnow()
     return subprocess.Popen(argv, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
 
 
+_started: dict = {}  # worker name -> when this module last started a worker of that name
+
+
+def _utcnow():
+    from worker.store.db import utcnow
+
+    return utcnow()
+
+
 def wait_for_worker(store, name: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    """Until the worker has reported its languages (after its self-test) and consumes."""
+    """Until the worker has reported its languages (after its self-test) and consumes: this
+    start of it, not the record a killed worker of the same name left (still live for a
+    while, languages and all)."""
     from worker.store import registry
+
+    since = _started.get(name)
 
     def ready():
         if proc.poll() is not None:
             raise RuntimeError(f"worker {name} exited with {proc.returncode}")
-        return any(w.name == name and w.languages for w in registry.live_workers(store, 60))
+        return any(w.name == name and w.languages
+                   and (since is None or w.started_at >= since.replace(microsecond=0))
+                   for w in registry.live_workers(store, 60))
 
     wait_until(ready, timeout, 0.1, what=f"worker {name}")
     time.sleep(0.3)  # its consumer subscribes right after it reported

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import time
 
 import pytest
 from sqlalchemy import inspect, update
@@ -203,3 +204,19 @@ def test_packages_by_content_hash_and_cache(store, tmp_path):
     with pytest.raises(packages.PackageFetchError):
         packages.unpacked(tmp_path / "cache", "0" * 64, lambda d: b"other", extract)
     assert packages.delete_unused(store) == 1
+
+
+def test_a_worker_started_again_under_its_name_is_a_new_start(store):
+    """A killed worker's record stays live (languages and all) until it goes stale: its
+    restart under the same name must show as a start of its own (tests wait for it)."""
+    from worker.store import registry
+
+    registry.report(store, "w@host", concurrency=1, languages=[{"id": "c"}], started=True)
+    first = next(w for w in registry.live_workers(store, 60) if w.name == "w@host").started_at
+    time.sleep(0.01)
+    registry.report(store, "w@host")  # a heartbeat: the same start
+    again = next(w for w in registry.live_workers(store, 60) if w.name == "w@host").started_at
+    assert again == first
+    registry.report(store, "w@host", concurrency=1, languages=[{"id": "c"}], started=True)
+    restarted = next(w for w in registry.live_workers(store, 60) if w.name == "w@host")
+    assert restarted.started_at > first and restarted.languages == [{"id": "c"}]

@@ -3,8 +3,8 @@
 Records what the guest is (kernel, cgroup mounts, controllers, seconds since boot), puts the box
 helper the host built where the sandbox looks for it (building it here, under emulation, would
 take a minute), then runs pytest with ARGS the way a worker runs under systemd with
-``Delegate=yes``: in a cgroup of its own whose subtree it owns, with the memory, pids and cpu
-controllers enabled above it. Everything goes to OUT (a folder shared with the host):
+``Delegate=yes``: in a cgroup of its own whose subtree it owns, with the memory, pids, cpu and
+cpuset controllers enabled above it. Everything goes to OUT (a folder shared with the host):
 ``guest.json``, ``junit.xml``, ``pytest.log``.
 """
 
@@ -44,7 +44,7 @@ def install_helper(helper: str) -> None:
 def delegate() -> str:
     """Move this process into a delegated cgroup, as systemd does for a Delegate=yes service."""
     with open(os.path.join(CGROUP, "cgroup.subtree_control"), "w") as f:
-        f.write("+memory +pids +cpu")
+        f.write("+memory +pids +cpu +cpuset")
     path = os.path.join(CGROUP, WORKER)
     os.makedirs(path, exist_ok=True)
     with open(os.path.join(path, "cgroup.procs"), "w") as f:

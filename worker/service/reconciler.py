@@ -63,12 +63,14 @@ def worker_languages(config: dict, self_test: bool) -> list[dict] | None:
 
 
 def report_worker(app, name: str, concurrency: int | None, self_test: bool = False) -> None:
-    """Report this worker (and, when ``self_test``, its languages) in the store."""
+    """Report this worker (and, when ``self_test``, its start and its languages) in the
+    store."""
     with app.app_context():
         store: Store = app.extensions["judgebox_store"]
         registry.report(store, name, hostname=socket.gethostname(), concurrency=concurrency,
                         queues=list(app.config["QUEUES"]),
-                        languages=worker_languages(app.config, self_test))
+                        languages=worker_languages(app.config, self_test),
+                        started=self_test)
 
 
 def _loop(app, name: str, stop: threading.Event) -> None:

@@ -19,8 +19,10 @@ __all__ = ["report", "stopped", "live_workers", "languages_offered"]
 
 
 def report(store: Store, name: str, *, hostname: str = "", concurrency: int | None = None,
-           queues: list[str] | None = None, languages: list[dict] | None = None) -> None:
-    """Create or refresh a worker's record (fields left ``None`` keep their value)."""
+           queues: list[str] | None = None, languages: list[dict] | None = None,
+           started: bool = False) -> None:
+    """Create or refresh a worker's record (fields left ``None`` keep their value);
+    ``started``: the worker has just started (a restart under the same name is a new start)."""
     now = utcnow()
     with store.write() as session:
         row = session.get(WorkerRecord, name)
@@ -31,6 +33,8 @@ def report(store: Store, name: str, *, hostname: str = "", concurrency: int | No
             session.add(row)
             return
         row.last_seen, row.stopped = now, False
+        if started:
+            row.started_at = now
         if hostname:
             row.hostname = hostname
         if concurrency is not None:

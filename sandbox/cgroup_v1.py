@@ -122,14 +122,19 @@ class V1:
 
     def apply_limits(self, cg: BoxCgroup, memory_bytes: int, pids: int,
                      cpu: int | None = None) -> None:
-        """Memory (RAM and RAM+swap alike, so no swap), and the number of tasks. (``cpu``: the
-        box's CPU is its keeper's cpuset, :meth:`pin_dir`, not the run's.)"""
+        """Memory (RAM and RAM+swap alike, so no swap), the OOM killer on, and the number of
+        tasks. (``cpu``: the box's CPU is its keeper's cpuset, :meth:`pin_dir`, not the run's.)
+
+        A new v1 memory cgroup inherits ``oom_kill_disable`` from its parent: beneath a judge
+        whose own cgroup has the OOM killer off (``docker run --oom-kill-disable``, say) a
+        program over its limit would sleep until the wall-time limit (a TLE for an MLE)."""
         mem = cg.paths["memory"]
         try:
             _write(os.path.join(mem, "memory.limit_in_bytes"), memory_bytes)
             memsw = os.path.join(mem, "memory.memsw.limit_in_bytes")
             if os.path.exists(memsw):
                 _write(memsw, memory_bytes)
+            _write(os.path.join(mem, "memory.oom_control"), 0)
             _write(os.path.join(cg.paths["pids"], "pids.max"), pids)
         except OSError as exc:
             raise CgroupError(f"cannot set limits on cgroup {cg.name}: {exc}") from exc

@@ -65,8 +65,9 @@ def leftover_processes() -> list[str]:
 
 # the compose test's own Docker engine (tests/compose/composekit.py) mounts its overlays and
 # network namespaces there while it runs; that test removes and checks them itself
-_ENGINE_ROOTS = ("/dev/shm/judgebox-test-docker", "/var/tmp/judgebox-test-docker",
-                 "/run/judgebox-test-docker")
+# (tests/compose/composekit.py: JUDGEBOX_TEST_DOCKER names another engine)
+_ENGINE = os.environ.get("JUDGEBOX_TEST_DOCKER", "judgebox-test-docker")
+_ENGINE_ROOTS = (f"/dev/shm/{_ENGINE}", f"/var/tmp/{_ENGINE}", f"/run/{_ENGINE}")
 
 
 def leftover_mounts() -> list[str]:

@@ -21,7 +21,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-NAME = "judgebox-test-docker"
+# JUDGEBOX_TEST_DOCKER names another engine (its paths and cgroup), for a second one on the
+# machine: e.g. one kept between runs while another suite runs its own.
+NAME = os.environ.get("JUDGEBOX_TEST_DOCKER", "judgebox-test-docker")
 # In memory: image builds and debootstrap run dpkg, whose fsyncs cost minutes on a disk that
 # other work shares; everything here is thrown away after the test (about 3 GB at its peak).
 SCRATCH = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path("/var/tmp")

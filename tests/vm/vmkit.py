@@ -36,13 +36,16 @@ VENV_BIN = Path(sys.executable).parent
 GUEST_TESTS = [
     "tests/sandbox/test_kernel_features.py",
     "tests/sandbox/test_cgroup_v2.py",
+    "tests/sandbox/test_oom.py",  # a judge at oom_score_adj -1000: root here cannot lower it
     "tests/sandbox/test_layers.py::test_the_cgroups_a_dead_judge_left_are_swept_at_start",
     "tests/sandbox/test_warm_box.py::test_memory_limit_and_peak_are_per_run",
     "tests/vm/guest_examples.py",
 ]
-# The guest's expected skips: a v1 probe on a v2 kernel. (The host's own v2 tests,
+# The guest's expected skips: v1 probes on a v2 kernel. (The host's own v2 tests,
 # test_layers' and test_warm_box's on a cgroup2 mount without controllers, are not run there.)
-GUEST_SKIPS = {"tests/sandbox/test_kernel_features.py::test_the_kernel_has[cgroup_v1_files]"}
+GUEST_SKIPS = {"tests/sandbox/test_kernel_features.py::test_the_kernel_has[cgroup_v1_files]",
+               "tests/sandbox/test_oom.py::"
+               "test_a_judge_in_a_memory_cgroup_with_the_oom_killer_off_still_gets_mle"}
 GUEST_MEMORY = "2G"
 GUEST_CPUS = 1  # TCG runs each virtual CPU on a host thread: one core of the two
 
@@ -80,31 +83,35 @@ class Boot:
 
 
 class GuestRun:
-    """One boot of the guest running GUEST_TESTS, started in the background (see conftest.py):
-    its records land in ``shared`` (a folder the guest writes at the same path)."""
+    """One boot of the guest, started in the background: by default it runs GUEST_TESTS (see
+    conftest.py), else ``guest_command`` (argv, in the guest); its records land in ``shared``
+    (a folder the guest writes at the same path: a new one, or the given one)."""
 
-    def __init__(self) -> None:
+    def __init__(self, guest_command: list[str] | None = None, shared: Path | None = None,
+                 memory: str = GUEST_MEMORY) -> None:
         from sandbox import _native
 
         # (no "judgebox" in its name: the guest's leftover checks flag any mount that has it)
-        self.shared = Path(tempfile.mkdtemp(prefix="v2-guest-"))
-        os.chmod(self.shared, 0o755)
+        self.shared = shared or new_shared_folder()
         # the box helper built here: the same source and static binary (building it under
         # emulation would take a minute of every run)
         helper = Path(_native.helper_path())
         shutil.copy2(helper, self.shared / helper.name)
         self.junit = self.shared / "junit.xml"
-        pytest_args = ["-p", "no:cacheprovider", "-p", "pytest_timeout", "-q", "-rfEs",
-                       "-o", "junit_family=xunit1", "-o", "junit_logging=all",
-                       f"--junitxml={self.junit}", "-m", "not vm and not compose", *GUEST_TESTS]
+        if guest_command is None:
+            pytest_args = ["-p", "no:cacheprovider", "-p", "pytest_timeout", "-q", "-rfEs",
+                           "-o", "junit_family=xunit1", "-o", "junit_logging=all",
+                           f"--junitxml={self.junit}", "-m", "not vm and not compose",
+                           *GUEST_TESTS]
+            guest_command = [str(Path(__file__).with_name("guest_main.py")), str(self.shared),
+                             str(self.shared / helper.name), "--", *pytest_args]
         command = ["env", "PYTHONDONTWRITEBYTECODE=1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1",
-                   sys.executable, str(Path(__file__).with_name("guest_main.py")),
-                   str(self.shared), str(self.shared / helper.name), "--", *pytest_args]
+                   sys.executable, *guest_command]
         image = kernel_image()
         assert image is not None, missing()
         vng = [str(VENV_BIN / "vng"), "--run", str(image), "--disable-kvm", "--force-9p",
                "--verbose",  # the kernel's messages too: the console says why a boot failed
-               "--memory", GUEST_MEMORY, "--cpus", str(GUEST_CPUS), "--rwdir",
+               "--memory", memory, "--cpus", str(GUEST_CPUS), "--rwdir",
                str(self.shared), "--cwd", str(REPO), "--exec", shlex.join(command)]
         env = dict(os.environ, PATH=f"{VENV_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}")
         self.console = self.shared / "console.log"
@@ -133,6 +140,13 @@ class GuestRun:
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.shared, ignore_errors=True)
+
+
+def new_shared_folder() -> Path:
+    """A folder for one boot's records, readable by the guest (its root maps to ours)."""
+    shared = Path(tempfile.mkdtemp(prefix="v2-guest-"))
+    os.chmod(shared, 0o755)
+    return shared
 
 
 _run: GuestRun | None = None

@@ -684,11 +684,6 @@ static void __attribute__((noreturn)) program(struct plan *p) {
         joined = now_ns(CLOCK_THREAD_CPUTIME_ID);
     }
     CHECK(unshare(CLONE_NEWCGROUP), p, "cgroup", "cgroup namespace");
-    /* The OOM killer's first choice, whatever the judge's own score: a judge started with
-     * -1000 (a service manager's or container runtime's protection) would hand that on, and
-     * the box cgroup's OOM killer, finding nothing it may kill, leaves the program retrying
-     * its page fault until the CPU limit (a TLE for an MLE). Raising needs no privilege. */
-    CHECK(write_file("/proc/self/oom_score_adj", "1000", 4), p, "oom", "oom_score_adj");
     CHECK(dup2(p->stdin_fd, 0), p, "fds", "stdin");
     CHECK(dup2(p->stdout_w, 1), p, "fds", "stdout");
     CHECK(dup2(p->stderr_w, 2), p, "fds", "stderr");
@@ -942,29 +937,25 @@ static void __attribute__((noreturn)) init(struct plan *p, int lifeline) {
 
 /* ---------------------------------------------------------------------------- keeper */
 
-/* Join the cgroup `dir` (v1: writing "0" to its tasks moves the keeper alone, single-threaded,
- * without the global lock cgroup.procs takes); made first if `make`. Init and every program
- * inherit it. */
-static void join_cgroup(const struct plan *p, const char *dir, int make) {
+/* The box's cgroup for its whole life (v1, cpu mounted apart from the per-run controllers):
+ * its slot's cpu cgroup (made here if not there, kept between boxes): one cpu weight for all
+ * of the box, whatever sessions (and so autogroups) its processes make, so one box cannot take
+ * another's share of the CPU. Init and every program inherit it; the per-run cgroups (the
+ * CPU's cpuset among them, when the run is pinned) are joined per run by the program. Writing
+ * "0" to v1's tasks moves the keeper alone, single-threaded, without the global lock
+ * cgroup.procs takes. */
+static void join_share(const struct plan *p) {
     char tasks[4096];
-    if (make && mkdir(dir, 0755) < 0 && errno != EEXIST) fail(p, "namespaces", dir);
-    if (snprintf(tasks, sizeof tasks, "%s/tasks", dir) >= (int)sizeof tasks) {
+    if (!p->share) return;
+    if (mkdir(p->share, 0755) < 0 && errno != EEXIST) fail(p, "namespaces", p->share);
+    if (snprintf(tasks, sizeof tasks, "%s/tasks", p->share) >= (int)sizeof tasks) {
         errno = ENAMETOOLONG;
-        fail(p, "namespaces", dir);
+        fail(p, "namespaces", p->share);
     }
     int fd = open(tasks, O_WRONLY | O_CLOEXEC);
     CHECK(fd, p, "namespaces", tasks);
     CHECK(write(fd, "0", 1), p, "namespaces", tasks);
     close(fd);
-}
-
-/* The box's cgroup for its whole life (v1, cpu mounted apart from the per-run controllers):
- * its slot's cpu cgroup (made here if not there, kept between boxes): one cpu weight for all
- * of the box, whatever sessions (and so autogroups) its processes make, so one box cannot take
- * another's share of the CPU. The per-run cgroups (the CPU's cpuset among them, when the run
- * is pinned) are joined per run by the program. */
-static void join_box_cgroups(const struct plan *p) {
-    if (p->share) join_cgroup(p, p->share, 1);
 }
 
 /* The fork server's child: a new session, new namespaces, then fork init and wait for it. */
@@ -984,7 +975,14 @@ static void __attribute__((noreturn)) keeper(struct plan *p) {
      * denied to the program anyway, but /proc/keys would list the judge's keys). */
     syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
     setsid(); /* out of the caller's terminal: its Ctrl-C reaches only the supervisor */
-    join_box_cgroups(p);
+    join_share(p);
+    /* The OOM killer's first choice, whatever the judge's own score, for the keeper and all it
+     * forks (init, every program: the score is inherited): a judge started with -1000 (a
+     * service manager's or container runtime's protection) would hand that on, and the box
+     * cgroup's OOM killer, finding nothing it may kill, leaves the program retrying its page
+     * fault until the CPU limit (a TLE for an MLE). Raising needs no privilege. Once a box, not
+     * once a run. */
+    CHECK(write_file("/proc/self/oom_score_adj", "1000", 4), p, "namespaces", "oom_score_adj");
     CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), p, "namespaces", "parent-death signal");
     int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
     if (p->net_fd >= 0) {

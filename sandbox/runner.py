@@ -33,7 +33,8 @@ from .spec import COLLECT_ALL, COLLECT_ALL_MAX, Limits, SandboxSpec
 from .templates import load_template
 from .watchdog import Watchdog
 
-__all__ = ["run", "prepare", "Prepared", "prepare_cgroup", "complete", "prepare_run", "run_in_box"]
+__all__ = ["run", "prepare", "Prepared", "prepare_cgroup", "complete", "prepare_run",
+           "run_in_box"]
 
 MLE_MARGIN = 0.97  # a failed run whose peak reached 97 % of the limit ran out of memory
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import Limits, Mount, SandboxSpec, Status, box as boxes, forkserver, open_box, run, runner
+from sandbox import (Limits, Mount, SandboxSpec, Status, box as boxes, forkserver, open_box, run,
+                     runner)
 
 pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root"),
               pytest.mark.usefixtures("clean_host"), pytest.mark.timeout(120)]
@@ -146,11 +147,11 @@ def test_no_box_is_started_while_a_run_is_under_way(pool):
     assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())
     # sandbox.run: the box it takes is replaced once its run is over
     outcome = []
-    runner = threading.Thread(target=lambda: outcome.append(run(sh("sleep 0.6"))))
-    runner.start()
+    judging = threading.Thread(target=lambda: outcome.append(run(sh("sleep 0.6"))))
+    judging.start()
     time.sleep(0.4)
     during = (_idle(pool), pool.building)
-    runner.join()
+    judging.join()
     assert outcome[0].status is Status.OK, outcome
     assert during == (boxes.pool_per_kind() - 1, False)
     assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())
@@ -242,7 +243,7 @@ def test_whoever_takes_a_slot_removes_what_its_last_holder_left(monkeypatch):
     them before its box uses the slot."""
     import itertools
 
-    from sandbox import runner, slots
+    from sandbox import slots
 
     host = runner._host()
     free = next(i for i in range(64) if (s := slots.try_acquire(host.run_dir, i)) is not None

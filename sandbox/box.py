@@ -182,10 +182,12 @@ class Box:
 
     def start(self) -> None:
         """Start the box now (its keeper and init, namespaces and root), not at its first run:
-        what the pool of prepared boxes does off the runs' path. ``_BoxGone`` if it cannot."""
+        what the pool of prepared boxes does off the runs' path, with the first run's cgroup
+        (:meth:`_Ahead.blank`). ``_BoxGone`` if it cannot."""
         with self._lock:
             if self._live is None:
                 self._open()
+                self._ahead.blank()
 
     def alive(self) -> bool:
         """Whether the box is started and its init and the fork server still run (a box of a
@@ -297,13 +299,8 @@ class Box:
             if prepared is None:
                 prepared = runner.prepare_run(spec, self._slot, host, self._ahead.name(),
                                               cpu=self._cpu)
-            elif prepared[1] < 0:  # the cgroup fits, the files may not: a /box made now
-                try:
-                    prepared = prepared[0], runner._prepare_box(spec, self._slot.uid,
-                                                                self._slot.gid)
-                except BaseException:
-                    self._ahead.retire(prepared[0])
-                    raise
+            else:  # what was made ahead fits: the rest (limits, /box) made now
+                prepared = runner.complete(prepared, spec, self._slot, host, self._cpu)
             return runner.run_in_box(
                 spec, self._slot, host, fds, send,
                 lambda cg: _RunWatchdog(spec.limits, live.init_pidfd, host.cgroups, cg,
@@ -316,20 +313,18 @@ class Box:
 
 
 @dataclass
-class _Prepared:
-    """What :class:`_Ahead` made: a cgroup for ``limits``, and a /box holding files whose key
-    is ``files`` (``box_fd`` -1 and ``files`` None when no /box could be made that a run
-    may take)."""
+class _Ready:
+    """What :class:`_Ahead` made (``prepared``), and the key of the files its /box holds
+    (None: none a run may take)."""
 
-    limits: Limits
-    cg: cgroups.BoxCgroup
+    prepared: runner.Prepared
     files: tuple | None
-    box_fd: int
 
 
 class _Ahead:
-    """A box's next run, prepared while the current one runs: its cgroup (created and limited)
-    and its /box (a detached tmpfs holding the spec's files), made once the current run's
+    """A box's next run, prepared while the current one runs: its cgroup (created, limited and
+    open for the program to join) and its /box (a detached tmpfs holding the spec's files),
+    made once the current run's
     order is sent (the box is busy starting the program meanwhile, on its own CPU), on the
     guess that the next spec has the same limits and files (the tests of a judgement do). The
     next run takes the cgroup only if its limits are the same, and the /box only if its files
@@ -339,7 +334,8 @@ class _Ahead:
     clean" file, git's term, gets no /box made ahead); what it does not take goes, and is made
     anew. It also removes the cgroups of the runs before (empty: their processes were all
     reaped). Nothing a run can see is shared: each run still has a cgroup and a /box of its
-    own, made for it alone.
+    own, made for it alone. A box of the pool has its first run's cgroup made with it
+    (:meth:`blank`): only the limits and the /box are left for the run to make.
 
     It runs in the caller's thread, between sending the order and watching the run: a thread
     of its own (started for each run, as it first was) cost more than it saved, on two cores
@@ -349,7 +345,7 @@ class _Ahead:
     def __init__(self, box: "Box") -> None:
         self._box = box
         self._serial = 0
-        self._ready: _Prepared | None = None
+        self._ready: _Ready | None = None
         self._retired: list[cgroups.BoxCgroup] = []
 
     def name(self) -> str:
@@ -362,23 +358,35 @@ class _Ahead:
         """Prepare a run like ``spec`` (called once an order is sent)."""
         self._prepare(spec, self.name())
 
-    def take(self, spec: SandboxSpec) -> tuple[cgroups.BoxCgroup, int] | None:
-        """The prepared cgroup and /box (-1: none) for ``spec``; None if nothing fits."""
+    def blank(self) -> None:
+        """Prepare the box's first run, whose spec is not known yet (a box of the pool): its
+        cgroup, created and open; its limits, /box and CPU are the run's. (Not pinned ahead:
+        a CPU's cpuset is only there while its lease is held, and an idle box holds none.)"""
+        try:
+            self._remove_retired()
+            self._ready = _Ready(runner.prepare_cgroup(runner._host(), self.name(), None),
+                                 None)
+        except Exception:  # noqa: BLE001 - a guess that failed: the run prepares its own
+            return
+
+    def take(self, spec: SandboxSpec) -> runner.Prepared | None:
+        """What was prepared, if it fits ``spec`` (its /box only if it holds the spec's files;
+        else it has none: ``runner.complete`` makes what is missing); None if nothing fits."""
         ready, self._ready = self._ready, None
         if ready is None:
             return None
-        if ready.limits != spec.limits:
-            self._discard(ready)
+        prepared = ready.prepared
+        if prepared.limits not in (None, spec.limits):
+            self._discard(prepared)
             return None
-        box_fd, ready.box_fd = ready.box_fd, -1
         try:
-            fits = box_fd >= 0 and ready.files == _files_key(spec)
+            fits = prepared.box_fd >= 0 and ready.files == _files_key(spec)
         except OSError:
             fits = False  # a file of the spec is gone: the run's own preparation will say so
-        if not fits and box_fd >= 0:
-            os.close(box_fd)
-            box_fd = -1
-        return ready.cg, box_fd
+        if not fits and prepared.box_fd >= 0:
+            os.close(prepared.box_fd)
+            prepared.box_fd = -1
+        return prepared
 
     def retire(self, cg: cgroups.BoxCgroup) -> None:
         """A finished run's cgroup (no process left in it): removed by the next preparation
@@ -389,13 +397,12 @@ class _Ahead:
         """Throw away what was prepared, remove every cgroup."""
         ready, self._ready = self._ready, None
         if ready is not None:
-            self._discard(ready)
+            self._discard(ready.prepared)
         self._remove_retired()
 
-    def _discard(self, ready: _Prepared) -> None:
-        if ready.box_fd >= 0:
-            os.close(ready.box_fd)
-        self._retired.append(ready.cg)
+    def _discard(self, prepared: runner.Prepared) -> None:
+        prepared.close()
+        self._retired.append(prepared.cg)
 
     def _prepare(self, spec: SandboxSpec, name: str) -> None:
         try:
@@ -407,19 +414,17 @@ class _Ahead:
             files: tuple | None = _files_key(spec)
             if any(item[-1] >= began - _RACY_NS for item in files if len(item) > 2):
                 files = None  # racily clean: its copy could not be trusted
-            cpu = self._box._cpu
-            if files is None:
-                cg, box_fd = runner.prepare_run(spec, slot, host, name, box=False, cpu=cpu)
-            else:
-                cg, box_fd = runner.prepare_run(spec, slot, host, name, cpu=cpu)
+            prepared = runner.prepare_run(spec, slot, host, name, box=files is not None,
+                                          cpu=self._box._cpu)
+            if files is not None:
                 try:  # no file of the spec changed while it was copied
                     same = _files_key(spec) == files
                 except OSError:
                     same = False
                 if not same:
-                    os.close(box_fd)
-                    files, box_fd = None, -1
-            self._ready = _Prepared(spec.limits, cg, files, box_fd)
+                    os.close(prepared.box_fd)
+                    files, prepared.box_fd = None, -1
+            self._ready = _Ready(prepared, files)
         except Exception:  # noqa: BLE001 - a guess that failed: the next run prepares its own
             return
 

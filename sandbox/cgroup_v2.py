@@ -208,8 +208,8 @@ class V2:
         raise CgroupError(f"cgroup {cg.name}: tasks survive cgroup.kill")
 
     def remove(self, cg: BoxCgroup) -> None:
-        """Kill what is left, then remove the directory."""
-        self.kill(cg)
+        """Remove the directory; while tasks are left in it (EBUSY), kill them and try again.
+        (A run's cgroup is empty by then, all its processes reaped: one rmdir.)"""
         path = cg.paths["unified"]
         for attempt in range(200):
             try:
@@ -218,9 +218,10 @@ class V2:
             except FileNotFoundError:
                 return
             except OSError as exc:
-                if exc.errno != 16 or attempt == 199:
+                if exc.errno != errno.EBUSY or attempt == 199:
                     raise CgroupError(f"cannot remove cgroup {path}: {exc}") from exc
-                time.sleep(0.005)
+            self.kill(cg)
+            time.sleep(0.005 if attempt else 0)
 
 
 def _kill_listed(procs: str) -> None:

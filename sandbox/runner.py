@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import errno
 import fcntl
 import functools
 import os
@@ -32,7 +33,8 @@ from .spec import COLLECT_ALL, COLLECT_ALL_MAX, Limits, SandboxSpec
 from .templates import load_template
 from .watchdog import Watchdog
 
-__all__ = ["run", "prepare", "prepare_run", "run_in_box"]
+__all__ = ["run", "prepare", "Prepared", "prepare_cgroup", "complete", "prepare_run",
+           "run_in_box"]
 
 MLE_MARGIN = 0.97  # a failed run whose peak reached 97 % of the limit ran out of memory
 
@@ -214,19 +216,67 @@ def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: 
         end_box(None)
 
 
-def prepare_run(spec: SandboxSpec, slot: slots.Slot, host: _Host, name: str, *,
-                box: bool = True, cpu: int | None = None) -> tuple[cgroups.BoxCgroup, int]:
-    """What a run needs before its order: its cgroup (created, limited, pinned to ``cpu`` if
-    given) and its /box (a detached tmpfs holding the spec's files; -1 without ``box``). The
-    caller owns both."""
+@dataclass
+class Prepared:
+    """What a run needs before its order, owned by whoever holds it: its cgroup, the cgroup
+    files its program joins it through (open: ``Backend.attach_fds``), the limits written to
+    it (None: none yet) and its /box (-1: none yet)."""
+
+    cg: cgroups.BoxCgroup
+    join: list[int]
+    limits: Limits | None = None
+    box_fd: int = -1
+
+    def close(self) -> None:
+        """Close its fds (its cgroup stays: the holder removes it)."""
+        for fd in (*self.join, self.box_fd):
+            if fd >= 0:
+                os.close(fd)
+        self.join, self.box_fd = [], -1
+
+
+def prepare_cgroup(host: _Host, name: str, cpu: int | None) -> Prepared:
+    """A run's cgroup, created (pinned to ``cpu`` if given) and open for its program to join;
+    its limits and /box are :func:`complete`'s."""
     cg = dataclasses.replace(host.cgroups.create(name), cpu=cpu)
     try:
-        limits = spec.limits
-        host.cgroups.apply_limits(cg, limits.memory_kib * 1024, limits.processes, cpu)
-        return cg, _prepare_box(spec, slot.uid, slot.gid) if box else -1
+        return Prepared(cg, host.cgroups.attach_fds(cg))
     except BaseException:
         host.cgroups.remove(cg)
         raise
+
+
+def complete(prepared: Prepared, spec: SandboxSpec, slot: slots.Slot, host: _Host,
+             cpu: int | None, *, box: bool = True) -> Prepared:
+    """What ``prepared`` lacks for ``spec`` on ``cpu``, made now: its limits, its /box (a
+    detached tmpfs holding the spec's files; not without ``box``), and its pinning if it was
+    made without (ahead of the CPU lease: ``box._Ahead.blank``). On failure its fds are
+    closed and its cgroup removed."""
+    try:
+        if prepared.cg.cpu != cpu:
+            join, prepared.join = prepared.join, []
+            for fd in join:
+                os.close(fd)
+            prepared.cg = dataclasses.replace(prepared.cg, cpu=cpu)
+            prepared.join, prepared.limits = host.cgroups.attach_fds(prepared.cg), None
+        if prepared.limits is None:
+            limits = spec.limits
+            host.cgroups.apply_limits(prepared.cg, limits.memory_kib * 1024, limits.processes,
+                                      prepared.cg.cpu)
+            prepared.limits = limits
+        if box and prepared.box_fd < 0:
+            prepared.box_fd = _prepare_box(spec, slot.uid, slot.gid)
+        return prepared
+    except BaseException:
+        prepared.close()
+        host.cgroups.remove(prepared.cg)
+        raise
+
+
+def prepare_run(spec: SandboxSpec, slot: slots.Slot, host: _Host, name: str, *,
+                box: bool = True, cpu: int | None = None) -> Prepared:
+    """What a run needs before its order, all made now (:class:`Prepared`)."""
+    return complete(prepare_cgroup(host, name, cpu), spec, slot, host, cpu, box=box)
 
 
 @functools.lru_cache(maxsize=64)
@@ -241,19 +291,20 @@ def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
                send: Callable[[bytes, list[int]], None],
                watchdog_for: Callable[[cgroups.BoxCgroup], Watchdog],
                end_box: Callable[[Watchdog | None], None], *,
-               prepared: tuple[cgroups.BoxCgroup, int],
+               prepared: Prepared,
                started: Callable[[], None] | None = None,
                release: Callable[[cgroups.BoxCgroup], None] | None = None) -> Outcome:
-    """One run in a box that is starting or ready: its cgroup and /box (``prepared``, taken
-    over: :func:`prepare_run`), ``send`` init the order with the run's fds, ``started()``,
-    watch, collect, decide, ``release`` the cgroup (default: remove it now).
+    """One run in a box that is starting or ready: its cgroup and /box (``prepared``, whole,
+    taken over: :func:`prepare_run`), ``send`` init the order with the run's fds,
+    ``started()``, watch, collect, decide, ``release`` the cgroup (default: remove it now).
     ``end_box(watch)`` is called once the watch is over (and on failure, with what there is):
     it must leave no process of the run behind, for the cgroup goes next."""
-    cg, box_fd = prepared
+    cg, box_fd = prepared.cg, prepared.box_fd
     watch: Watchdog | None = None
     try:
         limits = spec.limits
-        fds.take_cgroup(host.cgroups.attach_fds(cg))
+        fds.take_cgroup(prepared.join)
+        prepared.join = []
         send(_order(spec.command, spec.env, limits, spec.template),
              [box_fd, fds.stdin, fds.out_w, fds.err_w, fds.setup_w, fds.result_w, *fds.cgroup])
         watch = watchdog_for(cg)
@@ -279,11 +330,31 @@ def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
             (release or host.cgroups.remove)(cg)
 
 
+_HUGE = {"huge": "within_size"}  # until the kernel refuses it (see _box_tmpfs)
+
+
+def _box_tmpfs(options: dict[str, str]) -> int:
+    """A detached tmpfs for /box, with large folios where its files reach (``huge=within_size``,
+    as init mounts /tmp and /dev/shm): copying a 744 KiB binary in took 161 us instead of 457
+    with 4 KiB pages, a 2.2 MiB one 269 instead of 1521 (kernel 6.18), and exec maps it in
+    fewer faults; no page is charged beyond what the files hold. A kernel without transparent
+    huge pages refuses the option (EINVAL): the tmpfs is made without it from then on."""
+    global _HUGE
+    if _HUGE:
+        try:
+            return _libc.new_tmpfs(options | _HUGE)
+        except OSError as exc:
+            if exc.errno != errno.EINVAL:
+                raise
+            _HUGE = {}
+    return _libc.new_tmpfs(options)
+
+
 def _prepare_box(spec: SandboxSpec, uid: int, gid: int) -> int:
     """A detached tmpfs for /box, owned by the box uid, holding the caller's files."""
     kib = spec.limits.box_kib
-    fd = _libc.new_tmpfs({"size": f"{kib}k", "nr_inodes": "16384", "mode": "0755",
-                          "uid": str(uid), "gid": str(gid)})
+    fd = _box_tmpfs({"size": f"{kib}k", "nr_inodes": "16384", "mode": "0755",
+                     "uid": str(uid), "gid": str(gid)})
     try:
         for name, content in spec.files:
             source = os.open(content, os.O_RDONLY | os.O_CLOEXEC) \

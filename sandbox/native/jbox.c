@@ -372,11 +372,19 @@ static int bind_mount(const char *source, const char *target, int is_dir, unsign
     return mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | flags, NULL);
 }
 
+/* A box's writable tmpfs, with large folios where the file reaches (huge=within_size: fewer
+ * pages to allocate, charge and map; a file written to /tmp costs less, and no page is charged
+ * beyond what the files hold). A kernel without transparent huge pages refuses the option
+ * (EINVAL): the mount is made without it (and, in this process, from then on). */
 static int tmpfs_mount(const char *target, uint64_t kib, const char *mode, unsigned long flags) {
+    static int huge = 1;
     char data[128];
-    snprintf(data, sizeof data, "size=%lluk,nr_inodes=16384,mode=%s",
-             (unsigned long long)kib, mode);
-    return mount("tmpfs", target, "tmpfs", flags, data);
+    for (;; huge = 0) {
+        snprintf(data, sizeof data, "size=%lluk,nr_inodes=16384,mode=%s%s",
+                 (unsigned long long)kib, mode, huge ? ",huge=within_size" : "");
+        if (mount("tmpfs", target, "tmpfs", flags, data) == 0) return 0;
+        if (!huge || errno != EINVAL) return -1;
+    }
 }
 
 static int attach_mount(int mount_fd, const char *target) {
@@ -704,16 +712,41 @@ static void __attribute__((noreturn)) program(struct plan *p) {
     fail(p, "exec", p->argv[0]);
 }
 
-/* fork(), or on v2 clone3 with the child born in the box cgroup (no migration, which takes
- * the global threadgroup lock and waits for an RCU grace period after the machine was idle). */
-static pid_t fork_program(const struct plan *p) {
-    if (!p->born_in_cgroup) return fork();
+/* The program's start, in a child of init that shares init's memory until it execs (v1). */
+struct start { struct plan *plan; int orders; };
+static char program_stack[256 * 1024] __attribute__((aligned(64)));
+
+static int program_start(void *arg) {
+    struct start *s = arg;
+    if (s->orders >= 0) close(s->orders);
+    program(s->plan);
+}
+
+/* Start the run's program. On v1, as posix_spawn does: a child that shares init's memory (no
+ * copy of init's page tables) and runs at once on a stack of its own while init waits until
+ * it has exec'd or failed (CLONE_VFORK). Until exec it writes nothing of init's but its
+ * stack: every step of program() acts on the child's own task (credentials, rlimits, signal
+ * handlers, fds, seccomp, namespaces are not shared: no CLONE_THREAD, CLONE_SIGHAND,
+ * CLONE_FILES or CLONE_FS). On v2, clone3 with the child born in the box cgroup (no migration,
+ * which takes the global threadgroup lock and waits for an RCU grace period after the
+ * machine was idle); the child returns here. */
+static pid_t start_program(struct plan *p, int orders) {
+    if (!p->born_in_cgroup) {
+        struct start s = {p, orders};
+        return clone(program_start, program_stack + sizeof program_stack,
+                     CLONE_VM | CLONE_VFORK | SIGCHLD, &s);
+    }
     struct clone_args args;
     memset(&args, 0, sizeof args);
     args.flags = CLONE_INTO_CGROUP;
     args.exit_signal = SIGCHLD;
     args.cgroup = p->cgroup_fds[0];
-    return syscall(SYS_clone3, &args, sizeof args);
+    pid_t pid = syscall(SYS_clone3, &args, sizeof args);
+    if (pid == 0) {
+        if (orders >= 0) close(orders);
+        program(p);
+    }
+    return pid;
 }
 
 /* ---------------------------------------------------------------------------- init */
@@ -865,12 +898,8 @@ static int take_order(const struct plan *box, int orders, struct plan *run) {
  * other process of the box's pid namespace (orphans come to PID 1, so none is left at all),
  * then report X. */
 static void run_program(struct plan *run, int orders) {
-    pid_t pid = fork_program(run);
+    pid_t pid = start_program(run, orders);
     if (pid < 0) fail(run, "run-root", "fork");
-    if (pid == 0) {
-        if (orders >= 0) close(orders);
-        program(run);
-    }
     close_run_fds(run);
     long long end;
     int status = wait_for(pid, &end);

@@ -112,7 +112,7 @@ def test_doctor_reports_every_layer():
     out = judgebox("doctor", "--json")
     checks = {c["name"]: c for c in json.loads(out.stdout)}
     assert set(checks) == {"root", "namespaces", "pivot_root", "seccomp", "box helper", "cgroups",
-                           "cpu pinning"}
+                           "cpu pinning", "tmpfs large folios"}
     assert all(c["ok"] for c in checks.values()), checks
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import Limits, SandboxSpec, Status, cpus, open_box, run
+from sandbox import Limits, SandboxSpec, Status, box as boxes, cpus, open_box, run
 
 pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root"),
               pytest.mark.usefixtures("clean_host"), pytest.mark.timeout(180)]
@@ -86,6 +86,28 @@ def test_a_program_sees_only_the_cpu_its_box_is_pinned_to(leased):
     with open_box() as box:
         for _ in range(2):
             _sees_only(ask(box.run), leased)
+
+
+def test_a_box_started_ahead_of_the_lease_runs_pinned():
+    """A box of the pool makes its first run's cgroup before its process holds a CPU lease
+    (an idle box holds none): the run is pinned to its process's CPU all the same, also when
+    another judge removed that CPU's cpuset meanwhile (as one does when it exits)."""
+    from sandbox import runner
+
+    host = runner._host()
+    assert cpus.current() is None  # no box of this process is open
+    box = boxes.Box()
+    try:
+        box.start()
+        for cpu in cpus.pinnable():  # each only if no judge holds its lease
+            runner._remove_pins(host, [cpu])
+        seen = ask(box.run)  # the box takes this process's lease at its first run
+        cpu = cpus.current()
+    finally:
+        box.close()
+    if cpu is None:
+        pytest.skip("other judges on this machine held every CPU")
+    _sees_only(seen, cpu)
 
 
 def test_the_program_is_in_its_cpu_s_cpuset_seen_from_the_host(leased, program_watch):

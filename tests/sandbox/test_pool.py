@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from sandbox import Limits, Mount, SandboxSpec, Status, box as boxes, forkserver, open_box, run
+from sandbox import (Limits, Mount, SandboxSpec, Status, box as boxes, forkserver, open_box, run,
+                     runner)
 
 pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root"),
               pytest.mark.usefixtures("clean_host"), pytest.mark.timeout(120)]
@@ -93,6 +95,42 @@ def test_sandbox_run_takes_a_prepared_box_and_closes_it(pool):
     assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())  # ... and replaced
 
 
+def _procs(cg) -> str:
+    found = ""
+    for path in cg.paths.values():
+        try:
+            with open(os.path.join(path, "cgroup.procs")) as f:
+                found += f.read()
+        except FileNotFoundError:
+            pass
+    return found
+
+
+def test_a_prepared_box_has_its_first_run_s_cgroup_and_the_run_its_own_limits(pool):
+    """A box of the pool comes with its first run's cgroup, made with it (its limits are not
+    known before the run): the first run's program runs in that one, under the run's own
+    limits (here memory: 16 MiB, which a 64 MiB file in /tmp passes)."""
+    run(sh("true"))
+    run(sh("true"))
+    assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())
+    box = open_box()
+    try:
+        first = runner._host().cgroups.existing(f"judgebox-{box._slot.index}.1")
+        assert all(os.path.isdir(path) for path in first.paths.values())  # before any run
+        outcome = []
+        spec = SandboxSpec(("/bin/sh", "-c", "sleep 0.5; head -c 64m /dev/zero > /tmp/f"),
+                           Limits(memory_kib=16 * 1024, cpu_time_ms=2000))
+        thread = threading.Thread(target=lambda: outcome.append(box.run(spec)))
+        thread.start()
+        try:
+            assert _wait_for(lambda: _procs(first) != "", 5), "the run is not in that cgroup"
+        finally:
+            thread.join()
+        assert outcome[0].status is Status.MLE, outcome
+    finally:
+        box.close()
+
+
 def test_no_box_is_started_while_a_run_is_under_way(pool):
     """Making a box costs CPU and the process's GIL, which a run's watch needs: the pool
     refills between runs, not during one (a box taken during a run is replaced after it)."""
@@ -108,13 +146,12 @@ def test_no_box_is_started_while_a_run_is_under_way(pool):
             taken.close()
     assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())
     # sandbox.run: the box it takes is replaced once its run is over
-    import threading
     outcome = []
-    runner = threading.Thread(target=lambda: outcome.append(run(sh("sleep 0.6"))))
-    runner.start()
+    judging = threading.Thread(target=lambda: outcome.append(run(sh("sleep 0.6"))))
+    judging.start()
     time.sleep(0.4)
     during = (_idle(pool), pool.building)
-    runner.join()
+    judging.join()
     assert outcome[0].status is Status.OK, outcome
     assert during == (boxes.pool_per_kind() - 1, False)
     assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())
@@ -206,7 +243,7 @@ def test_whoever_takes_a_slot_removes_what_its_last_holder_left(monkeypatch):
     them before its box uses the slot."""
     import itertools
 
-    from sandbox import runner, slots
+    from sandbox import slots
 
     host = runner._host()
     free = next(i for i in range(64) if (s := slots.try_acquire(host.run_dir, i)) is not None

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from sandbox import Limits, Mount, SandboxSpec, Status, run
+from sandbox import Limits, Mount, SandboxSpec, Status, _libc, run
 
 pytestmark = [pytest.mark.usefixtures("clean_host"), pytest.mark.timeout(60)]
 
@@ -52,6 +52,29 @@ def test_mounts_are_read_only_except_box_and_tmp():
     out = sh("for d in / /usr /etc /dev /proc; do touch $d/x 2>/dev/null && echo W$d; done;"
              "touch /box/x /tmp/x /dev/shm/x && echo ok")
     assert out.stdout.decode().split() == ["ok"]
+
+
+def _host_tmpfs_takes_huge() -> bool:
+    try:
+        os.close(_libc.new_tmpfs({"size": "64k", "huge": "within_size"}))
+    except OSError:
+        return False
+    return True
+
+
+def test_writable_tmpfs_have_their_sizes_and_large_folios_where_the_kernel_has_them():
+    # /box (made by the supervisor), /tmp and /dev/shm (by init): huge=within_size where the
+    # host's kernel takes it, else without (runner._box_tmpfs, tmpfs_mount in jbox.c)
+    out = sh("grep -E ' /(box|tmp|dev/shm) ' /proc/self/mountinfo; head -c 3000000 /dev/zero"
+             " > /tmp/f && cmp -n 3000000 /tmp/f /dev/zero && echo same",
+             box_kib=4096, tmp_kib=8192, memory_kib=64 * 1024)
+    lines = {line.split()[4]: line for line in out.stdout.decode().splitlines()[:-1]}
+    assert set(lines) == {"/box", "/tmp", "/dev/shm"}, out
+    assert out.stdout.decode().splitlines()[-1] == "same"
+    huge = _host_tmpfs_takes_huge()
+    for target, line in lines.items():
+        assert ("huge=within_size" in line) == huge, line
+        assert f"size={4096 if target == '/box' else 8192}k" in line, line
 
 
 def test_pid_namespace_hides_init_and_host():

@@ -363,7 +363,6 @@ class _Ahead:
         cgroup, created and open; its limits, /box and CPU are the run's. (Not pinned ahead:
         a CPU's cpuset is only there while its lease is held, and an idle box holds none.)"""
         try:
-            self._remove_retired()
             self._ready = _Ready(runner.prepare_cgroup(runner._host(), self.name(), None),
                                  None)
         except Exception:  # noqa: BLE001 - a guess that failed: the run prepares its own

@@ -246,19 +246,12 @@ def prepare_cgroup(host: _Host, name: str, cpu: int | None) -> Prepared:
         raise
 
 
-def complete(prepared: Prepared, spec: SandboxSpec, slot: slots.Slot, host: _Host,
-             cpu: int | None, *, box: bool = True) -> Prepared:
-    """What ``prepared`` lacks for ``spec`` on ``cpu``, made now: its limits, its /box (a
-    detached tmpfs holding the spec's files; not without ``box``), and its pinning if it was
-    made without (ahead of the CPU lease: ``box._Ahead.blank``). On failure its fds are
-    closed and its cgroup removed."""
+def complete(prepared: Prepared, spec: SandboxSpec, slot: slots.Slot, host: _Host, *,
+             box: bool = True) -> Prepared:
+    """What ``prepared`` lacks for ``spec``, made now: its limits, its /box (a detached tmpfs
+    holding the spec's files; not without ``box``). On failure its fds are closed and its
+    cgroup removed."""
     try:
-        if prepared.cg.cpu != cpu:
-            join, prepared.join = prepared.join, []
-            for fd in join:
-                os.close(fd)
-            prepared.cg = dataclasses.replace(prepared.cg, cpu=cpu)
-            prepared.join, prepared.limits = host.cgroups.attach_fds(prepared.cg), None
         if prepared.limits is None:
             limits = spec.limits
             host.cgroups.apply_limits(prepared.cg, limits.memory_kib * 1024, limits.processes,
@@ -276,7 +269,7 @@ def complete(prepared: Prepared, spec: SandboxSpec, slot: slots.Slot, host: _Hos
 def prepare_run(spec: SandboxSpec, slot: slots.Slot, host: _Host, name: str, *,
                 box: bool = True, cpu: int | None = None) -> Prepared:
     """What a run needs before its order, all made now (:class:`Prepared`)."""
-    return complete(prepare_cgroup(host, name, cpu), spec, slot, host, cpu, box=box)
+    return complete(prepare_cgroup(host, name, cpu), spec, slot, host, box=box)
 
 
 @functools.lru_cache(maxsize=64)

@@ -89,9 +89,9 @@ def test_a_program_sees_only_the_cpu_its_box_is_pinned_to(leased):
 
 
 def test_a_box_started_ahead_of_the_lease_runs_pinned():
-    """A box of the pool makes its first run's cgroup before its process holds a CPU lease
-    (an idle box holds none): the run is pinned to its process's CPU all the same, also when
-    another judge removed that CPU's cpuset meanwhile (as one does when it exits)."""
+    """A box of the pool is started before its process holds a CPU lease (an idle box holds
+    none): its first run is pinned to its process's CPU all the same, also when another judge
+    removed that CPU's cpuset meanwhile (as one does when it exits)."""
     from sandbox import runner
 
     host = runner._host()

@@ -42,7 +42,6 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from . import cgroups, cpus, forkserver, mounts, runner, seccomp, slots
 from ._plan import ChildPlan
@@ -161,9 +160,8 @@ class Box:
     def close(self) -> None:
         """End the box: its processes (and so its namespaces), its cgroups, its slot.
         Idempotent. Init and the keeper are killed now; waiting for them to be gone (their
-        namespaces' teardown), removing the box's cgroups and then giving the slot back is the
-        reaper's (a thread), off the caller's path: the slot's uid and cgroup names go to no
-        other box before they are gone."""
+        namespaces' teardown) and then giving the slot back is the reaper's (a thread), off
+        the caller's path: the slot's uid goes to no other box before they are gone."""
         with self._lock:
             self._closed = True
             if os.getpid() != self._pid:
@@ -174,10 +172,13 @@ class Box:
                 if live is not None:
                     live.kill()
             finally:
-                _reaper.bury(live, slot, self._ahead.close)  # cgroups before the slot
-                if self._leased:
-                    self._leased = False
-                    cpus.release()
+                try:
+                    self._ahead.close()  # the cgroups go before the slot that names them
+                finally:
+                    _reaper.bury(live, slot)
+                    if self._leased:
+                        self._leased = False
+                        cpus.release()
 
     def start(self) -> None:
         """Start the box now (its keeper and init, namespaces and root), not at its first run:
@@ -499,52 +500,47 @@ def run(spec: SandboxSpec, *, stdin_fd: int | None = None, stdout_fd: int | None
 
 class _Reaper:
     """Waits, in a thread of its own, for closed boxes' init and keeper to be gone (their pid
-    and mount namespaces torn down), has the fork server reap the keeper, removes the box's
-    cgroups, then gives the box's slot back."""
+    and mount namespaces torn down), has the fork server reap the keeper, then gives the
+    box's slot back."""
 
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def bury(self, live: _Live | None, slot: slots.Slot | None,
-             cleanup: Callable[[], None]) -> None:
-        """Wait for ``live``'s processes (already killed), ``cleanup()`` (the box's cgroups),
-        then release ``slot``."""
+    def bury(self, live: _Live | None, slot: slots.Slot | None) -> None:
+        """Wait for ``live``'s processes (already killed), then release ``slot``."""
         if live is None:
-            try:
-                cleanup()
-            finally:
-                if slot is not None:
-                    slot.release()
+            if slot is not None:
+                slot.release()
             return
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._work, name="judgebox-reaper",
                                                 daemon=True)
                 self._thread.start()
-        self._queue.put((live, slot, cleanup))
+        self._queue.put((live, slot))
 
     def drain(self, timeout_s: float = 5.0) -> None:
         """Wait until every box handed over so far is buried."""
         if self._thread is not None:
             done = threading.Event()
-            self._queue.put((None, done, None))
+            self._queue.put((None, done))
             done.wait(timeout_s)
 
     def _work(self) -> None:
         while True:
-            live, slot, cleanup = self._queue.get()
+            live, slot = self._queue.get()
             if live is None:  # drain()'s mark
                 slot.set()
                 continue
-            for step in (live.bury, cleanup):
-                try:
-                    step()
-                except Exception:  # noqa: BLE001 - the slot goes back whatever happened
-                    pass
-            if slot is not None:
-                slot.release()
+            try:
+                live.bury()
+            except Exception:  # noqa: BLE001 - the slot goes back whatever happened
+                pass
+            finally:
+                if slot is not None:
+                    slot.release()
 
 
 def pool_per_kind() -> int:

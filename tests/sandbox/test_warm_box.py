@@ -393,7 +393,7 @@ def test_a_reused_box_on_the_v2_backend(v2_backend, clean_host):
     or pids controller: those limits are not in force here, the programs are harmless): each
     run's program is born in that run's cgroup, measured by its cpu.stat alone and killed for
     CPU time through it; the next run starts from zero."""
-    busy = ("cat /proc/self/cgroup; i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done")
+    busy = ("cat /proc/self/cgroup; i=0; while [ $i -lt 80000 ]; do i=$((i+1)); done")
     with open_box() as box:
         first = box.run(sh(busy, limits=Limits(cpu_time_ms=5000)))
         spin = box.run(sh("while :; do :; done", limits=Limits(cpu_time_ms=500)))

@@ -42,6 +42,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from . import cgroups, cpus, forkserver, mounts, runner, seccomp, slots
 from ._plan import ChildPlan
@@ -160,8 +161,10 @@ class Box:
     def close(self) -> None:
         """End the box: its processes (and so its namespaces), its cgroups, its slot.
         Idempotent. Init and the keeper are killed now; waiting for them to be gone (their
-        namespaces' teardown) and then giving the slot back is the reaper's (a thread), off
-        the caller's path: the slot's uid goes to no other box before they are gone."""
+        namespaces' teardown), removing the box's cgroups and then giving the slot back is the
+        reaper's (a thread), off the caller's path: the slot's uid and cgroup names go to no
+        other box before they are gone. (Should the process end first, its fork server's
+        sweeper removes the cgroups: ``sandbox.forkserver``.)"""
         with self._lock:
             self._closed = True
             if os.getpid() != self._pid:
@@ -172,22 +175,21 @@ class Box:
                 if live is not None:
                     live.kill()
             finally:
-                try:
-                    self._ahead.close()  # the cgroups go before the slot that names them
-                finally:
-                    _reaper.bury(live, slot)
-                    if self._leased:
-                        self._leased = False
-                        cpus.release()
+                _reaper.bury(live, slot, self._ahead.close)  # cgroups before the slot
+                if self._leased:
+                    self._leased = False
+                    cpus.release()
 
     def start(self) -> None:
         """Start the box now (its keeper and init, namespaces and root), not at its first run:
-        what the pool of prepared boxes does off the runs' path. ``_BoxGone`` if it cannot.
-        (Nothing of a run is made with it: an idle box holds no cgroup, so a process that ends
-        without closing its boxes, a forked pool process's ``os._exit``, leaves none behind.)"""
+        what the pool of prepared boxes does off the runs' path, with the first run's cgroup
+        (:meth:`_Ahead.blank`). ``_BoxGone`` if it cannot. (A process that ends without
+        closing its boxes, a forked pool process's ``os._exit``, leaves no cgroup behind: its
+        fork server's sweeper removes them, ``sandbox.forkserver``.)"""
         with self._lock:
             if self._live is None:
                 self._open()
+                self._ahead.blank()
 
     def alive(self) -> bool:
         """Whether the box is started and its init and the fork server still run (a box of a
@@ -299,8 +301,8 @@ class Box:
             if prepared is None:
                 prepared = runner.prepare_run(spec, self._slot, host, self._ahead.name(),
                                               cpu=self._cpu)
-            else:  # what was made ahead fits: its /box, if it has none, made now
-                prepared = runner.complete(prepared, spec, self._slot, host)
+            else:  # what was made ahead fits: the rest (limits, /box, CPU) made now
+                prepared = runner.complete(prepared, spec, self._slot, host, self._cpu)
             return runner.run_in_box(
                 spec, self._slot, host, fds, send,
                 lambda cg: _RunWatchdog(spec.limits, live.init_pidfd, host.cgroups, cg,
@@ -334,7 +336,8 @@ class _Ahead:
     clean" file, git's term, gets no /box made ahead); what it does not take goes, and is made
     anew. It also removes the cgroups of the runs before (empty: their processes were all
     reaped). Nothing a run can see is shared: each run still has a cgroup and a /box of its
-    own, made for it alone.
+    own, made for it alone. A box of the pool has its first run's cgroup made with it
+    (:meth:`blank`): only the limits, the CPU and the /box are left for the run to make.
 
     It runs in the caller's thread, between sending the order and watching the run: a thread
     of its own (started for each run, as it first was) cost more than it saved, on two cores
@@ -357,14 +360,24 @@ class _Ahead:
         """Prepare a run like ``spec`` (called once an order is sent)."""
         self._prepare(spec, self.name())
 
+    def blank(self) -> None:
+        """Prepare the box's first run, whose spec is not known yet (a box of the pool): its
+        cgroup, created and open; its limits, /box and CPU are the run's. (Not pinned ahead:
+        a CPU's cpuset is only there while its lease is held, and an idle box holds none.)"""
+        try:
+            self._ready = _Ready(runner.prepare_cgroup(runner._host(), self.name(), None),
+                                 None)
+        except Exception:  # noqa: BLE001 - a guess that failed: the run prepares its own
+            return
+
     def take(self, spec: SandboxSpec) -> runner.Prepared | None:
-        """What was prepared, if its limits are ``spec``'s (its /box only if it holds the
-        spec's files; else it has none: ``runner.complete`` makes it); None if nothing fits."""
+        """What was prepared, if it fits ``spec`` (its /box only if it holds the spec's files;
+        else it has none: ``runner.complete`` makes what is missing); None if nothing fits."""
         ready, self._ready = self._ready, None
         if ready is None:
             return None
         prepared = ready.prepared
-        if prepared.limits != spec.limits:
+        if prepared.limits not in (None, spec.limits):
             self._discard(prepared)
             return None
         try:
@@ -500,47 +513,52 @@ def run(spec: SandboxSpec, *, stdin_fd: int | None = None, stdout_fd: int | None
 
 class _Reaper:
     """Waits, in a thread of its own, for closed boxes' init and keeper to be gone (their pid
-    and mount namespaces torn down), has the fork server reap the keeper, then gives the
-    box's slot back."""
+    and mount namespaces torn down), has the fork server reap the keeper, removes the box's
+    cgroups, then gives the box's slot back."""
 
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def bury(self, live: _Live | None, slot: slots.Slot | None) -> None:
-        """Wait for ``live``'s processes (already killed), then release ``slot``."""
+    def bury(self, live: _Live | None, slot: slots.Slot | None,
+             cleanup: Callable[[], None]) -> None:
+        """Wait for ``live``'s processes (already killed), ``cleanup()`` (the box's cgroups),
+        then release ``slot``."""
         if live is None:
-            if slot is not None:
-                slot.release()
+            try:
+                cleanup()
+            finally:
+                if slot is not None:
+                    runner.release_slot(slot)
             return
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._work, name="judgebox-reaper",
                                                 daemon=True)
                 self._thread.start()
-        self._queue.put((live, slot))
+        self._queue.put((live, slot, cleanup))
 
     def drain(self, timeout_s: float = 5.0) -> None:
         """Wait until every box handed over so far is buried."""
         if self._thread is not None:
             done = threading.Event()
-            self._queue.put((None, done))
+            self._queue.put((None, done, None))
             done.wait(timeout_s)
 
     def _work(self) -> None:
         while True:
-            live, slot = self._queue.get()
+            live, slot, cleanup = self._queue.get()
             if live is None:  # drain()'s mark
                 slot.set()
                 continue
-            try:
-                live.bury()
-            except Exception:  # noqa: BLE001 - the slot goes back whatever happened
-                pass
-            finally:
-                if slot is not None:
-                    slot.release()
+            for step in (live.bury, cleanup):
+                try:
+                    step()
+                except Exception:  # noqa: BLE001 - the slot goes back whatever happened
+                    pass
+            if slot is not None:
+                runner.release_slot(slot)
 
 
 def pool_per_kind() -> int:

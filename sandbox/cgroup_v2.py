@@ -103,6 +103,10 @@ class V2:
                 except OSError as exc:
                     raise CgroupError(f"cannot move process {pid} into {leaf}: {exc}") from exc
 
+    def parent_dirs(self) -> tuple[str, ...]:
+        """The directory box cgroups are made in."""
+        return (self.parent,)
+
     def existing(self, name: str) -> BoxCgroup:
         """The box cgroup of that name (its directory may or may not exist)."""
         return BoxCgroup(name, {"unified": os.path.join(self.parent, name)})
@@ -172,6 +176,10 @@ class V2:
         """The cgroup's directory, for ``clone3(CLONE_INTO_CGROUP)``: the program's process is
         born in it, with no migration (which waits for an RCU grace period after idle)."""
         return [os.open(cg.paths["unified"], os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)]
+
+    def pin_fds(self, cpu: int) -> list[int]:
+        """None: a run's own cgroup is pinned (:meth:`apply_limits`)."""
+        return []
 
     def cpu_ns(self, cg: BoxCgroup) -> int:
         """CPU time so far, in ns (``usage_usec`` of ``cpu.stat``)."""

@@ -14,9 +14,19 @@ Protocol, over a SOCK_SEQPACKET socket pair (one message per datagram):
 - ``relay <limit>`` with three fds: fork a relay that passes a program's stdout on to the
   caller's fd (an interactive validator's stdin), counted and limited; answers its pid.
 - ``reap <pid>``: wait for that keeper or relay (the supervisor saw it end). No answer.
+- ``own <slot>\n<dir>\n...`` with the slot's lock fd, ``disown <slot>``: the box slots the
+  supervisor holds (:func:`own`), and the directories their box cgroups are made in.
+- ``bye``: the supervisor closes the server (:meth:`ForkServer.close`) and lives on.
 
 EOF on the socket (the supervisor is gone) ends the server; its keepers die with it
-(their parent-death signal), and with them every box.
+(their parent-death signal), and with them every box. If no ``bye`` came first (the supervisor
+died, or ended with ``os._exit``, as a forked pool process does, skipping every cleanup of its
+own), a child of the server removes the box cgroups of the slots it still owned
+(``judgebox-<slot>`` and ``judgebox-<slot>.<run>``), killing what is left in them, and only
+then lets the slots go: it holds a dup of each slot's lock fd, the same ``flock``, so no other
+judge takes such a slot (and makes cgroups of those names) before the sweep is done. The
+server ignores SIGHUP, SIGINT, SIGQUIT and SIGTERM (a terminal's Ctrl-C reaches the judge's
+whole process group; a service manager's stop, every process): the judge decides.
 
 One server per supervisor process, started on first use (or early, with :func:`start`), shared
 by all threads; a server that died is started again on the next run; a process forked from a
@@ -36,7 +46,7 @@ from ._native import helper_path
 from ._plan import FD_FIELDS, ChildPlan, encode_plan
 from .errors import HostError
 
-__all__ = ["ForkServer", "start", "server"]
+__all__ = ["ForkServer", "start", "server", "own", "disown"]
 
 MAX_PLAN = 1 << 20  # the helper's message buffer
 
@@ -102,14 +112,39 @@ class ForkServer:
             except OSError:
                 pass  # the server is gone, and its children with it
 
+    def own(self, index: int, lock_fd: int, dirs: tuple[str, ...]) -> None:
+        """Have the server hold slot ``index`` (a dup of its lock fd) and sweep its box cgroups
+        in ``dirs`` should this process end without closing the server (see the module)."""
+        message = b"own %d\n" % index + "\n".join(dirs).encode()
+        with self.lock:
+            try:
+                socket.send_fds(self.sock, [message], [lock_fd])
+            except OSError:
+                pass  # the server is gone: the slot's next taker sweeps (runner.take_slot)
+
+    def disown(self, index: int) -> None:
+        """Let the server forget slot ``index`` (its cgroups are gone; the slot is released)."""
+        with self.lock:
+            try:
+                self.sock.send(b"disown %d" % index)
+            except OSError:
+                pass
+
     def close(self) -> None:
-        """Stop the server (its boxes, if any, die with it)."""
-        self.sock.close()
+        """Stop the server (its boxes, if any, die with it; the slots it was told of stay this
+        process's, their cgroups untouched)."""
+        with self.lock:
+            try:
+                self.sock.send(b"bye")
+            except OSError:
+                pass
+            self.sock.close()
         self.process.wait()
 
 
 _server: ForkServer | None = None
 _server_lock = threading.Lock()
+_owned: dict[int, tuple[int, tuple[str, ...]]] = {}  # slot -> (its lock fd, its cgroups' dirs)
 
 
 def _forget_after_fork() -> None:
@@ -120,6 +155,7 @@ def _forget_after_fork() -> None:
         _server.sock.close()  # our copy only; the parent keeps its own
         _server = None
     _server_lock = threading.Lock()
+    _owned.clear()  # the parent's slots: its server holds them
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)
@@ -131,7 +167,28 @@ def server() -> ForkServer:
     with _server_lock:
         if _server is None or not _server.alive():
             _server = ForkServer()
+            for index, (lock_fd, dirs) in _owned.items():  # a server started anew
+                _server.own(index, lock_fd, dirs)
         return _server
+
+
+def own(index: int, lock_fd: int, dirs: tuple[str, ...]) -> None:
+    """Slot ``index`` is this process's (``lock_fd`` its lock), its box cgroups made in
+    ``dirs``: should the process end without closing the fork server, the server's sweeper
+    removes them before the slot goes (see the module). Call :func:`disown` before the slot
+    is released."""
+    with _server_lock:
+        _owned[index] = (lock_fd, dirs)
+    server().own(index, lock_fd, dirs)
+
+
+def disown(index: int) -> None:
+    """Slot ``index`` is about to be released, its box cgroups removed."""
+    with _server_lock:
+        _owned.pop(index, None)
+        current = _server
+    if current is not None:
+        current.disown(index)
 
 
 def start() -> None:

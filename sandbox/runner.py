@@ -121,17 +121,28 @@ def take_slot(host: _Host) -> slots.Slot:
     """A free slot, with what a dead judge's box of that slot left removed first (its empty
     cgroups ``judgebox-<slot>`` and ``judgebox-<slot>.<run>``): the sweep at start leaves
     a slot alone while someone holds it (a prepared box may hold one for long), so whoever
-    takes a slot next cleans up after its last holder."""
+    takes a slot next cleans up after its last holder (one whose fork server could not: see
+    ``sandbox.forkserver``, which is told the slot is ours). Give it back with
+    :func:`release_slot`."""
     slot = slots.acquire(host.run_dir)
     try:
         mine = f"judgebox-{slot.index}"
         for name in host.cgroups.names():
             if name == mine or name.startswith(mine + "."):
                 host.cgroups.remove(host.cgroups.existing(name))
+        forkserver.own(slot.index, slot.lock_fd, host.cgroups.parent_dirs())
     except BaseException:
-        slot.release()
+        release_slot(slot)
         raise
     return slot
+
+
+def release_slot(slot: slots.Slot) -> None:
+    """Give back a slot :func:`take_slot` gave, its box cgroups all removed."""
+    try:
+        forkserver.disown(slot.index)
+    finally:
+        slot.release()
 
 
 def run(spec: SandboxSpec, *, stdin_fd: int | None = None, stdout_fd: int | None = None,
@@ -167,7 +178,7 @@ def run(spec: SandboxSpec, *, stdin_fd: int | None = None, stdout_fd: int | None
         finally:
             cpus.release()
     finally:
-        slot.release()
+        release_slot(slot)
 
 
 def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: _Host,
@@ -246,12 +257,24 @@ def prepare_cgroup(host: _Host, name: str, cpu: int | None) -> Prepared:
         raise
 
 
-def complete(prepared: Prepared, spec: SandboxSpec, slot: slots.Slot, host: _Host, *,
-             box: bool = True) -> Prepared:
-    """What ``prepared`` lacks for ``spec``, made now: its limits, its /box (a detached tmpfs
-    holding the spec's files; not without ``box``). On failure its fds are closed and its
-    cgroup removed."""
+def complete(prepared: Prepared, spec: SandboxSpec, slot: slots.Slot, host: _Host,
+             cpu: int | None, *, box: bool = True) -> Prepared:
+    """What ``prepared`` lacks for ``spec`` on ``cpu``, made now: its limits, its /box (a
+    detached tmpfs holding the spec's files; not without ``box``), and its pinning if it was
+    made without (a first run's cgroup, made with its box ahead of the CPU lease:
+    ``box._Ahead.blank``). On failure its fds are closed and its cgroup removed."""
     try:
+        if prepared.cg.cpu != cpu:
+            if prepared.cg.cpu is None and cpu is not None and prepared.limits is None:
+                prepared.join = host.cgroups.pin_fds(cpu) + prepared.join
+            else:  # pinned elsewhere: made anew
+                join, prepared.join = prepared.join, []
+                for fd in join:
+                    os.close(fd)
+                prepared.join = host.cgroups.attach_fds(
+                    dataclasses.replace(prepared.cg, cpu=cpu))
+                prepared.limits = None
+            prepared.cg = dataclasses.replace(prepared.cg, cpu=cpu)
         if prepared.limits is None:
             limits = spec.limits
             host.cgroups.apply_limits(prepared.cg, limits.memory_kib * 1024, limits.processes,
@@ -269,7 +292,7 @@ def complete(prepared: Prepared, spec: SandboxSpec, slot: slots.Slot, host: _Hos
 def prepare_run(spec: SandboxSpec, slot: slots.Slot, host: _Host, name: str, *,
                 box: bool = True, cpu: int | None = None) -> Prepared:
     """What a run needs before its order, all made now (:class:`Prepared`)."""
-    return complete(prepare_cgroup(host, name, cpu), spec, slot, host, box=box)
+    return complete(prepare_cgroup(host, name, cpu), spec, slot, host, cpu, box=box)
 
 
 @functools.lru_cache(maxsize=64)

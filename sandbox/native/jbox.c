@@ -21,8 +21,11 @@
  * Server protocol (SOCK_SEQPACKET, one message per datagram): a plan (records, see decode())
  * with its fds (SCM_RIGHTS) -> the keeper's pid as text, or "E<error>"; "relay <limit>" with
  * three fds (a program's stdout pipe, the caller's fd, a report pipe) -> the relay's pid (see
- * relay()); "reap <pid>" -> wait for that keeper or relay (no answer). EOF ends the server; its
- * keepers and relays die with it (parent-death signal), and with them every box.
+ * relay()); "reap <pid>" -> wait for that keeper or relay (no answer); "own <slot>\n<dir>..."
+ * with the slot lock's fd, and "disown <slot>": the slots the supervisor holds (see own()).
+ * "bye" or EOF ends the server; its keepers and relays die with it (parent-death signal), and
+ * with them every box. After EOF without "bye" (the supervisor died) a child of the server
+ * removes the owned slots' box cgroups, then lets the slots go (sweep_owned()).
  *
  * Messages to the supervisor travel on two pipes, as lines. The setup pipe (close-on-exec):
  * "E<stage>: <error>" when a step fails before exec (the run is SE, never the program's fault),
@@ -33,6 +36,7 @@
  * Every path of a child ends in _exit or exec.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -609,6 +613,14 @@ static void default_signals(void) {
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* The signals the fork server ignores (see main()); its children, keeper and relay, take
+ * them back at once, so that a box's processes get what they would have got. */
+static const int QUIET[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+
+static void unquiet(void) {
+    for (size_t i = 0; i < sizeof QUIET / sizeof QUIET[0]; i++) signal(QUIET[i], SIG_DFL);
+}
+
 /* Empty the capability bounding set (it needs CAP_SETPCAP): done once by init, for every
  * program of the box inherits it and no process can add to it again. Init itself keeps its
  * effective capabilities (the bounding set limits only what an execve or capset can gain, and
@@ -989,6 +1001,7 @@ static void join_share(const struct plan *p) {
 
 /* The fork server's child: a new session, new namespaces, then fork init and wait for it. */
 static void __attribute__((noreturn)) keeper(struct plan *p) {
+    unquiet();
     /* The judge's stdin, stdout and stderr (a terminal, a log) are not the box's business. */
     int null = open("/dev/null", O_RDWR);
     CHECK(null, p, "namespaces", "/dev/null");
@@ -1050,6 +1063,7 @@ static void __attribute__((noreturn)) keeper(struct plan *p) {
 static void __attribute__((noreturn)) relay(int source, int target, int report,
                                             unsigned long long limit) {
     static char drop[65536];
+    unquiet();
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) _exit(1);
     signal(SIGPIPE, SIG_IGN); /* EPIPE instead */
     int keep[] = {source, target, report};
@@ -1101,7 +1115,7 @@ static void spawn_relay(int conn, const char *args, int *fds, int nfds) {
     for (int i = 0; i < nfds; i++) close(fds[i]);
 }
 
-/* ---------------------------------------------------------------------------- the server */
+/* ---------------------------------------------------------------------------- spawning */
 
 static void spawn(int conn, char *buf, size_t len, int *fds, int nfds) {
     struct plan *p = malloc(sizeof *p);
@@ -1133,6 +1147,127 @@ out:
     free(p);
 }
 
+/* ---------------------------------------------------------------------------- owned slots */
+
+/* A slot the supervisor holds (its lock's fd, a dup of the supervisor's: the same flock) and
+ * the parent directories of its box cgroups, one per line ("own"). While the server holds the
+ * fd, no other judge can take the slot. If the supervisor goes without saying "bye" (it died,
+ * or ended with _exit: a forked pool process), the sweeper removes what the slot's boxes left
+ * (sweep()) and then lets the slots go. */
+struct owned { int slot, fd; char *dirs; struct owned *next; };
+static struct owned *owned;
+
+static void disown(int slot) {
+    for (struct owned **o = &owned; *o; o = &(*o)->next) {
+        if ((*o)->slot != slot) continue;
+        struct owned *gone = *o;
+        *o = gone->next;
+        close(gone->fd);
+        free(gone->dirs);
+        free(gone);
+        return;
+    }
+}
+
+/* "own <slot>\n<dir>\n<dir>..." with the slot lock's fd (a slot owned already is owned anew). */
+static void own(const char *args, int *fds, int nfds) {
+    char *end;
+    long slot = strtol(args, &end, 10);
+    struct owned *o = NULL;
+    if (nfds == 1 && end != args && *end == '\n' && slot >= 0 && slot <= INT32_MAX &&
+        (o = calloc(1, sizeof *o)) && (o->dirs = strdup(end + 1))) {
+        disown((int)slot);
+        o->slot = (int)slot;
+        o->fd = fds[0];
+        o->next = owned;
+        owned = o;
+        return;
+    }
+    free(o);
+    for (int i = 0; i < nfds; i++) close(fds[i]); /* malformed: nothing owned */
+}
+
+static void kill_listed(const char *dir) {
+    char path[4096], buf[65536];
+    if (snprintf(path, sizeof path, "%s/cgroup.procs", dir) >= (int)sizeof path) return;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return;
+    buf[n] = 0;
+    for (char *s = buf, *end; *s; s = end) {
+        long pid = strtol(s, &end, 10);
+        if (end == s) break;
+        if (pid > 0) kill((pid_t)pid, SIGKILL);
+    }
+}
+
+/* Remove a box cgroup: rmdir; while tasks are left in it (the box's processes die with their
+ * keeper, which dies with this server), kill them (cgroup.kill on v2, each listed pid on v1)
+ * and try again, for at most 2 s. */
+static void remove_cgroup(const char *dir) {
+    char kill_file[4096];
+    int has_kill = snprintf(kill_file, sizeof kill_file, "%s/cgroup.kill", dir)
+                   < (int)sizeof kill_file;
+    for (int attempt = 0; attempt < 400; attempt++) {
+        if (rmdir(dir) == 0 || errno != EBUSY) return;
+        int fd = has_kill ? open(kill_file, O_WRONLY | O_CLOEXEC) : -1;
+        if (fd < 0 || write(fd, "1", 1) != 1) kill_listed(dir);
+        if (fd >= 0) close(fd);
+        struct timespec pause = {0, 5000000};
+        nanosleep(&pause, NULL);
+    }
+}
+
+/* Remove every cgroup named judgebox-<slot> or judgebox-<slot>.<run> in the slot's dirs. */
+static void sweep(const struct owned *o) {
+    char exact[32], prefix[32], path[4096];
+    snprintf(exact, sizeof exact, "judgebox-%d", o->slot);
+    snprintf(prefix, sizeof prefix, "judgebox-%d.", o->slot);
+    size_t prefix_len = strlen(prefix);
+    for (const char *dir = o->dirs; *dir;) {
+        const char *eol = strchr(dir, '\n');
+        size_t len = eol ? (size_t)(eol - dir) : strlen(dir);
+        char parent[4096];
+        if (len && len < sizeof parent) {
+            memcpy(parent, dir, len);
+            parent[len] = 0;
+            DIR *d = opendir(parent);
+            char names[64][64];
+            int count, passes = 0;
+            do { /* removed while listed: read the directory again until none is left */
+                count = 0;
+                if (d) rewinddir(d);
+                for (struct dirent *e; d && count < 64 && (e = readdir(d));)
+                    if ((!strcmp(e->d_name, exact) || !strncmp(e->d_name, prefix, prefix_len))
+                        && strlen(e->d_name) < sizeof names[0])
+                        strcpy(names[count++], e->d_name);
+                for (int i = 0; i < count; i++)
+                    if (snprintf(path, sizeof path, "%s/%s", parent, names[i]) < (int)sizeof path)
+                        remove_cgroup(path);
+            } while (count == 64 && ++passes < 64);
+            if (d) closedir(d);
+        }
+        dir += len + (eol != NULL);
+    }
+}
+
+/* The supervisor is gone without "bye": sweep the slots it held, in a child of this server
+ * (the server exits at once, and with it its keepers and relays, their parent-death signal;
+ * then every box's pid namespace), then let the slots go. */
+static void sweep_owned(int conn) {
+    if (!owned) return;
+    pid_t pid = fork();
+    if (pid != 0) return; /* the server (or a failed fork: the next taker sweeps, runner.py) */
+    close(conn);
+    close_fd(&spare_net);
+    for (const struct owned *o = owned; o; o = o->next) sweep(o);
+    _exit(0); /* the slots' locks go with their fds */
+}
+
+/* ---------------------------------------------------------------------------- the server */
+
 int main(int argc, char **argv) {
     static char buf[MAX_MESSAGE];
     if (argc != 2) {
@@ -1146,6 +1281,10 @@ int main(int argc, char **argv) {
         if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd) return 2;
     umask(022); /* the root's directories and /etc files, whatever the judge's umask */
     default_signals(); /* keepers stay unreaped until the supervisor says so */
+    /* A signal meant for the judge (a terminal's Ctrl-C reaches its whole process group, a
+     * service manager's stop every process) does not end the server: the judge decides, and
+     * the server ends when the judge is gone (EOF), sweeping what its boxes left. */
+    for (size_t i = 0; i < sizeof QUIET / sizeof QUIET[0]; i++) signal(QUIET[i], SIG_IGN);
     make_spare_net();
     for (;;) {
         int fds[MAX_FDS], nfds;
@@ -1154,9 +1293,19 @@ int main(int argc, char **argv) {
             send_text(conn, "Ethe plan is too large");
             continue;
         }
-        if (n <= 0) return 0; /* the supervisor is gone */
+        if (n <= 0) { /* the supervisor is gone */
+            sweep_owned(conn);
+            return 0;
+        }
         buf[n] = 0;
-        if (n > 6 && !memcmp(buf, "relay ", 6)) {
+        if (n == 3 && !memcmp(buf, "bye", 3)) {
+            return 0; /* the supervisor closes the server and stays: its slots are its own */
+        } else if (n > 4 && !memcmp(buf, "own ", 4)) {
+            own(buf + 4, fds, nfds);
+        } else if (n > 7 && !memcmp(buf, "disown ", 7)) {
+            disown(atoi(buf + 7));
+            for (int i = 0; i < nfds; i++) close(fds[i]);
+        } else if (n > 6 && !memcmp(buf, "relay ", 6)) {
             spawn_relay(conn, buf + 6, fds, nfds);
         } else if (n > 5 && !memcmp(buf, "reap ", 5)) {
             pid_t pid = atoi(buf + 5);

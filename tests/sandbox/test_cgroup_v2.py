@@ -300,6 +300,11 @@ def test_a_judge_started_in_the_supervisor_leaf_boxes_beside_it(prog, v2):
 
 
 def test_nothing_is_left_beneath_the_judges_cgroup(prog, v2):
+    """Once the process's boxes are closed (the pool's prepared boxes hold their first run's
+    cgroup while idle: closing the pool removes them), no box cgroup is left."""
+    from sandbox import box as boxes
+
     box(prog, "hog", "400", memory_kib=32 * 1024)
+    boxes.close_pool()
     left = {n for n in v2.names() if n.startswith("judgebox-") and n != "judgebox-supervisor"}
     assert not left, left

@@ -171,51 +171,117 @@ def test_a_box_on_the_v2_backend_is_born_in_its_cgroup(v2_backend):
     assert 0.5 <= spin.time <= 0.7, spin.time
 
 
-def test_the_cgroups_a_dead_judge_left_are_swept_at_start(host_leftovers):
-    """A judge killed with SIGKILL mid-run: its box dies with it (fork server, keeper, init,
-    pid namespace), and the next judge on the host removes the empty cgroup it left."""
-    code = ("from sandbox import run, slots, SandboxSpec\n"
-            "take = slots.acquire\n"
-            "def say(base):\n"
-            "    slot = take(base)\n"
-            "    print(slot.index, flush=True)\n"
-            "    return slot\n"
-            "slots.acquire = say\n"
-            "run(SandboxSpec(('sleep', '30')))\n")
-    judge = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+_SAY_SLOT = ("from sandbox import run, slots, SandboxSpec\n"
+             "take = slots.acquire\n"
+             "def say(base):\n"
+             "    slot = take(base)\n"
+             "    print(slot.index, flush=True)\n"
+             "    return slot\n"
+             "slots.acquire = say\n"
+             "run(SandboxSpec(('sleep', '30')))\n")
+
+
+def _judge_in_a_run(**popen) -> tuple[subprocess.Popen, int, list[str]]:
+    """A judge (a process of its own) running ``sleep 30`` in a box: it, its slot, and the
+    run cgroup's directories, once they are there."""
+    judge = subprocess.Popen([sys.executable, "-c", _SAY_SLOT], stdout=subprocess.PIPE,
+                             text=True, **popen)
     slot = int(judge.stdout.readline())
     from sandbox import runner
 
     backend = runner._host().cgroups
-    mine = list(backend.existing(f"judgebox-{slot}").paths.values())
+    mine = [path for name in (f"judgebox-{slot}", f"judgebox-{slot}.1")
+            for path in backend.existing(name).paths.values()]
     # killed once its box's cgroup is there (an emulated machine, tests/vm's v2 kernel under
     # TCG on a loaded host, took more than a second to get that far)
     deadline = time.monotonic() + 60
-    while not all(map(os.path.isdir, mine)) and time.monotonic() < deadline:
+    while not any(map(os.path.isdir, mine)) and time.monotonic() < deadline:
         time.sleep(0.01)
+    assert any(map(os.path.isdir, mine))
+    return judge, slot, mine
+
+
+def _processes_of_slot(slot: int, host_leftovers) -> list[str]:
+    """Processes running as the slot's uid (other judges on this machine run boxes too)."""
+    uid = int(os.environ.get("JUDGEBOX_UID_BASE", "61000")) + slot
+    found = []
+    for pid in host_leftovers()["processes"]:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                if any(line.split()[1:2] == [str(uid)] for line in f if line.startswith("Uid:")):
+                    found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+def _gone(predicate, within_s: float) -> bool:
+    deadline = time.monotonic() + within_s
+    while predicate() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return not predicate()
+
+
+def test_a_judge_killed_mid_run_leaves_nothing(host_leftovers):
+    """A judge killed with SIGKILL mid-run: its box dies with its fork server (keeper, init,
+    pid namespace), and the server's sweeper removes the box's cgroups before the slot goes
+    (it holds the slot's lock until then): nothing is left, at once, not at the next start."""
+    from sandbox import slots
+
+    judge, slot, mine = _judge_in_a_run()
     judge.kill()
     assert judge.wait(90) == -signal.SIGKILL
-    uid = int(os.environ.get("JUDGEBOX_UID_BASE", "61000")) + slot
+    assert _gone(lambda: _processes_of_slot(slot, host_leftovers), 5)
+    assert _gone(lambda: any(map(os.path.isdir, mine)), 5), mine
+    from sandbox import runner
 
-    def its_processes() -> list[str]:  # (other judges on this machine run boxes too)
-        found = []
-        for pid in host_leftovers()["processes"]:
-            try:
-                with open(f"/proc/{pid}/status") as f:
-                    if any(line.split()[1:2] == [str(uid)] for line in f
-                           if line.startswith("Uid:")):
-                        found.append(pid)
-            except OSError:
-                continue
-        return found
+    def held() -> bool:
+        taken = slots.try_acquire(runner._host().run_dir, slot)
+        if taken is not None:
+            taken.release()
+        return taken is None
 
-    deadline = time.monotonic() + 5
-    while its_processes() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not its_processes()
-    assert all(map(os.path.isdir, mine)), "the dead judge's box cgroup should still be there"
+    assert _gone(held, 5), "the sweeper lets the slot go once it is done"
+
+
+def test_the_cgroups_a_dead_judge_and_its_fork_server_left_are_swept_at_start(host_leftovers):
+    """A judge killed together with its fork server (its whole process group, SIGKILL): the
+    box dies with the server, but nothing removed its cgroups; the next judge on the host
+    does, at start."""
+    judge, slot, mine = _judge_in_a_run(start_new_session=True)
+    os.killpg(judge.pid, signal.SIGKILL)  # its own group: the judge and its fork server
+    assert judge.wait(90) == -signal.SIGKILL
+    assert _gone(lambda: _processes_of_slot(slot, host_leftovers), 5)
+    left = [path for path in mine if os.path.isdir(path)]
+    assert left, "the dead judge's box cgroup should still be there"
+    from sandbox import runner
+
     runner._sweep(runner._host())
-    assert not any(map(os.path.isdir, mine))
+    assert not any(map(os.path.isdir, left))
+
+
+def test_a_fork_server_closed_by_its_live_judge_leaves_the_judges_cgroups_alone():
+    """The sweep is for a judge that is gone: one that closes its fork server (``bye``) and
+    lives on keeps its slots and their cgroups. Signals meant for the judge (SIGTERM, SIGINT
+    to its process group) do not end the server: the judge decides."""
+    from sandbox import forkserver, runner
+
+    host = runner._host()
+    slot = runner.take_slot(host)
+    cg = host.cgroups.create(f"judgebox-{slot.index}.77")
+    try:
+        server = forkserver.server()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            os.kill(server.process.pid, sig)  # our own fork server, by pid
+        time.sleep(0.2)
+        assert server.alive()
+        server.close()
+        time.sleep(0.3)
+        assert all(map(os.path.isdir, cg.paths.values()))
+        assert forkserver.server() is not server  # the next one is told of the slot again
+    finally:
+        host.cgroups.remove(cg)
+        runner.release_slot(slot)
 
 
 def test_a_forked_process_starts_a_fork_server_of_its_own():

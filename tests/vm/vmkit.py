@@ -37,7 +37,13 @@ GUEST_TESTS = [
     "tests/sandbox/test_kernel_features.py",
     "tests/sandbox/test_cgroup_v2.py",
     "tests/sandbox/test_oom.py",  # a judge at oom_score_adj -1000: root here cannot lower it
-    "tests/sandbox/test_layers.py::test_the_cgroups_a_dead_judge_left_are_swept_at_start",
+    "tests/sandbox/test_layers.py::test_a_judge_killed_mid_run_leaves_nothing",  # the sweeper
+    "tests/sandbox/test_layers.py::"
+    "test_the_cgroups_a_dead_judge_and_its_fork_server_left_are_swept_at_start",
+    "tests/sandbox/test_layers.py::"
+    "test_a_fork_server_closed_by_its_live_judge_leaves_the_judges_cgroups_alone",
+    "tests/sandbox/test_pool.py::"
+    "test_a_process_that_ends_without_closing_its_prepared_boxes_leaves_nothing",
     "tests/sandbox/test_warm_box.py::test_memory_limit_and_peak_are_per_run",
     "tests/vm/guest_examples.py",
 ]

@@ -105,6 +105,34 @@ def test_allocation_beyond_the_limit_is_mle(compiled, stdin_file, lang_id):
     assert outcome.memory_kib <= MEMORY_MB * 1024 + 1024
 
 
+# (swiprolog's {heap_mb} is its --stack-limit, which its saved state's run did not keep to:
+# its mle program grew to the box's 512 MB under a 64 MB limit, and the box's limit made it
+# MLE; the MLE test above covers it)
+HEAP_LIMITED = [lang.id for lang in all_languages()
+                if "{heap_mb}" in " ".join(lang.run) and lang.id != "swiprolog"]
+
+
+@pytest.mark.parametrize("lang_id", HEAP_LIMITED)
+def test_a_runtime_whose_own_heap_runs_out_first_is_mle(compiled, stdin_file, lang_id):
+    """A runtime given a heap limit (``{heap_mb}``: the box's memory less the runtime's own
+    share) may run out of it before the box's memory runs out: which one comes first depends
+    on how much the runtime itself took (Clojure's heap of 80 MB filled at 120 MB of the
+    box's 128 in one CI run, and Clojure says so in words of its own, which were read as RE).
+    Here the heap is made far smaller than the box, so the runtime's own error is what ends
+    the program: it must be MLE, as the box's limit would have been."""
+    import dataclasses
+
+    program = compiled(lang_id, "mle")
+    assert program.ok, program.report()
+    language = dataclasses.replace(program.language, memory_reserve_mb=512 - 64)
+    outcome = run_program(dataclasses.replace(program, language=language),
+                          _limits(memory_kib=512 * 1024),
+                          stdin_file(program_input(lang_id, "mle", "")))
+    assert outcome.status is Status.MLE, outcome
+    assert outcome.message == "the runtime ran out of memory", outcome
+    assert outcome.memory_kib < 400 * 1024, outcome  # the heap ran out, not the box
+
+
 @pytest.mark.parametrize("lang_id", LANGS)
 def test_reads_stdin_to_its_end_through_a_file_in_tmp(compiled, stdin_file, lang_id):
     program = compiled(lang_id, "eof")

@@ -105,9 +105,9 @@ def test_allocation_beyond_the_limit_is_mle(compiled, stdin_file, lang_id):
     assert outcome.memory_kib <= MEMORY_MB * 1024 + 1024
 
 
-# (swiprolog's {heap_mb} is its --stack-limit, which its saved state's run did not keep to:
-# its mle program grew to the box's 512 MB under a 64 MB limit, and the box's limit made it
-# MLE; the MLE test above covers it)
+# (swiprolog's {heap_mb} is its --stack-limit, which the run of a saved state does not take:
+# the state keeps the limit it was saved with, docs/languages.md; its mle program grew to the
+# box's 512 MB, and the box's limit made it MLE, as the MLE test above checks)
 HEAP_LIMITED = [lang.id for lang in all_languages()
                 if "{heap_mb}" in " ".join(lang.run) and lang.id != "swiprolog"]
 

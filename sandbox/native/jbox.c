@@ -1220,36 +1220,22 @@ static void remove_cgroup(const char *dir) {
     }
 }
 
-/* Remove every cgroup named judgebox-<slot> or judgebox-<slot>.<run> in the slot's dirs. */
+/* Remove every cgroup named judgebox-<slot> or judgebox-<slot>.<run> in the slot's dirs, each
+ * as it is listed (a cgroup directory's listing goes on past an entry removed under it). */
 static void sweep(const struct owned *o) {
-    char exact[32], prefix[32], path[4096];
+    char exact[32], prefix[32], parent[4096], path[4096];
     snprintf(exact, sizeof exact, "judgebox-%d", o->slot);
-    snprintf(prefix, sizeof prefix, "judgebox-%d.", o->slot);
-    size_t prefix_len = strlen(prefix);
+    int prefix_len = snprintf(prefix, sizeof prefix, "judgebox-%d.", o->slot);
     for (const char *dir = o->dirs; *dir;) {
-        const char *eol = strchr(dir, '\n');
-        size_t len = eol ? (size_t)(eol - dir) : strlen(dir);
-        char parent[4096];
-        if (len && len < sizeof parent) {
-            memcpy(parent, dir, len);
-            parent[len] = 0;
-            DIR *d = opendir(parent);
-            char names[64][64];
-            int count, passes = 0;
-            do { /* removed while listed: read the directory again until none is left */
-                count = 0;
-                if (d) rewinddir(d);
-                for (struct dirent *e; d && count < 64 && (e = readdir(d));)
-                    if ((!strcmp(e->d_name, exact) || !strncmp(e->d_name, prefix, prefix_len))
-                        && strlen(e->d_name) < sizeof names[0])
-                        strcpy(names[count++], e->d_name);
-                for (int i = 0; i < count; i++)
-                    if (snprintf(path, sizeof path, "%s/%s", parent, names[i]) < (int)sizeof path)
-                        remove_cgroup(path);
-            } while (count == 64 && ++passes < 64);
-            if (d) closedir(d);
-        }
-        dir += len + (eol != NULL);
+        int len = (int)strcspn(dir, "\n");
+        DIR *d = len < (int)sizeof parent && snprintf(parent, sizeof parent, "%.*s", len, dir)
+                 ? opendir(parent) : NULL;
+        for (struct dirent *e; d && (e = readdir(d));)
+            if ((!strcmp(e->d_name, exact) || !strncmp(e->d_name, prefix, prefix_len)) &&
+                snprintf(path, sizeof path, "%s/%s", parent, e->d_name) < (int)sizeof path)
+                remove_cgroup(path);
+        if (d) closedir(d);
+        dir += len + (dir[len] == '\n');
     }
 }
 

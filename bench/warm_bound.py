@@ -84,14 +84,20 @@ def bare(binary: str, runs: int) -> float:
     return (time.perf_counter() - started) / runs * 1000
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_args(doc: str) -> argparse.Namespace:
+    """``--runs``, ``--rounds`` and ``--json`` (also bench/warm_floor.py's), as root only."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=200, help="runs per method and round")
     parser.add_argument("--rounds", type=int, default=5, help="rounds (default 5)")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root (the sandbox needs it)")
+    return args
+
+
+def main() -> None:
+    args = parse_args(__doc__)
     directory = Path(tempfile.mkdtemp(prefix="warm-bound-"))
     shm = Path(tempfile.mkdtemp(prefix="warm-bound-", dir="/dev/shm"))
     try:

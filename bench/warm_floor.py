@@ -38,7 +38,6 @@ See bench/README.md.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -50,9 +49,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sandbox  # noqa: E402
 from sandbox import runner  # noqa: E402
+from warm_bound import build, parse_args  # noqa: E402
 
 DRIVER = r"""
 #define _GNU_SOURCE
@@ -347,21 +348,13 @@ def recipe(host, slot, cpu, box_kib: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=200, help="runs per method and round")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds (default 5)")
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    args = parser.parse_args()
-    if os.geteuid() != 0:
-        sys.exit("run as root (the sandbox needs it)")
+    args = parse_args(__doc__)
     work = Path(tempfile.mkdtemp(prefix="warm-floor-"))
     shm = Path(tempfile.mkdtemp(prefix="warm-floor-", dir="/dev/shm"))
     rounds: dict[str, list[float]] = {"python": [], "c_ahead": [], "c_inline": [], "bare": []}
     phases: list[list[int]] = []
     try:
-        (work / "t.c").write_text("int main(void){return 0;}\n")
-        subprocess.run(["gcc", "-O2", "-static", "-o", str(work / "t"), str(work / "t.c")],
-                       check=True)
+        build(work)  # work/t
         (work / "driver.c").write_text(DRIVER)
         subprocess.run(["gcc", "-O2", "-o", str(work / "driver"), str(work / "driver.c")],
                        check=True)

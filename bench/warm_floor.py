@@ -8,10 +8,12 @@ its rlimits, cgroup, fds, credentials and seccomp filter, exec, the reaping, the
 box cleared after) and the supervisor's (Python: the run's cgroup made, limited and opened, its
 ``/box`` made and filled, the stdin copy, the pipes, the order, the watch, the cgroup's
 figures, the removal). This bench opens a real box with judgebox, then hands the box's two
-sockets to a small C program that plays the supervisor's half exactly as ``sandbox/box.py``
-and ``sandbox/runner.py`` do (the same system calls, files and order; the cgroup files
-written as ``sandbox/cgroup_v1.py`` / ``cgroup_v2.py`` write them), with no Python. What is
-left over bare fork+exec is then what the layers cost, not the language of the supervisor.
+sockets to a small C program that plays the supervisor's half as ``sandbox/box.py`` and
+``sandbox/runner.py`` do (the same system calls on the same files, in the same order; the
+cgroup files written as ``sandbox/cgroup_v1.py`` / ``cgroup_v2.py`` write them), with no
+Python; it leaves out the watch's limit checks and the verdict, which a ``return 0`` program
+never reaches, so its figure is a bound. What is left over bare fork+exec is then what the
+layers cost, not the language of the supervisor.
 
 Four methods on the static ``int main(void){return 0;}`` binary, in rounds that alternate:
 
@@ -312,37 +314,43 @@ PHASES = ("cgroup", "box", "stdin+pipes", "N+order", "order->exec", "exec->end",
           "end->EOF", "stats+rmdir")
 
 
-def recipe(host, slot, cpu, box_kib: int) -> str:
-    """The run's cgroup as the host's backend makes it (%s: the run's serial), its /box."""
+def recipe(host, slot, cpu, limits: sandbox.Limits) -> str:
+    """The run's cgroup as the host's backend makes it (%s: the run's serial; the files and
+    conditions of ``apply_limits``, ``attach_fds`` and ``stats`` in sandbox/cgroup_v1.py and
+    cgroup_v2.py), then its /box as ``runner._prepare_box`` makes it."""
     cg = host.cgroups
     name = f"judgebox-{slot.index}.%s"
+    memory, pids = limits.memory_kib * 1024, limits.processes
     lines = []
     if cg.version == 1:
         paths = cg.existing(name).paths
         for path in paths.values():
             lines.append(f"mkdir {path}")
         mem = paths["memory"]
-        lines += [f"write {mem}/memory.limit_in_bytes {256 << 20}"]
+        lines += [f"write {mem}/memory.limit_in_bytes {memory}"]
         if os.path.exists(os.path.join(cg.parents["memory"], "memory.memsw.limit_in_bytes")):
-            lines.append(f"write {mem}/memory.memsw.limit_in_bytes {256 << 20}")
-        lines += [f"write {mem}/memory.oom_control 0", f"write {paths['pids']}/pids.max 64"]
+            lines.append(f"write {mem}/memory.memsw.limit_in_bytes {memory}")
+        lines += [f"write {mem}/memory.oom_control 0", f"write {paths['pids']}/pids.max {pids}"]
         if cpu is not None and cg.pin_dir(cpu):
             lines.append(f"join {cg.pin_dir(cpu)}/tasks")
         lines += [f"join {p}/tasks" for p in paths.values()]
         lines += [f"stat {paths['cpuacct']}/cpuacct.usage",
                   f"stat {mem}/memory.max_usage_in_bytes", f"stat {mem}/memory.oom_control"]
-    else:
+    else:  # (not run here: this machine's box cgroups are v1)
         path = cg.existing(name).paths["unified"]
+        parent = os.path.dirname(path)
         lines.append(f"mkdir {path}")
-        for key, value in (("memory.max", 256 << 20), ("memory.swap.max", 0),
-                           ("memory.oom.group", 1), ("pids.max", 64)):
-            lines.append(f"write {path}/{key} {value}")
-        if cpu is not None:
-            lines.append(f"write {path}/cpuset.cpus {cpu}")
-        lines += [f"joindir {path}", f"stat {path}/cpu.stat", f"stat {path}/memory.peak",
-                  f"stat {path}/memory.events"]
+        enabled = cg.controllers + cg.optional
+        for key, value in (("memory.max", memory), ("memory.swap.max", 0),
+                           ("memory.oom.group", 1), ("pids.max", pids), ("cpuset.cpus", cpu)):
+            if key.split(".")[0] in enabled and value is not None and (
+                    key != "memory.swap.max" or os.path.exists(f"{parent}/{key}")):
+                lines.append(f"write {path}/{key} {value}")
+        lines += [f"joindir {path}", f"stat {path}/cpu.stat"]
+        if "memory" in cg.controllers:
+            lines += [f"stat {path}/memory.peak", f"stat {path}/memory.events"]
     huge = ",huge=within_size" if runner._HUGE else ""
-    lines.append(f"box size={box_kib}k,nr_inodes=16384,mode=0755,uid={slot.uid},"
+    lines.append(f"box size={limits.box_kib}k,nr_inodes=16384,mode=0755,uid={slot.uid},"
                  f"gid={slot.gid}{huge}")
     return "\n".join(lines) + "\n"
 
@@ -369,7 +377,7 @@ def main() -> None:
             host, slot, live = runner._host(), box._slot, box._live
             (work / "order").write_bytes(runner._order(spec.command, spec.env, spec.limits,
                                                        spec.template))
-            (work / "recipe").write_text(recipe(host, slot, box._cpu, spec.limits.box_kib))
+            (work / "recipe").write_text(recipe(host, slot, box._cpu, spec.limits))
             serial = FIRST_SERIAL
 
             def driver(mode: str) -> list[str]:

@@ -59,7 +59,6 @@ from warm_bound import build, parse_args  # noqa: E402
 
 DRIVER = r"""
 #define _GNU_SOURCE
-#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -141,7 +140,7 @@ static void prepare(struct prepared *p, long serial, int uid, int gid) {
         if (strcmp(kind[i], "box")) continue;
         p->box = new_tmpfs(path[i]);
         int src = open(binary, O_RDONLY | O_CLOEXEC);
-        struct stat st; fstat(src, &st);
+        if (src < 0) die(binary);
         int out = openat(p->box, "t", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0755);
         if (out < 0) die("box file");
         if (fchown(out, uid, gid) < 0) die("fchown");

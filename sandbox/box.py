@@ -305,8 +305,8 @@ class Box:
                 prepared = runner.complete(prepared, spec, self._slot, host, self._cpu)
             return runner.run_in_box(
                 spec, self._slot, host, fds, send,
-                lambda cg: _RunWatchdog(spec.limits, live.init_pidfd, host.cgroups, cg,
-                                        cores=None if self._cpu is None else 1),
+                lambda figures: _RunWatchdog(spec.limits, live.init_pidfd, figures,
+                                             cores=None if self._cpu is None else 1),
                 end_box, prepared=prepared,
                 started=None if self._single else lambda: self._ahead.start(spec),
                 release=self._ahead.retire)
@@ -468,9 +468,9 @@ class _RunWatchdog(Watchdog):
     usual. A setup that times out ends the box (SIGKILL to init: the kernel then kills every
     process of its pid namespace)."""
 
-    def __init__(self, limits: Limits, init_pidfd: int, backend: cgroups.Backend,
-                 cg: cgroups.BoxCgroup, *, cores: int | None = None) -> None:
-        super().__init__(limits, -1, None, backend, cg, cores=cores)
+    def __init__(self, limits: Limits, init_pidfd: int, figures: cgroups.Figures, *,
+                 cores: int | None = None) -> None:
+        super().__init__(limits, -1, None, figures, cores=cores)
         self._init_pidfd = init_pidfd
 
     def kill(self, reason: str | None = None) -> None:

@@ -15,7 +15,7 @@ import os
 import signal
 import time
 
-from .cgroupfs import BoxCgroup, CgroupStats, read_bytes, read_int, read_key, write_value as _write
+from .cgroupfs import BoxCgroup, CgroupStats, Figures, read_bytes, write_value as _write
 from .errors import CgroupError
 
 CONTROLLERS = ("memory", "pids", "cpuacct")
@@ -167,19 +167,18 @@ class V1:
         pin = self.pin_dir(cpu)
         return [os.open(os.path.join(pin, "tasks"), os.O_WRONLY | os.O_CLOEXEC)] if pin else []
 
-    def cpu_ns(self, cg: BoxCgroup) -> int:
-        """CPU time so far, in ns (all tasks)."""
-        return read_int(os.path.join(cg.paths["cpuacct"], "cpuacct.usage"))
+    def figures(self, cg: BoxCgroup) -> Figures:
+        """The box's figure files, open (``cgroupfs.Figures``)."""
+        mem = cg.paths["memory"]
+        return Figures(cg.name, ((os.path.join(cg.paths["cpuacct"], "cpuacct.usage"), None, 1),
+                                 (os.path.join(mem, "memory.max_usage_in_bytes"), None, 1),
+                                 (os.path.join(mem, "memory.oom_control"), b"oom_kill", 1)))
 
     def stats(self, cg: BoxCgroup) -> CgroupStats:
-        """CPU time, peak memory and OOM kills of the box."""
-        mem = cg.paths["memory"]
-        try:
-            return CgroupStats(self.cpu_ns(cg),
-                               read_int(os.path.join(mem, "memory.max_usage_in_bytes")),
-                               read_key(os.path.join(mem, "memory.oom_control"), b"oom_kill"))
-        except OSError as exc:
-            raise CgroupError(f"cannot read cgroup {cg.name}: {exc}") from exc
+        """CPU time, peak memory and OOM kills of the box (read once: a run's own are read
+        through the :meth:`figures` made with its cgroup)."""
+        with self.figures(cg) as figures:
+            return figures.stats()
 
     def kill(self, cg: BoxCgroup) -> None:
         """SIGKILL every task until none is left (v1 has no cgroup.kill)."""

@@ -18,8 +18,8 @@ import os
 import signal
 import time
 
-from .cgroupfs import (SUPERVISOR, BoxCgroup, CgroupStats, judge_cgroup_v2, mountinfo_cgroups,
-                       read_bytes, read_int, read_key, write_value)
+from .cgroupfs import (SUPERVISOR, BoxCgroup, CgroupStats, Figures, judge_cgroup_v2,
+                       mountinfo_cgroups, read_bytes, write_value)
 from .errors import CgroupError
 
 CONTROLLERS = ("memory", "pids")
@@ -181,21 +181,21 @@ class V2:
         """None: a run's own cgroup is pinned (:meth:`apply_limits`)."""
         return []
 
-    def cpu_ns(self, cg: BoxCgroup) -> int:
-        """CPU time so far, in ns (``usage_usec`` of ``cpu.stat``)."""
-        return read_key(os.path.join(cg.paths["unified"], "cpu.stat"), b"usage_usec") * 1000
+    def figures(self, cg: BoxCgroup) -> Figures:
+        """The box's figure files, open (``cgroupfs.Figures``): ``usage_usec`` of ``cpu.stat``
+        (a core file); the memory figures 0 without the memory controller."""
+        path = cg.paths["unified"]
+        memory = "memory" in self.controllers
+        return Figures(cg.name, (
+            (os.path.join(path, "cpu.stat"), b"usage_usec", 1000),
+            (os.path.join(path, "memory.peak") if memory else None, None, 1),
+            (os.path.join(path, "memory.events") if memory else None, b"oom_kill", 1)))
 
     def stats(self, cg: BoxCgroup) -> CgroupStats:
-        """CPU time, peak memory and OOM kills of the box."""
-        path = cg.paths["unified"]
-        try:
-            peak = oom = 0
-            if "memory" in self.controllers:
-                peak = read_int(os.path.join(path, "memory.peak"))
-                oom = read_key(os.path.join(path, "memory.events"), b"oom_kill")
-            return CgroupStats(self.cpu_ns(cg), peak, oom)
-        except OSError as exc:
-            raise CgroupError(f"cannot read cgroup {cg.name}: {exc}") from exc
+        """CPU time, peak memory and OOM kills of the box (read once: a run's own are read
+        through the :meth:`figures` made with its cgroup)."""
+        with self.figures(cg) as figures:
+            return figures.stats()
 
     def kill(self, cg: BoxCgroup) -> None:
         """``cgroup.kill``, then wait until no task is left."""

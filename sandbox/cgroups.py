@@ -5,7 +5,8 @@ Both backends (``cgroup_v1.V1``, ``cgroup_v2.V2``) offer: ``create(name)``, ``ap
 run's cgroup), ``pin_dir``/``remove_pins`` (the cpuset of the runs pinned to a CPU: v1 only,
 joined with the run's other cgroups; v2 pins each run's cgroup in ``apply_limits``),
 ``attach_fds`` (v1: the ``tasks`` files the program's process joins through by writing ``0``;
-v2: the cgroup's directory, which it is forked into with ``clone3(CLONE_INTO_CGROUP)``), ``stats``, ``kill``, ``remove`` (and ``existing``, ``names`` to find what a crashed judge left).
+v2: the cgroup's directory, which it is forked into with ``clone3(CLONE_INTO_CGROUP)``), ``figures`` (the CPU time, peak memory and OOM kill files, kept open for a
+run: ``cgroupfs.Figures``), ``stats`` (the same, read once), ``kill``, ``remove`` (and ``existing``, ``names`` to find what a crashed judge left).
 Box cgroups are created
 beneath the cgroup the judge itself runs in (per controller, from ``/proc/self/cgroup``) or beneath ``JUDGEBOX_CGROUP_PARENT``
 (a path relative to each hierarchy's root); the judge never moves a process out of that
@@ -18,13 +19,13 @@ import functools
 import os
 
 from . import cgroup_v1, cgroup_v2
-from .cgroupfs import (SUPERVISOR, Backend, BoxCgroup, CgroupStats, judge_cgroup_v2,
-                       mountinfo_cgroups, own_cgroups, read_int, write_value)
+from .cgroupfs import (SUPERVISOR, Backend, BoxCgroup, CgroupStats, Figures, judge_cgroup_v2,
+                       mountinfo_cgroups, own_cgroups, write_value)
 from .errors import CgroupError
 
 # what both backends share (``cgroupfs``) is reached through this module too
-__all__ = ["CgroupStats", "BoxCgroup", "Backend", "backend", "judge_cgroup_v2", "mountinfo_cgroups",
-           "own_cgroups", "read_int", "SUPERVISOR", "write_value"]
+__all__ = ["CgroupStats", "BoxCgroup", "Backend", "backend", "Figures", "judge_cgroup_v2",
+           "mountinfo_cgroups", "own_cgroups", "SUPERVISOR", "write_value"]
 
 
 def _parent_for(own_path: str) -> str:

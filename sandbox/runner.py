@@ -211,15 +211,15 @@ def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: 
         if ended:
             return
         ended = True
-        (watch or Watchdog(spec.limits, pid, pidfd, host.cgroups, None)).kill()
+        (watch or Watchdog(spec.limits, pid, pidfd, None)).kill()
         select.select([pidfd], [], [])  # a pidfd is readable once its process has ended
         os.close(pidfd)
         server.reap(pid)
 
     try:
         return run_in_box(spec, slot, host, fds, send,
-                          lambda cg: Watchdog(spec.limits, pid, pidfd, host.cgroups, cg,
-                                              cores=None if cpu is None else 1),
+                          lambda figures: Watchdog(spec.limits, pid, pidfd, figures,
+                                                   cores=None if cpu is None else 1),
                           end_box, prepared=prepare_run(spec, slot, host,
                                                         f"judgebox-{slot.index}", cpu=cpu))
     finally:
@@ -230,11 +230,13 @@ def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: 
 @dataclass
 class Prepared:
     """What a run needs before its order, owned by whoever holds it: its cgroup, the cgroup
-    files its program joins it through (open: ``Backend.attach_fds``), the limits written to
-    it (None: none yet) and its /box (-1: none yet)."""
+    files its program joins it through (open: ``Backend.attach_fds``), its figure files (open:
+    ``Backend.figures``), the limits written to it (None: none yet) and its /box (-1: none
+    yet)."""
 
     cg: cgroups.BoxCgroup
     join: list[int]
+    figures: cgroups.Figures
     limits: Limits | None = None
     box_fd: int = -1
 
@@ -244,15 +246,21 @@ class Prepared:
             if fd >= 0:
                 os.close(fd)
         self.join, self.box_fd = [], -1
+        self.figures.close()
 
 
 def prepare_cgroup(host: _Host, name: str, cpu: int | None) -> Prepared:
     """A run's cgroup, created (pinned to ``cpu`` if given) and open for its program to join;
     its limits and /box are :func:`complete`'s."""
     cg = dataclasses.replace(host.cgroups.create(name), cpu=cpu)
+    figures = join = None
     try:
-        return Prepared(cg, host.cgroups.attach_fds(cg))
+        figures = host.cgroups.figures(cg)
+        join = host.cgroups.attach_fds(cg)
+        return Prepared(cg, join, figures)
     except BaseException:
+        if figures is not None:
+            figures.close()
         host.cgroups.remove(cg)
         raise
 
@@ -305,7 +313,7 @@ def _order(command: tuple[str, ...], env: tuple[tuple[str, str], ...], limits: L
 
 def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
                send: Callable[[bytes, list[int]], None],
-               watchdog_for: Callable[[cgroups.BoxCgroup], Watchdog],
+               watchdog_for: Callable[[cgroups.Figures], Watchdog],
                end_box: Callable[[Watchdog | None], None], *,
                prepared: Prepared,
                started: Callable[[], None] | None = None,
@@ -315,7 +323,7 @@ def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
     ``started()``, watch, collect, decide, ``release`` the cgroup (default: remove it now).
     ``end_box(watch)`` is called once the watch is over (and on failure, with what there is):
     it must leave no process of the run behind, for the cgroup goes next."""
-    cg, box_fd = prepared.cg, prepared.box_fd
+    cg, box_fd, figures = prepared.cg, prepared.box_fd, prepared.figures
     watch: Watchdog | None = None
     try:
         limits = spec.limits
@@ -323,7 +331,7 @@ def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
         prepared.join = []
         send(_order(spec.command, spec.env, limits, spec.template),
              [box_fd, fds.stdin, fds.out_w, fds.err_w, fds.setup_w, fds.result_w, *fds.cgroup])
-        watch = watchdog_for(cg)
+        watch = watchdog_for(figures)
         fds.close_box_ends()
         if started is not None:
             started()
@@ -334,7 +342,7 @@ def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
             files, too_big = _collect(box_fd, spec), _file_over_limit(box_fd, spec)
         os.close(box_fd)  # frees the tmpfs before the cgroup it is charged to goes
         box_fd = -1
-        return _decide(spec, watch, host.cgroups.stats(cg), files, too_big)
+        return _decide(spec, watch, figures.stats(), files, too_big)
     finally:
         try:
             end_box(watch)
@@ -343,6 +351,7 @@ def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
                 watch.close()
             if box_fd >= 0:
                 os.close(box_fd)
+            figures.close()
             (release or host.cgroups.remove)(cg)
 
 

@@ -41,14 +41,14 @@ class Watchdog:
     """What the supervisor saw of one run, and the loop that saw it."""
 
     def __init__(self, limits: Limits, keeper_pid: int, keeper_pidfd: int,
-                 backend: cgroups.Backend, cg: cgroups.BoxCgroup, *,
-                 cores: int | None = None) -> None:
-        """``cores``: how many CPUs the box may run on (a pinned box: 1; default: all)."""
+                 figures: cgroups.Figures | None, *, cores: int | None = None) -> None:
+        """``figures``: the run's cgroup's (its CPU time is read there; None only for a watch
+        that is never run, just killed); ``cores``: how many CPUs the box may run on (a
+        pinned box: 1; default: all)."""
         self.limits = limits
         self.keeper_pid = keeper_pid
         self.keeper_pidfd = keeper_pidfd
-        self.backend = backend
-        self.cg = cg
+        self.figures = figures
         self.exec_ns: int | None = None
         self.setup_cpu_ns = 0  # CPU time the judge's own setup spent in the box cgroup
         self.end_ns: int | None = None
@@ -130,7 +130,7 @@ class Watchdog:
             self.kill("wall-time")
             return 1.0
         if now >= self._next_cpu_check:
-            used = self.backend.cpu_ns(self.cg) - self.setup_cpu_ns
+            used = self.figures.cpu_ns() - self.setup_cpu_ns
             cpu_left = (self.limits.cpu_time_ms * 1_000_000 - used) / 1e9
             if cpu_left <= 0:
                 self.kill("cpu-time")

@@ -14,6 +14,7 @@ import time
 import pytest
 
 from sandbox import Limits, cgroup_v1, cgroup_v2, cgroups, rlimits, seccomp
+from sandbox.errors import CgroupError
 
 
 def test_seccomp_policy_lists_are_disjoint_and_cover_the_issue():
@@ -85,6 +86,38 @@ def test_v1_backend_limits_measures_kills_and_removes():
         proc.kill()
         backend.remove(cg)
     assert not any(os.path.exists(p) for p in cg.paths.values())
+
+
+def test_figures_kept_open_read_the_cgroup_anew_each_time():
+    """A run's figure files are opened with its cgroup and read again at each look: every read
+    is the cgroup's figure now (not the text of the first read), and one read after close is
+    an error, never a stale 0."""
+    backend = cgroups.backend()
+    cg = backend.create(f"judgebox-test-{os.getpid()}")
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    figures = backend.figures(cg)
+    try:
+        backend.apply_limits(cg, 64 << 20, 5)
+        before = figures.stats()
+        assert before.cpu_ns < 10_000_000 and before.oom_kills == 0
+        if backend.version == 1:
+            _join(backend, cg, spinner.pid)
+        else:  # v2's attach fd is the directory, for clone3: a running process moves so
+            cgroups.write_value(os.path.join(cg.paths["unified"], "cgroup.procs"), spinner.pid)
+        time.sleep(0.3)
+        middle = figures.cpu_ns()
+        time.sleep(0.2)
+        after = figures.stats()
+        assert middle > 100_000_000 and after.cpu_ns > middle + 100_000_000
+        assert after.cpu_ns <= backend.stats(cg).cpu_ns  # the same file, opened anew
+        backend.kill(cg)
+        assert spinner.wait(5) == -signal.SIGKILL
+    finally:
+        spinner.kill()
+        figures.close()
+        backend.remove(cg)
+    with pytest.raises(CgroupError, match="after they were closed"):
+        figures.cpu_ns()
 
 
 def test_v2_backend_on_the_unified_mount():

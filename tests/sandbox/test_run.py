@@ -288,7 +288,7 @@ def test_output_past_the_limit_is_ole_whatever_order_the_end_and_the_output_arri
     for last_output_first in (False, True):
         stand_in = subprocess.Popen(["sleep", "60"])  # the "keeper" the watch kills (ours)
         pidfd = os.pidfd_open(stand_in.pid)
-        watch = Watchdog(limits, stand_in.pid, pidfd, None, None)
+        watch = Watchdog(limits, stand_in.pid, pidfd, None)
         watch.message("T1000 0")
         if last_output_first:
             watch._stdout(b"42\n" + b" " * (64 * 1024))

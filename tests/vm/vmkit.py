@@ -42,6 +42,7 @@ GUEST_TESTS = [
     "test_the_cgroups_a_dead_judge_and_its_fork_server_left_are_swept_at_start",
     "tests/sandbox/test_layers.py::"
     "test_a_fork_server_closed_by_its_live_judge_leaves_the_judges_cgroups_alone",
+    "tests/sandbox/test_layers.py::test_figures_kept_open_read_the_cgroup_anew_each_time",
     "tests/sandbox/test_pool.py::"
     "test_a_process_that_ends_without_closing_its_prepared_boxes_leaves_nothing",
     "tests/sandbox/test_warm_box.py::test_memory_limit_and_peak_are_per_run",

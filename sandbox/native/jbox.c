@@ -548,16 +548,20 @@ static void build_root(struct plan *p) {
     }
 }
 
-/* The run's own directories under `root` ("" once pivoted): fresh /tmp and /dev/shm tmpfs and
- * the run's /box (the detached tmpfs the supervisor filled). */
-static void mount_run_dirs(const struct plan *p, const char *root, const char *stage) {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s/tmp", root);
-    CHECK(tmpfs_mount(buf, p->tmp_kib, "1777", TMPFS), p, stage, "/tmp");
-    snprintf(buf, sizeof buf, "%s/dev/shm", root);
-    CHECK(tmpfs_mount(buf, p->tmp_kib, "1777", TMPFS | MS_NOEXEC), p, stage, "/dev/shm");
-    snprintf(buf, sizeof buf, "%s/box", root);
-    CHECK(attach_mount(p->box_fd, buf), p, stage, "/box");
+/* Fresh /tmp and /dev/shm tmpfs of `kib` each (once pivoted: the paths are the box's). */
+static int mount_tmp_dirs(uint64_t kib, const char **which) {
+    *which = "/tmp";
+    if (tmpfs_mount("/tmp", kib, "1777", TMPFS) < 0) return -1;
+    *which = "/dev/shm";
+    return tmpfs_mount("/dev/shm", kib, "1777", TMPFS | MS_NOEXEC);
+}
+
+/* The run's own directories, once pivoted: fresh /tmp and /dev/shm tmpfs and the run's /box
+ * (the detached tmpfs the supervisor filled). */
+static void mount_run_dirs(const struct plan *p, const char *stage) {
+    const char *which;
+    CHECK(mount_tmp_dirs(p->tmp_kib, &which), p, stage, which);
+    CHECK(attach_mount(p->box_fd, "/box"), p, stage, "/box");
 }
 
 /* The root, last part: pivot_root into it, detach the old root, the root tmpfs read-only. */
@@ -795,20 +799,45 @@ static void reap_all(void) {
     while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {}
 }
 
-/* A reusable box, after a run (no process of it left): detach its /tmp, /dev/shm and /box,
- * and leave its ipc namespace for a new one (its SysV objects and POSIX queues die with it).
- * Paths resolve in the box's read-only root, where no program can make or mount anything. */
-static int clear_run(void) {
+/* Detach the box's /tmp and /dev/shm, and its /box too with `box`. Paths resolve in the box's
+ * read-only root, where no program can make or mount anything. */
+static int unmount_run_dirs(int box) {
     static const char *targets[] = {"/tmp", "/dev/shm", "/box"};
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 2 + box; i++)
         if (umount2(targets[i], MNT_DETACH) < 0 && errno != EINVAL) return -1;
+    return 0;
+}
+
+/* A reusable box, after a run (no process of it left): detach its /tmp, /dev/shm and /box,
+ * and leave its ipc namespace for a new one (its SysV objects and POSIX queues die with it). */
+static int clear_run(void) {
+    if (unmount_run_dirs(1) < 0) return -1;
     return unshare(CLONE_NEWIPC);
 }
 
-/* Fresh /tmp and /dev/shm, the run's /box, and pid numbering from the start (the program is
- * PID 2, as in a fresh box, whatever the last run forked). */
-static void renew(const struct plan *p) {
-    mount_run_dirs(p, "", "run-root");
+/* The next run's fresh /tmp and /dev/shm, made once the last run is cleared, before the next
+ * order (off its path: 40 to 50 us a run), sized as the last run's were: `kib`. Returns the
+ * size made, 0 for none (the first run, whose size is not known yet; or a mount that failed:
+ * the run makes its own, and says why if it fails again). No process of the box but init
+ * lives until the next program starts, so nothing can write into them meanwhile. */
+static uint64_t fresh_tmp_dirs(uint64_t kib) {
+    const char *which;
+    if (kib == 0) return 0;
+    if (mount_tmp_dirs(kib, &which) == 0) return kib;
+    unmount_run_dirs(0);
+    return 0;
+}
+
+/* The run's /tmp and /dev/shm (`ready`: the size of those made ahead, 0: none), its /box, and
+ * pid numbering from the start (the program is PID 2, as in a fresh box, whatever the last
+ * run forked). */
+static void renew(const struct plan *p, uint64_t ready) {
+    const char *which;
+    if (ready != p->tmp_kib) { /* none made ahead, or for another size */
+        CHECK(unmount_run_dirs(0), p, "run-root", "/tmp");
+        CHECK(mount_tmp_dirs(p->tmp_kib, &which), p, "run-root", which);
+    }
+    CHECK(attach_mount(p->box_fd, "/box"), p, "run-root", "/box");
     CHECK(pwrite(last_pid_fd, "1", 1, 0), p, "run-root", "ns_last_pid");
 }
 
@@ -932,6 +961,7 @@ static void __attribute__((noreturn)) serve_runs(struct plan *box, int orders) {
     sa.sa_handler = kill_run;
     sa.sa_flags = SA_RESTART;
     sigaction(SIGUSR1, &sa, NULL);
+    uint64_t ready = 0; /* the size of the fresh /tmp and /dev/shm made ahead (0: none) */
     for (;;) {
         if (!no_stale_sockets()) {
             send_text(box->control_fd, "B");
@@ -940,9 +970,11 @@ static void __attribute__((noreturn)) serve_runs(struct plan *box, int orders) {
         if (send_text(box->control_fd, "N") < 0) _exit(1);
         struct plan run;
         if (take_order(box, orders, &run) < 0) _exit(0); /* the supervisor closed the box */
-        renew(&run);
+        renew(&run, ready);
         run_program(&run, orders);
-        if (clear_run() < 0) _exit(1); /* off the next run's path: the supervisor reads now */
+        /* off the next run's path: the supervisor reads the result meanwhile */
+        if (clear_run() < 0) _exit(1);
+        ready = fresh_tmp_dirs(run.tmp_kib);
     }
 }
 
@@ -970,7 +1002,7 @@ static void __attribute__((noreturn)) init(struct plan *p, int lifeline) {
     close_fd(&p->setup_w);
     close_fd(&p->result_w);
     close_fd(&p->control_fd);
-    mount_run_dirs(&run, "", "root");
+    mount_run_dirs(&run, "root");
     CHECK(attach_late_binds(&run), &run, "root", "bind into /box or /tmp");
     run_program(&run, -1);
     _exit(0);

@@ -110,6 +110,24 @@ def test_every_run_sees_a_fresh_box_filesystem(clean_host):
         assert procs.strip() in ("2", "3")  # sh, ls (and grep): this run's processes only
 
 
+def test_each_run_has_tmp_and_shm_of_its_own_size_made_ahead_or_not(clean_host):
+    """Init makes the next run's /tmp and /dev/shm as soon as a run is over, the size of that
+    run's: a run of another size has them made again, and no run sees a mount stacked on
+    another (one /tmp, one /dev/shm in /proc/mounts)."""
+    script = ("stat -f -c '%b %S' /tmp /dev/shm | tr '\\n' ' '; "
+              "grep -c -E ' /(tmp|dev/shm) ' /proc/mounts; echo x > /tmp/x")
+    sizes = [4096, 4096, 8192, 8192, 4096, 2048]
+    with open_box() as box:
+        outs = [box.run(sh(script, limits=Limits(**{**SMALL.__dict__, "tmp_kib": kib})))
+                for kib in sizes]
+    for kib, out in zip(sizes, outs):
+        assert out.status is Status.OK, describe(out)
+        blocks_tmp, size_tmp, blocks_shm, size_shm, mounts = out.stdout.split()
+        assert int(blocks_tmp) * int(size_tmp) == kib * 1024, out.stdout
+        assert int(blocks_shm) * int(size_shm) == kib * 1024, out.stdout
+        assert mounts == b"2", out.stdout
+
+
 def test_mounts_and_identity_match_a_cold_box(clean_host):
     script = ("cat /proc/self/status | grep -E '^(Cap|NoNewPrivs|Seccomp)'; "
               "ls -A / | sort | tr '\\n' ' '; echo; hostname; "

@@ -299,8 +299,9 @@ class Box:
         try:
             prepared = self._ahead.take(spec)
             if prepared is None:
-                prepared = runner.prepare_run(spec, self._slot, host, self._ahead.name(),
-                                              cpu=self._cpu)
+                name, keep = self._ahead.names()
+                prepared = runner.prepare_run(spec, self._slot, host, name, cpu=self._cpu,
+                                              keep=keep)
             else:  # what was made ahead fits: the rest (limits, /box, CPU) made now
                 prepared = runner.complete(prepared, spec, self._slot, host, self._cpu)
             return runner.run_in_box(
@@ -349,24 +350,31 @@ class _Ahead:
         self._serial = 0
         self._ready: _Ready | None = None
         self._retired: list[cgroups.BoxCgroup] = []
+        self._kept: set[str] = set()
 
-    def name(self) -> str:
-        """A cgroup name of its own for each run of the box: judgebox-<slot>.<run>."""
+    def names(self) -> tuple[str, str]:
+        """A cgroup name of its own for each run of the box, judgebox-<slot>.<run>, and the
+        kept group its cgroup takes where the backend keeps one (``cgroup_v1.V1.create``):
+        judgebox-<slot>.k0 and .k1 in turn, so that a run and the next one, prepared while it
+        runs (the next name), never share one."""
         assert self._box._slot is not None
         self._serial += 1
-        return f"judgebox-{self._box._slot.index}.{self._serial}"
+        prefix = f"judgebox-{self._box._slot.index}"
+        keep = f"{prefix}.k{self._serial % 2}"
+        self._kept.add(keep)
+        return f"{prefix}.{self._serial}", keep
 
     def start(self, spec: SandboxSpec) -> None:
         """Prepare a run like ``spec`` (called once an order is sent)."""
-        self._prepare(spec, self.name())
+        self._prepare(spec, *self.names())
 
     def blank(self) -> None:
         """Prepare the box's first run, whose spec is not known yet (a box of the pool): its
         cgroup, created and open; its limits, /box and CPU are the run's. (Not pinned ahead:
         a CPU's cpuset is only there while its lease is held, and an idle box holds none.)"""
         try:
-            self._ready = _Ready(runner.prepare_cgroup(runner._host(), self.name(), None),
-                                 None)
+            name, keep = self.names()
+            self._ready = _Ready(runner.prepare_cgroup(runner._host(), name, None, keep), None)
         except Exception:  # noqa: BLE001 - a guess that failed: the run prepares its own
             return
 
@@ -395,17 +403,21 @@ class _Ahead:
         self._retired.append(cg)
 
     def close(self) -> None:
-        """Throw away what was prepared, remove every cgroup."""
+        """Throw away what was prepared, remove every cgroup (the kept groups last: called
+        once the box's processes are gone)."""
         ready, self._ready = self._ready, None
         if ready is not None:
             self._discard(ready.prepared)
         self._remove_retired()
+        host = runner._host()
+        while self._kept:
+            host.cgroups.remove(host.cgroups.existing(self._kept.pop()))
 
     def _discard(self, prepared: runner.Prepared) -> None:
         prepared.close()
         self._retired.append(prepared.cg)
 
-    def _prepare(self, spec: SandboxSpec, name: str) -> None:
+    def _prepare(self, spec: SandboxSpec, name: str, keep: str) -> None:
         try:
             self._remove_retired()
             slot = self._box._slot
@@ -416,7 +428,7 @@ class _Ahead:
             if any(item[-1] >= began - _RACY_NS for item in files if len(item) > 2):
                 files = None  # racily clean: its copy could not be trusted
             prepared = runner.prepare_run(spec, slot, host, name, box=files is not None,
-                                          cpu=self._box._cpu)
+                                          cpu=self._box._cpu, keep=keep)
             if files is not None:
                 try:  # no file of the spec changed while it was copied
                     same = _files_key(spec) == files

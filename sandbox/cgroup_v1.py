@@ -19,6 +19,9 @@ from .cgroupfs import BoxCgroup, CgroupStats, Figures, read_bytes, write_value a
 from .errors import CgroupError
 
 CONTROLLERS = ("memory", "pids", "cpuacct")
+# What a reset clears exactly: a task count, and CPU time (``cpuacct.usage``, written 0). A
+# reusable box's runs take their directories in these from a group kept for the box (V1.create).
+KEPT = ("pids", "cpuacct")
 SHARE_PREFIX = "judgebox-cpu-"  # + the slot: the cpu cgroup of the slot's boxes
 PIN_PREFIX = "judgebox-cpuset-"  # + the CPU: the cpuset cgroup of the boxes pinned to it
 
@@ -112,11 +115,29 @@ class V1:
         parents = [*self.parents.values(), *(p for p in (self.share_parent, self.pin_parent) if p)]
         return {d for p in parents if os.path.isdir(p) for d in os.listdir(p)}
 
-    def create(self, name: str) -> BoxCgroup:
-        """Make the box's directory in each controller (a stale one of that name is removed)."""
+    def create(self, name: str, keep: str | None = None) -> BoxCgroup:
+        """Make the run's directory in each controller (a stale one of that name is removed).
+
+        With ``keep``, its pids and cpuacct directories are the group ``keep`` instead: made
+        the first time, and afterwards emptied if anything were left in it (a run's processes
+        are all reaped before it reports, so nothing is) and its CPU time reset to 0. Their
+        figures are a count of live tasks and CPU time, both exact after that reset, so a
+        reusable box keeps two such groups, one for the run and one for the next run being
+        prepared, and each run makes only its memory directory (whose charges would outlive a
+        run: a fresh one each run), saving two ``mkdir`` and two ``rmdir`` a run (0.1 ms of
+        the supervisor's CPU here). :meth:`remove` leaves them; ``remove(existing(keep))``
+        removes them with the box."""
         cg = self.existing(name)
-        for path in cg.paths.values():
+        if keep is not None:  # (not a controller mounted with memory: one cgroup a hierarchy)
+            fresh = {p for c, p in self.parents.items() if c not in KEPT}
+            kept = tuple(c for c in KEPT if c in self.parents and self.parents[c] not in fresh)
+            cg = BoxCgroup(name, cg.paths | {c: os.path.join(self.parents[c], keep)
+                                             for c in kept}, kept=kept)
+        for controller, path in cg.paths.items():
             try:
+                if controller in cg.kept:
+                    self._reuse(path, controller)
+                    continue
                 os.mkdir(path, 0o755)
             except FileExistsError:
                 self._remove_dir(path)
@@ -125,6 +146,18 @@ class V1:
                 self.remove(cg)
                 raise CgroupError(f"cannot create cgroup {path}: {exc}") from exc
         return cg
+
+    def _reuse(self, path: str, controller: str) -> None:
+        """A kept directory (:meth:`create`), made or emptied and reset."""
+        try:
+            os.mkdir(path, 0o755)
+            return
+        except FileExistsError:
+            pass
+        if controller == "pids" and int(read_bytes(os.path.join(path, "pids.current"))):
+            self.kill(BoxCgroup(os.path.basename(path), {"pids": path}))
+        if controller == "cpuacct":
+            _write(os.path.join(path, "cpuacct.usage"), 0)
 
     def apply_limits(self, cg: BoxCgroup, memory_bytes: int, pids: int,
                      cpu: int | None = None) -> None:
@@ -201,9 +234,11 @@ class V1:
     def remove(self, cg: BoxCgroup) -> None:
         """Remove every directory of the box; one that still holds tasks (EBUSY) has them
         killed and is tried again. (A run's cgroup is empty by then, all its processes
-        reaped: an rmdir each, and no read of ``cgroup.procs``, which costs a v1 pid list.)"""
-        for path in cg.paths.values():
-            self._remove_dir(path)
+        reaped: an rmdir each, and no read of ``cgroup.procs``, which costs a v1 pid list.)
+        Kept directories (:meth:`create`) stay."""
+        for controller, path in cg.paths.items():
+            if controller not in cg.kept:
+                self._remove_dir(path)
 
     @staticmethod
     def _remove_dir(path: str) -> None:

@@ -139,8 +139,9 @@ class V2:
         """Names of the cgroups beneath the parent."""
         return set(os.listdir(self.parent)) if os.path.isdir(self.parent) else set()
 
-    def create(self, name: str) -> BoxCgroup:
-        """Make the box's directory (a stale one of that name is removed first)."""
+    def create(self, name: str, keep: str | None = None) -> BoxCgroup:
+        """Make the box's directory (a stale one of that name is removed first). ``keep`` is
+        v1's (``cgroup_v1.V1.create``): here a run's cgroup is one directory, made for it."""
         self._enable_controllers()
         cg = self.existing(name)
         path = cg.paths["unified"]

@@ -32,6 +32,7 @@ class BoxCgroup:
     name: str
     paths: dict[str, str]  # controller (or "unified") -> directory
     cpu: int | None = None  # the CPU the run is pinned to (sandbox.cpus), if it is
+    kept: tuple[str, ...] = ()  # controllers whose directory is the box's, reset, not the run's
 
 
 class Figures:
@@ -98,7 +99,7 @@ class Backend(Protocol):
     version: int
     born_in_cgroup: bool  # attach_fds is the cgroup's directory, for clone3(CLONE_INTO_CGROUP)
 
-    def create(self, name: str) -> BoxCgroup: ...
+    def create(self, name: str, keep: str | None = None) -> BoxCgroup: ...
     def existing(self, name: str) -> BoxCgroup: ...
     def names(self) -> set[str]: ...
     def parent_dirs(self) -> tuple[str, ...]: ...

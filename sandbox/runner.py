@@ -249,10 +249,11 @@ class Prepared:
         self.figures.close()
 
 
-def prepare_cgroup(host: _Host, name: str, cpu: int | None) -> Prepared:
-    """A run's cgroup, created (pinned to ``cpu`` if given) and open for its program to join;
-    its limits and /box are :func:`complete`'s."""
-    cg = dataclasses.replace(host.cgroups.create(name), cpu=cpu)
+def prepare_cgroup(host: _Host, name: str, cpu: int | None, keep: str | None = None) -> Prepared:
+    """A run's cgroup, created (pinned to ``cpu`` if given; with the kept group ``keep`` where
+    the backend keeps one: ``cgroup_v1.V1.create``) and open for its program to join; its
+    limits and /box are :func:`complete`'s."""
+    cg = dataclasses.replace(host.cgroups.create(name, keep), cpu=cpu)
     figures = join = None
     try:
         figures = host.cgroups.figures(cg)
@@ -298,9 +299,9 @@ def complete(prepared: Prepared, spec: SandboxSpec, slot: slots.Slot, host: _Hos
 
 
 def prepare_run(spec: SandboxSpec, slot: slots.Slot, host: _Host, name: str, *,
-                box: bool = True, cpu: int | None = None) -> Prepared:
+                box: bool = True, cpu: int | None = None, keep: str | None = None) -> Prepared:
     """What a run needs before its order, all made now (:class:`Prepared`)."""
-    return complete(prepare_cgroup(host, name, cpu), spec, slot, host, cpu, box=box)
+    return complete(prepare_cgroup(host, name, cpu, keep), spec, slot, host, cpu, box=box)
 
 
 @functools.lru_cache(maxsize=64)

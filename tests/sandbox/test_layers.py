@@ -120,6 +120,37 @@ def test_figures_kept_open_read_the_cgroup_anew_each_time():
         figures.cpu_ns()
 
 
+def test_v1_kept_groups_are_reset_for_each_run_and_stay_until_removed():
+    """A reusable box's runs take their pids and cpuacct directories from a kept group: each
+    run starts at 0 CPU time and with no task in it (one left over is killed), its own memory
+    directory is made and removed with it, and the kept group goes only when removed itself."""
+    backend = cgroups.backend()
+    if backend.version != 1:
+        pytest.skip("this host's cgroups are v2 (a run's cgroup is one directory there)")
+    keep = f"judgebox-test-{os.getpid()}.k0"
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        first = backend.create(f"judgebox-test-{os.getpid()}.1", keep)
+        assert set(first.kept) == {"pids", "cpuacct"}
+        assert all(os.path.basename(first.paths[c]) == keep for c in first.kept)
+        _join(backend, first, spinner.pid)
+        time.sleep(0.3)
+        with backend.figures(first) as figures:
+            assert figures.cpu_ns() > 100_000_000
+        backend.remove(first)  # the spinner lives on in the kept group: a run's leftover
+        assert not os.path.exists(first.paths["memory"])
+        assert all(os.path.isdir(first.paths[c]) for c in first.kept)
+        second = backend.create(f"judgebox-test-{os.getpid()}.2", keep)
+        assert spinner.wait(5) == -signal.SIGKILL  # killed before the kept group's reuse
+        with backend.figures(second) as figures:
+            assert figures.cpu_ns() < 10_000_000  # reset: the spinner's CPU time is not here
+        backend.remove(second)
+    finally:
+        spinner.kill()
+        backend.remove(backend.existing(keep))
+    assert not any(os.path.exists(p) for p in backend.existing(keep).paths.values())
+
+
 def test_v2_backend_on_the_unified_mount():
     """Creation, attach, CPU time, cgroup.kill and removal for real; memory and pids limits
     cannot be verified here (the cgroup2 mount of this host has no controllers)."""

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import cgroups, cpus, forkserver, mounts, runner, seccomp, slots
+from . import _hostfiles, cgroups, cpus, forkserver, mounts, runner, seccomp, slots
 from ._plan import ChildPlan
 from .errors import HostError, SpecError
 from .outcome import Outcome, Status
@@ -425,7 +425,8 @@ class _Ahead:
             host = runner._host()
             began = time.time_ns()
             files: tuple | None = _files_key(spec)
-            if any(item[-1] >= began - _RACY_NS for item in files if len(item) > 2):
+            if any(max(item[-2:]) >= began - _hostfiles.RACY_NS for item in files
+                   if len(item) > 2):
                 files = None  # racily clean: its copy could not be trusted
             prepared = runner.prepare_run(spec, slot, host, name, box=files is not None,
                                           cpu=self._box._cpu, keep=keep)
@@ -447,28 +448,13 @@ class _Ahead:
             host.cgroups.remove(self._retired.pop())
 
 
-def _racy_ns() -> int:
-    """How recent a file's last change may be for a later change to leave its times as they
-    were: two ticks of the coarse clock file times come from, and a millisecond."""
-    try:
-        return 2 * round(time.clock_getres(_CLOCK_REALTIME_COARSE) * 1e9) + 1_000_000
-    except OSError:
-        return 50_000_000
-
-
-_CLOCK_REALTIME_COARSE = 5  # <linux/time.h>; Python 3.11's time module does not name it
-_RACY_NS = _racy_ns()
-
-
 def _files_key(spec: SandboxSpec) -> tuple:
     """What a prepared /box depends on: each file's content (bytes) or identity (a host file:
     device, inode, size, mtime and ctime; a write changes ctime)."""
     files = []
     for name, content in spec.files:
         if isinstance(content, Path):
-            st = os.stat(content)
-            files.append((name, str(content), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
-                          st.st_ctime_ns))
+            files.append((name, str(content), *_hostfiles.identity(os.stat(content))))
         else:
             files.append((name, bytes(content)))
     return tuple(files)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import _libc, caps, cgroups, cpus, forkserver, mounts, rlimits, seccomp, slots
+from . import _hostfiles, _libc, caps, cgroups, cpus, forkserver, mounts, rlimits, seccomp, slots
 from ._plan import ChildPlan, RunOrder, encode_order
 from .errors import HostError, SpecError
 from .outcome import Outcome, Status
@@ -383,17 +383,20 @@ def _prepare_box(spec: SandboxSpec, uid: int, gid: int) -> int:
                      "uid": str(uid), "gid": str(gid)})
     try:
         for name, content in spec.files:
-            source = os.open(content, os.O_RDONLY | os.O_CLOEXEC) \
-                if isinstance(content, Path) else -1
+            source, mode = -1, 0
+            if isinstance(content, Path):  # a host file: from memory while it is unchanged
+                kept = _hostfiles.kept_bytes(content)  # (a binary: each run), else copied
+                if kept is None:  # in the kernel from the file
+                    source = os.open(content, os.O_RDONLY | os.O_CLOEXEC)
+                    mode = os.fstat(source).st_mode
+                else:
+                    mode, content = kept
             try:
-                mode = 0o644
-                if source >= 0:
-                    mode = 0o755 if os.fstat(source).st_mode & 0o111 else 0o644
                 out = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-                              | os.O_CLOEXEC, mode, dir_fd=fd)
+                              | os.O_CLOEXEC, 0o755 if mode & 0o111 else 0o644, dir_fd=fd)
                 try:
                     os.fchown(out, uid, gid)
-                    if source >= 0:  # a host file: copied in the kernel (a binary, each run)
+                    if source >= 0:
                         while os.sendfile(out, source, None, 1 << 30):
                             pass
                     else:

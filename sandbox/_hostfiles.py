@@ -11,8 +11,11 @@ write just after a read could leave all five as they were (git calls such a file
 clean"), so a file changed that recently is copied from the file, not kept. The same test
 decides whether a ``/box`` made ahead still holds a run's files (``box._Ahead``).
 
-At most ``MAX_BYTES`` are kept in all (the least recently placed go first), and no file of
-more than ``MAX_FILE``: those are copied from the file each time.
+The bytes are a reusable box's (``box._Ahead`` holds a :class:`Kept`), dropped when it
+closes: a judgement's box keeps its binary for its tests, and nothing outlives the
+judgement (kept for the whole process, 32 MiB of past judgements' binaries stayed in each
+worker process). At most ``MAX_BYTES`` are kept by one box (the least recently placed go
+first), and no file of more than ``MAX_FILE``: those are copied from the file each time.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["RACY_NS", "identity", "unchanged_since", "kept_bytes", "MAX_BYTES", "MAX_FILE"]
+__all__ = ["RACY_NS", "identity", "unchanged_since", "Kept", "MAX_BYTES", "MAX_FILE"]
 
 MAX_BYTES = 32 << 20
 MAX_FILE = 16 << 20
@@ -54,25 +57,48 @@ def unchanged_since(st: os.stat_result, began_ns: int) -> bool:
     return max(st.st_mtime_ns, st.st_ctime_ns) < began_ns - RACY_NS
 
 
-class _Kept:
-    """The kept files: path -> (identity, mode, bytes), least recently placed first."""
+class Kept:
+    """Host files' bytes kept while they are unchanged (module docstring): path -> (identity,
+    mode, bytes), the least recently placed first."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        self._lock = threading.Lock()
         self.files: collections.OrderedDict[str, tuple[tuple, int, bytes]] = \
             collections.OrderedDict()
         self.size = 0
 
-    def get(self, path: str, key: tuple) -> tuple[int, bytes] | None:
-        with self.lock:
-            entry = self.files.get(path)
-            if entry is None or entry[0] != key:
-                return None
-            self.files.move_to_end(path)
-            return entry[1], entry[2]
+    def bytes_of(self, path: Path) -> tuple[int, bytes] | None:
+        """The host file's mode and bytes, from memory while it is unchanged (read now and
+        kept if it was not, when it may be); None: copy it from the file."""
+        st = os.stat(path)
+        key = identity(st)
+        with self._lock:
+            entry = self.files.get(str(path))
+            if entry is not None and entry[0] == key:
+                self.files.move_to_end(str(path))
+                return entry[1], entry[2]
+        began = time.time_ns()
+        if st.st_size > MAX_FILE or not unchanged_since(st, began):
+            return None
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            data = _read_all(fd, st.st_size)
+            same = identity(os.fstat(fd)) == key
+        finally:
+            os.close(fd)
+        if not same or len(data) != st.st_size:
+            return None  # changed while it was read: copied from the file this time
+        self._put(str(path), key, st.st_mode, data)
+        return st.st_mode, data
 
-    def put(self, path: str, key: tuple, mode: int, data: bytes) -> None:
-        with self.lock:
+    def clear(self) -> None:
+        """Drop every kept file."""
+        with self._lock:
+            self.files.clear()
+            self.size = 0
+
+    def _put(self, path: str, key: tuple, mode: int, data: bytes) -> None:
+        with self._lock:
             old = self.files.pop(path, None)
             if old is not None:
                 self.size -= len(old[2])
@@ -81,32 +107,6 @@ class _Kept:
             while self.size > MAX_BYTES:
                 _, (_, _, dropped) = self.files.popitem(last=False)
                 self.size -= len(dropped)
-
-
-_kept = _Kept()
-
-
-def kept_bytes(path: Path) -> tuple[int, bytes] | None:
-    """The host file's mode and bytes, from memory while it is unchanged (read now and kept
-    if it was not, when it may be: module docstring); None: copy it from the file."""
-    st = os.stat(path)
-    key = identity(st)
-    found = _kept.get(str(path), key)
-    if found is not None:
-        return found
-    began = time.time_ns()
-    if st.st_size > MAX_FILE or not unchanged_since(st, began):
-        return None
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        data = _read_all(fd, st.st_size)
-        same = identity(os.fstat(fd)) == key
-    finally:
-        os.close(fd)
-    if not same or len(data) != st.st_size:
-        return None  # changed while it was read: copied from the file this time
-    _kept.put(str(path), key, st.st_mode, data)
-    return st.st_mode, data
 
 
 def _read_all(fd: int, size: int) -> bytes:

@@ -301,9 +301,10 @@ class Box:
             if prepared is None:
                 name, keep = self._ahead.names()
                 prepared = runner.prepare_run(spec, self._slot, host, name, cpu=self._cpu,
-                                              keep=keep)
+                                              keep=keep, kept=self._ahead.files)
             else:  # what was made ahead fits: the rest (limits, /box, CPU) made now
-                prepared = runner.complete(prepared, spec, self._slot, host, self._cpu)
+                prepared = runner.complete(prepared, spec, self._slot, host, self._cpu,
+                                           kept=self._ahead.files)
             return runner.run_in_box(
                 spec, self._slot, host, fds, send,
                 lambda figures: _RunWatchdog(spec.limits, live.init_pidfd, figures,
@@ -350,7 +351,8 @@ class _Ahead:
         self._serial = 0
         self._ready: _Ready | None = None
         self._retired: list[cgroups.BoxCgroup] = []
-        self._kept: set[str] = set()
+        self._groups: set[str] = set()  # the kept groups its runs took (cgroup_v1.V1.create)
+        self.files = _hostfiles.Kept()  # its runs' host files (sandbox._hostfiles)
 
     def names(self) -> tuple[str, str]:
         """A cgroup name of its own for each run of the box, judgebox-<slot>.<run>, and the
@@ -361,7 +363,7 @@ class _Ahead:
         self._serial += 1
         prefix = f"judgebox-{self._box._slot.index}"
         keep = f"{prefix}.k{self._serial % 2}"
-        self._kept.add(keep)
+        self._groups.add(keep)
         return f"{prefix}.{self._serial}", keep
 
     def start(self, spec: SandboxSpec) -> None:
@@ -410,8 +412,9 @@ class _Ahead:
             self._discard(ready.prepared)
         self._remove_retired()
         host = runner._host()
-        while self._kept:
-            host.cgroups.remove(host.cgroups.existing(self._kept.pop()))
+        while self._groups:
+            host.cgroups.remove(host.cgroups.existing(self._groups.pop()))
+        self.files.clear()
 
     def _discard(self, prepared: runner.Prepared) -> None:
         prepared.close()
@@ -429,7 +432,7 @@ class _Ahead:
                    if len(item) > 2):
                 files = None  # racily clean: its copy could not be trusted
             prepared = runner.prepare_run(spec, slot, host, name, box=files is not None,
-                                          cpu=self._box._cpu, keep=keep)
+                                          cpu=self._box._cpu, keep=keep, kept=self.files)
             if files is not None:
                 try:  # no file of the spec changed while it was copied
                     same = _files_key(spec) == files

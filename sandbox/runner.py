@@ -267,7 +267,8 @@ def prepare_cgroup(host: _Host, name: str, cpu: int | None, keep: str | None = N
 
 
 def complete(prepared: Prepared, spec: SandboxSpec, slot: slots.Slot, host: _Host,
-             cpu: int | None, *, box: bool = True) -> Prepared:
+             cpu: int | None, *, box: bool = True,
+             kept: _hostfiles.Kept | None = None) -> Prepared:
     """What ``prepared`` lacks for ``spec`` on ``cpu``, made now: its limits, its /box (a
     detached tmpfs holding the spec's files; not without ``box``), and its pinning if it was
     made without (a first run's cgroup, made with its box ahead of the CPU lease:
@@ -290,7 +291,7 @@ def complete(prepared: Prepared, spec: SandboxSpec, slot: slots.Slot, host: _Hos
                                       prepared.cg.cpu)
             prepared.limits = limits
         if box and prepared.box_fd < 0:
-            prepared.box_fd = _prepare_box(spec, slot.uid, slot.gid)
+            prepared.box_fd = _prepare_box(spec, slot.uid, slot.gid, kept)
         return prepared
     except BaseException:
         prepared.close()
@@ -299,9 +300,12 @@ def complete(prepared: Prepared, spec: SandboxSpec, slot: slots.Slot, host: _Hos
 
 
 def prepare_run(spec: SandboxSpec, slot: slots.Slot, host: _Host, name: str, *,
-                box: bool = True, cpu: int | None = None, keep: str | None = None) -> Prepared:
-    """What a run needs before its order, all made now (:class:`Prepared`)."""
-    return complete(prepare_cgroup(host, name, cpu, keep), spec, slot, host, cpu, box=box)
+                box: bool = True, cpu: int | None = None, keep: str | None = None,
+                kept: _hostfiles.Kept | None = None) -> Prepared:
+    """What a run needs before its order, all made now (:class:`Prepared`; ``kept``: the
+    host files' bytes a reusable box keeps, ``sandbox._hostfiles``)."""
+    return complete(prepare_cgroup(host, name, cpu, keep), spec, slot, host, cpu, box=box,
+                    kept=kept)
 
 
 @functools.lru_cache(maxsize=64)
@@ -376,8 +380,10 @@ def _box_tmpfs(options: dict[str, str]) -> int:
     return _libc.new_tmpfs(options)
 
 
-def _prepare_box(spec: SandboxSpec, uid: int, gid: int) -> int:
-    """A detached tmpfs for /box, owned by the box uid, holding the caller's files."""
+def _prepare_box(spec: SandboxSpec, uid: int, gid: int,
+                 kept: _hostfiles.Kept | None = None) -> int:
+    """A detached tmpfs for /box, owned by the box uid, holding the caller's files (a host
+    file from ``kept`` while it is unchanged, if given: ``sandbox._hostfiles``)."""
     kib = spec.limits.box_kib
     fd = _box_tmpfs({"size": f"{kib}k", "nr_inodes": "16384", "mode": "0755",
                      "uid": str(uid), "gid": str(gid)})
@@ -385,12 +391,12 @@ def _prepare_box(spec: SandboxSpec, uid: int, gid: int) -> int:
         for name, content in spec.files:
             source, mode = -1, 0
             if isinstance(content, Path):  # a host file: from memory while it is unchanged
-                kept = _hostfiles.kept_bytes(content)  # (a binary: each run), else copied
-                if kept is None:  # in the kernel from the file
+                found = kept.bytes_of(content) if kept is not None else None  # (a binary:
+                if found is None:  # each run), else copied in the kernel from the file
                     source = os.open(content, os.O_RDONLY | os.O_CLOEXEC)
                     mode = os.fstat(source).st_mode
                 else:
-                    mode, content = kept
+                    mode, content = found
             try:
                 out = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
                               | os.O_CLOEXEC, 0o755 if mode & 0o111 else 0o644, dir_fd=fd)

@@ -1,6 +1,7 @@
 """Host files placed in /box are written from memory while they are unchanged
 (``sandbox._hostfiles``): a changed file, one changed too recently to be trusted, and one too
-big are read from the file again; the memory they take is bounded."""
+big are read from the file again; the memory they take is bounded, and a box's goes when it
+closes."""
 
 from __future__ import annotations
 
@@ -21,32 +22,54 @@ def _settled(path, data: bytes, mode: int = 0o644):
 
 
 def test_an_unchanged_file_is_read_once_and_a_changed_one_again(tmp_path):
+    kept = _hostfiles.Kept()
     path = _settled(tmp_path / "prog", b"\x7fELF one", 0o755)
-    mode, first = _hostfiles.kept_bytes(path)
+    mode, first = kept.bytes_of(path)
     assert first == b"\x7fELF one" and mode & 0o111
-    assert _hostfiles.kept_bytes(path)[1] is first  # from memory: the same object
+    assert kept.bytes_of(path)[1] is first  # from memory: the same object
     path.write_bytes(b"\x7fELF two")  # same inode, same size, just now
-    assert _hostfiles.kept_bytes(path) is None  # too recent to trust: copy it from the file
+    assert kept.bytes_of(path) is None  # too recent to trust: copy it from the file
     time.sleep(_hostfiles.RACY_NS / 1e9 + 0.01)
-    assert _hostfiles.kept_bytes(path)[1] == b"\x7fELF two"
+    assert kept.bytes_of(path)[1] == b"\x7fELF two"
     (tmp_path / "other").write_bytes(b"\x7fELF six")
     os.replace(tmp_path / "other", path)  # another inode at that path
     time.sleep(_hostfiles.RACY_NS / 1e9 + 0.01)
-    assert _hostfiles.kept_bytes(path)[1] == b"\x7fELF six"
+    assert kept.bytes_of(path)[1] == b"\x7fELF six"
 
 
 def test_a_file_too_big_is_not_kept_and_the_memory_is_bounded(tmp_path, monkeypatch):
     monkeypatch.setattr(_hostfiles, "MAX_FILE", 1000)
     monkeypatch.setattr(_hostfiles, "MAX_BYTES", 2500)
+    kept_files = _hostfiles.Kept()
     big = _settled(tmp_path / "big", b"b" * 1001)
-    assert _hostfiles.kept_bytes(big) is None
+    assert kept_files.bytes_of(big) is None
     files = [_settled(tmp_path / f"f{i}", bytes([65 + i]) * 1000) for i in range(3)]
-    kept = [_hostfiles.kept_bytes(f)[1] for f in files]
-    assert _hostfiles._kept.size <= 2500
-    assert str(files[0]) not in _hostfiles._kept.files  # the least recently placed went
-    assert _hostfiles.kept_bytes(files[2])[1] is kept[2]
+    kept = [kept_files.bytes_of(f)[1] for f in files]
+    assert kept_files.size <= 2500
+    assert str(files[0]) not in kept_files.files  # the least recently placed went
+    assert kept_files.bytes_of(files[2])[1] is kept[2]
 
 
 def test_a_file_that_is_gone_is_an_error_as_before(tmp_path):
     with pytest.raises(FileNotFoundError):
-        _hostfiles.kept_bytes(tmp_path / "missing")
+        _hostfiles.Kept().bytes_of(tmp_path / "missing")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root")
+def test_a_box_keeps_its_files_while_open_and_drops_them_when_closed(tmp_path):
+    from sandbox import SandboxSpec, Status, open_box
+    from sandbox.box import _reaper
+
+    data = _settled(tmp_path / "data", b"kept\n" * 1000)
+    spec = SandboxSpec(("sh", "-c", "wc -c < /box/data"), files=(("data", data),))
+    box = open_box()
+    try:
+        for _ in range(3):
+            out = box.run(spec)
+            assert out.status is Status.OK and out.stdout == b"5000\n", out
+        files = box._ahead.files
+        assert str(data) in files.files and files.size == 5000
+    finally:
+        box.close()
+    _reaper.drain()
+    assert files.size == 0 and not files.files

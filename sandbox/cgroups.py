@@ -1,15 +1,18 @@
 """Box cgroups: detect the host's cgroup version once, then one backend with the same verbs.
 
-Both backends (``cgroup_v1.V1``, ``cgroup_v2.V2``) offer: ``create(name)``, ``apply_limits``,
-``share_dir``/``remove_shares`` (a slot's cpu weight: v1 only, see there; v2 weighs each
-run's cgroup), ``pin_dir``/``remove_pins`` (the cpuset of the runs pinned to a CPU: v1 only,
-joined with the run's other cgroups; v2 pins each run's cgroup in ``apply_limits``),
-``attach_fds`` (v1: the ``tasks`` files the program's process joins through by writing ``0``;
-v2: the cgroup's directory, which it is forked into with ``clone3(CLONE_INTO_CGROUP)``), ``figures`` (the CPU time, peak memory and OOM kill files, kept open for a
-run: ``cgroupfs.Figures``), ``stats`` (the same, read once), ``kill``, ``remove`` (and ``existing``, ``names`` to find what a crashed judge left).
-Box cgroups are created
-beneath the cgroup the judge itself runs in (per controller, from ``/proc/self/cgroup``) or beneath ``JUDGEBOX_CGROUP_PARENT``
-(a path relative to each hierarchy's root); the judge never moves a process out of that
+Both backends (``cgroup_v1.V1``, ``cgroup_v2.V2``) offer: ``create(name, keep=None)`` (v1
+takes a reusable box's pids and cpuacct directories from its kept group ``keep``, reset),
+``apply_limits``, ``share_dir``/``remove_shares`` (a slot's cpu weight: v1 only, see there;
+v2 weighs each run's cgroup), ``pin_dir``/``remove_pins`` (the cpuset of the runs pinned to a
+CPU: v1 only, joined with the run's other cgroups; v2 pins each run's cgroup in
+``apply_limits``), ``attach_fds`` (v1: the ``tasks`` files the program's process joins
+through by writing ``0``; v2: the cgroup's directory, which it is forked into with
+``clone3(CLONE_INTO_CGROUP)``), ``figures`` (the CPU time, peak memory and OOM kill files,
+kept open for a run: ``cgroupfs.Figures``), ``stats`` (the same, read once), ``kill``,
+``remove`` (and ``existing``, ``names`` to find what a crashed judge left). Box cgroups are
+created beneath the cgroup the judge itself runs in (per controller, from
+``/proc/self/cgroup``) or beneath ``JUDGEBOX_CGROUP_PARENT`` (a path relative to each
+hierarchy's root); the judge never moves a process out of that
 subtree, and the supervisor itself stays outside every box cgroup.
 """
 

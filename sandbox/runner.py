@@ -254,11 +254,10 @@ def prepare_cgroup(host: _Host, name: str, cpu: int | None, keep: str | None = N
     the backend keeps one: ``cgroup_v1.V1.create``) and open for its program to join; its
     limits and /box are :func:`complete`'s."""
     cg = dataclasses.replace(host.cgroups.create(name, keep), cpu=cpu)
-    figures = join = None
+    figures = None
     try:
         figures = host.cgroups.figures(cg)
-        join = host.cgroups.attach_fds(cg)
-        return Prepared(cg, join, figures)
+        return Prepared(cg, host.cgroups.attach_fds(cg), figures)
     except BaseException:
         if figures is not None:
             figures.close()

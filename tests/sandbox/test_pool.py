@@ -153,6 +153,41 @@ def test_no_box_is_started_while_a_run_is_under_way(pool):
     assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())
 
 
+def _waits(thread: threading.Thread) -> int:
+    """How many times ``thread`` has given up its CPU to wait (voluntary context switches)."""
+    with open(f"/proc/self/task/{thread.native_id}/status") as f:
+        return int(next(line for line in f if line.startswith("voluntary_ctxt_switches"))
+                   .split()[1])
+
+
+def test_the_runs_of_a_box_do_not_wake_the_pools_thread(pool):
+    """Between the back-to-back runs of one box (a judgement's tests) the pool's thread sleeps
+    while the pool has every box it should: woken at every run's end, it took the lock and
+    the GIL between every two runs. A kind that waits for the runs' end for a box is still
+    refilled then."""
+    run(sh("true"))
+    run(sh("true"))
+    assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())
+    box = open_box()  # taken with no run under way: replaced at once
+    try:
+        assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind() and not pool.building)
+        before = _waits(pool._thread)
+        for _ in range(50):
+            assert box.run(sh("true")).status is Status.OK
+        assert _waits(pool._thread) == before
+        with pool.running():  # a box taken during a run: due when the runs end
+            taken = open_box()
+            assert _wait_for(lambda: pool._due)
+        taken.close()
+        assert _wait_for(lambda: _idle(pool) == boxes.pool_per_kind())
+        before = _waits(pool._thread)
+        for _ in range(50):
+            assert box.run(sh("true")).status is Status.OK
+        assert _waits(pool._thread) == before
+    finally:
+        box.close()
+
+
 def test_the_pool_is_capped_the_least_recently_asked_kinds_go_first(pool, tmp_path):
     """More kinds than the cap allows: the most recently asked kinds keep their boxes, the
     process never holds more than ``JUDGEBOX_POOL_MAX`` idle ones."""

@@ -43,17 +43,20 @@ class Figures:
     and 63 us opened, read and closed on each run (v1, measured on the development machine).
     Its holder closes it (:meth:`close`) before the cgroup is removed."""
 
-    def __init__(self, name: str, files: tuple[tuple[str | None, bytes | None, int], ...]) -> None:
-        """``files``: for CPU time, peak memory and OOM kills, each (the file's path or None:
-        not there, read as 0; the key of its line or None: the whole file is the number; the
-        factor to the figure's unit)."""
+    def __init__(self, name: str,
+                 files: tuple[tuple[str | int | None, bytes | None, int], ...]) -> None:
+        """``files``: for CPU time, peak memory and OOM kills, each (the file's path, opened
+        here; or an fd open for reading that its holder keeps open longer, read but not
+        closed here; or None: not there, read as 0; the key of its line or None: the whole
+        file is the number; the factor to the figure's unit)."""
         self.name = name
         self._fds: list[int] = []
         self._files: list[tuple[int, bytes | None, int]] = []
         try:
-            for path, key, factor in files:
-                fd = -1 if path is None else os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-                if fd >= 0:
+            for source, key, factor in files:
+                fd = source if isinstance(source, int) else -1
+                if isinstance(source, str):
+                    fd = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
                     self._fds.append(fd)
                 self._files.append((fd, key, factor))
         except OSError as exc:

@@ -9,7 +9,8 @@ when it was read (every write changes ctime, and no process can set it back), wi
 change more than two ticks of the coarse clock file times come from before the read began. A
 write just after a read could leave all five as they were (git calls such a file "racily
 clean"), so a file changed that recently is copied from the file, not kept. The same test
-decides whether a ``/box`` made ahead still holds a run's files (``box._Ahead``).
+decides whether a ``/box`` made ahead can be trusted to hold a run's files (``box._Ahead``,
+``runner._prepare_box``).
 
 The bytes are a reusable box's (``box._Ahead`` holds a :class:`Kept`), dropped when it
 closes: a judgement's box keeps its binary for its tests, and nothing outlives the
@@ -67,16 +68,16 @@ class Kept:
             collections.OrderedDict()
         self.size = 0
 
-    def bytes_of(self, path: Path) -> tuple[int, bytes] | None:
-        """The host file's mode and bytes, from memory while it is unchanged (read now and
-        kept if it was not, when it may be); None: copy it from the file."""
+    def bytes_of(self, path: Path) -> tuple[tuple, int, bytes] | None:
+        """The host file's identity, mode and bytes, from memory while it is unchanged (read
+        now and kept if it was not, when it may be); None: copy it from the file."""
         st = os.stat(path)
         key = identity(st)
         with self._lock:
             entry = self.files.get(str(path))
             if entry is not None and entry[0] == key:
                 self.files.move_to_end(str(path))
-                return entry[1], entry[2]
+                return entry
         began = time.time_ns()
         if st.st_size > MAX_FILE or not unchanged_since(st, began):
             return None
@@ -89,7 +90,7 @@ class Kept:
         if not same or len(data) != st.st_size:
             return None  # changed while it was read: copied from the file this time
         self._put(str(path), key, st.st_mode, data)
-        return st.st_mode, data
+        return key, st.st_mode, data
 
     def clear(self) -> None:
         """Drop every kept file."""

@@ -316,15 +316,6 @@ class Box:
             fds.close()
 
 
-@dataclass
-class _Ready:
-    """What :class:`_Ahead` made (``prepared``), and the key of the files its /box holds
-    (None: none a run may take)."""
-
-    prepared: runner.Prepared
-    files: tuple | None
-
-
 class _Ahead:
     """A box's next run, prepared while the current one runs: its cgroup (created, limited and
     open for the program to join) and its /box (a detached tmpfs holding the spec's files),
@@ -334,9 +325,9 @@ class _Ahead:
     next run takes the cgroup only if its limits are the same, and the /box only if its files
     are too (a host file: the same inode, size, mtime and ctime as when it was copied, and
     changed last before the copy began by more than two ticks of the coarse clock file times
-    come from, or a write just after the copy could leave them as they were: such a "racily
-    clean" file, git's term, gets no /box made ahead); what it does not take goes, and is made
-    anew. It also removes the cgroups of the runs before (empty: their processes were all
+    come from, or a write just after the copy could leave them as they were: the /box of such
+    a "racily clean" file, git's term, is not taken; ``runner._prepare_box`` tells); what it
+    does not take goes, and is made anew. It also removes the cgroups of the runs before (empty: their processes were all
     reaped). Nothing a run can see is shared: each run still has a cgroup and a /box of its
     own, made for it alone. A box of the pool has its first run's cgroup made with it
     (:meth:`blank`): only the limits, the CPU and the /box are left for the run to make.
@@ -349,7 +340,7 @@ class _Ahead:
     def __init__(self, box: "Box") -> None:
         self._box = box
         self._serial = 0
-        self._ready: _Ready | None = None
+        self._ready: runner.Prepared | None = None
         self._retired: list[cgroups.BoxCgroup] = []
         self._groups: set[str] = set()  # the kept groups its runs took (cgroup_v1.V1.create)
         self.files = _hostfiles.Kept()  # its runs' host files (sandbox._hostfiles)
@@ -376,27 +367,26 @@ class _Ahead:
         a CPU's cpuset is only there while its lease is held, and an idle box holds none.)"""
         try:
             name, keep = self.names()
-            self._ready = _Ready(runner.prepare_cgroup(runner._host(), name, None, keep), None)
+            self._ready = runner.prepare_cgroup(runner._host(), name, None, keep)
         except Exception:  # noqa: BLE001 - a guess that failed: the run prepares its own
             return
 
     def take(self, spec: SandboxSpec) -> runner.Prepared | None:
         """What was prepared, if it fits ``spec`` (its /box only if it holds the spec's files;
         else it has none: ``runner.complete`` makes what is missing); None if nothing fits."""
-        ready, self._ready = self._ready, None
-        if ready is None:
+        prepared, self._ready = self._ready, None
+        if prepared is None:
             return None
-        prepared = ready.prepared
         if prepared.limits not in (None, spec.limits):
             self._discard(prepared)
             return None
         try:
-            fits = prepared.box_fd >= 0 and ready.files == _files_key(spec)
+            fits = prepared.box_files is not None and prepared.box_files == _files_key(spec)
         except OSError:
             fits = False  # a file of the spec is gone: the run's own preparation will say so
         if not fits and prepared.box_fd >= 0:
             os.close(prepared.box_fd)
-            prepared.box_fd = -1
+            prepared.box_fd, prepared.box_files = -1, None
         return prepared
 
     def retire(self, cg: cgroups.BoxCgroup) -> None:
@@ -407,9 +397,9 @@ class _Ahead:
     def close(self) -> None:
         """Throw away what was prepared, remove every cgroup (the kept groups last: called
         once the box's processes are gone)."""
-        ready, self._ready = self._ready, None
-        if ready is not None:
-            self._discard(ready.prepared)
+        prepared, self._ready = self._ready, None
+        if prepared is not None:
+            self._discard(prepared)
         self._remove_retired()
         host = runner._host()
         while self._groups:
@@ -425,23 +415,8 @@ class _Ahead:
             self._remove_retired()
             slot = self._box._slot
             assert slot is not None
-            host = runner._host()
-            began = time.time_ns()
-            files: tuple | None = _files_key(spec)
-            if any(max(item[-2:]) >= began - _hostfiles.RACY_NS for item in files
-                   if len(item) > 2):
-                files = None  # racily clean: its copy could not be trusted
-            prepared = runner.prepare_run(spec, slot, host, name, box=files is not None,
-                                          cpu=self._box._cpu, keep=keep, kept=self.files)
-            if files is not None:
-                try:  # no file of the spec changed while it was copied
-                    same = _files_key(spec) == files
-                except OSError:
-                    same = False
-                if not same:
-                    os.close(prepared.box_fd)
-                    files, prepared.box_fd = None, -1
-            self._ready = _Ready(prepared, files)
+            self._ready = runner.prepare_run(spec, slot, runner._host(), name,
+                                             cpu=self._box._cpu, keep=keep, kept=self.files)
         except Exception:  # noqa: BLE001 - a guess that failed: the next run prepares its own
             return
 
@@ -452,8 +427,9 @@ class _Ahead:
 
 
 def _files_key(spec: SandboxSpec) -> tuple:
-    """What a prepared /box depends on: each file's content (bytes) or identity (a host file:
-    device, inode, size, mtime and ctime; a write changes ctime)."""
+    """What a run's /box must hold, in the form ``runner._prepare_box`` says what a /box holds:
+    each file's content (bytes) or identity (a host file: device, inode, size, mtime and
+    ctime; a write changes ctime)."""
     files = []
     for name, content in spec.files:
         if isinstance(content, Path):

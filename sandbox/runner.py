@@ -21,6 +21,7 @@ import select
 import signal
 import socket
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -231,21 +232,22 @@ def _run_once(spec: SandboxSpec, root: mounts.RootPlan, slot: slots.Slot, host: 
 class Prepared:
     """What a run needs before its order, owned by whoever holds it: its cgroup, the cgroup
     files its program joins it through (open: ``Backend.attach_fds``), its figure files (open:
-    ``Backend.figures``), the limits written to it (None: none yet) and its /box (-1: none
-    yet)."""
+    ``Backend.figures``), the limits written to it (None: none yet), its /box (-1: none yet)
+    and what that holds (``box_files``: see :func:`_prepare_box`)."""
 
     cg: cgroups.BoxCgroup
     join: list[int]
     figures: cgroups.Figures
     limits: Limits | None = None
     box_fd: int = -1
+    box_files: tuple | None = None
 
     def close(self) -> None:
         """Close its fds (its cgroup stays: the holder removes it)."""
         for fd in (*self.join, self.box_fd):
             if fd >= 0:
                 os.close(fd)
-        self.join, self.box_fd = [], -1
+        self.join, self.box_fd, self.box_files = [], -1, None
         self.figures.close()
 
 
@@ -266,12 +268,11 @@ def prepare_cgroup(host: _Host, name: str, cpu: int | None, keep: str | None = N
 
 
 def complete(prepared: Prepared, spec: SandboxSpec, slot: slots.Slot, host: _Host,
-             cpu: int | None, *, box: bool = True,
-             kept: _hostfiles.Kept | None = None) -> Prepared:
+             cpu: int | None, *, kept: _hostfiles.Kept | None = None) -> Prepared:
     """What ``prepared`` lacks for ``spec`` on ``cpu``, made now: its limits, its /box (a
-    detached tmpfs holding the spec's files; not without ``box``), and its pinning if it was
-    made without (a first run's cgroup, made with its box ahead of the CPU lease:
-    ``box._Ahead.blank``). On failure its fds are closed and its cgroup removed."""
+    detached tmpfs holding the spec's files), and its pinning if it was made without (a first
+    run's cgroup, made with its box ahead of the CPU lease: ``box._Ahead.blank``). On failure
+    its fds are closed and its cgroup removed."""
     try:
         if prepared.cg.cpu != cpu:
             if prepared.cg.cpu is None and cpu is not None and prepared.limits is None:
@@ -289,8 +290,8 @@ def complete(prepared: Prepared, spec: SandboxSpec, slot: slots.Slot, host: _Hos
             host.cgroups.apply_limits(prepared.cg, limits.memory_kib * 1024, limits.processes,
                                       prepared.cg.cpu)
             prepared.limits = limits
-        if box and prepared.box_fd < 0:
-            prepared.box_fd = _prepare_box(spec, slot.uid, slot.gid, kept)
+        if prepared.box_fd < 0:
+            prepared.box_fd, prepared.box_files = _prepare_box(spec, slot.uid, slot.gid, kept)
         return prepared
     except BaseException:
         prepared.close()
@@ -299,12 +300,11 @@ def complete(prepared: Prepared, spec: SandboxSpec, slot: slots.Slot, host: _Hos
 
 
 def prepare_run(spec: SandboxSpec, slot: slots.Slot, host: _Host, name: str, *,
-                box: bool = True, cpu: int | None = None, keep: str | None = None,
+                cpu: int | None = None, keep: str | None = None,
                 kept: _hostfiles.Kept | None = None) -> Prepared:
     """What a run needs before its order, all made now (:class:`Prepared`; ``kept``: the
     host files' bytes a reusable box keeps, ``sandbox._hostfiles``)."""
-    return complete(prepare_cgroup(host, name, cpu, keep), spec, slot, host, cpu, box=box,
-                    kept=kept)
+    return complete(prepare_cgroup(host, name, cpu, keep), spec, slot, host, cpu, kept=kept)
 
 
 @functools.lru_cache(maxsize=64)
@@ -380,43 +380,72 @@ def _box_tmpfs(options: dict[str, str]) -> int:
 
 
 def _prepare_box(spec: SandboxSpec, uid: int, gid: int,
-                 kept: _hostfiles.Kept | None = None) -> int:
+                 kept: _hostfiles.Kept | None = None) -> tuple[int, tuple | None]:
     """A detached tmpfs for /box, owned by the box uid, holding the caller's files (a host
-    file from ``kept`` while it is unchanged, if given: ``sandbox._hostfiles``)."""
+    file from ``kept`` while it is unchanged, if given: ``sandbox._hostfiles``), and what it
+    holds, for ``box._Ahead`` to tell whether a later run's files are the same: each file's
+    name with its bytes, or with a host file's path and identity (``_hostfiles.identity``);
+    None when a host file changed while it was copied, or too recently before to tell
+    (``_hostfiles.unchanged_since``)."""
     kib = spec.limits.box_kib
     fd = _box_tmpfs({"size": f"{kib}k", "nr_inodes": "16384", "mode": "0755",
                      "uid": str(uid), "gid": str(gid)})
+    holds: list[tuple] = []
+    trusted = True
     try:
         for name, content in spec.files:
-            source, mode = -1, 0
-            if isinstance(content, Path):  # a host file: from memory while it is unchanged
-                found = kept.bytes_of(content) if kept is not None else None  # (a binary:
-                if found is None:  # each run), else copied in the kernel from the file
-                    source = os.open(content, os.O_RDONLY | os.O_CLOEXEC)
-                    mode = os.fstat(source).st_mode
-                else:
-                    mode, content = found
-            try:
-                out = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-                              | os.O_CLOEXEC, 0o755 if mode & 0o111 else 0o644, dir_fd=fd)
-                try:
-                    os.fchown(out, uid, gid)
-                    if source >= 0:
-                        while os.sendfile(out, source, None, 1 << 30):
-                            pass
-                    else:
-                        view = memoryview(content)
-                        while view:
-                            view = view[os.write(out, view):]
-                finally:
-                    os.close(out)
-            finally:
-                if source >= 0:
-                    os.close(source)
+            if not isinstance(content, Path):
+                _place(fd, name, uid, gid, content, 0o644)
+                holds.append((name, bytes(content)))
+                continue
+            # a host file (a binary: each run): from memory while it is unchanged, else
+            # copied in the kernel from the file
+            found = kept.bytes_of(content) if kept is not None else None
+            if found is not None:
+                identity, mode, data = found
+                _place(fd, name, uid, gid, data, mode)
+            else:
+                identity = _copy_host_file(fd, name, uid, gid, content)
+            trusted = trusted and identity is not None
+            holds.append((name, str(content), *(identity or ())))
     except OSError as exc:
         os.close(fd)
         raise SpecError(f"cannot place the box's files (box size {kib} KiB): {exc}") from exc
-    return fd
+    return fd, tuple(holds) if trusted else None
+
+
+def _copy_host_file(box_fd: int, name: str, uid: int, gid: int, path: Path) -> tuple | None:
+    """Copy a host file into /box (``sendfile``); the identity of what was copied, or None
+    when the file changed while it was copied, or too recently before to tell."""
+    source = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        st = os.fstat(source)
+        began = time.time_ns()
+        _place(box_fd, name, uid, gid, source, st.st_mode)
+        identity = _hostfiles.identity(st)
+        unchanged = _hostfiles.identity(os.fstat(source)) == identity \
+            and _hostfiles.unchanged_since(st, began)
+        return identity if unchanged else None
+    finally:
+        os.close(source)
+
+
+def _place(box_fd: int, name: str, uid: int, gid: int, content: bytes | int, mode: int) -> None:
+    """Write a file of /box, the box uid's, executable if ``mode`` is: ``content`` its bytes,
+    or an fd to copy them from (to its end)."""
+    out = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                  0o755 if mode & 0o111 else 0o644, dir_fd=box_fd)
+    try:
+        os.fchown(out, uid, gid)
+        if isinstance(content, int):
+            while os.sendfile(out, content, None, 1 << 30):
+                pass
+        else:
+            view = memoryview(content)
+            while view:
+                view = view[os.write(out, view):]
+    finally:
+        os.close(out)
 
 
 def _input(path: str | None) -> int:

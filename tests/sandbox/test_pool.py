@@ -111,7 +111,7 @@ def test_a_process_that_ends_without_closing_its_prepared_boxes_leaves_nothing(
             run(sh("true"))
             code = 0 if _wait_for(lambda: _idle(boxes._pool) == boxes.pool_per_kind()) else 2
             held = [path for box in boxes._pool._idle[("default", ())]
-                    for path in box._ahead._ready.prepared.cg.paths.values()]
+                    for path in box._ahead._ready.cg.paths.values()]
             os.write(w, "\n".join(held).encode())
         finally:
             os._exit(code)

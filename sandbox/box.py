@@ -327,9 +327,9 @@ class _Ahead:
     changed last before the copy began by more than two ticks of the coarse clock file times
     come from, or a write just after the copy could leave them as they were: the /box of such
     a "racily clean" file, git's term, is not taken; ``runner._prepare_box`` tells); what it
-    does not take goes, and is made anew. It also removes the cgroups of the runs before (empty: their processes were all
-    reaped). Nothing a run can see is shared: each run still has a cgroup and a /box of its
-    own, made for it alone. A box of the pool has its first run's cgroup made with it
+    does not take goes, and is made anew. It also removes the cgroups of the runs before
+    (empty: their processes were all reaped). Nothing a run can see is shared: each run still
+    has a cgroup and a /box of its own, made for it alone. A box of the pool has its first run's cgroup made with it
     (:meth:`blank`): only the limits, the CPU and the /box are left for the run to make.
 
     It runs in the caller's thread, between sending the order and watching the run: a thread

@@ -10,7 +10,8 @@ box cleared after) and the supervisor's (Python: the run's cgroup made, limited 
 figures, the removal). This bench opens a real box with judgebox, then hands the box's two
 sockets to a small C program that plays the supervisor's half as ``sandbox/box.py`` and
 ``sandbox/runner.py`` do (the same system calls on the same files, in the same order; the
-cgroup files written as ``sandbox/cgroup_v1.py`` / ``cgroup_v2.py`` write them), with no
+cgroup files written as ``sandbox/cgroup_v1.py`` / ``cgroup_v2.py`` write them, v1's kept
+groups and their open files included; the binary written from memory), with no
 Python; it leaves out the watch's limit checks and the verdict, which a ``return 0`` program
 never reaches, so its figure is a bound. What is left over bare fork+exec is then what the
 layers cost, not the language of the supervisor.
@@ -54,11 +55,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sandbox  # noqa: E402
-from sandbox import runner  # noqa: E402
+from sandbox import cgroup_v1, runner  # noqa: E402
 from warm_bound import build, parse_args  # noqa: E402
 
 DRIVER = r"""
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -78,12 +80,16 @@ DRIVER = r"""
  * The recipe: lines "mkdir PATH", "write PATH VALUE", "join PATH" (O_WRONLY), "joindir PATH"
  * (O_DIRECTORY), "stat PATH", "box OPTIONS" (key=value,...), with %s the run's serial. */
 #define MAXL 64
-static char kind[MAXL][16], path[MAXL][512], value[MAXL][512];
+static char kind[MAXL][16], path[MAXL][512], value[MAXL][512], value2[MAXL][512];
 static int nlines;
 static char order[65536];
 static ssize_t order_len;
 static int control, orders;
 static const char *binary, *stdin_file;
+static char *binary_data; static size_t binary_size; /* the binary's bytes, kept in memory */
+/* kept directories (v1 pids and cpuacct, as cgroup_v1.V1._reuse): made and their files opened
+ * on first use, kept open; [line][parity] */
+static int kept_fd[MAXL][2][3]; static int kept_open[MAXL][2];
 
 static long long now(void) {
     struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t);
@@ -103,6 +109,43 @@ static void write_file(const char *p, const char *v) {
 }
 
 struct prepared { long serial; int join[8], njoin, box; };
+
+/* "kept PATH KIND [VALUE]" (%k: d0 or d1 by the serial's parity): pids: tasks, pids.current,
+ * pids.max (VALUE written each run); cpuacct: tasks, cpuacct.usage (0 written each run) */
+static void kept(int line, long serial, struct prepared *p) {
+    int k = serial % 2; char dir[512], file[600], data[64];
+    const char *at = strstr(path[line], "%k");
+    sprintf(dir, "%.*sd%d%s", (int)(at - path[line]), path[line], k, at + 2);
+    int pids = !strcmp(value[line], "pids");
+    if (!kept_open[line][k]) {
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST) die(dir);
+        const char *names[] = {"tasks", pids ? "pids.current" : "cpuacct.usage", "pids.max"};
+        int flags[] = {O_WRONLY, pids ? O_RDONLY : O_RDWR, O_WRONLY};
+        for (int i = 0; i < (pids ? 3 : 2); i++) {
+            snprintf(file, sizeof file, "%s/%s", dir, names[i]);
+            if ((kept_fd[line][k][i] = open(file, flags[i] | O_CLOEXEC)) < 0) die(file);
+        }
+        kept_open[line][k] = 1;
+    }
+    if (pids) {
+        if (pread(kept_fd[line][k][1], data, sizeof data, 0) < 0) die("pids.current");
+        if (atoi(data)) { fprintf(stderr, "a task left in %s\n", dir); exit(2); }
+        if (write(kept_fd[line][k][2], value2[line], strlen(value2[line])) < 0) die("pids.max");
+    } else if (write(kept_fd[line][k][1], "0", 1) < 0) die("cpuacct.usage");
+    p->join[p->njoin++] = dup(kept_fd[line][k][0]);
+}
+
+static void kept_close(void) { /* and remove the kept directories */
+    char dir[512];
+    for (int line = 0; line < nlines; line++)
+        for (int k = 0; k < 2; k++) {
+            if (!kept_open[line][k]) continue;
+            for (int i = 0; i < (strcmp(value[line], "pids") ? 2 : 3); i++) close(kept_fd[line][k][i]);
+            const char *at = strstr(path[line], "%k");
+            sprintf(dir, "%.*sd%d%s", (int)(at - path[line]), path[line], k, at + 2);
+            if (rmdir(dir) < 0) die(dir);
+        }
+}
 
 static int new_tmpfs(const char *options) {
     int fs = syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
@@ -129,6 +172,7 @@ static void prepare(struct prepared *p, long serial, int uid, int gid) {
         fill(buf, path[i], serial);
         if (!strcmp(kind[i], "mkdir")) { if (mkdir(buf, 0755) < 0) die(buf); }
         else if (!strcmp(kind[i], "write")) write_file(buf, value[i]);
+        else if (!strcmp(kind[i], "kept")) kept(i, serial, p);
         else if (!strcmp(kind[i], "join")) {
             if ((p->join[p->njoin++] = open(buf, O_WRONLY | O_CLOEXEC)) < 0) die(buf);
         } else if (!strcmp(kind[i], "joindir")) {
@@ -139,13 +183,17 @@ static void prepare(struct prepared *p, long serial, int uid, int gid) {
     for (int i = 0; i < nlines; i++) {
         if (strcmp(kind[i], "box")) continue;
         p->box = new_tmpfs(path[i]);
-        int src = open(binary, O_RDONLY | O_CLOEXEC);
-        if (src < 0) die(binary);
+        struct stat st; /* the binary unchanged (as sandbox._hostfiles checks), from memory */
+        if (stat(binary, &st) < 0) die(binary);
         int out = openat(p->box, "t", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0755);
         if (out < 0) die("box file");
         if (fchown(out, uid, gid) < 0) die("fchown");
-        while (sendfile(out, src, NULL, 1 << 30) > 0) {}
-        close(out); close(src);
+        for (size_t done = 0; done < binary_size; ) {
+            ssize_t n = write(out, binary_data + done, binary_size - done);
+            if (n <= 0) die("box file write");
+            done += n;
+        }
+        close(out);
     }
     t_cgroup = t1 - t0; t_box = now() - t1;
 }
@@ -162,6 +210,12 @@ static void discard(struct prepared *p) { /* the cgroup's dirs, deepest first */
 static long long read_stats(long serial) {
     char buf[512], data[4096]; long long sum = 0;
     for (int i = 0; i < nlines; i++) {
+        if (!strcmp(kind[i], "kept") && strcmp(value[i], "pids")) { /* its CPU time, kept open */
+            ssize_t n = pread(kept_fd[i][serial % 2][1], data, sizeof data - 1, 0);
+            if (n < 0) die("cpuacct.usage");
+            data[n] = 0; sum += atoll(data);
+            continue;
+        }
         if (strcmp(kind[i], "stat")) continue;
         fill(buf, path[i], serial);
         int fd = open(buf, O_RDONLY | O_CLOEXEC);
@@ -260,10 +314,17 @@ int main(int argc, char **argv) {
     char line[1200];
     while (fgets(line, sizeof line, f) && nlines < MAXL) {
         line[strcspn(line, "\n")] = 0;
-        value[nlines][0] = 0;
-        if (sscanf(line, "%15s %511s %511s", kind[nlines], path[nlines], value[nlines]) >= 2)
+        value[nlines][0] = value2[nlines][0] = 0;
+        if (sscanf(line, "%15s %511s %511s %511s", kind[nlines], path[nlines], value[nlines],
+                   value2[nlines]) >= 2)
             nlines++;
     }
+    fclose(f);
+    f = fopen(binary, "rb");
+    if (!f) die(binary);
+    fseek(f, 0, SEEK_END); binary_size = ftell(f); fseek(f, 0, SEEK_SET);
+    binary_data = malloc(binary_size);
+    if (fread(binary_data, 1, binary_size, f) != binary_size) die("read the binary");
     fclose(f);
     long long start = now();
     if (!strcmp(mode, "bare")) {
@@ -300,9 +361,11 @@ int main(int argc, char **argv) {
         close(ahead.box);
         for (int k = 0; k < ahead.njoin; k++) close(ahead.join[k]);
         discard(&ahead);
+        kept_close();
         printf("total %lld\n", end - start);
         return 0;
     }
+    kept_close();
     printf("total %lld\n", now() - start);
     return 0;
 }
@@ -322,19 +385,27 @@ def recipe(host, slot, cpu, limits: sandbox.Limits) -> str:
     memory, pids = limits.memory_kib * 1024, limits.processes
     lines = []
     if cg.version == 1:
+        # the run's memory directory made for it; its pids and cpuacct ones from one of two
+        # groups kept open across runs (cgroup_v1.V1.create and _reuse; the driver's are
+        # named d0 and d1, not the box's own k0 and k1)
         paths = cg.existing(name).paths
-        for path in paths.values():
-            lines.append(f"mkdir {path}")
         mem = paths["memory"]
+        kept = [c for c in cgroup_v1.KEPT
+                if c in cg.parents and cg.parents[c] != cg.parents["memory"]]
+        lines += [f"mkdir {p}" for c, p in paths.items() if c not in kept]
+        lines += [f"kept {cg.parents[c].rstrip('/')}/judgebox-{slot.index}.%k {c} {pids}"
+                  for c in kept]
         lines += [f"write {mem}/memory.limit_in_bytes {memory}"]
         if os.path.exists(os.path.join(cg.parents["memory"], "memory.memsw.limit_in_bytes")):
             lines.append(f"write {mem}/memory.memsw.limit_in_bytes {memory}")
-        lines += [f"write {mem}/memory.oom_control 0", f"write {paths['pids']}/pids.max {pids}"]
+        lines.append(f"write {mem}/memory.oom_control 0")
+        lines += [f"write {paths[c]}/pids.max {pids}" for c in ("pids",) if c not in kept]
         if cpu is not None and cg.pin_dir(cpu):
             lines.append(f"join {cg.pin_dir(cpu)}/tasks")
-        lines += [f"join {p}/tasks" for p in paths.values()]
-        lines += [f"stat {paths['cpuacct']}/cpuacct.usage",
-                  f"stat {mem}/memory.max_usage_in_bytes", f"stat {mem}/memory.oom_control"]
+        lines += [f"join {p}/tasks" for c, p in paths.items() if c not in kept]
+        lines += [f"stat {paths['cpuacct']}/cpuacct.usage" for c in ("cpuacct",)
+                  if c not in kept]
+        lines += [f"stat {mem}/memory.max_usage_in_bytes", f"stat {mem}/memory.oom_control"]
     else:  # (not run here: this machine's box cgroups are v1)
         path = cg.existing(name).paths["unified"]
         parent = os.path.dirname(path)
@@ -391,8 +462,10 @@ def main() -> None:
                 serial += args.runs + 1
                 if out.returncode:  # its cgroups (empty, or their program killed) go first
                     for name in host.cgroups.names():
-                        if (name.startswith(f"judgebox-{slot.index}.")
-                                and int(name.split(".")[1]) >= FIRST_SERIAL):
+                        suffix = name.partition(f"judgebox-{slot.index}.")[2]
+                        if name.startswith(f"judgebox-{slot.index}.") and (
+                                suffix in ("d0", "d1")
+                                or suffix.isdigit() and int(suffix) >= FIRST_SERIAL):
                             host.cgroups.remove(host.cgroups.existing(name))
                     sys.exit(f"bench/warm_floor.py: the C driver failed ({mode}):\n{out.stderr}")
                 return out.stdout.splitlines()

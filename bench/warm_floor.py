@@ -112,10 +112,14 @@ struct prepared { long serial; int join[8], njoin, box; };
 
 /* "kept PATH KIND [VALUE]" (%k: d0 or d1 by the serial's parity): pids: tasks, pids.current,
  * pids.max (VALUE written each run); cpuacct: tasks, cpuacct.usage (0 written each run) */
-static void kept(int line, long serial, struct prepared *p) {
-    int k = serial % 2; char dir[512], file[600], data[64];
+static void kept_dir(char *dir, int line, int k) { /* the line's path, %k made d0 or d1 */
     const char *at = strstr(path[line], "%k");
     sprintf(dir, "%.*sd%d%s", (int)(at - path[line]), path[line], k, at + 2);
+}
+
+static void kept(int line, long serial, struct prepared *p) {
+    int k = serial % 2; char dir[512], file[600], data[64];
+    kept_dir(dir, line, k);
     int pids = !strcmp(value[line], "pids");
     if (!kept_open[line][k]) {
         if (mkdir(dir, 0755) < 0 && errno != EEXIST) die(dir);
@@ -141,8 +145,7 @@ static void kept_close(void) { /* and remove the kept directories */
         for (int k = 0; k < 2; k++) {
             if (!kept_open[line][k]) continue;
             for (int i = 0; i < (strcmp(value[line], "pids") ? 2 : 3); i++) close(kept_fd[line][k][i]);
-            const char *at = strstr(path[line], "%k");
-            sprintf(dir, "%.*sd%d%s", (int)(at - path[line]), path[line], k, at + 2);
+            kept_dir(dir, line, k);
             if (rmdir(dir) < 0) die(dir);
         }
 }

@@ -313,6 +313,23 @@ def box_processes():
                                                      else ancestor)
 
 
+def fds_open_in(directory: str) -> int:
+    """How many fds of this process are open on files in ``directory``."""
+    found = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            found += os.path.dirname(os.readlink(f"/proc/self/fd/{fd}")) == directory
+        except FileNotFoundError:
+            pass  # the listing's own fd, closed since
+    return found
+
+
+@pytest.fixture
+def open_in():
+    """``open_in(directory)`` -> how many fds of this process are open on files there."""
+    return fds_open_in
+
+
 # --- canaries outside every box (issue 9): a host file, a directory and a process ----------
 
 class Canary:

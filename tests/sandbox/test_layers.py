@@ -151,18 +151,7 @@ def test_v1_kept_groups_are_reset_for_each_run_and_stay_until_removed():
     assert not any(os.path.exists(p) for p in backend.existing(keep).paths.values())
 
 
-def _open_in(directory: str) -> int:
-    """How many fds of this process are open on files in ``directory``."""
-    found = 0
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            found += os.path.dirname(os.readlink(f"/proc/self/fd/{fd}")) == directory
-        except FileNotFoundError:
-            pass  # the listing's own fd, closed since
-    return found
-
-
-def test_v1_kept_groups_keep_their_files_open_and_are_made_again_if_they_went():
+def test_v1_kept_groups_keep_their_files_open_and_are_made_again_if_they_went(open_in):
     """The files every run uses in a kept group (its reset, ``pids.max``, ``tasks``, its CPU
     time) stay open while it is kept and are closed when it is removed; a kept group that
     went (removed by someone else) is made again for the next run, which is measured and
@@ -176,7 +165,7 @@ def test_v1_kept_groups_keep_their_files_open_and_are_made_again_if_they_went():
     try:
         first = backend.create(f"judgebox-test-{os.getpid()}.1", keep)
         for c in first.kept:
-            assert _open_in(first.paths[c]) == len(cgroup_v1.KEPT_FILES[c])
+            assert open_in(first.paths[c]) == len(cgroup_v1.KEPT_FILES[c])
         backend.remove(first)
         for c in first.kept:  # removed under the judge's feet, its files still open
             os.rmdir(first.paths[c])
@@ -192,12 +181,12 @@ def test_v1_kept_groups_keep_their_files_open_and_are_made_again_if_they_went():
         backend.kill(second)
         assert spinner.wait(5) == -signal.SIGKILL
         backend.remove(second)
-        assert all(_open_in(second.paths[c]) == len(cgroup_v1.KEPT_FILES[c])
+        assert all(open_in(second.paths[c]) == len(cgroup_v1.KEPT_FILES[c])
                    for c in second.kept)
     finally:
         spinner.kill()
         backend.remove(kept)
-    assert not any(os.path.exists(p) or _open_in(p) for p in kept.paths.values())
+    assert not any(os.path.exists(p) or open_in(p) for p in kept.paths.values())
 
 
 def test_v2_backend_on_the_unified_mount():

@@ -136,6 +136,29 @@ def test_the_program_is_in_its_cpu_s_cpuset_seen_from_the_host(leased, program_w
         assert seen["cpuset"].endswith(f"/judgebox-cpuset-{leased}"), seen
 
 
+def test_a_cpuset_s_files_stay_open_and_one_that_went_is_made_again(leased, open_in):
+    """v1: the CPU's cpuset's ``tasks`` and ``cpuset.cpus`` stay open from run to run (each
+    run checks the cpuset through them and joins through a dup); a cpuset removed meanwhile
+    (as a judge's sweep does while this process holds no lease) is made again and the next
+    box's programs are pinned in it, not sent to the removed one (whose ``tasks`` would
+    answer ENODEV: a run that cannot set up is SE)."""
+    from sandbox import runner
+
+    backend = runner._host().cgroups
+    if backend.version != 1 or backend.pin_parent is None:
+        pytest.skip("the cpuset is v1's own hierarchy here only (v2 pins the run's cgroup)")
+    pin = os.path.join(backend.pin_parent, f"judgebox-cpuset-{leased}")
+    with open_box() as box:
+        for _ in range(2):
+            _sees_only(ask(box.run), leased)
+    assert open_in(pin) >= 2  # tasks and cpuset.cpus, kept
+    os.rmdir(pin)
+    with open_box() as box:
+        for _ in range(2):
+            _sees_only(ask(box.run), leased)
+    assert os.path.isdir(pin) and open_in(pin) >= 2
+
+
 def _other_judge_sees(env: dict[str, str] | None = None) -> dict:
     """What a program sees when another judging process (a second worker process) runs it."""
     code = ("from sandbox import run, SandboxSpec, Limits; "

@@ -13,6 +13,7 @@ of its subtree) before ``memory`` and ``pids`` are enabled for the box cgroups.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import signal
@@ -139,11 +140,12 @@ class V2:
         """Names of the cgroups beneath the parent."""
         return set(os.listdir(self.parent)) if os.path.isdir(self.parent) else set()
 
-    def create(self, name: str, keep: str | None = None) -> BoxCgroup:
-        """Make the box's directory (a stale one of that name is removed first). ``keep`` is
-        v1's (``cgroup_v1.V1.create``): here a run's cgroup is one directory, made for it."""
+    def create(self, name: str, keep: str | None = None, cpu: int | None = None) -> BoxCgroup:
+        """Make the box's directory (a stale one of that name is removed first), for a run on
+        ``cpu`` if given (pinned by :meth:`apply_limits`). ``keep`` is v1's
+        (``cgroup_v1.V1.create``): here a run's cgroup is one directory, made for it."""
         self._enable_controllers()
-        cg = self.existing(name)
+        cg = dataclasses.replace(self.existing(name), cpu=cpu)
         path = cg.paths["unified"]
         try:
             try:

@@ -255,7 +255,7 @@ def prepare_cgroup(host: _Host, name: str, cpu: int | None, keep: str | None = N
     """A run's cgroup, created (pinned to ``cpu`` if given; with the kept group ``keep`` where
     the backend keeps one: ``cgroup_v1.V1.create``) and open for its program to join; its
     limits and /box are :func:`complete`'s."""
-    cg = dataclasses.replace(host.cgroups.create(name, keep), cpu=cpu)
+    cg = host.cgroups.create(name, keep, cpu)
     figures = None
     try:
         figures = host.cgroups.figures(cg)

@@ -169,14 +169,16 @@ def _self_cpu_s() -> float:
 
 def boxed(binary: str, inputs: list[str], warm: bool) -> tuple[list[float], float, float]:
     """Per-test ms, the whole judgement's ms (box opening and closing included) and the CPU
-    ms of every process involved (this one, the fork server and all it forked)."""
+    ms of every process involved (this one, the fork server and all it forked); this
+    process's own (the supervisor's) goes to ``SUPERVISOR_CPU``."""
     from sandbox import Limits, SandboxSpec, Status, open_box, run
 
     limits = Limits(cpu_time_ms=1000, memory_kib=64 * 1024, processes=4)
     specs = [SandboxSpec(command=("/box/prog",), limits=limits, stdin=path,
                          files=(("prog", Path(binary)),)) for path in inputs]
     samples = []
-    cpu0 = _self_cpu_s() + _server_cpu_s()
+    self0 = _self_cpu_s()
+    cpu0 = self0 + _server_cpu_s()
     start = time.perf_counter_ns()
     box = open_box() if warm else None
     try:
@@ -190,7 +192,14 @@ def boxed(binary: str, inputs: list[str], warm: bool) -> tuple[list[float], floa
         if box is not None:
             box.close()
     whole = (time.perf_counter_ns() - start) / 1e6
-    return samples, whole, (_self_cpu_s() + _server_cpu_s() - cpu0) * 1000
+    self1 = _self_cpu_s()
+    SUPERVISOR_CPU["warm" if warm else "cold"].append((self1 - self0) * 1000 / len(inputs))
+    return samples, whole, (self1 + _server_cpu_s() - cpu0) * 1000
+
+
+# The supervisor's (this process's) CPU ms per test of each boxed judgement: where a test's
+# wall time is about this, the loop waits for the supervisor, not for the box.
+SUPERVISOR_CPU: dict[str, list[float]] = {"warm": [], "cold": []}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -238,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
                               "per_test_by_judgement_ms": wholes[k],
                               "cpu_per_test_ms": sum(cpus[k]) / len(cpus[k])}
                           for k in methods}}
+    for key, values in SUPERVISOR_CPU.items():  # (the untimed judgement's first)
+        timed = values[1:]
+        report["methods"][key]["supervisor_cpu_per_test_ms"] = sum(timed) / len(timed)
     table = render(report)
     if args.json:
         log(table)
@@ -262,6 +274,10 @@ def render(report: dict) -> str:
     out.append("median/p10/p90: of the tests' own times; per-test: judgement wall time / tests "
                "(the warm box's open and close included), mean over the judgements; CPU: CPU "
                "time of every process involved / tests (kernel threads not included)")
+    out.append(f"the supervisor's own CPU (this process) per test: warm "
+               f"{m['warm']['supervisor_cpu_per_test_ms']:.2f}, cold "
+               f"{m['cold']['supervisor_cpu_per_test_ms']:.2f} (a test's time near it: the loop "
+               "waits for the supervisor, whose core is busy, not for the box)")
     warm, cold, base = (m[k]["per_test_ms"] for k in ("warm", "cold", "bare"))
     out.append(f"per-test ms: warm={warm:.2f} cold={cold:.2f} bare={base:.2f} "
                f"floor={m['floor']['per_test_ms']:.2f} warm_minus_bare={warm - base:.2f} "

@@ -169,16 +169,16 @@ def _self_cpu_s() -> float:
 
 def boxed(binary: str, inputs: list[str], warm: bool) -> tuple[list[float], float, float]:
     """Per-test ms, the whole judgement's ms (box opening and closing included) and the CPU
-    ms of every process involved (this one, the fork server and all it forked); this
-    process's own (the supervisor's) goes to ``SUPERVISOR_CPU``."""
+    ms of every process involved (this one, the fork server and all it forked); the CPU of
+    this thread (the supervisor's, which runs the tests) goes to ``SUPERVISOR_CPU``."""
     from sandbox import Limits, SandboxSpec, Status, open_box, run
 
     limits = Limits(cpu_time_ms=1000, memory_kib=64 * 1024, processes=4)
     specs = [SandboxSpec(command=("/box/prog",), limits=limits, stdin=path,
                          files=(("prog", Path(binary)),)) for path in inputs]
     samples = []
-    self0 = _self_cpu_s()
-    cpu0 = self0 + _server_cpu_s()
+    cpu0 = _self_cpu_s() + _server_cpu_s()
+    thread0 = time.thread_time()
     start = time.perf_counter_ns()
     box = open_box() if warm else None
     try:
@@ -192,13 +192,14 @@ def boxed(binary: str, inputs: list[str], warm: bool) -> tuple[list[float], floa
         if box is not None:
             box.close()
     whole = (time.perf_counter_ns() - start) / 1e6
-    self1 = _self_cpu_s()
-    SUPERVISOR_CPU["warm" if warm else "cold"].append((self1 - self0) * 1000 / len(inputs))
-    return samples, whole, (self1 + _server_cpu_s() - cpu0) * 1000
+    SUPERVISOR_CPU["warm" if warm else "cold"].append(
+        (time.thread_time() - thread0) * 1000 / len(inputs))
+    return samples, whole, (_self_cpu_s() + _server_cpu_s() - cpu0) * 1000
 
 
-# The supervisor's (this process's) CPU ms per test of each boxed judgement: where a test's
-# wall time is about this, the loop waits for the supervisor, not for the box.
+# The supervisor's CPU ms per test of each boxed judgement (this thread's: not the pool's
+# thread, which makes boxes ahead): where a test's wall time is about this, the loop waits
+# for the supervisor, not for the box.
 SUPERVISOR_CPU: dict[str, list[float]] = {"warm": [], "cold": []}
 
 
@@ -274,7 +275,7 @@ def render(report: dict) -> str:
     out.append("median/p10/p90: of the tests' own times; per-test: judgement wall time / tests "
                "(the warm box's open and close included), mean over the judgements; CPU: CPU "
                "time of every process involved / tests (kernel threads not included)")
-    out.append(f"the supervisor's own CPU (this process) per test: warm "
+    out.append(f"the supervisor's own CPU (its thread's) per test: warm "
                f"{m['warm']['supervisor_cpu_per_test_ms']:.2f}, cold "
                f"{m['cold']['supervisor_cpu_per_test_ms']:.2f} (a test's time near it: the loop "
                "waits for the supervisor, whose core is busy, not for the box)")

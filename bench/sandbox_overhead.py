@@ -462,10 +462,10 @@ def instrument(stamps: Stamps) -> Callable[[], None]:
     wrap(forkserver.ForkServer, "spawn", "spawn")
     orig_decide = runner._decide
 
-    def decide(spec, watch, stats, files, too_big=None):  # the helper's clock readings
+    def decide(spec, watch, stats, files, too_big=None, reclaim=None):  # the helper's clocks
         stamps.stamp("setup", watch.exec_ns or 0)
         stamps.stamp("exit", watch.end_ns or 0)
-        return orig_decide(spec, watch, stats, files, too_big)
+        return orig_decide(spec, watch, stats, files, too_big, reclaim)
 
     patch(runner, "_decide", decide)
 

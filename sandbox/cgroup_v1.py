@@ -5,7 +5,9 @@ a CPU's directory in the cpuset hierarchy (joined by the program of each run pin
 CPU: see :meth:`V1.pin_dir` and ``sandbox.cpus``).
 
 Peak memory is ``memory.max_usage_in_bytes``; OOM kills are the ``oom_kill`` line of
-``memory.oom_control``; CPU time is ``cpuacct.usage`` (ns, every task of the group).
+``memory.oom_control``; CPU time is ``cpuacct.usage`` (ns, every task of the group); a run
+stopped at its memory limit also gets ``cpuacct.stat`` (user and system) and ``memory.stat``
+(``workingset_refault_file``), see ``cgroupfs.Reclaim``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import os
 import signal
 import time
 
-from .cgroupfs import BoxCgroup, CgroupStats, Figures, read_bytes, write_value as _write
+from .cgroupfs import (BoxCgroup, CgroupStats, Figures, ReclaimFiles, read_bytes,
+                       write_value as _write)
 from .errors import CgroupError
 
 CONTROLLERS = ("memory", "pids", "cpuacct")
@@ -28,6 +31,8 @@ KEPT_FILES = {"pids": (("tasks", os.O_WRONLY), ("pids.current", os.O_RDONLY),
               "cpuacct": (("tasks", os.O_WRONLY), ("cpuacct.usage", os.O_RDWR))}
 SHARE_PREFIX = "judgebox-cpu-"  # + the slot: the cpu cgroup of the slot's boxes
 PIN_PREFIX = "judgebox-cpuset-"  # + the CPU: the cpuset cgroup of the boxes pinned to it
+# cpuacct.stat's unit (USER_HZ), in ns; its figures are cleared with cpuacct.usage's (a reset)
+_TICK_NS = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
 
 
 class V1:
@@ -316,7 +321,9 @@ class V1:
         return Figures(cg.name, ((kept["cpuacct.usage"] if kept is not None
                                   else f"{cpu}/cpuacct.usage", None, 1),
                                  (f"{mem}/memory.max_usage_in_bytes", None, 1),
-                                 (f"{mem}/memory.oom_control", b"oom_kill", 1)))
+                                 (f"{mem}/memory.oom_control", b"oom_kill", 1)),
+                       ReclaimFiles(f"{cpu}/cpuacct.stat", b"user", b"system", _TICK_NS,
+                                    f"{mem}/memory.stat"))
 
     def stats(self, cg: BoxCgroup) -> CgroupStats:
         """CPU time, peak memory and OOM kills of the box (read once: a run's own are read

@@ -5,7 +5,9 @@ Limits: ``memory.max``, ``memory.swap.max`` = 0, ``pids.max``, ``memory.oom.grou
 ``cpu.weight`` 100, however many sessions its processes make), and ``cpuset`` (a pinned box's
 run: ``cpuset.cpus`` its CPU, see ``sandbox.cpus``).
 Measures: ``cpu.stat`` (``usage_usec``, a core file), ``memory.peak``, ``memory.events``
-(``oom_kill``). Kill: ``cgroup.kill``. v2 forbids processes in a cgroup whose controllers are
+(``oom_kill``); for a run stopped at its memory limit, ``cpu.stat``'s ``user_usec`` and
+``system_usec`` and ``memory.stat``'s ``workingset_refault_file`` (``cgroupfs.Reclaim``).
+Kill: ``cgroup.kill``. v2 forbids processes in a cgroup whose controllers are
 delegated to children, so when the judge's own cgroup holds processes (the judge, its worker
 pool, a container's init) they move into a ``judgebox-supervisor`` leaf beneath it (never out
 of its subtree) before ``memory`` and ``pids`` are enabled for the box cgroups.
@@ -19,8 +21,8 @@ import os
 import signal
 import time
 
-from .cgroupfs import (SUPERVISOR, BoxCgroup, CgroupStats, Figures, judge_cgroup_v2,
-                       mountinfo_cgroups, read_bytes, write_value)
+from .cgroupfs import (SUPERVISOR, BoxCgroup, CgroupStats, Figures, ReclaimFiles,
+                       judge_cgroup_v2, mountinfo_cgroups, read_bytes, write_value)
 from .errors import CgroupError
 
 CONTROLLERS = ("memory", "pids")
@@ -192,7 +194,9 @@ class V2:
         return Figures(cg.name, (
             (os.path.join(path, "cpu.stat"), b"usage_usec", 1000),
             (os.path.join(path, "memory.peak") if memory else None, None, 1),
-            (os.path.join(path, "memory.events") if memory else None, b"oom_kill", 1)))
+            (os.path.join(path, "memory.events") if memory else None, b"oom_kill", 1)),
+            ReclaimFiles(os.path.join(path, "cpu.stat"), b"user_usec", b"system_usec", 1000,
+                         os.path.join(path, "memory.stat")) if memory else None)
 
     def stats(self, cg: BoxCgroup) -> CgroupStats:
         """CPU time, peak memory and OOM kills of the box (read once: a run's own are read

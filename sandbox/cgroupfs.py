@@ -11,9 +11,12 @@ from typing import Protocol
 
 from .errors import CgroupError
 
-__all__ = ["CgroupStats", "BoxCgroup", "Backend", "Figures", "judge_cgroup_v2",
-           "mountinfo_cgroups", "own_cgroups", "read_bytes", "SUPERVISOR",
+__all__ = ["CgroupStats", "Reclaim", "ReclaimFiles", "BoxCgroup", "Backend", "Figures",
+           "judge_cgroup_v2", "mountinfo_cgroups", "own_cgroups", "read_bytes", "SUPERVISOR",
            "write_value"]
+
+
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,31 @@ class CgroupStats:
     cpu_ns: int
     memory_peak_bytes: int
     oom_kills: int
+
+
+@dataclass(frozen=True)
+class Reclaim:
+    """How the box's memory was squeezed, for a run stopped at its memory limit (read only
+    then: ``Figures.reclaim``). ``user_ns`` and ``system_ns``: its CPU time in the program and
+    in the kernel (the kernel's tick-sampled split, fine over a run of many ticks);
+    ``refaulted_bytes``: file pages the kernel read back into the cache after a reclaim
+    evicted them (``workingset_refault_file``), counted in the cgroup that read them."""
+
+    user_ns: int
+    system_ns: int
+    refaulted_bytes: int
+
+
+@dataclass(frozen=True)
+class ReclaimFiles:
+    """Where a backend keeps :class:`Reclaim`'s figures: a flat-keyed file with the user and
+    system CPU time (its keys and their factor to ns), and the memory's ``memory.stat``."""
+
+    cpu_split: str
+    user_key: bytes
+    system_key: bytes
+    factor_ns: int
+    memory_stat: str | None
 
 
 @dataclass(frozen=True)
@@ -44,12 +72,15 @@ class Figures:
     Its holder closes it (:meth:`close`) before the cgroup is removed."""
 
     def __init__(self, name: str,
-                 files: tuple[tuple[str | int | None, bytes | None, int], ...]) -> None:
+                 files: tuple[tuple[str | int | None, bytes | None, int], ...],
+                 reclaim: ReclaimFiles | None = None) -> None:
         """``files``: for CPU time, peak memory and OOM kills, each (the file's path, opened
         here; or an fd open for reading that its holder keeps open longer, read but not
         closed here; or None: not there, read as 0; the key of its line or None: the whole
-        file is the number; the factor to the figure's unit)."""
+        file is the number; the factor to the figure's unit). ``reclaim``: the files of
+        :meth:`reclaim`, opened only when it is called (None: no memory controller)."""
         self.name = name
+        self._reclaim = reclaim
         self._fds: list[int] = []
         self._files: list[tuple[int, bytes | None, int]] = []
         try:
@@ -70,6 +101,24 @@ class Figures:
     def stats(self) -> CgroupStats:
         """CPU time, peak memory and OOM kills of the box."""
         return CgroupStats(self._read(0), self._read(1), self._read(2))
+
+    def reclaim(self) -> Reclaim:
+        """What the kernel did for the box's memory (:class:`Reclaim`; zeros without a
+        memory controller, or on a kernel whose ``memory.stat`` lacks the line). Two more
+        files opened and read: only for a run that ended at its limit."""
+        if not self._files:
+            raise CgroupError(f"cgroup {self.name}: its figures were read after they were closed")
+        files = self._reclaim
+        if files is None:
+            return Reclaim(0, 0, 0)
+        try:
+            split = read_bytes(files.cpu_split)
+            stat = read_bytes(files.memory_stat) if files.memory_stat else b""
+        except OSError as exc:
+            raise CgroupError(f"cannot read cgroup {self.name}: {exc}") from exc
+        return Reclaim(_value(split, files.user_key) * files.factor_ns,
+                       _value(split, files.system_key) * files.factor_ns,
+                       _value(stat, b"workingset_refault_file") * PAGE_BYTES)
 
     def close(self) -> None:
         """Close the files (idempotent)."""

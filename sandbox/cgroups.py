@@ -22,13 +22,13 @@ import functools
 import os
 
 from . import cgroup_v1, cgroup_v2
-from .cgroupfs import (SUPERVISOR, Backend, BoxCgroup, CgroupStats, Figures, judge_cgroup_v2,
-                       mountinfo_cgroups, own_cgroups, write_value)
+from .cgroupfs import (SUPERVISOR, Backend, BoxCgroup, CgroupStats, Figures, Reclaim,
+                       judge_cgroup_v2, mountinfo_cgroups, own_cgroups, write_value)
 from .errors import CgroupError
 
 # what both backends share (``cgroupfs``) is reached through this module too
-__all__ = ["CgroupStats", "BoxCgroup", "Backend", "backend", "Figures", "judge_cgroup_v2",
-           "mountinfo_cgroups", "own_cgroups", "SUPERVISOR", "write_value"]
+__all__ = ["CgroupStats", "Reclaim", "BoxCgroup", "Backend", "backend", "Figures",
+           "judge_cgroup_v2", "mountinfo_cgroups", "own_cgroups", "SUPERVISOR", "write_value"]
 
 
 def _parent_for(own_path: str) -> str:

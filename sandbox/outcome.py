@@ -5,8 +5,9 @@ Fields of :class:`Outcome`:
 ``status``
     ``OK`` exit 0 · ``RE`` non-zero exit, or a signal the judge did not send · ``TLE`` CPU or wall
     time limit passed · ``MLE`` the cgroup's OOM killer fired, or a failed run had its peak
-    memory at the limit · ``OLE`` output limit or file-size limit passed · ``SE`` the sandbox
-    itself failed (never the program's fault).
+    memory at the limit, or a run over its time was thrashing at its memory limit (its files
+    evicted and read back: ``message`` says so) · ``OLE`` output limit or file-size limit
+    passed · ``SE`` the sandbox itself failed (never the program's fault).
 ``exit_code``
     The program's exit status when it exited on its own, else ``None``.
 ``signal``

@@ -346,7 +346,7 @@ def run_in_box(spec: SandboxSpec, slot: slots.Slot, host: _Host, fds: "_RunFds",
             files, too_big = _collect(box_fd, spec), _file_over_limit(box_fd, spec)
         os.close(box_fd)  # frees the tmpfs before the cgroup it is charged to goes
         box_fd = -1
-        return _decide(spec, watch, figures.stats(), files, too_big)
+        return _decide(spec, watch, figures.stats(), files, too_big, figures.reclaim)
     finally:
         try:
             end_box(watch)
@@ -616,12 +616,15 @@ def kill_and_wait(pidfd: int) -> None:
 
 
 def _decide(spec: SandboxSpec, watch: Watchdog, stats: cgroups.CgroupStats,
-            files: dict[str, bytes], too_big: str | None = None) -> Outcome:
+            files: dict[str, bytes], too_big: str | None = None,
+            reclaim: Callable[[], cgroups.Reclaim] | None = None) -> Outcome:
     """Turn what the judge recorded into a status; never guess from an exit signal alone.
 
     The output limit is checked again here on the totals the watch counted and on the files
     left in /box (``too_big``), whatever order the program's end and its last output came
-    in: a program that writes past the limit in one call and exits at once is OLE, not OK."""
+    in: a program that writes past the limit in one call and exits at once is OLE, not OK.
+    A run over its time at its memory limit is MLE if it was thrashing there (``reclaim``,
+    read only then: :func:`_thrashing`)."""
     limits = spec.limits
     time_s = max(0, stats.cpu_ns - watch.setup_cpu_ns) / 1e9
     memory_kib = stats.memory_peak_bytes // 1024
@@ -662,5 +665,33 @@ def _decide(spec: SandboxSpec, watch: Watchdog, stats: cgroups.CgroupStats,
         status = Status.RE
     else:
         status = Status.OK
+    if status is Status.TLE and memory_kib >= limits.memory_kib * MLE_MARGIN \
+            and reclaim is not None:
+        thrashing = _thrashing(reclaim(), limits)
+        if thrashing:
+            status, common["message"] = Status.MLE, thrashing
     return Outcome(status, exit_code, signo, wall_time=wall_s, killed_by=watch.killed_by,
                    **common)
+
+
+def _thrashing(reclaim: cgroups.Reclaim, limits: Limits) -> str:
+    """Why a run that passed its time at its memory limit ran out of memory, or "" if it did
+    not.
+
+    A run's memory cgroup is charged for the file pages it reads into the page cache: an
+    interpreter's own files, read through the box's read-only binds when nothing had them
+    cached. At the limit the cgroup's reclaim evicts those pages and the program reads them
+    back, again and again; each eviction counts as progress, so the OOM killer never comes
+    and the program spends its time limit in the kernel (Python's and Octave's MLE programs,
+    measured: 12 to 32 times their limit read back, 96 to 99 % of their CPU time in the
+    kernel). It is MLE: what it needs does not fit in its memory. Both signs are asked for:
+    more than its whole limit read back, and more CPU time in the kernel than in the
+    program; a program that fills its memory and then computes (the kernel's share 6 to
+    33 %, measured) stays TLE."""
+    limit_bytes = limits.memory_kib * 1024
+    if reclaim.refaulted_bytes < limit_bytes or reclaim.system_ns <= reclaim.user_ns:
+        return ""
+    cpu = reclaim.user_ns + reclaim.system_ns
+    return (f"thrashing at the memory limit: {reclaim.refaulted_bytes >> 20} MiB of evicted "
+            f"files read back, {100 * reclaim.system_ns // cpu} % of its CPU time in the "
+            "kernel")

@@ -11,6 +11,14 @@ program now sets its own score (1000) and each v1 box cgroup turns its OOM kille
 Each case runs a judge of its own as a subprocess (the fork server, and with it every box,
 inherits the judge's score and cgroup when it starts), with a CPU limit well above what an
 OOM kill takes, so that a run to either limit fails the test.
+
+A third way needs no judge of its own: the page cache. A box's memory is charged for the file
+pages its program reads in; at the limit the box's reclaim evicts them and the program reads
+them back, again and again, and the OOM killer never comes (Python's and Octave's MLE programs
+ended TLE so whenever their interpreter's files were not cached). Such a run is MLE, and what
+only looks like it (a program at its limit that reads a little back, or spends its time in the
+kernel for another reason) stays TLE: the thrashing tests below, on a file evicted from the
+cache before each run.
 """
 
 from __future__ import annotations
@@ -23,7 +31,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import Limits, SandboxSpec, Status, cgroups, run
+from sandbox import Limits, Mount, SandboxSpec, Status, cgroups, run
+from sandbox.cgroupfs import Reclaim
 
 pytestmark = [pytest.mark.usefixtures("clean_host"), pytest.mark.timeout(180)]
 
@@ -110,3 +119,147 @@ def test_a_judge_in_a_memory_cgroup_with_the_oom_killer_off_still_gets_mle(hog):
     finally:
         for dirpath, _dirs, _files in sorted(os.walk(cage), key=lambda w: -len(w[0])):
             os.rmdir(dirpath)  # the judge removed its box cgroups; anything left fails here
+
+
+# Holds OWN MiB of its own, reads the pages of a file mapped from /box/data (once, and again
+# until its CPU time reaches MS milliseconds: -1, for ever), then spins in the program, or in
+# the kernel with "sys" (reading /dev/zero). By CPU time, so that a slower (emulated) machine
+# divides its time alike.
+THRASH = r"""
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+static long cpu_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+int main(int argc, char **argv) {
+    size_t own_bytes = (size_t)atol(argv[1]) << 20;
+    long until_ms = atol(argv[2]);
+    volatile char *own = malloc(own_bytes);
+    for (size_t i = 0; i < own_bytes; i += 4096)
+        own[i] = 1;
+    int fd = open("/box/data", O_RDONLY);
+    size_t size = lseek(fd, 0, SEEK_END);
+    volatile char *data = mmap(0, size, PROT_READ, MAP_SHARED, fd, 0);
+    volatile unsigned long sum = 0;
+    do
+        for (size_t i = 0; i < size; i += 4096)
+            sum += data[i];
+    while (until_ms < 0 || cpu_ms() < until_ms);
+    if (argc > 3 && strcmp(argv[3], "sys") == 0)
+        for (int zero = open("/dev/zero", O_RDONLY);;)
+            read(zero, (char *)own, 1 << 20);
+    for (;;)
+        sum++;
+}
+"""
+# The box's memory, the program's own and its file's: the file's pages do not all fit
+MEMORY_MIB, OWN_MIB, DATA_MIB = 32, 24, 16
+
+
+def _fstype(path: Path) -> str:
+    """The type of the file system ``path`` is on (the longest mount point above it)."""
+    best, fstype = "", ""
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            point = left.split()[4]
+            if (str(path) + "/").startswith(point.rstrip("/") + "/") and len(point) >= len(best):
+                best, fstype = point, right.split()[0]
+    return fstype
+
+
+@pytest.fixture(scope="module")
+def disk_dir(tmp_path_factory):
+    """A directory on a file system whose pages the kernel can evict and read back: the
+    temporary directory if it is on one, else (tmpfs, or the cgroup v2 guest's overlay on
+    tmpfs and 9p) an ext4 file system of this test's own on a loop device, removed after."""
+    base = tmp_path_factory.mktemp("disk")
+    if _fstype(base) not in ("tmpfs", "ramfs", "overlay", "9p"):
+        yield base
+        return
+    image, mount = base / "ext4.img", base / "mnt"
+    mount.mkdir()
+    with open(image, "wb") as f:
+        f.truncate(160 << 20)
+    made = subprocess.run(["mkfs.ext4", "-q", str(image)], capture_output=True, text=True)
+    mounted = made.returncode == 0 and subprocess.run(
+        ["mount", "-o", "loop", str(image), str(mount)], capture_output=True).returncode == 0
+    if not mounted:
+        pytest.skip(f"{base} is on {_fstype(base)}, whose pages are never evicted, and an ext4 "
+                    f"image could not be mounted there: {made.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-d", str(mount)], check=True)
+
+
+@pytest.fixture(scope="module")
+def thrash(cc, disk_dir):
+    """``thrash(*args, cpu_time_ms=...)``: one run of THRASH in a box of MEMORY_MIB, its data
+    file evicted from the page cache just before (so its pages are charged to the box)."""
+    binary = cc(THRASH, "thrash")
+    data = disk_dir / "data"
+    with open(data, "wb") as f:
+        f.write(os.urandom(DATA_MIB << 20))
+        f.flush()
+        os.fsync(f.fileno())
+
+    def one(*args: str, cpu_time_ms: int = 1000):
+        fd = os.open(data, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+        return run(SandboxSpec(("/box/thrash", str(OWN_MIB), *args),
+                               Limits(memory_kib=MEMORY_MIB * 1024, cpu_time_ms=cpu_time_ms),
+                               files=(("thrash", binary),),
+                               mounts=(Mount(str(data), "/box/data"),)))
+
+    return one
+
+
+def test_a_program_thrashing_at_its_memory_limit_is_mle(thrash):
+    """Its file's pages read back for ever (measured here: 300 to 700 MiB of them in a second
+    of CPU, all of it in the kernel): before, a TLE with its memory at the limit."""
+    out = thrash("-1", cpu_time_ms=3000)  # (room for an emulated machine: tests/vm)
+    assert out.status is Status.MLE, out
+    assert out.killed_by in ("cpu-time", "wall-time") and not out.oom_killed, out
+    assert out.message.startswith("thrashing at the memory limit: "), out
+    assert out.memory_kib >= 0.97 * MEMORY_MIB * 1024, out
+
+
+def test_a_program_at_its_limit_that_mostly_computes_stays_tle(thrash):
+    """Its file read back for half a second of CPU (measured here: 150 to 350 MiB, several
+    times its limit), then its own computing: most of its CPU time is its own."""
+    out = thrash("500", cpu_time_ms=2000)
+    assert out.status is Status.TLE and out.killed_by == "cpu-time", out
+    assert out.memory_kib >= 0.97 * MEMORY_MIB * 1024, out  # the thrashing check was asked
+
+
+def test_a_program_at_its_limit_in_the_kernel_for_another_reason_stays_tle(thrash):
+    """One pass over its file fills the box to its limit, then it reads /dev/zero for ever:
+    all its CPU time in the kernel, but little read back (measured here: 11 to 21 MiB)."""
+    out = thrash("0", "sys")
+    assert out.status is Status.TLE and out.killed_by == "cpu-time", out
+    assert out.memory_kib >= 0.97 * MEMORY_MIB * 1024, out
+
+
+@pytest.mark.parametrize("user_ms, system_ms, refaulted_mib, thrashing", [
+    (40, 960, 300, True),     # the thrashing program above
+    (499, 501, 128, True),    # both signs, just
+    (501, 499, 1024, False),  # the kernel's share under half
+    (40, 960, 127, False),    # less than its limit read back
+    (0, 0, 0, False),         # no figures (a kernel without the line)
+])
+def test_thrashing_asks_for_both_signs(user_ms, system_ms, refaulted_mib, thrashing):
+    from sandbox.runner import _thrashing
+
+    why = _thrashing(Reclaim(user_ms * 10**6, system_ms * 10**6, refaulted_mib << 20),
+                     Limits(memory_kib=128 * 1024))
+    assert bool(why) is thrashing, why

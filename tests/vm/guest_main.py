@@ -58,6 +58,9 @@ def main(argv: list[str]) -> int:
     seen = facts()
     started = time.monotonic()
     install_helper(helper)
+    # the loop device, for a test that needs a disk's file system: the guest's own are tmpfs,
+    # overlay and 9p, and test_oom's thrashing tests make an ext4 image (fs-ext4 loads itself)
+    subprocess.run(["modprobe", "loop"], capture_output=True)
     seen["worker_cgroup"] = delegate()
     with open(os.path.join(out, "pytest.log"), "wb") as log:
         done = subprocess.run([sys.executable, "-m", "pytest", *pytest_args],

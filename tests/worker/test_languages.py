@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from language_kit import CASES, NOT_APPLICABLE, PROGRAMS, program_input
-from sandbox import Limits, Status
+from sandbox import Limits, Status, load_template
 from worker.core.compile import run_program
 from worker.core.languages import all_languages
 
@@ -103,6 +103,38 @@ def test_allocation_beyond_the_limit_is_mle(compiled, stdin_file, lang_id):
     outcome = run_program(program, _limits(), stdin_file(program_input(lang_id, "mle", "")))
     assert outcome.status is Status.MLE, outcome
     assert outcome.memory_kib <= MEMORY_MB * 1024 + 1024
+
+
+def _evict_from_the_page_cache(template: str) -> None:
+    """Drop the template's files from the page cache (those no process has mapped), as memory
+    pressure or a worker's fresh start leaves them: the next box to read them is charged."""
+    for mount in load_template(template).mounts:
+        paths = [mount.source] if os.path.isfile(mount.source) else (
+            os.path.join(d, f) for d, _, names in os.walk(mount.source) for f in names)
+        for path in paths:
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:
+                continue  # a dangling link, a socket...
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+
+
+@pytest.mark.parametrize("lang_id", ["octave", "python3"])
+def test_allocation_beyond_the_limit_is_mle_with_the_runtime_not_cached(compiled, stdin_file,
+                                                                        lang_id):
+    """The box is charged for the interpreter's files it reads in; at the limit its reclaim
+    evicted them and the interpreter read them back until the CPU limit: Octave's MLE program
+    ended TLE so in a CI run, and in 3 runs of 3 here with its files evicted first (5 s of
+    CPU, memory at the limit). It is MLE, thrashing (``sandbox.runner._thrashing``)."""
+    program = compiled(lang_id, "mle")
+    assert program.ok, program.report()
+    _evict_from_the_page_cache(program.language.template)
+    outcome = run_program(program, _limits(cpu_time_ms=2_000),
+                          stdin_file(program_input(lang_id, "mle", "")))
+    assert outcome.status is Status.MLE, outcome
 
 
 # (swiprolog's {heap_mb} is its --stack-limit, which the run of a saved state does not take:

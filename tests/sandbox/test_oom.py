@@ -121,10 +121,11 @@ def test_a_judge_in_a_memory_cgroup_with_the_oom_killer_off_still_gets_mle(hog):
             os.rmdir(dirpath)  # the judge removed its box cgroups; anything left fails here
 
 
-# Holds OWN MiB of its own, reads the pages of a file mapped from /box/data (once, and again
-# until its CPU time reaches MS milliseconds: -1, for ever), then spins in the program, or in
-# the kernel with "sys" (reading /dev/zero). By CPU time, so that a slower (emulated) machine
-# divides its time alike.
+# Holds OWN MiB of its own, then reads the pages of a file mapped from /box/data (once, and
+# again until its CPU time reaches MS milliseconds: -1, for ever) and spins in the program;
+# or with "sys", reads the file once with read() (the box fills to its limit with its cache),
+# then spins in the kernel (reading /dev/zero). By CPU time, so that a slower (emulated)
+# machine divides its time alike.
 THRASH = r"""
 #include <fcntl.h>
 #include <stdlib.h>
@@ -144,6 +145,12 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < own_bytes; i += 4096)
         own[i] = 1;
     int fd = open("/box/data", O_RDONLY);
+    if (argc > 3 && strcmp(argv[3], "sys") == 0) {
+        while (read(fd, (char *)own, 1 << 16) > 0)
+            ;
+        for (int zero = open("/dev/zero", O_RDONLY);;)
+            read(zero, (char *)own, 1 << 20);
+    }
     size_t size = lseek(fd, 0, SEEK_END);
     volatile char *data = mmap(0, size, PROT_READ, MAP_SHARED, fd, 0);
     volatile unsigned long sum = 0;
@@ -151,15 +158,13 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < size; i += 4096)
             sum += data[i];
     while (until_ms < 0 || cpu_ms() < until_ms);
-    if (argc > 3 && strcmp(argv[3], "sys") == 0)
-        for (int zero = open("/dev/zero", O_RDONLY);;)
-            read(zero, (char *)own, 1 << 20);
     for (;;)
         sum++;
 }
 """
-# The box's memory, the program's own and its file's: the file's pages do not all fit
-MEMORY_MIB, OWN_MIB, DATA_MIB = 32, 24, 16
+# The box's memory (by default), its room beside the program's own, and the file: the file's
+# pages do not all fit
+MEMORY_MIB, ROOM_MIB, DATA_MIB = 32, 8, 16
 
 
 def _fstype(path: Path) -> str:
@@ -201,25 +206,30 @@ def disk_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def thrash(cc, disk_dir):
-    """``thrash(*args, cpu_time_ms=...)``: one run of THRASH in a box of MEMORY_MIB, its data
-    file evicted from the page cache just before (so its pages are charged to the box)."""
+    """``thrash(*args, cpu_time_ms=..., memory_mib=...)``: one run of THRASH in a box of
+    ``memory_mib``, the program's own memory ROOM_MIB less, on a data
+    file of its own, not in the page cache (so its pages are charged to the box as it reads
+    them). A new file each time: an evicted page leaves a shadow entry in its file's cache,
+    and reading the page again later counts as read back, whoever evicted it (a run before,
+    on the same file, counted up to the file's size more)."""
     binary = cc(THRASH, "thrash")
-    data = disk_dir / "data"
-    with open(data, "wb") as f:
-        f.write(os.urandom(DATA_MIB << 20))
-        f.flush()
-        os.fsync(f.fileno())
+    runs = iter(range(1_000_000))
 
-    def one(*args: str, cpu_time_ms: int = 1000):
-        fd = os.open(data, os.O_RDONLY)
+    def one(*args: str, cpu_time_ms: int = 1000, memory_mib: int = MEMORY_MIB):
+        data = disk_dir / f"data-{next(runs)}"
+        with open(data, "wb") as f:
+            f.write(os.urandom(DATA_MIB << 20))
+            f.flush()
+            os.fsync(f.fileno())
+            os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)  # (no shadow entries)
         try:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            return run(SandboxSpec(("/box/thrash", str(memory_mib - ROOM_MIB), *args),
+                                   Limits(memory_kib=memory_mib * 1024,
+                                          cpu_time_ms=cpu_time_ms),
+                                   files=(("thrash", binary),),
+                                   mounts=(Mount(str(data), "/box/data"),)))
         finally:
-            os.close(fd)
-        return run(SandboxSpec(("/box/thrash", str(OWN_MIB), *args),
-                               Limits(memory_kib=MEMORY_MIB * 1024, cpu_time_ms=cpu_time_ms),
-                               files=(("thrash", binary),),
-                               mounts=(Mount(str(data), "/box/data"),)))
+            data.unlink()
 
     return one
 
@@ -243,11 +253,14 @@ def test_a_program_at_its_limit_that_mostly_computes_stays_tle(thrash):
 
 
 def test_a_program_at_its_limit_in_the_kernel_for_another_reason_stays_tle(thrash):
-    """One pass over its file fills the box to its limit, then it reads /dev/zero for ever:
-    all its CPU time in the kernel, but little read back (measured here: 11 to 21 MiB)."""
-    out = thrash("0", "sys")
+    """One read of its file fills the box to its limit, then it reads /dev/zero for ever: all
+    its CPU time in the kernel, and about its file's size read back (17 to 20 MiB here,
+    whatever the box's memory), far under its limit of 96. (In a box of 32 with the file
+    read once through a mapping, its read-ahead pages evicted and read again came to 11 to 25
+    MiB here and 51 in a CI run: over the limit, and so MLE.)"""
+    out = thrash("0", "sys", memory_mib=96, cpu_time_ms=3000)  # (room for tests/vm)
     assert out.status is Status.TLE and out.killed_by == "cpu-time", out
-    assert out.memory_kib >= 0.97 * MEMORY_MIB * 1024, out
+    assert out.memory_kib >= 0.97 * 96 * 1024, out
 
 
 @pytest.mark.parametrize("user_ms, system_ms, refaulted_mib, thrashing", [

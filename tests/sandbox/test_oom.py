@@ -207,11 +207,11 @@ def disk_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def thrash(cc, disk_dir):
     """``thrash(*args, cpu_time_ms=..., memory_mib=...)``: one run of THRASH in a box of
-    ``memory_mib``, the program's own memory ROOM_MIB less, on a data
-    file of its own, not in the page cache (so its pages are charged to the box as it reads
-    them). A new file each time: an evicted page leaves a shadow entry in its file's cache,
-    and reading the page again later counts as read back, whoever evicted it (a run before,
-    on the same file, counted up to the file's size more)."""
+    ``memory_mib``, the program's own memory ROOM_MIB less, on a data file of its own that is
+    not in the page cache (so its pages are charged to the box as it reads them). A new file
+    each time: an evicted page leaves a shadow entry in its file's cache, and reading the
+    page again later counts as read back, whoever evicted it (a run before, on the same
+    file, added up to the file's size)."""
     binary = cc(THRASH, "thrash")
     runs = iter(range(1_000_000))
 
@@ -225,7 +225,10 @@ def thrash(cc, disk_dir):
         try:
             return run(SandboxSpec(("/box/thrash", str(memory_mib - ROOM_MIB), *args),
                                    Limits(memory_kib=memory_mib * 1024,
-                                          cpu_time_ms=cpu_time_ms),
+                                          cpu_time_ms=cpu_time_ms,
+                                          # by CPU time, however busy the machine (a
+                                          # thrashing run waits for the disk too)
+                                          wall_time_ms=20 * cpu_time_ms),
                                    files=(("thrash", binary),),
                                    mounts=(Mount(str(data), "/box/data"),)))
         finally:
@@ -245,7 +248,7 @@ def test_a_program_thrashing_at_its_memory_limit_is_mle(thrash):
 
 
 def test_a_program_at_its_limit_that_mostly_computes_stays_tle(thrash):
-    """Its file read back for half a second of CPU (measured here: 150 to 350 MiB, several
+    """Its file read back for half a second of CPU (measured here: 140 to 500 MiB, several
     times its limit), then its own computing: most of its CPU time is its own."""
     out = thrash("500", cpu_time_ms=2000)
     assert out.status is Status.TLE and out.killed_by == "cpu-time", out

@@ -20,8 +20,10 @@ APT_PACKAGES=(python3 python3-venv python3-dev gcc libc6-dev libcap-dev libsecco
 # Installed without recommends: docker-compose's client validates the compose file in the tests;
 # tests/vm boots a kernel in QEMU (virtme-ng wants busybox and depmod); tests/compose runs
 # Docker's engine (started by the test itself, on a socket of its own) and builds its base
-# image with debootstrap.
-APT_PACKAGES_LEAN=(docker-compose qemu-system-x86 busybox-static kmod docker.io debootstrap)
+# image with debootstrap; tests/sandbox/test_oom.py makes an ext4 of its own (mkfs.ext4) where
+# the temporary directory is not on a disk (the v2 guest, a host whose /tmp is tmpfs).
+APT_PACKAGES_LEAN=(docker-compose qemu-system-x86 busybox-static kmod docker.io debootstrap
+                   e2fsprogs)
 # The languages' toolchains (rootfs-templates/<id>.toml). Each one is optional: judgebox runs
 # without it and `judgebox languages` lists that language as disabled, with the reason. They
 # are installed without recommends; a package this Debian lacks is reported and skipped.
